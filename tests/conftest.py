@@ -1,3 +1,46 @@
 """Shared test setup."""
 
+import os
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import build_app
+from bot.clock import FakeClock
+from bot.memory_adapter import MemoryAdapter
+from bot.settings import Settings, load_settings
+from tests.chat import Chat
+
 pytest_plugins = ["tests.pg_fixture"]
+
+DATA = Path(__file__).parent / "data"
+TZ = ZoneInfo("Asia/Shanghai")
+# a Monday morning outside any holiday
+START = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings(DATA / "config.yaml", env={})
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'gridbot.db'}"
+
+
+@pytest.fixture
+async def chat(settings: Settings, db_url: str) -> AsyncIterator[Chat]:
+    clock = FakeClock(START, TZ)
+    adapter = MemoryAdapter(clock.now)
+    app = build_app(settings, adapter, db_url=db_url, clock=clock)
+    await app.start()
+    yield Chat(app=app, adapter=adapter, clock=clock, settings=settings)
+    app.services.store.dispose()
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"

@@ -1,0 +1,37 @@
+# The two README commands: `make demo` and `make test`. Both install first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HARNESS := tests/e2e/harness
+
+.PHONY: install demo test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@if command -v node >/dev/null 2>&1 && [ -f $(HARNESS)/package-lock.json ]; then \
+		echo "installing the puppet-server test harness (npm ci)"; \
+		cd $(HARNESS) && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "node not found: the Wechaty end-to-end tests will be skipped locally"; fi
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/gridbot shell --config examples/demo.yaml
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""gridbot's platform edge: the neutral message contract, adapters, wiring and CLI."""

@@ -1,0 +1,139 @@
+"""The one wiring point: settings in, adapter in, everything built here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.clock import Clock, SystemClock
+from bot.dispatcher import Dispatcher
+from bot.messages import ChatEvent, IncomingMessage
+from bot.port import Adapter
+from bot.settings import Settings
+from handlers import groups, sweep
+from handlers.deps import Services
+from handlers.router import handle_incoming, repair_unprocessed
+from handlers.worktime import WorkCalendar
+from storage.repository import Store
+
+log = logging.getLogger(__name__)
+
+
+def build_services(settings: Settings, *, db_url: str | None = None, clock: Clock | None = None) -> Services:
+    from nlp.classifier import Classifier
+
+    return Services(
+        settings=settings,
+        store=Store(db_url or settings.database_url),
+        classifier=Classifier(settings.lexicon or None),
+        clock=clock or SystemClock(settings.tz),
+        calendar=WorkCalendar.from_settings(settings),
+    )
+
+
+@dataclass
+class App:
+    services: Services
+    adapter: Adapter
+    dispatcher: Dispatcher
+    # live mode drains in the background; tests and replay drain after every message
+    live: bool = False
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    async def receive(self, msg: IncomingMessage) -> None:
+        await handle_incoming(msg, self.services)
+        if self.live:
+            self.dispatcher.poke()
+        else:
+            await self.dispatcher.drain()
+
+    async def chat_event(self, event: ChatEvent) -> None:
+        await groups.on_chat_event(event, self.services)
+        if self.live:
+            self.dispatcher.poke()
+        else:
+            await self.dispatcher.drain()
+
+    async def tick(self) -> None:
+        """One scheduler tick: deadlines, reminders, held posts."""
+        await sweep.run_sweep(self.services)
+        await self.dispatcher.drain()
+
+    async def start(self) -> None:
+        """Repair what a crash left: stranded sends, then messages stored but never handled."""
+        staff = [c.staff_chat for c in self.settings.all_communities if c.staff_chat]
+        stranded = self.dispatcher.recover_stranded(staff)
+        repaired = await repair_unprocessed(self.services)
+        if stranded or repaired:
+            log.info(
+                "start-up repair: %d unprocessed messages handled, %d uncertain sends reported", repaired, stranded
+            )
+        await self.dispatcher.drain() if not self.live else self.dispatcher.poke()
+
+    async def run(self) -> None:
+        """Live: adapter input, outbox drain and the sweep run side by side until input ends."""
+        self.live = True
+        await self.start()
+        self._tasks = [
+            asyncio.create_task(self.dispatcher.run_forever(), name="outbox"),
+            asyncio.create_task(self._sweep_forever(), name="sweep"),
+        ]
+        try:
+            await self.adapter.run(self.receive, self.chat_event)
+            await self.dispatcher.drain()  # what the last lines asked for goes out before exit
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            for task in self._tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _sweep_forever(self) -> None:
+        interval = self.settings.sweep_interval_seconds
+        while True:
+            try:
+                await sweep.run_sweep(self.services)
+                self.dispatcher.poke()
+            except Exception:
+                log.exception("deadline sweep failed; will try again at the next interval")
+            await asyncio.sleep(interval)
+
+
+def build_app(
+    settings: Settings,
+    adapter: Adapter,
+    *,
+    db_url: str | None = None,
+    clock: Clock | None = None,
+    paced: bool = False,
+    services: Services | None = None,
+) -> App:
+    services = services or build_services(settings, db_url=db_url, clock=clock)
+    dispatcher = Dispatcher(services.store, adapter, services.clock, settings, paced=paced)
+    return App(services=services, adapter=adapter, dispatcher=dispatcher)
+
+
+def make_adapter(settings: Settings, clock: Clock, env: Mapping[str, str]) -> Adapter:
+    if settings.adapter == "wechaty":
+        from bot.wechaty_adapter import WechatyAdapter
+
+        return WechatyAdapter(settings, env)  # type: ignore[return-value,unused-ignore]
+    if settings.adapter == "memory":
+        from bot.memory_adapter import MemoryAdapter
+
+        return MemoryAdapter(clock.now)
+    from bot.console_adapter import ConsoleAdapter
+
+    return ConsoleAdapter(settings, clock.now)
+
+
+def now_of(app: App) -> datetime:
+    return app.services.clock.now()

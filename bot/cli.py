@@ -1,0 +1,135 @@
+"""The `gridbot` command. Errors are one English line on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.settings import ConfigError, Settings, load_settings
+from storage.db import DatabaseError
+
+log = logging.getLogger("gridbot")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    path = Path(args.config) if getattr(args, "config", None) else None
+    if path is None and Path("config.yaml").exists():
+        path = Path("config.yaml")
+    return load_settings(path)
+
+
+def _db(args: argparse.Namespace) -> str | None:
+    return getattr(args, "db", None) or None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import build_app, build_services, make_adapter
+
+    settings = _settings(args)
+    services = build_services(settings, db_url=_db(args))
+    adapter = make_adapter(settings, services.clock, os.environ)
+    app = build_app(settings, adapter, services=services, paced=settings.adapter == "wechaty")
+    log.info("gridbot ready: adapter=%s database=%s", settings.adapter, services.store.engine.url.render_as_string())
+    try:
+        asyncio.run(app.run())
+    except KeyboardInterrupt:
+        log.info("stopped by keyboard interrupt")
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    from bot.app import build_app, build_services
+    from bot.console_adapter import ConsoleAdapter
+
+    settings = _settings(args)
+    services = build_services(settings, db_url=_db(args))
+    adapter = ConsoleAdapter(settings, services.clock.now)
+    app = build_app(settings, adapter, services=services)
+    if sys.stdin.isatty():
+        print("gridbot shell — type as residents and staff, e.g.  [美景天城3栋] 周阿姨: 楼道灯坏了   (Ctrl-D ends)")
+    asyncio.run(app.run())
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from bot.replay import replay
+
+    settings = _settings(args)
+    log_path = Path(args.log)
+    if not log_path.is_file():
+        raise ConfigError(f"replay log not found: {log_path}")
+    summary = asyncio.run(
+        replay(settings, log_path, db_url=_db(args), sent_path=Path(args.sent) if args.sent else None)
+    )
+    print(json.dumps(summary.to_json(), ensure_ascii=False))
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from nlp.cli import run_classify
+
+    return run_classify(sys.stdin, sys.stdout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gridbot", description="Community grid work bot for WeChat groups.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(
+        name: str, func: Callable[[argparse.Namespace], int], help_text: str, db: bool = True
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--config", help="path to config.yaml (default: ./config.yaml if present)")
+        if db:
+            p.add_argument("--db", help="database URL (default: sqlite under data_dir)")
+        p.set_defaults(func=func)
+        return p
+
+    command("run", cmd_run, "run the bot on the configured adapter")
+    command("shell", cmd_shell, "talk to the bot in the terminal (console adapter)")
+    rp = command("replay", cmd_replay, "run a JSONL chat log through the pipeline in simulated time")
+    rp.add_argument("log", help="chat log, one JSON message per line")
+    rp.add_argument("--sent", help="write every message the bot sent to this JSONL file")
+    cp = sub.add_parser("classify", help="classify messages from stdin, one JSON result per line")
+    cp.set_defaults(func=cmd_classify)
+    try:
+        from nlp.cli import add_nlp_subcommands
+    except ImportError:  # the nlp tooling is optional for the core commands
+        pass
+    else:
+        add_nlp_subcommands(sub)
+    for extra in _EXTRA_COMMANDS:
+        extra(sub, command)
+    return parser
+
+
+# later features register here: (subparsers, command-factory) -> None
+_EXTRA_COMMANDS: list[Callable[..., None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args))
+    except (ConfigError, DatabaseError) as exc:
+        print(f"gridbot: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The neutral message contract between adapters and handlers.
+
+Adapters turn platform events into `IncomingMessage`; handlers never see a
+platform object. What the bot says goes out as `OutgoingMessage` through the
+outbox; its `text` never carries `@name` prefixes: each adapter renders them
+from `mention_ids` (Wechaty's `room.say(text, mention_ids=...)` does it itself).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class MessageKind(enum.StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    VOICE = "voice"
+    LOCATION = "location"
+    EMOTICON = "emoticon"  # stickers
+    RECALLED = "recalled"  # the sender withdrew (撤回) an earlier message
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    message_id: str  # the platform's id: dedupe key
+    chat_id: str  # room id; equal to sender_id for a private chat with the bot
+    chat_topic: str
+    sender_id: str
+    sender_name: str
+    text: str  # @names of mentioned people already stripped by the adapter
+    timestamp: datetime  # timezone-aware
+    mentions: tuple[str, ...] = ()
+    mentions_bot: bool = False
+    kind: MessageKind = MessageKind.TEXT
+    # image / voice / location: a stored reference (file path, url or platform id);
+    # recalled: the platform id of the withdrawn message; quote: the quoted message id.
+    ref: str = ""
+    quoted_id: str = ""
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat_id == self.sender_id
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    chat_id: str
+    text: str
+    mention_ids: tuple[str, ...] = ()
+    image_path: str = ""  # a PNG to send as an image (charts); text is its caption
+    outbox_id: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatEvent:
+    """Something about a chat rather than a message in it (room join / topic / leave)."""
+
+    kind: str  # "joined" | "topic" | "left"
+    chat_id: str
+    topic: str
+    timestamp: datetime

@@ -1,0 +1,74 @@
+"""Every sentence the bot says to people, in one place.
+
+Defaults are here; a community overrides any of them under `texts:` in
+config.yaml. Placeholders use str.format names. No text writes `@name`: the
+adapters render mentions from the message's mention list.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Texts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # resident-facing
+    ack: str = "已登记 #{ticket}【{category}】，由{holder}跟进，{promise_hours}小时内给您回复。"
+    ack_urgent: str = "已登记 #{ticket}【{category}】（紧急），已通知{holders}。{advice}"
+    ack_private_sensitive: str = (
+        "您反映的情况已登记为 #{ticket}【{category}】，由{holder}私下与您联系，{promise_hours}小时内给您回复。"
+    )
+    ack_sensitive_group: str = "已收到，工作人员会私下与您联系。"
+    joined: str = "这件事已在 #{ticket}【{category}】登记，由{holder}跟进，办理结果会一并告诉您。如不是同一件事，请回复“不是同一件事”。"
+    split: str = "好的，已单独登记 #{ticket}【{category}】，由{holder}跟进，{promise_hours}小时内给您回复。"
+    split_nothing: str = "没有找到可以拆分的登记。"
+    clarify: str = "您是要反映问题吗？请回复数字：{menu}"
+    faq_answer: str = "#{ticket}【{category}】{answer}（{holder}会再确认补充）"
+    resolved: str = "#{ticket} 已办结：{result}\n满意请回复“满意”，仍有问题请回复“不满意”。"
+    rejected_to_reporter: str = "#{ticket} 经核实不属于需要办理的事项，已关闭：{reason}。如有疑问请联系{holder}。"
+    cancelled_recall: str = "#{ticket} 已随您撤回的消息取消。"
+    voice_reply: str = "收到您的语音。为方便登记，请用几个字说明一下情况，例如：“3栋楼道灯坏了”。"
+    escalated_status: str = "#{ticket}【{category}】已转交{level_name} {holder} 处理，请您耐心等待。"
+    status_line: str = "#{ticket}【{category}】正在办理中，目前由{holder}跟进。"
+    # staff-facing
+    remind_accept: str = "#{ticket}【{category}】还没有接单，请尽快处理（{chat}）。"
+    remind_deadline: str = "#{ticket}【{category}】将于 {deadline} 到期，请抓紧办理。"
+    escalation_reason: str = "超过{hours}小时未办结"
+    escalated_staff_late: str = "（系统恢复后补发，晚了{late}）"
+    overdue_top: str = "#{ticket}【{category}】已超过{level_name}期限仍未办结，请督办。处理人：{holder}。"
+    accepted: str = "#{ticket} 已由{holder}接单。"
+    progress_saved: str = "#{ticket} 进展已记录。"
+    progress_public: str = "#{ticket} 最新进展：{note}"
+    resolved_ack: str = "#{ticket} 已办结，结果已发到原群。"
+    rejected_ack: str = "#{ticket} 已退回，已告知反映人。"
+    transferred: str = "#{ticket} 已转交{holder}（{level_name}）。"
+    transferred_to_you: str = "#{ticket}【{category}】已转交您处理（{reason}）。原处理人：{previous}。内容：{text}"
+    reported: str = "已登记 #{ticket}【{category}】，由{holder}跟进。"
+    merged: str = "已将 {others} 合并到 #{ticket}，办结结果会发到所有相关群。"
+    new_ticket_private: str = "新工单 #{ticket}【{category}】来自「{chat}」{reporter}：{text}"
+    recalled_notice: str = "#{ticket} 的反映人撤回了原消息。"
+    voice_forward: str = "「{chat}」{reporter} 发来一条语音，请留意：{ref}"
+    my_tickets_header: str = "您有 {count} 件未办结工单："
+    my_tickets_none: str = "您目前没有未办结的工单。"
+    my_ticket_line: str = "#{ticket}【{category}】{state} · {chat} · 期限 {deadline}"
+    ticket_detail: str = (
+        "#{ticket}【{category}】{state} · 第{level}级 {holder}\n群：{chat} · 反映人：{reporter}\n内容：{text}"
+    )
+    timeline_line: str = "{at} {actor} {action}{note}"
+    help_header: str = "您可以使用的命令："
+    unknown_group_staff: str = "网格助手被拉进了未绑定的群「{chat}」。请社区书记在该群发送 /绑定 网格名称。"
+    send_unknown: str = "网格助手重启前正在发送一条消息，不确定是否已发出，请到「{chat}」核对：{text}"
+    bound: str = "本群已绑定到{grid}。"
+    # errors: one line that says what went wrong and what to type instead
+    err_no_role: str = "此命令仅限网格工作人员使用。"
+    err_unknown_command: str = "没有“{verb}”这个命令。发送 /帮助 查看可用命令。"
+    err_need_ticket: str = "请带上工单号，例如：/{verb} 1024"
+    err_need_text: str = "请写明{what}，例如：{example}"
+    err_no_ticket: str = "没有找到工单 #{ticket}。发送 /我的 查看您的工单。"
+    err_not_in_reach: str = "#{ticket} 不在您负责的范围内。"
+    err_wrong_state: str = "#{ticket} {state}，不能再{verb}。"
+    err_no_grid: str = "没有找到网格“{grid}”。"
+    err_top_level: str = "#{ticket} 已在最高一级，无法再向上转办。"
+    err_private_only: str = "请私聊网格助手使用这个命令。"
+    err_too_long: str = "消息太长了，请精简到{limit}字以内再发。"

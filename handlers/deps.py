@@ -1,0 +1,62 @@
+"""The typed dependencies every handler receives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from bot.clock import Clock
+from bot.settings import Settings
+from bot.texts import Texts
+from storage.repository import Repo, Store
+
+if TYPE_CHECKING:
+    from nlp.classifier import Classification
+
+
+class Classifies(Protocol):
+    def classify(self, text: str) -> Classification: ...
+
+
+class Calendar(Protocol):
+    def deadline(
+        self, start: datetime, amount: float, unit: Literal["hours", "work_hours", "work_days"]
+    ) -> datetime: ...
+    def in_quiet_hours(self, when: datetime) -> bool: ...
+    def quiet_end(self, when: datetime) -> datetime: ...
+    def quiet_start_before(self, when: datetime) -> datetime: ...
+    def is_off_duty(self, when: datetime) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Services:
+    """Long-lived parts, built once in bot/app.py."""
+
+    settings: Settings
+    store: Store
+    classifier: Classifies
+    clock: Clock
+    calendar: Calendar
+
+    @contextmanager
+    def turn(self) -> Iterator[Deps]:
+        """One unit of work: everything a handler changes commits together or not at all."""
+        with self.store.begin() as repo:
+            yield Deps(self.settings, repo, self.classifier, self.clock, self.calendar, self.clock.now())
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    repo: Repo
+    classifier: Classifies
+    clock: Clock
+    calendar: Calendar
+    now: datetime  # one instant per turn, so every row of the turn agrees
+
+    @property
+    def texts(self) -> Texts:
+        return self.settings.texts

@@ -1,0 +1,72 @@
+"""Deadlines on the escalation ladder: what is due when, derived from the ticket row.
+
+The timers live in the database (tickets.deadline_at, ack_due_at, remind_at,
+promise_at) and `next_due_at` is their minimum, so the sweep finds due work
+with one indexed range query and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from handlers.deps import Deps
+
+URGENT_DEADLINE_HOURS = 2.0
+
+
+def level_deadline(deps: Deps, level: int, category: str, start: datetime, urgent: bool) -> datetime:
+    settings = deps.settings
+    lv = settings.level(level)
+    cat = settings.categories.get(category)
+    amount, unit = lv.deadline, lv.unit
+    if cat is not None and cat.deadline_hours is not None and level == cat.start_level:
+        amount, unit = cat.deadline_hours, "hours"
+    if urgent:
+        amount, unit = min(amount if unit == "hours" else URGENT_DEADLINE_HOURS, URGENT_DEADLINE_HOURS), "hours"
+    return deps.calendar.deadline(start, amount, unit)
+
+
+def timers_for_level(
+    deps: Deps, level: int, category: str, start: datetime, *, urgent: bool, accepted: bool
+) -> dict[str, Any]:
+    """The deadline, accept-by and reminder times of a ticket arriving at `level` at `start`."""
+    lv = deps.settings.level(level)
+    deadline = level_deadline(deps, level, category, start, urgent)
+    remind = deadline - timedelta(hours=lv.remind_before)
+    ack_due = None
+    if not accepted and lv.ack_within and not urgent:
+        ack_due = deps.calendar.deadline(start, lv.ack_within, "work_hours")
+        if ack_due >= deadline:
+            ack_due = None
+    return {
+        "level": level,
+        "level_since": start,
+        "deadline_at": deadline,
+        "remind_at": remind if remind > start else None,
+        "ack_due_at": ack_due,
+    }
+
+
+def promise_time(deps: Deps, reported_at: datetime) -> datetime:
+    """When the group must hear about the ticket again (the 12-hour rule).
+
+    If the mark falls inside quiet hours, the status line goes out before they begin.
+    """
+    mark = reported_at + timedelta(hours=deps.settings.promise_hours)
+    if deps.calendar.in_quiet_hours(mark):
+        before = deps.calendar.quiet_start_before(mark) - timedelta(minutes=30)
+        mark = max(before, reported_at + timedelta(minutes=1))
+    return mark
+
+
+def next_due(values: dict[str, Any]) -> datetime | None:
+    times = [values.get(k) for k in ("deadline_at", "ack_due_at", "remind_at", "promise_at")]
+    present = [t for t in times if t is not None]
+    return min(present) if present else None
+
+
+def with_next_due(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Add `next_due_at` to a set of changes, reading unchanged timers from `current`."""
+    merged = {**current, **changes}
+    return {**changes, "next_due_at": next_due(merged)}

@@ -1,0 +1,135 @@
+"""The explicit, ordered router: store first, then the first matching route handles the message."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.messages import IncomingMessage, MessageKind
+from handlers.commands import on_command
+from handlers.deps import Deps, Services
+from handlers.outbound import reply
+from handlers.people import is_staff
+from handlers.resident import on_resident_message
+from nlp.commands import looks_like_command
+from storage.records import StoredMessage
+
+log = logging.getLogger(__name__)
+
+Route = Callable[[StoredMessage, Deps], Awaitable[int | None]]
+Filter = Callable[[StoredMessage, Deps], bool]
+
+
+async def _ignore(msg: StoredMessage, deps: Deps) -> int | None:
+    return None
+
+
+async def _too_long(msg: StoredMessage, deps: Deps) -> int | None:
+    day = deps.now.astimezone(deps.settings.tz).date().isoformat()
+    if deps.repo.claim_notice(f"toolong:{msg.sender_id}:{day}", deps.now):
+        limit = deps.settings.limits.max_text_chars
+        reply(
+            deps,
+            msg.chat_id,
+            deps.texts.err_too_long.format(limit=limit),
+            [] if msg.chat_id == msg.sender_id else [msg.sender_id],
+        )
+    return None
+
+
+def _from_bot(msg: StoredMessage, deps: Deps) -> bool:
+    return msg.sender_id == deps.settings.bot.id
+
+
+def _flooding(msg: StoredMessage, deps: Deps) -> bool:
+    limit = deps.settings.limits.flood_per_minute
+    return deps.repo.count_messages_since(msg.sender_id, deps.now - timedelta(minutes=1)) > limit
+
+
+def _oversized(msg: StoredMessage, deps: Deps) -> bool:
+    return len(msg.text) > deps.settings.limits.max_text_chars or "\x00" in msg.text
+
+
+def _command(msg: StoredMessage, deps: Deps) -> bool:
+    return msg.kind == MessageKind.TEXT and looks_like_command(msg.text)
+
+
+def _from_staff(msg: StoredMessage, deps: Deps) -> bool:
+    # staff talk in groups all day; what they say never opens a ticket (they use /上报)
+    return is_staff(deps.settings, msg.sender_id)
+
+
+def _anything(msg: StoredMessage, deps: Deps) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    when: Filter
+    then: Route
+
+
+# first match wins
+ROUTES: tuple[Rule, ...] = (
+    Rule("own message", _from_bot, _ignore),
+    Rule("flood", _flooding, _ignore),
+    Rule("oversized", _oversized, _too_long),
+    Rule("command", _command, on_command),
+    Rule("staff chatter", _from_staff, _ignore),
+    Rule("resident", _anything, on_resident_message),
+)
+
+
+async def route(msg: StoredMessage, deps: Deps) -> int | None:
+    for rule in ROUTES:
+        if rule.when(msg, deps):
+            return await rule.then(msg, deps)
+    return None
+
+
+def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool]:
+    """Store before act: the message is committed before anything is decided about it."""
+    keep = services.settings.limits.retention_days
+    with services.store.begin() as repo:
+        return repo.add_message(msg, purge_after=msg.timestamp + timedelta(days=keep))
+
+
+async def process(pk: int, services: Services) -> None:
+    """Handle one stored message in one transaction; a message is processed exactly once."""
+    try:
+        with services.turn() as deps:
+            stored = deps.repo.claim_message(pk)
+            if stored is None:
+                return  # done already, or another bot process holds it
+            ticket_id = await route(stored, deps)
+            deps.repo.mark_processed(pk, deps.now, ticket_id)
+    except Exception:
+        # never let one bad message block the queue or reach a user as a traceback
+        log.exception("message %s could not be handled; marked processed without a reply", pk)
+        with services.store.begin() as repo:
+            repo.mark_processed(pk, services.clock.now())
+
+
+async def handle_incoming(msg: IncomingMessage, services: Services) -> bool:
+    """Store, then process. False for a duplicate delivery of a message already handled."""
+    stored, new = store(msg, services)
+    if not new and stored.processed_at is not None:
+        return False
+    await process(stored.pk, services)
+    return True
+
+
+async def repair_unprocessed(services: Services) -> int:
+    """At start-up: messages stored but never handled (a crash between the two) are handled now."""
+    seen: set[int] = set()
+    while True:
+        with services.store.begin() as repo:
+            pending = [m for m in repo.unprocessed_messages(limit=200) if m.pk not in seen]
+        if not pending:
+            return len(seen)  # (a message another process is holding is left to that process)
+        for msg in pending:
+            seen.add(msg.pk)
+            await process(msg.pk, services)

@@ -1,0 +1,135 @@
+"""Domain objects the repository returns. Handlers see these, never table rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+# Ticket states. `open` and `accepted` are active: the ladder's clock runs on them.
+OPEN = "open"
+ACCEPTED = "accepted"
+RESOLVED = "resolved"  # result posted; waiting for the resident's rating or a verifier
+CLOSED = "closed"
+REJECTED = "rejected"  # 退回: not a ticket
+CANCELLED = "cancelled"  # the resident withdrew the message before anyone acted
+MERGED = "merged"  # folded into another ticket (合并)
+ACTIVE_STATES: tuple[str, ...] = (OPEN, ACCEPTED)
+FINAL_STATES: tuple[str, ...] = (CLOSED, REJECTED, CANCELLED, MERGED)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: int
+    community_id: str
+    grid_id: str
+    chat_id: str
+    chat_topic: str
+    reporter_id: str
+    reporter_name: str
+    category: str
+    urgency: str
+    state: str
+    level: int
+    holder_id: str
+    text: str
+    result: str
+    source_message_id: int | None
+    merged_into: int | None
+    created_at: datetime
+    updated_at: datetime
+    level_since: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    deadline_at: datetime | None
+    ack_due_at: datetime | None
+    remind_at: datetime | None
+    promise_at: datetime | None
+    overdue_at: datetime | None
+    next_due_at: datetime | None
+    rating: str
+    version: int
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    ticket_id: int
+    at: datetime
+    actor_id: str
+    actor_name: str
+    action: str
+    note: str
+    data: str
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    ticket_id: int
+    chat_id: str
+    chat_topic: str
+    reporter_id: str
+    reporter_name: str
+    message_id: int | None
+    kind: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    pk: int
+    platform_id: str
+    chat_id: str
+    chat_topic: str
+    sender_id: str
+    sender_name: str
+    text: str
+    kind: str
+    ref: str
+    quoted_id: str
+    mentions: tuple[str, ...]
+    mentions_bot: bool
+    received_at: datetime
+    processed_at: datetime | None
+    ticket_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    chat_id: str
+    text: str
+    mention_ids: tuple[str, ...]
+    image_path: str
+    ticket_id: int | None
+    created_at: datetime
+    not_before: datetime
+    state: str
+    attempts: int
+    last_error: str
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    id: int
+    chat_id: str
+    person_id: str
+    kind: str
+    ticket_id: int | None
+    data: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    chat_id: str
+    topic: str
+    grid_id: str
+    active: bool

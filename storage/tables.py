@@ -1,0 +1,177 @@
+"""SQLModel tables. Nothing outside storage/ imports this module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _ts(*, index: bool = False, nullable: bool = False) -> datetime:
+    return Field(sa_column=Column(UTCDateTime(), index=index, nullable=nullable))
+
+
+def _opt_ts(*, index: bool = False) -> datetime | None:
+    return Field(default=None, sa_column=Column(UTCDateTime(), index=index, nullable=True))
+
+
+class MessageRow(SQLModel, table=True):
+    __tablename__ = "messages"
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: str = Field(unique=True, max_length=128)  # dedupe: the chat platform's message id
+    chat_id: str = Field(index=True, max_length=128)
+    chat_topic: str = ""
+    sender_id: str = Field(max_length=128)
+    sender_name: str = ""
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    kind: str = "text"
+    ref: str = ""
+    quoted_id: str = ""
+    mentions: str = ""  # space-separated ids
+    mentions_bot: bool = False
+    received_at: datetime = _ts()
+    processed_at: datetime | None = _opt_ts()
+    ticket_id: int | None = Field(default=None, index=True)
+    purge_after: datetime | None = _opt_ts(index=True)  # None: kept with its ticket
+
+    __table_args__ = (Index("ix_messages_unprocessed", "processed_at", "id"),)
+
+
+class TicketRow(SQLModel, table=True):
+    __tablename__ = "tickets"
+    id: int | None = Field(default=None, primary_key=True)  # the ticket number people type
+    community_id: str = Field(index=True, max_length=64)
+    grid_id: str = Field(index=True, max_length=64)
+    chat_id: str = Field(index=True, max_length=128)  # the group it was reported in
+    chat_topic: str = ""
+    reporter_id: str = Field(default="", max_length=128)
+    reporter_name: str = ""
+    category: str = Field(index=True, max_length=32)
+    urgency: str = "normal"
+    state: str = Field(index=True, max_length=16)
+    level: int = 1
+    holder_id: str = Field(index=True, max_length=128)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    result: str = Field(default="", sa_column=Column(Text, nullable=False))
+    source_message_id: int | None = None
+    merged_into: int | None = Field(default=None, index=True)
+    created_at: datetime = _ts(index=True)
+    updated_at: datetime = _ts()
+    level_since: datetime = _ts()
+    first_response_at: datetime | None = _opt_ts()
+    resolved_at: datetime | None = _opt_ts(index=True)
+    closed_at: datetime | None = _opt_ts()
+    deadline_at: datetime | None = _opt_ts()
+    ack_due_at: datetime | None = _opt_ts()
+    remind_at: datetime | None = _opt_ts()
+    promise_at: datetime | None = _opt_ts()
+    overdue_at: datetime | None = _opt_ts()  # the top level's deadline passed: named in digests
+    # the earliest of the pending times above: the sweep reads only `next_due_at <= now`
+    next_due_at: datetime | None = _opt_ts(index=True)
+    rating: str = ""
+    version: int = 0
+
+
+class LinkRow(SQLModel, table=True):
+    """A person who reported a ticket: the origin, a joined duplicate, or a merged ticket's reporter."""
+
+    __tablename__ = "ticket_reporters"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(index=True)
+    chat_id: str = Field(max_length=128)
+    chat_topic: str = ""
+    reporter_id: str = Field(max_length=128)
+    reporter_name: str = ""
+    message_id: int | None = None
+    kind: str = "origin"  # origin | joined | merged
+    at: datetime = _ts()
+
+
+class EventRow(SQLModel, table=True):
+    """Every change to a ticket: its timeline and the audit log are the same rows."""
+
+    __tablename__ = "events"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(index=True)
+    at: datetime = _ts(index=True)
+    actor_id: str = ""
+    actor_name: str = ""
+    action: str = Field(index=True, max_length=32)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    data: str = ""  # small JSON object
+    level: int = 1
+
+
+class OutboxRow(SQLModel, table=True):
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=128)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    mention_ids: str = ""  # space-separated
+    image_path: str = ""
+    ticket_id: int | None = None
+    created_at: datetime = _ts()
+    not_before: datetime = _ts()  # quiet hours hold a post until the morning
+    state: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed | unknown
+    attempts: int = 0
+    last_error: str = ""
+    sent_at: datetime | None = _opt_ts()
+    dedupe_key: str | None = Field(default=None, unique=True, max_length=191)
+
+    __table_args__ = (Index("ix_outbox_due", "state", "not_before"),)
+
+
+class PendingRow(SQLModel, table=True):
+    """A follow-up the bot is waiting for (a rating, a split, a clarification), with a time-out."""
+
+    __tablename__ = "pending"
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=128)
+    person_id: str = Field(max_length=128)
+    kind: str = Field(max_length=32)
+    ticket_id: int | None = None
+    data: str = ""
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts(index=True)
+
+    __table_args__ = (Index("ix_pending_lookup", "chat_id", "person_id", "kind"),)
+
+
+class NoticeRow(SQLModel, table=True):
+    """Once-only notices (a no-role answer per person per day, an unknown group's note)."""
+
+    __tablename__ = "notices"
+    key: str = Field(primary_key=True, max_length=191)
+    at: datetime = _ts()
+
+
+class GroupRow(SQLModel, table=True):
+    __tablename__ = "groups"
+    chat_id: str = Field(primary_key=True, max_length=128)
+    topic: str = ""
+    grid_id: str = ""  # bound at run time with /绑定; config's grids.groups win
+    active: bool = True
+    updated_at: datetime = _ts()
+
+
+class MetaRow(SQLModel, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = ""
+
+
+__all__ = [
+    "EventRow",
+    "GroupRow",
+    "LinkRow",
+    "MessageRow",
+    "MetaRow",
+    "NoticeRow",
+    "OutboxRow",
+    "PendingRow",
+    "TicketRow",
+    "UniqueConstraint",
+]
