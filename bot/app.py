@@ -13,6 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.dispatcher import Dispatcher
 from bot.messages import ChatEvent, IncomingMessage
 from bot.port import Adapter
+from bot.scheduler import Job, build_scheduler, sweep_job
 from bot.settings import Settings
 from handlers import groups, sweep
 from handlers.deps import Services
@@ -42,6 +43,8 @@ class App:
     dispatcher: Dispatcher
     # live mode drains in the background; tests and replay drain after every message
     live: bool = False
+    # cron jobs besides the sweep (digests): (job id, apscheduler trigger, async job(app))
+    scheduled_jobs: list[tuple[str, object, Job]] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -65,7 +68,10 @@ class App:
     async def tick(self) -> None:
         """One scheduler tick: deadlines, reminders, held posts."""
         await sweep.run_sweep(self.services)
-        await self.dispatcher.drain()
+        if self.live:
+            self.dispatcher.poke()
+        else:
+            await self.dispatcher.drain()
 
     async def start(self) -> None:
         """Repair what a crash left: stranded sends, then messages stored but never handled."""
@@ -82,29 +88,20 @@ class App:
         """Live: adapter input, outbox drain and the sweep run side by side until input ends."""
         self.live = True
         await self.start()
-        self._tasks = [
-            asyncio.create_task(self.dispatcher.run_forever(), name="outbox"),
-            asyncio.create_task(self._sweep_forever(), name="sweep"),
-        ]
+        self._tasks = [asyncio.create_task(self.dispatcher.run_forever(), name="outbox")]
+        scheduler = build_scheduler(self, self.scheduled_jobs)
+        scheduler.start()
+        await sweep_job(self)  # catch up at once on what came due while the bot was down
         try:
             await self.adapter.run(self.receive, self.chat_event)
             await self.dispatcher.drain()  # what the last lines asked for goes out before exit
         finally:
+            scheduler.shutdown(wait=False)
             for task in self._tasks:
                 task.cancel()
             for task in self._tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-
-    async def _sweep_forever(self) -> None:
-        interval = self.settings.sweep_interval_seconds
-        while True:
-            try:
-                await sweep.run_sweep(self.services)
-                self.dispatcher.poke()
-            except Exception:
-                log.exception("deadline sweep failed; will try again at the next interval")
-            await asyncio.sleep(interval)
 
 
 def build_app(

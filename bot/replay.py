@@ -94,8 +94,9 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 async def replay(
-    settings: Settings, log_path: Path, *, db_url: str | None, sent_path: Path | None, errors: TextIO = sys.stderr
+    settings: Settings, log_path: Path, *, db_url: str | None, sent_path: Path | None, errors: TextIO | None = None
 ) -> ReplaySummary:
+    errors = errors or sys.stderr
     started = time.perf_counter()
     summary = ReplaySummary()
     clock: FakeClock | None = None

@@ -8,7 +8,6 @@ Chinese or ASCII spaces. Pure: no knowledge of who may run what.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 # verb → canonical action. Aliases are what people actually type on a phone.
@@ -64,9 +63,12 @@ def looks_like_command(text: str) -> bool:
     return _PREFIX.match(_fold(text)) is not None
 
 
+# only the characters that matter for parsing are folded; the person's text keeps its own punctuation
+_FOLD = str.maketrans({"／": "/", "＃": "#", "\u3000": " ", **{chr(0xFF10 + i): str(i) for i in range(10)}})
+
+
 def _fold(text: str) -> str:
-    # NFKC turns ／ into / and ＃ into #, full-width digits into ASCII; keep it local to parsing
-    return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
+    return text.translate(_FOLD).strip()
 
 
 def parse_command(text: str) -> Command | None:

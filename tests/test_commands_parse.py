@@ -1,0 +1,40 @@
+"""Command parsing: the forms people type on a phone."""
+
+import pytest
+
+from nlp.commands import looks_like_command, parse_command
+
+CASES = [
+    ("/办结 12 已与宠物主人沟通", "resolve", 12, "已与宠物主人沟通"),
+    ("／办结 12 已与宠物主人沟通", "resolve", 12, "已与宠物主人沟通"),
+    ("/办结 #12 已沟通", "resolve", 12, "已沟通"),
+    ("/办结 ＃１２ 已沟通", "resolve", 12, "已沟通"),
+    ("@网格助手 /接单 1024", "accept", 1024, ""),
+    ("@网格助手\u3000/接单 1024", "accept", 1024, ""),
+    ("/接单1024", "accept", 1024, ""),
+    ("/我的", "mine", None, ""),
+    ("/查询 1024", "show", 1024, ""),
+    ("/转办 1024 第十一网格", "transfer", 1024, "第十一网格"),
+    ("/上报 3栋楼道堆放杂物", "report", None, "3栋楼道堆放杂物"),
+    ("/进展 7 公开 已联系物业", "progress", 7, "公开 已联系物业"),
+    ("/飞 2", "", 2, ""),
+]
+
+
+@pytest.mark.parametrize(("text", "action", "ticket", "rest"), CASES)
+def test_parse(text: str, action: str, ticket: int | None, rest: str) -> None:
+    cmd = parse_command(text)
+    assert cmd is not None
+    assert (cmd.action, cmd.ticket, cmd.text) == (action, ticket, rest)
+
+
+def test_merge_takes_every_number() -> None:
+    cmd = parse_command("/合并 1024 #1031 1032")
+    assert cmd is not None
+    assert cmd.numbers == (1024, 1031, 1032)
+
+
+@pytest.mark.parametrize("text", ["楼下狗叫", "谢谢 /", "http://example.com/a", "1/2 的人同意", ""])
+def test_not_commands(text: str) -> None:
+    assert parse_command(text) is None
+    assert not looks_like_command(text)

@@ -1,0 +1,123 @@
+"""`gridbot replay`: the full pipeline in simulated time, from a JSONL chat log."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import DATA
+
+DOG = "楼下有人养狗,到晚上老叫唤,我年纪大了,根本没法休息好。"
+
+
+def line(
+    i: int, ts: str, text: str, sender: str = "wxid_zhou", name: str = "周阿姨", chat: str = "room_tiancheng_3"
+) -> str:
+    return json.dumps(
+        {
+            "id": f"r{i}",
+            "chat_id": chat,
+            "chat_topic": "美景天城3栋",
+            "sender_id": sender,
+            "sender_name": name,
+            "text": text,
+            "ts": ts,
+            "mentions": [],
+        },
+        ensure_ascii=False,
+    )
+
+
+def run(tmp_path: Path, log_lines: list[str], capsys: pytest.CaptureFixture[str], db: str) -> tuple[dict, list[dict]]:
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(log_lines) + "\n", encoding="utf-8")
+    sent = tmp_path / "sent.jsonl"
+    sent.unlink(missing_ok=True)
+    code = main(["replay", str(log), "--config", str(DATA / "config.yaml"), "--db", db, "--sent", str(sent)])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    records = [json.loads(x) for x in sent.read_text(encoding="utf-8").splitlines()] if sent.exists() else []
+    return summary, records
+
+
+def test_replay_report_at_night_shows_every_timed_post(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    summary, sent = run(
+        tmp_path,
+        [
+            line(1, "2026-11-23T21:00:00+08:00", DOG),
+            line(2, "2026-11-24T20:00:00+08:00", "早上好", sender="wxid_liu", name="刘大爷"),
+        ],
+        capsys,
+        db,
+    )
+    assert summary["messages"] == 2
+    assert summary["tickets"] == 1
+    assert summary["sent"] == len(sent)
+    assert set(summary) >= {"messages", "tickets", "sent", "seconds"}
+    ack = sent[0]
+    assert ack["ts"] == "2026-11-23T21:00:00+08:00"
+    assert ack["mention_ids"] == ["wxid_zhou", "wxid_zhangyan"]
+    assert not ack["text"].startswith("@")
+    # the 12-hour mark (09:00) is outside quiet hours: a status line then, in the group
+    status = [s for s in sent if s["chat_id"] == "room_tiancheng_3" and "正在办理中" in s["text"]]
+    assert [s["ts"] for s in status] == ["2026-11-24T09:00:00+08:00"]
+    # the 12-hour deadline passes at 09:00 → escalated to the area cadre at that simulated minute
+    escalations = [s for s in sent if s["chat_id"] == "room_staff" and "已转交您处理" in s["text"]]
+    assert escalations[0]["ts"] == "2026-11-24T09:00:00+08:00"
+    assert escalations[0]["mention_ids"] == ["wxid_yanghx"]
+    assert all(s["ts"] <= "2026-11-24T20:00:00+08:00" for s in sent)
+
+
+def test_replay_skips_malformed_lines_with_their_number(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        "\n".join(
+            [
+                line(1, "2026-11-23T10:00:00+08:00", DOG),
+                "{not json",
+                json.dumps({"id": "x", "chat_id": "c"}),
+                line(4, "2026-11-23T10:01:00", "没有时区"),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    assert main(["replay", str(log), "--config", str(DATA / "config.yaml"), "--db", db]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out.strip().splitlines()[-1])["messages"] == 1
+    assert ":2: skipped: not JSON" in err
+    assert ":3: skipped: missing" in err
+    assert ":4: skipped: ts needs a UTC offset" in err
+
+
+def test_second_replay_continues_from_the_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    first, _ = run(tmp_path, [line(1, "2026-11-23T10:00:00+08:00", DOG)], capsys, db)
+    assert first["tickets"] == 1
+    second, sent = run(
+        tmp_path,
+        [
+            line(1, "2026-11-23T10:00:00+08:00", DOG),  # delivered again: nothing new
+            line(
+                2,
+                "2026-11-23T10:05:00+08:00",
+                "/办结 1 已沟通",
+                sender="wxid_zhangyan",
+                name="张燕",
+                chat="wxid_zhangyan",
+            ),
+        ],
+        capsys,
+        db,
+    )
+    assert second["tickets"] == 0
+    assert [s["chat_id"] for s in sent] == ["room_tiancheng_3", "wxid_zhangyan"]
+    assert sent[0]["text"].startswith("#1 已办结：已沟通")
+
+
+def test_missing_log_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", str(tmp_path / "nope.jsonl"), "--config", str(DATA / "config.yaml")]) == 2
+    assert "replay log not found" in capsys.readouterr().err
