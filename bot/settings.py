@@ -75,6 +75,7 @@ class Category(_Model):
     start_level: int = Field(default=1, ge=1, le=4)
     deadline_hours: float | None = None  # overrides the start level's deadline
     route_to: Literal["", "property", "department"] = ""
+    department: str = ""  # person id of the functional department, with route_to: department
     verify: bool = False  # a verifier confirms before the ticket is closed
 
 
@@ -98,6 +99,23 @@ class Holidays(_Model):
 
     holidays: list[date] = Field(default_factory=list)
     workdays: list[date] = Field(default_factory=list)  # make-up working days (调休)
+
+
+class DutyEntry(_Model):
+    """Who is on duty for urgent tickets at nights, weekends and holidays (值班表)."""
+
+    person: str
+    dates: list[date] = Field(default_factory=list)  # named days (holidays)
+    weekdays: list[int] = Field(default_factory=list)  # 1 = Monday … 7 = Sunday
+    default: bool = False  # everyone else's nights
+
+
+class StandIn(_Model):
+    """Someone covering for a person on leave (also set with /代班)."""
+
+    person: str  # who is away
+    by: str  # who covers
+    until: date
 
 
 class Dedupe(_Model):
@@ -151,6 +169,8 @@ class Settings(_Model):
     limits: Limits = Limits()
     outbox: Outbox = Outbox()
     faq: list[FaqEntry] = Field(default_factory=list)
+    duty_roster: list[DutyEntry] = Field(default_factory=list)
+    standins: list[StandIn] = Field(default_factory=list)
     emergency_advice: str = "如有人员受伤或危险，请立即拨打119/120/110。"
     texts: Texts = Texts()
     sweep_interval_seconds: int = 60
@@ -185,6 +205,13 @@ class Settings(_Model):
                     if group in group_owner:
                         raise ValueError(f"grids.{grid.id}.groups: {group!r} is already in grid {group_owner[group]}")
                     group_owner[group] = grid.id
+        for i, entry in enumerate(self.duty_roster):
+            if entry.person not in known:
+                raise ValueError(f"duty_roster.{i}.person: {entry.person!r} is not listed under people")
+        for i, stand in enumerate(self.standins):
+            for who in (stand.person, stand.by):
+                if who not in known:
+                    raise ValueError(f"standins.{i}: {who!r} is not listed under people")
         levels = [lv.level for lv in self.ladder]
         if levels != sorted(set(levels)):
             raise ValueError("ladder: levels must be unique and in ascending order")

@@ -60,6 +60,15 @@ class Texts(BaseModel):
     unknown_group_staff: str = "网格助手被拉进了未绑定的群「{chat}」。请社区书记在该群发送 /绑定 网格名称。"
     send_unknown: str = "网格助手重启前正在发送一条消息，不确定是否已发出，请到「{chat}」核对：{text}"
     bound: str = "本群已绑定到{grid}。"
+    extension_asked: str = "#{ticket}【{category}】{who}申请延期 {amount}：{reason}。同意请回复 /同意延期 {ticket}，不同意请回复 /不同意延期 {ticket} 原因"
+    extension_sent: str = "#{ticket} 延期申请已发给{approver}。"
+    extension_approved: str = "#{ticket} 延期已批准，新的期限是 {deadline}。"
+    extension_refused: str = "#{ticket} 延期未获批准：{reason}"
+    standin_set: str = "已设置：{until} 前由{by}代班，{count} 件未办结工单已转交。"
+    standin_notice: str = "{who}请假，{until} 前由您代班，已转交 {count} 件未办结工单。发送 /我的 查看。"
+    schedule_warning: str = (
+        "提醒：节假日安排只知道到 {until}，请在 config.yaml 的 holidays: 中补充下一年的放假和调休日期。"
+    )
     # errors: one line that says what went wrong and what to type instead
     err_no_role: str = "此命令仅限网格工作人员使用。"
     err_unknown_command: str = "没有“{verb}”这个命令。发送 /帮助 查看可用命令。"
@@ -71,4 +80,7 @@ class Texts(BaseModel):
     err_no_grid: str = "没有找到网格“{grid}”。"
     err_top_level: str = "#{ticket} 已在最高一级，无法再向上转办。"
     err_private_only: str = "请私聊网格助手使用这个命令。"
+    err_extension_range: str = "延期时长需在 30 天以内，例如：/延期 1024 2天 等配件"
+    err_no_extension: str = "#{ticket} 没有待您审批的延期申请。"
+    err_standin_format: str = "请写明代班人和截止日期，例如：/代班 李网格 11-30 或 /代班 李网格 3天"
     err_too_long: str = "消息太长了，请精简到{limit}字以内再发。"

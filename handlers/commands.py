@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers import tickets
+from handlers import extensions, tickets
+from handlers.commands_base import need_text, ticket_in_reach
 from handlers.deps import Deps
 from handlers.outbound import private, reply
-from handlers.people import can_act_on, is_staff, name_of, reachable_grid_ids
+from handlers.people import is_staff, name_of, reachable_grid_ids
 from handlers.tickets import TicketError
 from nlp.commands import Command, parse_command
 from storage import records as r
-from storage.records import StoredMessage, Ticket
+from storage.records import StoredMessage
 
 Handler = Callable[[StoredMessage, Command, Deps], Awaitable[str | None]]
 
@@ -26,27 +27,18 @@ HELP: dict[str, str] = {
     "merge": "/合并 1024 1031 — 同一件事合并，结果发到所有群",
     "mine": "/我的 — 我的未办结工单",
     "show": "/查询 1024 — 工单详情和处理记录",
+    "extend": "/延期 1024 2天 等配件 — 向上一级申请延期",
+    "approve_extension": "/同意延期 1024 — 批准延期（上一级）",
+    "refuse_extension": "/不同意延期 1024 原因 — 不批准延期（上一级）",
+    "standin": "/代班 李网格 11-30 — 请假期间由他人代班，未办结工单一并转交",
     "bind": "/绑定 第十网格 — 把本群绑定到网格（社区书记）",
     "help": "/帮助 — 本说明",
 }
 SECRETARY_ONLY = frozenset({"bind"})
 
 
-def _ticket_in_reach(cmd: Command, msg: StoredMessage, deps: Deps) -> Ticket:
-    if cmd.ticket is None:
-        raise TicketError(deps.texts.err_need_ticket.format(verb=cmd.verb))
-    ticket = deps.repo.ticket(cmd.ticket, lock=True)
-    if ticket is None:
-        raise TicketError(deps.texts.err_no_ticket.format(ticket=cmd.ticket))
-    if not can_act_on(deps.settings, msg.sender_id, ticket):
-        raise TicketError(deps.texts.err_not_in_reach.format(ticket=ticket.id))
-    return ticket
-
-
-def _need_text(cmd: Command, deps: Deps, what: str, example: str) -> str:
-    if not cmd.text:
-        raise TicketError(deps.texts.err_need_text.format(what=what, example=example))
-    return cmd.text
+_ticket_in_reach = ticket_in_reach
+_need_text = need_text
 
 
 async def cmd_accept(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
@@ -218,6 +210,10 @@ COMMANDS: dict[str, Handler] = {
     "show": cmd_show,
     "bind": cmd_bind,
     "help": cmd_help,
+    "extend": extensions.cmd_extend,
+    "approve_extension": extensions.cmd_approve_extension,
+    "refuse_extension": extensions.cmd_refuse_extension,
+    "standin": extensions.cmd_standin,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.clock import Clock
@@ -29,6 +29,8 @@ class Calendar(Protocol):
     def quiet_end(self, when: datetime) -> datetime: ...
     def quiet_start_before(self, when: datetime) -> datetime: ...
     def is_off_duty(self, when: datetime) -> bool: ...
+    def needs_schedule_warning(self, today: date) -> bool: ...
+    def known_until(self) -> date: ...
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,10 @@ def acknowledge(deps: Deps, ticket: r.Ticket, community: Community) -> None:
     if ticket.urgency == "urgent":
         grid = settings.grids_by_id.get(ticket.grid_id)
         alerted = [ticket.holder_id, *(grid.workers if grid else []), grid.area_cadre if grid else ""]
-        alerted = [a for a in dict.fromkeys(alerted) if a]
+        if deps.calendar.is_off_duty(deps.now):
+            alerted += on_duty(deps)  # nights, weekends and holidays: the duty roster too
+        alerted = [tickets.covering(deps, a) for a in dict.fromkeys(alerted) if a]
+        alerted = list(dict.fromkeys(alerted))
         names = "、".join(name_of(settings, a) for a in alerted)
         reply(
             deps,
@@ -175,7 +178,28 @@ def acknowledge(deps: Deps, ticket: r.Ticket, community: Community) -> None:
             unmasked=True,
         )
         return
-    reply(deps, ticket.chat_id, texts.ack.format(**fields), [ticket.reporter_id, ticket.holder_id], ticket_id=ticket.id)
+    mentions = [ticket.reporter_id, ticket.holder_id]
+    grid = settings.grids_by_id.get(ticket.grid_id)
+    if grid is not None and ticket.holder_id not in grid.workers:
+        # routed past the grid worker (safety to the area cadre, repairs to the property company):
+        # the worker is @-mentioned too and stays answerable for the 12-hour promise
+        mentions.append(tickets.covering(deps, grid.workers[0]))
+    reply(deps, ticket.chat_id, texts.ack.format(**fields), mentions, ticket_id=ticket.id)
+
+
+def on_duty(deps: Deps) -> list[str]:
+    """The duty roster (值班表): named dates first, then weekdays, then the default."""
+    local = deps.now.astimezone(deps.settings.tz)
+    day, weekday = local.date(), local.isoweekday()
+    roster = deps.settings.duty_roster
+    for match in (
+        [e.person for e in roster if day in e.dates],
+        [e.person for e in roster if weekday in e.weekdays],
+        [e.person for e in roster if e.default],
+    ):
+        if match:
+            return match
+    return []
 
 
 def _faq_answer(deps: Deps, text: str) -> str | None:

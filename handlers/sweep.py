@@ -34,6 +34,9 @@ def handle_due(deps: Deps, ticket: r.Ticket) -> None:
     now, texts = deps.now, deps.texts
     community = tickets.community_of(deps, ticket)
     category = tickets.category_name(deps, ticket)
+    escalating = ticket.deadline_at is not None and ticket.deadline_at <= now and ticket.level < deps.settings.top_level
+    if ticket.promise_at is not None and ticket.promise_at <= now and escalating:
+        ticket = tickets.update(deps, ticket, promise_at=None)  # the escalation's status line keeps the promise
     if ticket.promise_at is not None and ticket.promise_at <= now:
         # the 12-hour promise: the group hears where its report stands
         for chat_id, mentions in tickets._reporter_chats(deps, ticket).items():
@@ -120,6 +123,20 @@ def _close_unrated(deps: Deps) -> None:
             tickets.event(deps, ticket, "closed", note="评价期已过，未评价")
 
 
+def _warn_schedule(deps: Deps) -> None:
+    """30 days before the known holiday schedule runs out, the staff chat is told (once a day)."""
+    today = deps.now.astimezone(deps.settings.tz).date()
+    if not deps.calendar.needs_schedule_warning(today):
+        return
+    if not deps.repo.claim_notice(f"schedule-warning:{today.isoformat()}", deps.now):
+        return
+    until = deps.calendar.known_until().isoformat()
+    log.warning("the holiday schedule is known only until %s: add next year's dates under holidays:", until)
+    for community in deps.settings.all_communities:
+        if community.staff_chat:
+            to_staff(deps, community.staff_chat, deps.texts.schedule_warning.format(until=until))
+
+
 async def run_sweep(services: Services, *, limit: int = 500) -> int:
     """One tick. Returns how many tickets had something due."""
     now = services.clock.now()
@@ -138,6 +155,7 @@ async def run_sweep(services: Services, *, limit: int = 500) -> int:
             log.exception("sweep: ticket #%s could not be handled; it stays due for the next tick", ticket_id)
     with services.turn() as deps:
         _close_unrated(deps)
+        _warn_schedule(deps)
         last = deps.repo.meta("purged_at")
         if last is None or datetime.fromisoformat(last) + PURGE_EVERY <= deps.now:
             purged = deps.repo.purge_messages(deps.now)

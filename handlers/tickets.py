@@ -88,6 +88,31 @@ def event(
     )
 
 
+def covering(deps: Deps, person_id: str) -> str:
+    """The person who acts for `person_id` today: a stand-in while they are on leave."""
+    today = deps.now.astimezone(deps.settings.tz).date()
+    for stand in deps.settings.standins:
+        if stand.person == person_id and stand.until >= today:
+            return stand.by
+    return deps.repo.standins(deps.now).get(person_id, person_id)
+
+
+def assign(deps: Deps, grid: Grid | None, community: Community, level: int, category: str) -> tuple[int, str]:
+    """Who holds a ticket arriving at `level`: the ladder, category routing, then stand-ins."""
+    settings = deps.settings
+    cat = settings.categories.get(category)
+    if cat is not None and level == cat.start_level:
+        routed = ""
+        if cat.route_to == "property" and grid is not None:
+            routed = grid.property_company
+        elif cat.route_to == "department":
+            routed = cat.department
+        if routed:
+            return level, covering(deps, routed)
+    level, holder = resolve_holder(settings, grid, community, level)
+    return level, covering(deps, holder)
+
+
 def open_ticket(
     deps: Deps,
     *,
@@ -106,7 +131,7 @@ def open_ticket(
     settings = deps.settings
     cat = settings.categories.get(category)
     start_level = cat.start_level if cat else 1
-    level, holder = resolve_holder(settings, grid, community, start_level)
+    level, holder = assign(deps, grid, community, start_level, category)
     urgent = urgency == "urgent"
     values: dict[str, Any] = ladder.timers_for_level(deps, level, category, deps.now, urgent=urgent, accepted=False)
     in_group = chat_id != reporter_id and bool(grid)
@@ -278,7 +303,7 @@ def escalate(deps: Deps, ticket: Ticket, actor_id: str, reason: str, *, automati
         raise TicketError(deps.texts.err_top_level.format(ticket=ticket.id))
     community = community_of(deps, ticket)
     grid = settings.grids_by_id.get(ticket.grid_id)
-    level, holder = resolve_holder(settings, grid, community, ticket.level + 1)
+    level, holder = assign(deps, grid, community, ticket.level + 1, ticket.category)
     previous = ticket.holder_id
     timers = ladder.timers_for_level(
         deps, level, ticket.category, deps.now, urgent=ticket.urgency == "urgent", accepted=True
@@ -330,7 +355,7 @@ def move_to_grid(deps: Deps, ticket: Ticket, actor_id: str, grid: Grid, reason: 
     require_active(deps, ticket, "转办")
     settings = deps.settings
     community = settings.community_of_grid[grid.id]
-    level, holder = resolve_holder(settings, grid, community, 1)
+    level, holder = assign(deps, grid, community, 1, ticket.category)
     previous = ticket.holder_id
     timers = ladder.timers_for_level(
         deps, level, ticket.category, deps.now, urgent=ticket.urgency == "urgent", accepted=False

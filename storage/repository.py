@@ -30,6 +30,7 @@ from storage.tables import (
     NoticeRow,
     OutboxRow,
     PendingRow,
+    StandInRow,
     TicketRow,
 )
 from storage.types import UTCDateTime
@@ -529,6 +530,15 @@ class Repo:
 
     def groups(self) -> list[r.Group]:
         return [_to(r.Group, row) for row in self.session.exec(select(GroupRow).order_by(col(GroupRow.chat_id)))]
+
+    def set_standin(self, person_id: str, by_id: str, until: datetime, *, set_by: str, at: datetime) -> None:
+        self.session.execute(delete(StandInRow).where(col(StandInRow.person_id) == person_id))
+        self.session.add(StandInRow(person_id=person_id, by_id=by_id, until=until, set_by=set_by, at=at))
+
+    def standins(self, now: datetime) -> dict[str, str]:
+        """Active stand-ins: absent person id → covering person id."""
+        rows = self.session.exec(select(StandInRow).where(StandInRow.until > now)).all()
+        return {row.person_id: row.by_id for row in rows}
 
     def meta(self, key: str) -> str | None:
         row = self.session.get(MetaRow, key)

@@ -157,6 +157,18 @@ class GroupRow(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+class StandInRow(SQLModel, table=True):
+    """Someone covering for a person on leave, set with /代班 (config `standins:` adds more)."""
+
+    __tablename__ = "standins"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(index=True, max_length=128)
+    by_id: str = Field(max_length=128)
+    until: datetime = _ts()
+    set_by: str = ""
+    at: datetime = _ts()
+
+
 class MetaRow(SQLModel, table=True):
     __tablename__ = "meta"
     key: str = Field(primary_key=True, max_length=64)
@@ -172,6 +184,7 @@ __all__ = [
     "NoticeRow",
     "OutboxRow",
     "PendingRow",
+    "StandInRow",
     "TicketRow",
     "UniqueConstraint",
 ]
