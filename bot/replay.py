@@ -142,8 +142,13 @@ async def replay(
                 app = build_app(settings, adapter, db_url=db_url, clock=clock)
                 with app.services.store.begin() as repo:
                     before = repo.counts()["tickets"]
+                    resumed = repo.last_message_time()
+                if resumed is not None and resumed < msg.timestamp:
+                    # continuing an earlier replay: simulated time resumes where that one stopped,
+                    # so every sweep tick in between still happens at its minute
+                    clock.set(resumed)
                 await app.start()
-                next_tick = _align(msg.timestamp, interval)
+                next_tick = _align(clock.now(), interval)
             assert app is not None
             assert next_tick is not None
             next_tick = await _advance(app, clock, next_tick, msg.timestamp, interval)

@@ -14,7 +14,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
@@ -193,6 +193,10 @@ class Repo:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def last_message_time(self) -> datetime | None:
+        value = self.session.exec(select(func.max(MessageRow.received_at))).one()
+        return _as_utc(value) if value is not None else None
+
     def messages_of_ticket(self, ticket_id: int) -> list[r.StoredMessage]:
         stmt = select(MessageRow).where(MessageRow.ticket_id == ticket_id).order_by(col(MessageRow.id))
         return [_message(m) for m in self.session.exec(stmt)]
@@ -204,6 +208,11 @@ class Repo:
         self.session.add(row)
         self.session.flush()
         return _ticket(row)
+
+    def insert_tickets(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Bulk insert (imports, benchmarks): one executemany, no per-row round trips."""
+        if rows:
+            self.session.execute(insert(TicketRow), list(rows))
 
     def ticket(self, ticket_id: int, *, lock: bool = False) -> r.Ticket | None:
         stmt = select(TicketRow).where(TicketRow.id == ticket_id)

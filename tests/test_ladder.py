@@ -241,3 +241,24 @@ async def test_schedule_warning_30_days_before_the_calendar_ends(settings: Setti
     sent = await chat.wait(timedelta(minutes=4))
     warnings = [s for s in sent if "节假日安排只知道到 2026-12-31" in s.text]
     assert [(s.chat_id, s.at.date().isoformat()) for s in warnings] == [("room_staff", "2026-12-01")]
+
+
+async def test_repairs_route_to_the_property_company(tmp_path: Path, db_url: str) -> None:
+    text = (DATA / "config.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "  - {id: wxid_li, name: 李网格, role: grid_worker}\n",
+        "  - {id: wxid_li, name: 李网格, role: grid_worker}\n  - {id: wxid_wuye, name: 天城物业, role: property}\n",
+    )
+    text = text.replace(
+        "area_cadre: wxid_yanghx, groups: [room_tiancheng_3",
+        "area_cadre: wxid_yanghx, property_company: wxid_wuye, groups: [room_tiancheng_3",
+    )
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(text, encoding="utf-8")
+    chat = await make_chat(load_settings(cfg, env={}), db_url, at(2026, 11, 23, 9, 0))
+    sent = await chat.say("周阿姨", "3栋电梯坏了,老人下不了楼,好几天了没人修")
+    reply = chat.to(sent, GROUP)[0]
+    assert "由天城物业跟进" in reply.text
+    assert reply.mention_ids[1:] == ("wxid_wuye", "wxid_zhangyan")  # the grid worker stays in the loop
+    done = await chat.say("天城物业", "/办结 1 电梯已修复", chat="private")
+    assert any(s.chat_id == GROUP and "电梯已修复" in s.text for s in done)

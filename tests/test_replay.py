@@ -60,9 +60,10 @@ def test_replay_report_at_night_shows_every_timed_post(tmp_path: Path, capsys: p
     assert ack["ts"] == "2026-11-23T21:00:00+08:00"
     assert ack["mention_ids"] == ["wxid_zhou", "wxid_zhangyan"]
     assert not ack["text"].startswith("@")
-    # the 12-hour mark (09:00) is outside quiet hours: a status line then, in the group
-    status = [s for s in sent if s["chat_id"] == "room_tiancheng_3" and "正在办理中" in s["text"]]
-    assert [s["ts"] for s in status] == ["2026-11-24T09:00:00+08:00"]
+    # the 12-hour mark (09:00) is outside quiet hours; it is also the deadline, so the group's one
+    # post then is the escalation's status line
+    group = [s for s in sent[1:] if s["chat_id"] == "room_tiancheng_3"]
+    assert [(s["ts"], "已转交片区负责人" in s["text"]) for s in group] == [("2026-11-24T09:00:00+08:00", True)]
     # the 12-hour deadline passes at 09:00 → escalated to the area cadre at that simulated minute
     escalations = [s for s in sent if s["chat_id"] == "room_staff" and "已转交您处理" in s["text"]]
     assert escalations[0]["ts"] == "2026-11-24T09:00:00+08:00"
@@ -121,3 +122,42 @@ def test_second_replay_continues_from_the_first(tmp_path: Path, capsys: pytest.C
 def test_missing_log_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replay", str(tmp_path / "nope.jsonl"), "--config", str(DATA / "config.yaml")]) == 2
     assert "replay log not found" in capsys.readouterr().err
+
+
+def scripted_day() -> list[str]:
+    lines = [
+        line(1, "2026-11-23T08:10:00+08:00", DOG),
+        line(2, "2026-11-23T08:30:00+08:00", "楼下的狗一到晚上就叫唤,吵得我也没法休息", "wxid_liu", "刘大爷"),
+        line(3, "2026-11-23T09:00:00+08:00", "小区东门的垃圾好几天没人清运,臭气熏天", "wxid_chen", "老陈"),
+        line(4, "2026-11-23T09:05:00+08:00", "/接单 2", "wxid_zhangyan", "张燕", "wxid_zhangyan"),
+        line(5, "2026-11-23T15:00:00+08:00", "3栋电梯坏了,老人下不了楼", "wxid_wu", "吴奶奶"),
+        line(6, "2026-11-23T16:00:00+08:00", "/办结 2 垃圾已清运", "wxid_zhangyan", "张燕", "wxid_zhangyan"),
+        line(7, "2026-11-23T16:05:00+08:00", "满意", "wxid_chen", "老陈"),
+        line(8, "2026-11-24T10:00:00+08:00", "谢谢大家", "wxid_wu", "吴奶奶"),
+        line(9, "2026-11-25T12:00:00+08:00", "/我的", "wxid_yanghx", "杨海霞", "wxid_yanghx"),
+    ]
+    return lines
+
+
+def tickets_of(db: str) -> list[tuple]:
+    from storage.repository import Store
+
+    store = Store(db)
+    with store.begin() as repo:
+        rows = [(t.id, t.category, t.level, t.holder_id, t.state, t.deadline_at) for t in repo.tickets()]
+        escalations = [(e.ticket_id, e.action, e.at) for t in repo.tickets() for e in repo.events(t.id)]
+    store.dispose()
+    return rows + escalations
+
+
+def test_interrupted_replay_matches_an_uninterrupted_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = scripted_day()
+    whole_db = f"sqlite:///{tmp_path / 'whole.db'}"
+    _, whole_sent = run(tmp_path, lines, capsys, whole_db)
+    split_db = f"sqlite:///{tmp_path / 'split.db'}"
+    _, first = run(tmp_path, lines[:5], capsys, split_db)
+    # the process stops here; a new one picks up the rest (and one line delivered again)
+    _, second = run(tmp_path, lines[4:], capsys, split_db)
+    assert first + second == whole_sent
+    assert tickets_of(split_db) == tickets_of(whole_db)
+    assert any("已转交您处理" in s["text"] for s in whole_sent)  # the day did include escalations
