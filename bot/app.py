@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Dispatcher
+from bot.health import Health, write_health
 from bot.messages import ChatEvent, IncomingMessage
 from bot.port import Adapter
 from bot.scheduler import Job, build_scheduler, sweep_job
 from bot.settings import Settings
 from handlers import groups, sweep
 from handlers.deps import Services
+from handlers.outbound import to_staff
 from handlers.router import handle_incoming, repair_unprocessed
 from handlers.worktime import WorkCalendar
 from storage.repository import Store
@@ -69,9 +72,45 @@ class App:
         """One scheduler tick: deadlines, reminders, held posts."""
         await sweep.run_sweep(self.services)
         if self.live:
+            self.report_health()
+        if self.live:
             self.dispatcher.poke()
         else:
             await self.dispatcher.drain()
+
+    def report_health(self) -> None:
+        """Heartbeat for `gridbot health`; a failing adapter is also said in the staff chat, once an hour."""
+        probe = getattr(self.adapter, "health", None)
+        connected, detail = True, ""
+        if callable(probe):
+            state = probe()
+            connected, detail = bool(getattr(state, "connected", True)), str(getattr(state, "detail", ""))
+        with self.services.store.begin() as repo:
+            pending = len(repo.outbox_items(["pending"]))
+            failed = len(repo.outbox_items(["failed"]))
+        now = self.services.clock.now()
+        health = Health(
+            at=now.isoformat(),
+            pid=os.getpid(),
+            adapter=self.adapter.name,
+            connected=connected,
+            detail=detail,
+            outbox_pending=pending,
+            outbox_failed=failed,
+            consecutive_send_failures=self.dispatcher.consecutive_failures,
+        )
+        write_health(self.settings.data_dir, health)
+        if health.problems:
+            log.warning("health: %s", "; ".join(health.problems))
+            hour = now.strftime("%Y%m%d%H")
+            with self.services.turn() as deps:
+                for community in self.settings.all_communities:
+                    if community.staff_chat and deps.repo.claim_notice(f"health:{hour}:{community.id}", now):
+                        to_staff(
+                            deps,
+                            community.staff_chat,
+                            deps.texts.health_problem.format(problem="；".join(health.problems)),
+                        )
 
     async def start(self) -> None:
         """Repair what a crash left: stranded sends, then messages stored but never handled."""

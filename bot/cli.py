@@ -77,6 +77,18 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return run_classify(sys.stdin, sys.stdout)
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.health import check
+
+    settings = _settings(args)
+    max_age = timedelta(seconds=max(3 * settings.sweep_interval_seconds, 180))
+    ok, line = check(settings.data_dir, datetime.now(UTC), max_age)
+    print(line)
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gridbot", description="Community grid work bot for WeChat groups.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -94,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("run", cmd_run, "run the bot on the configured adapter")
     command("shell", cmd_shell, "talk to the bot in the terminal (console adapter)")
+    command("health", cmd_health, "exit 0 if the running bot is healthy, 1 if not (for systemd/cron)", db=False)
     rp = command("replay", cmd_replay, "run a JSONL chat log through the pipeline in simulated time")
     rp.add_argument("log", help="chat log, one JSON message per line")
     rp.add_argument("--sent", help="write every message the bot sent to this JSONL file")
