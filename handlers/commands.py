@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers import extensions, tickets
+from handlers import corrections, extensions, tickets
 from handlers.commands_base import need_text, ticket_in_reach
 from handlers.deps import Deps
 from handlers.outbound import private, reply
@@ -31,6 +31,8 @@ HELP: dict[str, str] = {
     "approve_extension": "/同意延期 1024 — 批准延期（上一级）",
     "refuse_extension": "/不同意延期 1024 原因 — 不批准延期（上一级）",
     "standin": "/代班 李网格 11-30 — 请假期间由他人代班，未办结工单一并转交",
+    "recategorize": "/改类 1024 停车 — 改正工单类别（帮助网格助手学习）",
+    "missed": "/补单 停车 — 引用一条没被登记的居民消息，补登记为工单",
     "bind": "/绑定 第十网格 — 把本群绑定到网格（社区书记）",
     "help": "/帮助 — 本说明",
 }
@@ -214,6 +216,8 @@ COMMANDS: dict[str, Handler] = {
     "approve_extension": extensions.cmd_approve_extension,
     "refuse_extension": extensions.cmd_refuse_extension,
     "standin": extensions.cmd_standin,
+    "recategorize": corrections.cmd_recategorize,
+    "missed": corrections.cmd_missed,
 }
 
 

@@ -353,6 +353,30 @@ class Repo:
         stmt = select(EventRow).where(EventRow.ticket_id == ticket_id).order_by(col(EventRow.id))
         return [_to(r.Event, row) for row in self.session.exec(stmt)]
 
+    def corrections(self) -> list[tuple[str, str]]:
+        """(text, category) pairs staff taught the classifier with /改类 and /补单."""
+        stmt = select(EventRow).where(col(EventRow.action).in_(["recategorized", "missed"])).order_by(col(EventRow.id))
+        out = []
+        for row in self.session.exec(stmt):
+            data = json.loads(row.data or "{}")
+            if data.get("text") and data.get("category"):
+                out.append((str(data["text"]), str(data["category"])))
+        return out
+
+    def unmatched_messages(self, limit: int = 200) -> list[r.StoredMessage]:
+        """Residents' messages that opened nothing (kept until their purge time): what `nlp report` lists."""
+        stmt = (
+            select(MessageRow)
+            .where(
+                col(MessageRow.ticket_id).is_(None),
+                col(MessageRow.processed_at).is_not(None),
+                MessageRow.kind == "text",
+            )
+            .order_by(col(MessageRow.id).desc())
+            .limit(limit)
+        )
+        return [_message(m) for m in self.session.exec(stmt)]
+
     def events_between(self, start: datetime, end: datetime, actions: Sequence[str] | None = None) -> list[r.Event]:
         stmt = select(EventRow).where(EventRow.at >= start, EventRow.at < end)
         if actions is not None:
