@@ -61,9 +61,9 @@ async def on_resident_message(msg: StoredMessage, deps: Deps) -> int | None:
     if choice and (ticket_id := _clarified(msg, deps, int(choice.group(1)))) is not None:
         return ticket_id
     verdict = deps.classifier.classify(msg.text)
+    if verdict.clarify and verdict.urgency != "urgent" and _ask_to_clarify(msg, deps, list(verdict.candidates)):
+        return None  # unsure: the resident's answer (a number) opens the ticket
     if not verdict.is_ticket:
-        if verdict.clarify:
-            _ask_to_clarify(msg, deps, list(verdict.candidates))
         return None
     return report(msg, deps, verdict.category, verdict.urgency)
 
@@ -304,14 +304,14 @@ def _split(msg: StoredMessage, deps: Deps) -> int | None:
     return ticket.id
 
 
-def _ask_to_clarify(msg: StoredMessage, deps: Deps, candidates: list[str]) -> None:
+def _ask_to_clarify(msg: StoredMessage, deps: Deps, candidates: list[str]) -> bool:
     """The rules and the fallback disagree: ask, at most a few times per group per day."""
     if not candidates:
-        return
+        return False
     day = deps.now.astimezone(deps.settings.tz).date().isoformat()
     limit = deps.settings.clarify_per_group_per_day
     if not any(deps.repo.claim_notice(f"clarify:{msg.chat_id}:{day}:{i}", deps.now) for i in range(limit)):
-        return
+        return False
     options = candidates[:5]
     menu = " ".join(f"{i + 1} {deps.settings.category_name(c)}" for i, c in enumerate(options))
     deps.repo.set_pending(
@@ -323,6 +323,7 @@ def _ask_to_clarify(msg: StoredMessage, deps: Deps, candidates: list[str]) -> No
         data={"message": msg.pk, "options": options},
     )
     reply(deps, msg.chat_id, deps.texts.clarify.format(menu=menu), [msg.sender_id])
+    return True
 
 
 def _clarified(msg: StoredMessage, deps: Deps, choice: int) -> int | None:
