@@ -92,9 +92,15 @@ def to_staff(
         )
         return
     for who in _unique(mentions):
+        # a private notice follows the person's own setting: most staff want nights left alone
+        person = deps.settings.people_by_id.get(who)
+        when = deps.now
+        if person is not None and person.private_quiet_hours and deps.calendar.in_quiet_hours(when):
+            when = deps.calendar.quiet_end(when)
         deps.repo.enqueue(
             OutgoingMessage(chat_id=who, text=mask(text)),
             at=deps.now,
+            not_before=when,
             ticket_id=ticket_id,
             dedupe_key=f"{dedupe_key}:{who}" if dedupe_key else None,
         )
