@@ -1,0 +1,51 @@
+"""Voice, photos, locations and recalls from residents."""
+
+from bot.messages import MessageKind
+from tests.chat import Chat
+
+DOG = "楼下有人养狗,到晚上老叫唤,我年纪大了,根本没法休息好。"
+GROUP = "room_tiancheng_3"
+
+
+async def test_voice_gets_a_request_for_words_and_the_worker_is_told(chat: Chat) -> None:
+    sent = await chat.say("吴奶奶", "", kind=MessageKind.VOICE, ref="media/voice-1.silk")
+    assert [(s.chat_id, s.mention_ids) for s in sent] == [(GROUP, (chat.id_of("吴奶奶"),)), ("wxid_zhangyan", ())]
+    assert "几个字" in sent[0].text
+    assert "media/voice-1.silk" in sent[1].text
+
+
+async def test_photo_after_a_complaint_is_evidence_on_its_ticket(chat: Chat) -> None:
+    await chat.say("周阿姨", DOG)
+    assert await chat.say("周阿姨", "", kind=MessageKind.IMAGE, ref="media/dog.jpg") == []
+    shown = await chat.say("张燕", "/查询 1", chat="private")
+    assert "补充图片/位置：media/dog.jpg" in shown[0].text
+
+
+async def test_photo_quoting_a_complaint_from_another_person(chat: Chat) -> None:
+    await chat.say("周阿姨", DOG, message_id="wx-dog")
+    await chat.say("刘大爷", "", kind=MessageKind.IMAGE, ref="media/dog2.jpg", quoted_id="wx-dog")
+    with chat.app.services.store.begin() as repo:
+        assert [e.note for e in repo.events(1) if e.action == "evidence"] == ["media/dog2.jpg"]
+
+
+async def test_photo_with_no_complaint_is_ignored(chat: Chat) -> None:
+    assert await chat.say("周阿姨", "", kind=MessageKind.IMAGE, ref="media/cat.jpg") == []
+
+
+async def test_recall_of_an_untouched_report_cancels_it(chat: Chat) -> None:
+    await chat.say("周阿姨", DOG, message_id="wx-dog")
+    sent = await chat.say("周阿姨", "", kind=MessageKind.RECALLED, ref="wx-dog")
+    assert [s.chat_id for s in sent] == [GROUP, "wxid_zhangyan"]
+    assert "已随您撤回的消息取消" in sent[0].text
+    with chat.app.services.store.begin() as repo:
+        assert repo.ticket(1).state == "cancelled"  # type: ignore[union-attr]
+
+
+async def test_recall_after_the_worker_acted_only_marks_it(chat: Chat) -> None:
+    await chat.say("周阿姨", DOG, message_id="wx-dog")
+    await chat.say("张燕", "/接单 1", chat="private")
+    sent = await chat.say("周阿姨", "", kind=MessageKind.RECALLED, ref="wx-dog")
+    assert [s.chat_id for s in sent] == ["wxid_zhangyan"]
+    with chat.app.services.store.begin() as repo:
+        assert repo.ticket(1).state == "accepted"  # type: ignore[union-attr]
+        assert "recalled" in [e.action for e in repo.events(1)]
