@@ -57,8 +57,12 @@ class Classifier:
         if not folded:
             return Classification(NONE, False, "normal", reason="empty")
         evidence = gather(folded, self._matcher.scan(folded), self.lexicon.negation_window)
-        probs = self._fallback.probabilities(folded) if self._fallback is not None else None
-        verdict = decide.decide(folded, evidence, probs)
+        fallback = self._fallback
+
+        def second_opinion() -> dict[str, float] | None:
+            return fallback.probabilities(folded) if fallback is not None else None
+
+        verdict = decide.decide(folded, evidence, second_opinion)
         return Classification(
             category=verdict.category,
             is_ticket=verdict.category != NONE,

@@ -24,7 +24,7 @@ def _text_of(line: str) -> str:
         return stripped
     try:
         row = json.loads(stripped)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ValueError(f"malformed JSON: {exc.msg}") from exc
     if not isinstance(row, dict) or not isinstance(row.get("text"), str):
         raise ValueError('a JSON line needs a string "text" field')
@@ -103,7 +103,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_nlp_subcommands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_nlp_subcommands(subparsers: argparse._SubParsersAction) -> None:
     nlp = subparsers.add_parser("nlp", help="evaluate, retrain and inspect the message classifier")
     sub = nlp.add_subparsers(dest="nlp_command", required=True)
     ev = sub.add_parser("eval", help="accuracy, macro-F1, ticket precision/recall, urgent recall on a labelled JSONL")

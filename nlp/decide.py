@@ -5,9 +5,9 @@ Thresholds are in keyword-weight units (see nlp/data/lexicon.yaml): 3 is one str
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from nlp import gate
 from nlp.evidence import Evidence
@@ -25,8 +25,20 @@ FALLBACK_AGREE = 0.5  # the model's probability that makes weak keywords of the 
 OFF_TOPIC = 1.5  # off-topic weight that, with no community place named, rules a message out
 CLARIFY_MIN_CHARS = 8  # short casual chat is never met with a question
 # Most severe first: when several matters are raised, staff act on this one.
-SEVERITY = ("safety", "public_order", "repairs", "epidemic", "sanitation", "noise", "pets", "parking", "occupation",
-            "neighbor", "permits", "other")
+SEVERITY = (
+    "safety",
+    "public_order",
+    "repairs",
+    "epidemic",
+    "sanitation",
+    "noise",
+    "pets",
+    "parking",
+    "occupation",
+    "neighbor",
+    "permits",
+    "other",
+)
 SEVERE_SHARE = 0.8  # a more severe category wins if it has this share of the best score
 
 
@@ -65,22 +77,26 @@ def _confidence(score: float) -> float:
     return min(0.99, 0.5 + score / 12)
 
 
-def decide(text: str, ev: Evidence, probs: dict[str, float] | None) -> Verdict:
+def decide(text: str, ev: Evidence, model: Callable[[], dict[str, float] | None]) -> Verdict:
+    """`model` gives the fallback's probabilities; it is called only where the rules need a second opinion."""
     why_not = gate.reason(text, ev)
     if why_not is not None:
         return Verdict(NONE, confidence=0.9, reason=why_not)
     category, keywords = _pick(ev)
     support = min(ev.intent, 2.0) + min(ev.anchor, 1.5) - min(ev.off_topic, 2.0)
     total = keywords + support
-    model_cat, model_p, model_none = _model_top(probs)
     if ev.urgent and (keywords >= MIN_KEYWORD or ev.anchor > 0 or ev.intent >= 1):
-        chosen = category if category != NONE else (model_cat if model_cat != NONE else "safety")
+        chosen = category if category != NONE else _model_top(model())[0]
+        chosen = chosen if chosen != NONE else "safety"
         return Verdict(chosen, urgent=True, confidence=0.95, reason="urgent")
     formal = len(text) >= LETTER_CHARS and bool(_FORMAL.search(text))
     # 办公室一直在装修: not this community's matter (a letter to officials may name a workplace and still ask)
     elsewhere = ev.off_topic >= OFF_TOPIC and ev.anchor == 0 and not formal
     if keywords >= MIN_KEYWORD and total >= TICKET_SCORE and not elsewhere:
-        disagree = model_cat != category and model_p >= FALLBACK_SURE and model_cat in ev.scores and keywords < 3
+        if keywords >= TICKET_SCORE:
+            return Verdict(category, confidence=_confidence(total), reason="keywords")
+        model_cat, model_p, _ = _model_top(model())
+        disagree = model_cat != category and model_p >= FALLBACK_SURE and model_cat in ev.scores
         if disagree:
             return Verdict(category, clarify=True, candidates=(category, model_cat), confidence=0.5, reason="disagree")
         return Verdict(category, confidence=_confidence(total), reason="keywords")
@@ -88,14 +104,18 @@ def decide(text: str, ev: Evidence, probs: dict[str, float] | None) -> Verdict:
     if is_letter:
         if keywords >= MIN_KEYWORD:
             return Verdict(category, confidence=_confidence(total), reason="request")
+        model_cat, model_p, _ = _model_top(model())
         chosen = model_cat if model_p >= FALLBACK_UNSURE else "other"
         return Verdict(chosen, confidence=0.6, reason="request")
     # the rules are unsure: the fallback decides, and asks when it is unsure too
     in_context = ev.intent >= 1 or ev.anchor >= 1
+    if len(text) < CLARIFY_MIN_CHARS or (keywords < MIN_KEYWORD and not in_context):
+        return Verdict(NONE, confidence=0.7, reason="nothing")
+    model_cat, model_p, model_none = _model_top(model())
     if keywords >= MIN_KEYWORD and model_cat == category and model_p >= FALLBACK_AGREE and model_p > model_none:
-        if not elsewhere and len(text) >= CLARIFY_MIN_CHARS and (in_context or model_p >= FALLBACK_SURE + 0.1):
+        if not elsewhere and (in_context or model_p >= FALLBACK_SURE + 0.1):
             return Verdict(category, confidence=model_p, reason="agree")  # weak words, read the same way by the model
-    if not in_context or len(text) < CLARIFY_MIN_CHARS or ev.off_topic >= 1:
+    if not in_context or ev.off_topic >= 1:
         return Verdict(NONE, confidence=0.7, reason="nothing")
     if model_p >= FALLBACK_SURE and model_p > model_none:
         return Verdict(model_cat, confidence=model_p, reason="fallback")

@@ -48,7 +48,7 @@ class Fallback:
         classes = tuple(lines[0].split("\t")[1:])
         bias = np.array([float(x) for x in lines[1].split("\t", 1)[1].split()], dtype=np.float64)
         index: dict[str, int] = {}
-        rows = []
+        rows: list[list[float]] = []
         for line in lines[2:]:
             gram, _, values = line.partition("\t")
             index[gram] = len(rows)

@@ -10,10 +10,8 @@ _BOUNDARY = re.compile(r"[\s,.!?;:，。！？；：、~\-\"'“”‘’()（�
 def ngrams(normalised: str) -> set[str]:
     """Distinct character 1–3-grams; punctuation becomes a boundary mark so 2-grams do not run across it."""
     text = "^" + _BOUNDARY.sub("|", normalised).strip("|") + "$"
-    out = set()
-    for n in (1, 2, 3):
-        for i in range(len(text) - n + 1):
-            gram = text[i : i + n]
-            if gram != "|" and gram not in ("^", "$"):
-                out.add(gram)
+    out = set(text)
+    out.update([text[i : i + 2] for i in range(len(text) - 1)])
+    out.update([text[i : i + 3] for i in range(len(text) - 2)])
+    out.difference_update(("|", "^", "$"))
     return out

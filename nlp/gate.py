@@ -39,7 +39,7 @@ def is_solved(text: str, ev: Evidence) -> bool:
 
 
 def _asks_after_solved(ev: Evidence) -> bool:
-    """"…审批已经停了好几年了，请问什么时候能恢复": a request after the "solved" words outweighs them."""
+    """ "…审批已经停了好几年了，请问什么时候能恢复": a request after the "solved" words outweighs them."""
     last_solved = max(h.start for h in ev.cues.get("solved", []))
     return any(h.start > last_solved for h in [*ev.cues.get("request", []), *ev.cues.get("question", [])])
 

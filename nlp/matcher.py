@@ -21,7 +21,9 @@ class Hit:
     category: str = ""  # for kind "kw"
 
     def inside(self, other: Hit) -> bool:
-        return other.start <= self.start and self.end <= other.end and (self.start, self.end) != (other.start, other.end)
+        return (
+            other.start <= self.start and self.end <= other.end and (self.start, self.end) != (other.start, other.end)
+        )
 
 
 class Matcher:
@@ -42,13 +44,17 @@ class Matcher:
             add(word, "exclusion")
         for word in lexicon.negations:
             add(word, "negation")
-        for kind, weights in (("intent", lexicon.intent), ("anchor", lexicon.anchors), ("off_topic", lexicon.off_topic)):
+        for kind, weights in (
+            ("intent", lexicon.intent),
+            ("anchor", lexicon.anchors),
+            ("off_topic", lexicon.off_topic),
+        ):
             for word, weight in weights.items():
                 add(word, kind, weight)
         for word in lexicon.urgent:
             add(word, "urgent")
-        for kind, words in lexicon.not_ticket.items():
-            for word in words:
+        for kind, cue_words in lexicon.not_ticket.items():
+            for word in cue_words:
                 add(word, kind)
         self._automaton = ahocorasick.Automaton()
         for word, entries in table.items():

@@ -15,7 +15,18 @@ from pathlib import Path
 import jieba
 
 # Words jieba would otherwise split, so that "高空抛物" is not read as "高空 / 抛物".
-DOMAIN_WORDS = ("高空抛物", "居住证明", "广场舞", "飞线充电", "楼道充电", "消防通道", "暂住证", "电动车", "电瓶车", "狗屎")
+DOMAIN_WORDS = (
+    "高空抛物",
+    "居住证明",
+    "广场舞",
+    "飞线充电",
+    "楼道充电",
+    "消防通道",
+    "暂住证",
+    "电动车",
+    "电瓶车",
+    "狗屎",
+)
 
 
 def cache_dir(env: dict[str, str] | None = None) -> Path:

@@ -1,0 +1,64 @@
+"""The nlp commands as the lead's `gridbot` CLI calls them."""
+
+import argparse
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from nlp.cli import add_nlp_subcommands, run_classify
+
+
+def test_classify_reads_plain_and_json_lines_and_survives_bad_ones() -> None:
+    stdin = io.StringIO('楼道灯坏了好几天了\n{"text": "谢谢大家"}\n{"text": \n\n{"other": 1}\n{"text": 5}\n')
+    stdout = io.StringIO()
+    assert run_classify(stdin, stdout) == 0
+    rows = [json.loads(line) for line in stdout.getvalue().splitlines()]
+    assert [r.get("category") for r in rows] == ["repairs", "none", None, None, None]
+    assert all("error" in r for r in rows[2:])
+    assert rows[0]["clarify"] is False
+    assert rows[0]["is_ticket"] is True
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="gridbot")
+    add_nlp_subcommands(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(argv)
+
+
+def test_eval_prints_the_figures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "set.jsonl"
+    rows = [
+        {"text": "楼上装修电钻声太吵了", "category": "noise", "urgency": "normal"},
+        {"text": "电梯困人了快来人", "category": "repairs", "urgency": "urgent"},
+        {"text": "大家早上好", "category": "none", "urgency": "normal"},
+    ]
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    args = _parse(["nlp", "eval", str(data)])
+    assert args.func(args) == 0
+    figures = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert figures["examples"] == 3
+    assert {"accuracy", "macro_f1", "ticket_precision", "ticket_recall", "urgent_recall"} <= set(figures)
+
+
+def test_report_lists_corrections_still_wrong_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        '{"text": "大家早上好"}\n{"text": "阳台上的蜂窝越来越大", "category": "safety"}\n', encoding="utf-8"
+    )
+    args = _parse(["nlp", "report", str(rows)])
+    assert args.func(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("1 unmatched, 1 corrected")
+    assert "蜂窝" in lines[2]  # the correction the classifier still misses comes first
+
+
+def test_train_writes_a_model_that_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text('{"text": "阳台上的蜂窝越来越大", "category": "safety"}\n', encoding="utf-8")
+    out = tmp_path / "model.tsv"
+    args = _parse(["nlp", "train", "--extra", str(extra), "--out", str(out)])
+    assert args.func(args) == 0
+    assert json.loads(capsys.readouterr().out)["extra_examples"] == 1
+    assert out.read_text(encoding="utf-8").startswith("#classes\t")

@@ -1,0 +1,54 @@
+"""The learned fallback: trained in NumPy, written to a plain file, read back to the same scores."""
+
+from pathlib import Path
+
+import pytest
+
+from nlp.classifier import Classifier
+from nlp.fallback import Fallback
+from nlp.normalise import normalise
+from nlp.train import fit, train
+
+TOY = [
+    ("楼上好吵睡不着", "noise"),
+    ("楼下太吵了", "noise"),
+    ("半夜吵得睡不着", "noise"),
+    ("垃圾没人收好臭", "sanitation"),
+    ("垃圾桶满了好臭", "sanitation"),
+    ("楼道垃圾臭死了", "sanitation"),
+    ("大家早上好", "none"),
+    ("早上好呀", "none"),
+    ("大家晚安好梦", "none"),
+]
+
+
+def test_fit_learns_the_toy_set_and_round_trips(tmp_path: Path) -> None:
+    model = fit(TOY, epochs=200, learning_rate=0.1, min_df=1)
+    for text, label in TOY:
+        probs = model.probabilities(normalise(text))
+        assert max(probs, key=lambda c: probs[c]) == label
+    path = tmp_path / "model.tsv"
+    model.dump(path)
+    again = Fallback.load(path)
+    assert again is not None
+    assert again.classes == model.classes
+    for text, _ in TOY:
+        a, b = model.probabilities(normalise(text)), again.probabilities(normalise(text))
+        assert a == pytest.approx(b, abs=1e-3)
+
+
+def test_training_is_deterministic() -> None:
+    a = fit(TOY, epochs=50, min_df=1)
+    b = fit(TOY, epochs=50, min_df=1)
+    assert a.index == b.index
+    assert (a.weights == b.weights).all()
+
+
+@pytest.mark.slow
+def test_corrections_teach_the_fallback(tmp_path: Path) -> None:
+    taught = "阳台上的蜂窝越来越大"
+    rows = [(taught, "safety"), ("蜂窝在空调外机后面越来越大", "safety"), ("窗外有个蜂窝", "safety")] * 3
+    model = train(rows)
+    probs = model.probabilities(normalise(taught))
+    assert max(probs, key=lambda c: probs[c]) == "safety"
+    assert Classifier(fallback=model).classify("阳台上的蜂窝越来越大，麻烦处理一下").category == "safety"
