@@ -71,3 +71,16 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
         load_settings(tmp_path / "nope.yaml", env={})
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_settings(write(tmp_path, "people: [\n"), env={})
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "examples/demo.yaml"])
+def test_shipped_configs_load(name: str) -> None:
+    settings = load_settings(ROOT / name, env={})
+    # every group a grid lists resolves to that grid, and every grid has a named worker
+    for grid in settings.grids:
+        for group in grid.groups:
+            assert settings.grid_of_group[group].id == grid.id
+        assert all(w in settings.people_by_id for w in grid.workers)
