@@ -142,6 +142,16 @@ class FaqEntry(_Model):
     category: str = "permits"
 
 
+class WechatySettings(_Model):
+    """The Wechaty adapter. Endpoint and token come from the environment, never from here."""
+
+    plugin_port: int = Field(default=0, ge=0, le=65535)  # the SDK's plugin web server; 0 = any free port
+    reconnect_min_seconds: float = Field(default=1.0, gt=0)
+    reconnect_max_seconds: float = Field(default=60.0, gt=0)
+    send_timeout_seconds: float = Field(default=15.0, gt=0)
+    health_grace_seconds: float = Field(default=90.0, ge=0)  # not connected for longer: a health problem
+
+
 class BotIdentity(_Model):
     id: str = "gridbot"
     name: str = "网格助手"
@@ -168,6 +178,7 @@ class Settings(_Model):
     dedupe: Dedupe = Dedupe()
     limits: Limits = Limits()
     outbox: Outbox = Outbox()
+    wechaty: WechatySettings = WechatySettings()
     faq: list[FaqEntry] = Field(default_factory=list)
     duty_roster: list[DutyEntry] = Field(default_factory=list)
     standins: list[StandIn] = Field(default_factory=list)
