@@ -71,6 +71,24 @@ class Texts(BaseModel):
     schedule_warning: str = (
         "提醒：节假日安排只知道到 {until}，请在 config.yaml 的 holidays: 中补充下一年的放假和调休日期。"
     )
+    # closing the loop: ratings, reopening, verification (核查) and rework (返工)
+    resolved_private: str = "#{ticket}【{category}】已办结：{result}\n满意请回复“满意”，仍有问题请回复“不满意”。"
+    reopened_to_reporter: str = "#{ticket} 已重新交给{holder}办理，会尽快给您答复。"
+    reopened_to_holder: str = "#{ticket}【{category}】反映人表示仍未解决，已重新打开，请在 {deadline} 前办理：{text}"
+    verify_request: str = "#{ticket}【{category}】{holder}已办结，请核查：{result}\n核查通过请回复 /核查 {ticket}，需要返工请回复 /返工 {ticket} 原因"
+    verify_waiting: str = "#{ticket} 已办结，等待{verifier}核查，核查通过后结果发到原群。"
+    verified_ack: str = "#{ticket} 核查通过，结果已发给反映人。"
+    rework_ack: str = "#{ticket} 已退回{holder}返工。"
+    rework_to_holder: str = "#{ticket}【{category}】核查未通过，需要返工：{reason}。请在 {deadline} 前重新办结。"
+    err_not_verifier: str = "只有核查员、社区书记或督办人员可以核查和返工。"
+    # points (积分) and digests (日报 / 周报 / 月报)
+    points_mine: str = "{name} 本月积分 {month} 分（累计 {total} 分）。\n{lines}"
+    points_none: str = "{name} 本月还没有积分记录（累计 {total} 分）。"
+    points_line: str = "{reason} {count} 次 {points:+d}"
+    ranking_header: str = "{community} 本月积分排行："
+    ranking_line: str = "{rank}. {name} {points} 分"
+    ranking_none: str = "{community} 本月还没有积分记录。"
+    err_digest_role: str = "日报、周报、月报仅限社区书记和督办人员查看。"
     # errors: one line that says what went wrong and what to type instead
     err_no_role: str = "此命令仅限网格工作人员使用。"
     err_unknown_command: str = "没有“{verb}”这个命令。发送 /帮助 查看可用命令。"

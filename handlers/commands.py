@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers import corrections, extensions, tickets
+from handlers import corrections, extensions, tickets, verify
 from handlers.commands_base import need_text, ticket_in_reach
 from handlers.deps import Deps
 from handlers.outbound import private, reply
@@ -34,9 +34,13 @@ HELP: dict[str, str] = {
     "recategorize": "/改类 1024 停车 — 改正工单类别（帮助网格助手学习）",
     "missed": "/补单 停车 — 引用一条没被登记的居民消息，补登记为工单",
     "bind": "/绑定 第十网格 — 把本群绑定到网格（社区书记）",
+    "verify": "/核查 1024 — 核查通过，结果发给反映人（/核查 1024 不通过 原因：返工）",
+    "rework": "/返工 1024 原因 — 核查未通过，退回返工",
     "help": "/帮助 — 本说明",
 }
 SECRETARY_ONLY = frozenset({"bind"})
+# 核查 / 返工: verifiers and the community-wide roles
+VERIFIER_ONLY = frozenset({"verify", "rework"})
 
 
 _ticket_in_reach = ticket_in_reach
@@ -65,6 +69,9 @@ async def cmd_resolve(msg: StoredMessage, cmd: Command, deps: Deps) -> str | Non
     ticket = _ticket_in_reach(cmd, msg, deps)
     result = _need_text(cmd, deps, "办理结果", f"/办结 {ticket.id} 已与住户沟通，问题已解决")
     ticket = tickets.resolve(deps, ticket, msg.sender_id, result)
+    if ticket.state == r.VERIFYING:
+        names = "、".join(staff_name(deps, v) for v in tickets.verifiers(deps, ticket))
+        return deps.texts.verify_waiting.format(ticket=ticket.id, verifier=names)
     if msg.chat_id in {rep.chat_id for rep in deps.repo.reporters(ticket.id)}:
         return None  # the result posted in this group is the answer
     return deps.texts.resolved_ack.format(ticket=ticket.id)
@@ -196,6 +203,8 @@ async def cmd_help(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     for action, line in HELP.items():
         if action in SECRETARY_ONLY and role not in ("secretary", "street_center", "supervisor"):
             continue
+        if action in VERIFIER_ONLY and role not in ("verifier", "secretary", "street_center", "supervisor"):
+            continue
         lines.append(line)
     return "\n".join(lines)
 
@@ -218,6 +227,8 @@ COMMANDS: dict[str, Handler] = {
     "standin": extensions.cmd_standin,
     "recategorize": corrections.cmd_recategorize,
     "missed": corrections.cmd_missed,
+    "verify": verify.cmd_verify,
+    "rework": verify.cmd_rework,
 }
 
 

@@ -15,6 +15,7 @@ from handlers import tickets
 from handlers.deps import Deps, Services
 from handlers.outbound import announce, to_staff
 from handlers.people import name_of
+from storage import followups
 from storage import records as r
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def _deadline_passed(deps: Deps, ticket: r.Ticket) -> None:
 
 def _close_unrated(deps: Deps) -> None:
     """A rating window that ran out counts as "no rating", not as satisfied."""
+    followups.drop_expired(deps.repo, "reopen_watch", deps.now)
     for pending in deps.repo.expired_pendings("rating", deps.now):
         deps.repo.drop_pending(pending.id)
         if pending.ticket_id is None:

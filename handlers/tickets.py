@@ -8,7 +8,7 @@ what people must be told, all inside the caller's turn. Wrong state raises
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.settings import Community, Grid
@@ -23,6 +23,7 @@ STATE_NAMES = {
     r.OPEN: "待接单",
     r.ACCEPTED: "办理中",
     r.RESOLVED: "已办结",
+    r.VERIFYING: "待核查",
     r.CLOSED: "已关闭",
     r.REJECTED: "已退回",
     r.CANCELLED: "已取消",
@@ -218,25 +219,49 @@ def progress(deps: Deps, ticket: Ticket, actor_id: str, note: str, *, public: bo
     return ticket
 
 
-def _reporter_chats(deps: Deps, ticket: Ticket) -> dict[str, list[str]]:
-    """Group chats to tell about this ticket, with the reporters to @ in each (private reports excluded)."""
+def _reporter_chats(deps: Deps, ticket: Ticket, *, include_private: bool = False) -> dict[str, list[str]]:
+    """Chats to tell about this ticket, with the reporters to @ in each.
+
+    Group reports are answered in their group; private reports only when `include_private`
+    (the result); a sensitive category's reporters only ever privately.
+    """
+    cat = deps.settings.categories.get(ticket.category)
+    sensitive = cat is not None and cat.sensitive
     chats: dict[str, list[str]] = defaultdict(list)
     for rep in deps.repo.reporters(ticket.id):
-        if rep.chat_id == rep.reporter_id:
-            continue
-        if rep.reporter_id not in chats[rep.chat_id]:
-            chats[rep.chat_id].append(rep.reporter_id)
+        chat_id = rep.chat_id
+        if sensitive or rep.chat_id == rep.reporter_id:
+            if not (sensitive or include_private):
+                continue
+            chat_id = rep.reporter_id
+        if rep.reporter_id not in chats[chat_id]:
+            chats[chat_id].append(rep.reporter_id)
     return dict(chats)
 
 
+def needs_verification(deps: Deps, ticket: Ticket) -> bool:
+    cat = deps.settings.categories.get(ticket.category)
+    return cat is not None and cat.verify
+
+
+def verifiers(deps: Deps, ticket: Ticket) -> list[str]:
+    """The community's verifiers (核查员); the secretary when none is configured."""
+    community = community_of(deps, ticket)
+    found = [p.id for p in community.people if p.role == "verifier"]
+    return found or [community.secretary]
+
+
 def resolve(deps: Deps, ticket: Ticket, actor_id: str, result: str) -> Ticket:
+    """办结: the result goes to the reporters, or first to a verifier when the category has 核查."""
     require_active(deps, ticket, "办结")
     if ticket.state == r.OPEN:  # a holder's 办结 implies 接单
         event(deps, ticket, "accepted", actor_id, note="办结时自动接单")
+    on_time = _on_time(ticket, deps.now)  # judged against the deadline in force, before it is cleared
+    verify = needs_verification(deps, ticket)
     ticket = update(
         deps,
         ticket,
-        state=r.RESOLVED,
+        state=r.VERIFYING if verify else r.RESOLVED,
         holder_id=actor_id,
         result=result,
         resolved_at=deps.now,
@@ -246,19 +271,42 @@ def resolve(deps: Deps, ticket: Ticket, actor_id: str, result: str) -> Ticket:
         remind_at=None,
         promise_at=None,
     )
-    event(deps, ticket, "resolved", actor_id, note=result, on_time=_on_time(ticket))
-    window = deps.settings.rating_window_hours
-    for chat_id, mentions in _reporter_chats(deps, ticket).items():
-        reply(deps, chat_id, deps.texts.resolved.format(ticket=ticket.id, result=result), mentions, ticket_id=ticket.id)
-        for who in mentions:
-            deps.repo.set_pending(
-                chat_id, who, "rating", at=deps.now, ticket_id=ticket.id, expires_at=deps.now + timedelta(hours=window)
-            )
+    event(deps, ticket, "resolved", actor_id, note=result, on_time=on_time)
+    if verify:
+        to_staff(
+            deps,
+            community_of(deps, ticket).staff_chat,
+            deps.texts.verify_request.format(
+                ticket=ticket.id, category=category_name(deps, ticket), holder=holder_name(deps, ticket), result=result
+            ),
+            verifiers(deps, ticket),
+            ticket_id=ticket.id,
+        )
+    else:
+        post_result(deps, ticket)
     return ticket
 
 
-def _on_time(ticket: Ticket) -> bool:
-    return ticket.resolved_at is not None and (ticket.deadline_at is None or ticket.resolved_at <= ticket.deadline_at)
+def post_result(deps: Deps, ticket: Ticket) -> None:
+    """The result to every reporter (group, or privately), each asked to rate it within the window."""
+    from storage import followups
+
+    window = timedelta(hours=deps.settings.rating_window_hours)
+    for chat_id, mentions in _reporter_chats(deps, ticket, include_private=True).items():
+        private_chat = chat_id in mentions
+        template = deps.texts.resolved_private if private_chat else deps.texts.resolved
+        text = template.format(ticket=ticket.id, category=category_name(deps, ticket), result=ticket.result)
+        reply(deps, chat_id, text, [] if private_chat else mentions, ticket_id=ticket.id)
+        for who in mentions:
+            followups.add_for_ticket(
+                deps.repo, chat_id, who, "rating", ticket.id, at=deps.now, expires_at=deps.now + window
+            )
+
+
+def _on_time(ticket: Ticket, now: datetime) -> bool:
+    if ticket.overdue_at is not None:
+        return False
+    return ticket.deadline_at is None or now <= ticket.deadline_at
 
 
 def reject(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:

@@ -8,7 +8,8 @@ from datetime import datetime
 # Ticket states. `open` and `accepted` are active: the ladder's clock runs on them.
 OPEN = "open"
 ACCEPTED = "accepted"
-RESOLVED = "resolved"  # result posted; waiting for the resident's rating or a verifier
+RESOLVED = "resolved"  # result posted; waiting for the resident's rating
+VERIFYING = "verifying"  # resolved in a category with 核查: waiting for a verifier before the result is posted
 CLOSED = "closed"
 REJECTED = "rejected"  # 退回: not a ticket
 CANCELLED = "cancelled"  # the resident withdrew the message before anyone acted

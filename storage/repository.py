@@ -479,12 +479,15 @@ class Repo:
         expires_at: datetime,
         ticket_id: int | None = None,
         data: dict[str, Any] | None = None,
+        per_ticket: bool = False,
     ) -> None:
-        self.session.execute(
-            delete(PendingRow).where(
-                col(PendingRow.chat_id) == chat_id, col(PendingRow.person_id) == person_id, col(PendingRow.kind) == kind
-            )
+        """One follow-up per chat, person and kind (with `per_ticket`: per ticket too); a new one replaces it."""
+        same = delete(PendingRow).where(
+            col(PendingRow.chat_id) == chat_id, col(PendingRow.person_id) == person_id, col(PendingRow.kind) == kind
         )
+        if per_ticket:
+            same = same.where(col(PendingRow.ticket_id) == ticket_id)
+        self.session.execute(same)
         self.session.add(
             PendingRow(
                 chat_id=chat_id,
@@ -498,6 +501,11 @@ class Repo:
         )
 
     def pending(self, chat_id: str, person_id: str, kind: str, now: datetime) -> r.Pending | None:
+        found = self.pendings(chat_id, person_id, kind, now)
+        return found[0] if found else None
+
+    def pendings(self, chat_id: str, person_id: str, kind: str, now: datetime) -> list[r.Pending]:
+        """A person's live follow-ups of one kind in one chat, newest first."""
         stmt = (
             select(PendingRow)
             .where(
@@ -508,8 +516,7 @@ class Repo:
             )
             .order_by(col(PendingRow.id).desc())
         )
-        row = self.session.exec(stmt).first()
-        return _to(r.Pending, row) if row else None
+        return [_to(r.Pending, row) for row in self.session.exec(stmt)]
 
     def pendings_for_ticket(self, ticket_id: int, kind: str, now: datetime) -> list[r.Pending]:
         stmt = select(PendingRow).where(

@@ -1,0 +1,45 @@
+"""Follow-ups that are one per ticket rather than one per person (ratings, reopen watches).
+
+`Repo.set_pending` keeps one follow-up per chat, person and kind; a resident may have two
+results to rate in one group, so ratings are stored per ticket here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, delete
+
+from storage.repository import Repo
+from storage.tables import PendingRow
+
+
+def add_for_ticket(
+    repo: Repo,
+    chat_id: str,
+    person_id: str,
+    kind: str,
+    ticket_id: int,
+    *,
+    at: datetime,
+    expires_at: datetime,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """One follow-up for (chat, person, kind, ticket); an older one for the same ticket is replaced."""
+    repo.set_pending(
+        chat_id, person_id, kind, at=at, expires_at=expires_at, ticket_id=ticket_id, data=data, per_ticket=True
+    )
+
+
+def drop_for_ticket(repo: Repo, ticket_id: int, kinds: tuple[str, ...]) -> None:
+    repo.session.execute(
+        delete(PendingRow).where(col(PendingRow.ticket_id) == ticket_id, col(PendingRow.kind).in_(list(kinds)))
+    )
+
+
+def drop_expired(repo: Repo, kind: str, now: datetime) -> int:
+    result = repo.session.execute(
+        delete(PendingRow).where(col(PendingRow.kind) == kind, col(PendingRow.expires_at) <= now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
