@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_nlp_subcommands(sub)
+    from web.cli import add_web_subcommands
+
+    add_web_subcommands(sub, command)
     for extra in _EXTRA_COMMANDS:
         extra(sub, command)
     return parser

@@ -1,0 +1,288 @@
+"""The web page's reads: scoped ticket lists and the overview's aggregates, all counted in SQL.
+
+A `Scope` is what one viewer may see: tickets of some communities (optionally only some grids of
+them), plus whatever they hold themselves. Every query here takes one, so no page can read past it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, case, exists, false, func, literal, or_, select
+
+from storage import records as r
+from storage.repository import Repo, _ticket
+from storage.tables import EventRow, LinkRow, TicketRow
+
+TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
+T = TICKETS.c
+E = EventRow.__table__.c  # type: ignore[attr-defined]
+L = LinkRow.__table__.c  # type: ignore[attr-defined]
+
+ACTIVE = list(r.ACTIVE_STATES)
+DONE = [r.RESOLVED, r.CLOSED]  # 办结: a result was given (rejections and merges are not counted)
+ACTIVE_TUPLE: tuple[str, ...] = r.ACTIVE_STATES
+FINISHED_TUPLE: tuple[str, ...] = (r.RESOLVED, *r.FINAL_STATES)
+
+
+@dataclass(frozen=True)
+class Scope:
+    community_ids: tuple[str, ...] = ()
+    grid_ids: tuple[str, ...] | None = None  # None: every grid of those communities
+    holder_id: str = ""  # tickets this person holds are always in reach
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    states: tuple[str, ...] = ()
+    category: str = ""
+    grid_id: str = ""
+    holder_id: str = ""
+    level: int | None = None
+    overdue: bool = False
+    created_from: datetime | None = None
+    created_to: datetime | None = None  # exclusive
+    updated_from: datetime | None = None
+    text: str = ""
+    ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+def _tickets(rows: Any) -> list[r.Ticket]:
+    """Core rows of the tickets table as domain records (the same mapping the repository uses)."""
+    return [_ticket(row) for row in rows]
+
+
+def _scope_clause(scope: Scope) -> ColumnElement[bool]:
+    inside: ColumnElement[bool] = T.community_id.in_(list(scope.community_ids))
+    if not scope.community_ids:
+        inside = false()
+    elif scope.grid_ids is not None:
+        inside = and_(inside, T.grid_id.in_(list(scope.grid_ids)))
+    if scope.holder_id:
+        return or_(inside, T.holder_id == scope.holder_id)
+    return inside
+
+
+def _overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """Active and past its current deadline, or past the top level's deadline (the sweep clears deadline_at)."""
+    return and_(
+        T.state.in_(ACTIVE),
+        or_(
+            T.deadline_at < now,
+            and_(T.deadline_at.is_(None), T.overdue_at.is_not(None)),
+        ),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filter_clauses(flt: TicketFilter, now: datetime) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if flt.states:
+        out.append(T.state.in_(list(flt.states)))
+    if flt.category:
+        out.append(T.category == flt.category)
+    if flt.grid_id:
+        out.append(T.grid_id == flt.grid_id)
+    if flt.holder_id:
+        out.append(T.holder_id == flt.holder_id)
+    if flt.level is not None:
+        out.append(T.level == flt.level)
+    if flt.overdue:
+        out.append(_overdue_clause(now))
+    if flt.created_from is not None:
+        out.append(T.created_at >= flt.created_from)
+    if flt.created_to is not None:
+        out.append(T.created_at < flt.created_to)
+    if flt.updated_from is not None:
+        out.append(T.updated_at >= flt.updated_from)
+    if flt.ids:
+        out.append(T.id.in_(list(flt.ids)))
+    if flt.text:
+        words = flt.text.strip()
+        if words.startswith(("#", "＃")) and words[1:].isdigit():  # "#1024" is a ticket number, nothing else
+            out.append(T.id == int(words[1:]))
+            return out
+        pattern = f"%{_escape_like(words)}%"
+        text_match = or_(
+            T.text.like(pattern, escape="\\"),
+            T.result.like(pattern, escape="\\"),
+            T.chat_topic.like(pattern, escape="\\"),
+        )
+        out.append(or_(T.id == int(words), text_match) if words.isdigit() else text_match)
+    return out
+
+
+def list_tickets(
+    repo: Repo,
+    scope: Scope,
+    flt: TicketFilter,
+    now: datetime,
+    *,
+    offset: int = 0,
+    limit: int | None = 50,
+    newest_first: bool = True,
+) -> tuple[list[r.Ticket], int]:
+    """One page of tickets in reach that match, and how many match in all."""
+    where = [_scope_clause(scope), *_filter_clauses(flt, now)]
+    total = int(repo.session.execute(select(func.count()).select_from(TICKETS).where(*where)).scalar_one())
+    order = T.id.desc() if newest_first else T.id.asc()
+    stmt = select(TICKETS).where(*where).order_by(order).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return _tickets(repo.session.execute(stmt)), total
+
+
+def ticket_in_scope(repo: Repo, scope: Scope, ticket_id: int) -> r.Ticket | None:
+    stmt = select(TICKETS).where(T.id == ticket_id, _scope_clause(scope))
+    found = _tickets(repo.session.execute(stmt))
+    return found[0] if found else None
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+@dataclass(frozen=True)
+class Headline:
+    new_today: int
+    new_week: int
+    closed_today: int
+    closed_week: int
+    open: int
+    overdue: int
+
+
+def headline(repo: Repo, scope: Scope, now: datetime, day_start: datetime, week_start: datetime) -> Headline:
+    """The big numbers, in one pass over the scoped tickets."""
+    done_at = func.coalesce(T.resolved_at, T.closed_at)
+    done = T.state.in_(DONE)
+    stmt = select(
+        _count_if(T.created_at >= day_start),
+        _count_if(T.created_at >= week_start),
+        _count_if(and_(done, done_at >= day_start)),
+        _count_if(and_(done, done_at >= week_start)),
+        _count_if(T.state.in_(ACTIVE)),
+        _count_if(_overdue_clause(now)),
+    ).where(
+        _scope_clause(scope),
+        or_(T.created_at >= week_start, T.updated_at >= week_start, T.state.in_(ACTIVE)),
+    )
+    row = repo.session.execute(stmt).one()
+    return Headline(*(int(v) for v in row))
+
+
+def open_by_level(repo: Repo, scope: Scope) -> dict[int, int]:
+    stmt = select(T.level, func.count()).where(_scope_clause(scope), T.state.in_(ACTIVE)).group_by(T.level)
+    return {int(level): int(n) for level, n in repo.session.execute(stmt)}
+
+
+def overdue_tickets(repo: Repo, scope: Scope, now: datetime, limit: int = 20) -> list[r.Ticket]:
+    late_since = func.coalesce(T.deadline_at, T.overdue_at)
+    stmt = (
+        select(TICKETS).where(_scope_clause(scope), _overdue_clause(now)).order_by(late_since.asc(), T.id).limit(limit)
+    )
+    return _tickets(repo.session.execute(stmt))
+
+
+def per_category(repo: Repo, scope: Scope, since: datetime) -> list[tuple[str, int, int]]:
+    """(category, reported since, of them still open), most reported first."""
+    stmt = (
+        select(T.category, func.count(), _count_if(T.state.in_(ACTIVE)))
+        .where(_scope_clause(scope), T.created_at >= since)
+        .group_by(T.category)
+        .order_by(func.count().desc(), T.category)
+    )
+    return [(str(c), int(n), int(o)) for c, n, o in repo.session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class GridFigures:
+    grid_id: str
+    resolved: int  # 办结 since the window's start
+    on_time: int  # of them, without any deadline of the ladder passing
+    rated: int
+    satisfied: int  # 满意 or 基本满意
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.resolved if self.resolved else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.satisfied / self.rated if self.rated else None
+
+
+def per_grid(repo: Repo, scope: Scope, since: datetime) -> list[GridFigures]:
+    late = or_(
+        T.overdue_at.is_not(None),
+        exists().where(E.ticket_id == T.id, E.action == "escalated"),
+    )
+    rated = T.rating.in_(["satisfied", "basic", "unsatisfied"])
+    stmt = (
+        select(
+            T.grid_id,
+            func.count(),
+            _count_if(~late),
+            _count_if(rated),
+            _count_if(T.rating.in_(["satisfied", "basic"])),
+        )
+        .where(_scope_clause(scope), T.state.in_(DONE), T.resolved_at >= since)
+        .group_by(T.grid_id)
+        .order_by(T.grid_id)
+    )
+    return [GridFigures(str(g), int(n), int(o), int(rt), int(s)) for g, n, o, rt, s in repo.session.execute(stmt)]
+
+
+def _local_day(column: Any, offset: timedelta, postgres: bool) -> Any:
+    """The calendar day of a UTC timestamp column in a fixed-offset zone, as 'YYYY-MM-DD' text."""
+    seconds = int(offset.total_seconds())
+    if postgres:
+        shifted = column + func.make_interval(0, 0, 0, 0, 0, 0, literal(seconds))
+        return func.to_char(shifted, "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", column, f"{seconds:+d} seconds")
+
+
+def daily_new_closed(
+    repo: Repo, scope: Scope, since: datetime, offset: timedelta
+) -> tuple[dict[date, int], dict[date, int]]:
+    """New and 办结 tickets per local day since `since` (the zone's UTC offset at `since`)."""
+    new_day = _local_day(T.created_at, offset, repo.postgres)
+    done_day = _local_day(T.resolved_at, offset, repo.postgres)
+    new_stmt = select(new_day, func.count()).where(_scope_clause(scope), T.created_at >= since).group_by(new_day)
+    done_stmt = (
+        select(done_day, func.count())
+        .where(_scope_clause(scope), T.state.in_(DONE), T.resolved_at >= since)
+        .group_by(done_day)
+    )
+
+    def read(stmt: Any) -> dict[date, int]:
+        return {date.fromisoformat(str(d)): int(n) for d, n in repo.session.execute(stmt) if d}
+
+    return read(new_stmt), read(done_stmt)
+
+
+def holders(repo: Repo, scope: Scope, states: Sequence[str] = ACTIVE) -> list[tuple[str, int]]:
+    """Who holds how many tickets in these states."""
+    stmt = (
+        select(T.holder_id, func.count())
+        .where(_scope_clause(scope), T.state.in_(list(states)))
+        .group_by(T.holder_id)
+        .order_by(func.count().desc())
+    )
+    return [(str(h), int(n)) for h, n in repo.session.execute(stmt)]
+
+
+def reporter_names(repo: Repo, ticket_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Every reporter's name per ticket, in one query (for blanking names out of public texts)."""
+    out: dict[int, list[str]] = {i: [] for i in ticket_ids}
+    if ticket_ids:
+        stmt = select(L.ticket_id, L.reporter_name).where(L.ticket_id.in_(list(ticket_ids)))
+        for ticket_id, name in repo.session.execute(stmt):
+            out.setdefault(int(ticket_id), []).append(str(name))
+    return out

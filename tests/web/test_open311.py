@@ -1,0 +1,114 @@
+"""The read-only Open311 GeoReport v2 API: services, requests with their filters, one request, no personal data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from tests.web.conftest import login
+from tests.web.seed import Seeded
+
+Client = TestClient  # type: ignore[type-arg]
+KEY = "api_key=machine-key-1"
+
+
+async def _get(client: Client, path: str) -> tuple[int, object]:
+    resp = await client.get(path)
+    return resp.status, await resp.json()
+
+
+async def test_services_are_the_categories(client: Client, seeded: Seeded) -> None:
+    status, body = await _get(client, f"/open311/v2/services.json?{KEY}")
+    assert status == 200
+    assert isinstance(body, list)
+    settings = seeded.services.settings
+    assert [(s["service_code"], s["service_name"]) for s in body] == [
+        (k, c.name) for k, c in settings.categories.items()
+    ]
+    assert all(s["type"] == "realtime" and s["metadata"] is False for s in body)
+
+
+@pytest.mark.parametrize(
+    ("query", "letters"),
+    [
+        ("", "ABCDEFGH"),
+        ("status=open", "BDEFGH"),
+        ("status=closed", "AC"),
+        ("status=open,closed", "ABCDEFGH"),
+        ("service_code=noise", "ADGH"),
+        ("service_code=noise,parking", "ABDFGH"),
+        ("start_date=2026-11-23T00:00:00%2B08:00", "CDEFGH"),
+        ("start_date=2026-11-23T00:00:00%2B08:00&end_date=2026-11-23T23:59:59%2B08:00", "CDE"),
+        ("end_date=2026-11-21T00:00:00Z", "AB"),
+        ("status=open&service_code=noise&start_date=2026-11-24T00:00:00%2B08:00", "GH"),
+    ],
+)
+async def test_requests_filters(client: Client, seeded: Seeded, query: str, letters: str) -> None:
+    status, body = await _get(client, f"/open311/v2/requests.json?{KEY}&{query}")
+    assert status == 200
+    assert isinstance(body, list)
+    assert sorted(int(item["service_request_id"]) for item in body) == sorted(seeded.ids[x] for x in letters)
+
+
+async def test_one_request_maps_the_ladder(client: Client, seeded: Seeded) -> None:
+    status, body = await _get(client, f"/open311/v2/requests/{seeded.ids['D']}.json?{KEY}")
+    assert status == 200
+    assert isinstance(body, list)
+    assert len(body) == 1
+    item = body[0]
+    assert item["status"] == "open"
+    assert item["service_code"] == "noise"
+    assert item["service_name"] == "噪音扰民"
+    assert item["agency_responsible"] == "美景社区 片区负责人"  # escalated to L2: the level, not the person
+    assert item["requested_datetime"] == "2026-11-23T09:00:00+08:00"
+    assert item["expected_datetime"] == "2026-11-24T09:00:00+08:00"  # L2's 12 hours from Monday 21:00
+    assert item["address"] == "美景天城3栋"
+    closed = (await _get(client, f"/open311/v2/requests/{seeded.ids['C']}.json?{KEY}"))[1]
+    assert isinstance(closed, list)
+    assert closed[0]["status"] == "closed"
+    assert closed[0]["expected_datetime"] is None
+    assert closed[0]["status_notes"] == "已联系保洁清运"
+
+
+async def test_no_names_phones_or_chat_ids(client: Client, seeded: Seeded) -> None:
+    resp = await client.get(f"/open311/v2/requests.json?{KEY}")
+    text = await resp.text()
+    people = [p.name for p in seeded.services.settings.people_by_id.values()]
+    residents = ["周阿姨", "刘先生", "王大爷", "陈女士", "赵先生", "孙阿姨", "钱先生", "吴女士"]
+    for secret in [*people, *residents, "13812345678", "wxid_", "room_"]:
+        assert secret not in text, secret
+    assert "138****5678" in json.loads(text).__repr__()
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/open311/v2/requests.json?status=pending", 400),
+        ("/open311/v2/requests.json?service_code=unknown", 400),
+        ("/open311/v2/requests.json?start_date=yesterday", 400),
+        ("/open311/v2/requests.json?start_date=2026-11-23T00:00:00", 400),  # no zone
+        ("/open311/v2/requests.json?start_date=2026-11-25T00:00:00Z&end_date=2026-11-20T00:00:00Z", 400),
+        ("/open311/v2/requests/99999.json", 404),
+        ("/open311/v2/requests/abc.json", 404),
+    ],
+)
+async def test_bad_parameters_get_an_open311_error(client: Client, path: str, status: int) -> None:
+    sep = "&" if "?" in path else "?"
+    resp = await client.get(f"{path}{sep}{KEY}")
+    assert resp.status == status
+    body = await resp.json()
+    assert body[0]["code"] == status
+    assert body[0]["description"]
+
+
+async def test_a_wrong_key_is_refused_and_a_session_gives_its_reach(client: Client, seeded: Seeded) -> None:
+    resp = await client.get("/open311/v2/requests.json?api_key=guess")
+    assert resp.status == 401
+    assert await login(client, "wxid_wu") == 302
+    status, body = await _get(client, "/open311/v2/requests.json")
+    assert status == 200
+    assert isinstance(body, list)
+    assert [int(item["service_request_id"]) for item in body] == [seeded.ids["H"]]
+    assert (await client.get(f"/open311/v2/requests/{seeded.ids['A']}.json")).status == 404

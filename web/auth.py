@@ -1,0 +1,148 @@
+"""Passwords, sessions, CSRF tokens and the slowdown after wrong passwords.
+
+Passwords are stored only as PBKDF2-SHA256 hashes (`gridbot web-password` makes one). The session
+is a signed cookie (HMAC-SHA256 with `GRIDBOT_WEB_SECRET`), bound to the person's current hash, so
+a changed or removed password ends their sessions. CSRF: every page sets a random `gridbot_csrf`
+cookie; every form carries HMAC(secret, that value), which a page on another site cannot read.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+SCHEME = "pbkdf2_sha256"
+DEFAULT_ITERATIONS = 600_000
+SESSION_COOKIE = "gridbot_session"
+CSRF_COOKIE = "gridbot_csrf"
+SESSION_SECONDS = 12 * 3600
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def hash_password(password: str, *, iterations: int = DEFAULT_ITERATIONS, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    return f"{SCHEME}${iterations}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Constant-time check; a malformed or empty stored hash never matches."""
+    try:
+        scheme, iterations, salt, digest = stored.split("$")
+        if scheme != SCHEME:
+            return False
+        expected = _unb64(digest)
+        actual = hashlib.pbkdf2_hmac("sha256", password.encode(), _unb64(salt), int(iterations))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Checked against when the login name is unknown, so the answer is as slow as a real check."""
+    return hash_password("not-a-password", salt=b"gridbot-dummy-salt")
+
+
+def is_password_hash(text: str) -> bool:
+    parts = text.split("$")
+    return len(parts) == 4 and parts[0] == SCHEME and parts[1].isdigit()
+
+
+class Signer:
+    """HMAC signatures over short strings, with the secret from the environment."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(("gridbot-web:" + secret).encode()).digest()
+
+    def sign(self, payload: str) -> str:
+        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+
+    def valid(self, payload: str, signature: str) -> bool:
+        return hmac.compare_digest(self.sign(payload), signature)
+
+    def csrf_token(self, csrf_cookie: str) -> str:
+        return self.sign("csrf|" + csrf_cookie)
+
+    def session_cookie(self, person_id: str, password_hash: str, now: float) -> str:
+        bound = hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+        payload = f"{_b64(person_id.encode())}|{int(now)}|{bound}"
+        return f"{payload}|{self.sign(payload)}"
+
+    def session_person(self, cookie: str, hash_of: Callable[[str], str], now: float) -> str | None:
+        """The person a session cookie names, if it is genuine, fresh, and their password is unchanged."""
+        try:
+            encoded, issued, bound, signature = cookie.split("|")
+            person_id = _unb64(encoded).decode()
+            issued_at = int(issued)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not self.valid(f"{encoded}|{issued}|{bound}", signature):
+            return None
+        if not 0 <= now - issued_at <= SESSION_SECONDS:
+            return None
+        current = hash_of(person_id)
+        if not current or hashlib.sha256(current.encode()).hexdigest()[:16] != bound:
+            return None
+        return person_id
+
+
+@dataclass
+class Throttle:
+    """Wrong passwords slow the next answers down, per login name and per client address.
+
+    The n-th failure within `window` seconds waits `base * 2**(n-1)` seconds (capped) before the
+    answer; from `lock_after` failures on, attempts are refused without checking the password.
+    """
+
+    sleep: Callable[[float], Awaitable[None]]
+    clock: Callable[[], float] = time.monotonic
+    base: float = 0.5
+    cap: float = 8.0
+    window: float = 900.0
+    lock_after: int = 10
+    _failures: dict[str, list[float]] = field(default_factory=dict)
+
+    def _recent(self, key: str) -> list[float]:
+        cutoff = self.clock() - self.window
+        kept = [t for t in self._failures.get(key, []) if t > cutoff]
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)
+        return kept
+
+    def failures(self, *keys: str) -> int:
+        return max((len(self._recent(k)) for k in keys), default=0)
+
+    def locked(self, *keys: str) -> bool:
+        return self.failures(*keys) >= self.lock_after
+
+    def delay_for(self, count: int) -> float:
+        return 0.0 if count <= 0 else min(self.base * 2 ** (count - 1), self.cap)
+
+    async def failed(self, *keys: str) -> float:
+        """Record a failure and wait before answering; returns the wait."""
+        now = self.clock()
+        for key in keys:
+            self._failures.setdefault(key, []).append(now)
+        wait = self.delay_for(self.failures(*keys))
+        await self.sleep(wait)
+        return wait
+
+    def succeeded(self, *keys: str) -> None:
+        for key in keys:
+            self._failures.pop(key, None)

@@ -1,0 +1,89 @@
+"""Tickets as table rows: for the list page, the CSV (UTF-8 with BOM, so Excel reads the Chinese) and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.settings import Settings
+from handlers.people import name_of
+from handlers.privacy import mask
+from handlers.rating import RATING_NAMES
+from handlers.tickets import STATE_NAMES
+from storage.records import Ticket
+
+COLUMNS = (
+    "工单号",
+    "状态",
+    "类别",
+    "网格",
+    "群",
+    "处理人",
+    "层级",
+    "登记时间",
+    "期限",
+    "办结时间",
+    "是否超期",
+    "评价",
+    "内容",
+    "办理结果",
+)
+
+
+def _at(value: datetime | None, settings: Settings) -> str:
+    return value.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    if not ticket.is_active:
+        return False
+    if ticket.deadline_at is not None:
+        return ticket.deadline_at < now
+    return ticket.overdue_at is not None
+
+
+def row(settings: Settings, ticket: Ticket, now: datetime) -> dict[str, str]:
+    """One ticket in the words of the page. Phone and ID numbers are masked: a list leaves the system."""
+    grid = settings.grids_by_id.get(ticket.grid_id)
+    level = next((lv for lv in settings.ladder if lv.level == ticket.level), None)
+    return {
+        "工单号": str(ticket.id),
+        "状态": STATE_NAMES.get(ticket.state, ticket.state),
+        "类别": settings.category_name(ticket.category),
+        "网格": grid.name if grid else ticket.grid_id,
+        "群": ticket.chat_topic or "私聊",
+        "处理人": name_of(settings, ticket.holder_id),
+        "层级": f"L{ticket.level} {level.name}" if level else f"L{ticket.level}",
+        "登记时间": _at(ticket.created_at, settings),
+        "期限": _at(ticket.deadline_at or ticket.overdue_at, settings) if ticket.is_active else "",
+        "办结时间": _at(ticket.resolved_at, settings),
+        "是否超期": "是" if is_overdue(ticket, now) else "",
+        "评价": RATING_NAMES.get(ticket.rating, ticket.rating),
+        "内容": mask(ticket.text),
+        "办理结果": mask(ticket.result),
+    }
+
+
+def to_csv(settings: Settings, tickets: Sequence[Ticket], now: datetime) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for ticket in tickets:
+        writer.writerow(row(settings, ticket, now))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(settings: Settings, tickets: Sequence[Ticket], now: datetime) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("工单")
+    sheet.append(list(COLUMNS))
+    for ticket in tickets:
+        values = row(settings, ticket, now)
+        sheet.append([int(values["工单号"]), *(values[c] for c in COLUMNS[1:])])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

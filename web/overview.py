@@ -1,0 +1,113 @@
+"""The big screen's figures for one viewer: read in SQL (storage/web_queries.py), shaped here for HTML and JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.settings import Settings
+from handlers.people import name_of
+from handlers.privacy import mask
+from storage import web_queries as q
+from storage.repository import Repo
+from web import charts
+from web.reach import Viewer
+
+DAYS = 30
+
+
+def lateness(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时"
+    if hours:
+        return f"{hours}小时{mins}分"
+    return f"{mins}分钟"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def windows(settings: Settings, now: datetime) -> tuple[datetime, datetime, datetime]:
+    """Local midnight today, Monday's midnight, and the first of the last 30 days."""
+    local = now.astimezone(settings.tz)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    week_start = day_start - timedelta(days=local.weekday())
+    return day_start, week_start, day_start - timedelta(days=DAYS - 1)
+
+
+def build(repo: Repo, settings: Settings, viewer: Viewer, now: datetime) -> dict[str, Any]:
+    scope = viewer.scope
+    day_start, week_start, month_start = windows(settings, now)
+    head = q.headline(repo, scope, now, day_start, week_start)
+    levels = q.open_by_level(repo, scope)
+    level_rows = [(f"L{lv.level} {lv.name}", levels.get(lv.level, 0)) for lv in settings.ladder]
+    overdue = [
+        {
+            "id": t.id,
+            "category": settings.category_name(t.category),
+            "grid": settings.grids_by_id[t.grid_id].name if t.grid_id in settings.grids_by_id else "",
+            "holder": name_of(settings, t.holder_id),
+            "level": t.level,
+            "late": lateness(now - (t.deadline_at or t.overdue_at or now)),
+            "text": mask(t.text)[:40],
+        }
+        for t in q.overdue_tickets(repo, scope, now)
+    ]
+    categories = [(settings.category_name(c), n, o) for c, n, o in q.per_category(repo, scope, month_start)]
+    figures = q.per_grid(repo, scope, month_start)
+    grid_names = [settings.grids_by_id[g.grid_id].name if g.grid_id in settings.grids_by_id else "—" for g in figures]
+    grids = [
+        {
+            "grid": name,
+            "resolved": g.resolved,
+            "on_time_rate": percent(g.on_time_rate),
+            "rated": g.rated,
+            "satisfaction": percent(g.satisfaction),
+        }
+        for name, g in zip(grid_names, figures, strict=True)
+    ]
+    on_time_bars = [(name, round(100 * (g.on_time_rate or 0))) for name, g in zip(grid_names, figures, strict=True)]
+    offset = month_start.utcoffset() or timedelta(0)
+    new_by_day, done_by_day = q.daily_new_closed(repo, scope, month_start, offset)
+    days = [(month_start + timedelta(days=i)).date() for i in range(DAYS)]
+    new_series = [new_by_day.get(d, 0) for d in days]
+    done_series = [done_by_day.get(d, 0) for d in days]
+    return {
+        "generated_at": now.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M:%S"),
+        "numbers": {
+            "new_today": head.new_today,
+            "new_week": head.new_week,
+            "closed_today": head.closed_today,
+            "closed_week": head.closed_week,
+            "open": head.open,
+            "overdue": head.overdue,
+        },
+        "levels": [{"name": name, "count": n} for name, n in level_rows],
+        "overdue": overdue,
+        "categories": [{"name": c, "count": n, "open": o} for c, n, o in categories],
+        "grids": grids,
+        "daily": {
+            "days": [d.isoformat() for d in days],
+            "new": new_series,
+            "closed": done_series,
+        },
+        "charts": {
+            "levels": charts.bar_chart(level_rows, chart_id="chart-levels", color=charts.PALETTE[3]),
+            "categories": charts.bar_chart([(c, n) for c, n, _ in categories], chart_id="chart-categories"),
+            "ontime": charts.bar_chart(
+                on_time_bars,
+                chart_id="chart-ontime",
+                unit="%",
+                color=charts.PALETTE[1],
+            ),
+            "daily": charts.line_chart(
+                [d.strftime("%m-%d") for d in days],
+                [("新增", new_series), ("办结", done_series)],
+                chart_id="chart-daily",
+            ),
+        },
+    }
