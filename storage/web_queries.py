@@ -24,7 +24,8 @@ L = LinkRow.__table__.c  # type: ignore[attr-defined]
 
 ACTIVE = list(r.ACTIVE_STATES)
 DONE = [r.RESOLVED, r.CLOSED]  # 办结: a result was given (rejections and merges are not counted)
-ACTIVE_TUPLE: tuple[str, ...] = r.ACTIVE_STATES
+# Open311's two states: a ticket waiting for its verifier (核查) is still open to the public
+ACTIVE_TUPLE: tuple[str, ...] = (*r.ACTIVE_STATES, r.VERIFYING)
 FINISHED_TUPLE: tuple[str, ...] = (r.RESOLVED, *r.FINAL_STATES)
 
 

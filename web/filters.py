@@ -17,6 +17,7 @@ STATE_CHOICES: dict[str, tuple[str, tuple[str, ...]]] = {
     "active": ("未办结", r.ACTIVE_STATES),
     r.OPEN: ("待接单", (r.OPEN,)),
     r.ACCEPTED: ("办理中", (r.ACCEPTED,)),
+    r.VERIFYING: ("待核查", (r.VERIFYING,)),
     r.RESOLVED: ("已办结待评价", (r.RESOLVED,)),
     r.CLOSED: ("已关闭", (r.CLOSED,)),
     r.REJECTED: ("已退回", (r.REJECTED,)),

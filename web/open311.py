@@ -61,7 +61,7 @@ def request_json(settings: Settings, ticket: Ticket, reporter_names: list[str]) 
     grid = settings.grids_by_id.get(ticket.grid_id)
     return {
         "service_request_id": str(ticket.id),
-        "status": "open" if ticket.is_active else "closed",
+        "status": "open" if ticket.state in q.ACTIVE_TUPLE else "closed",
         "status_notes": _anonymous(ticket.result, names) if ticket.result else None,
         "service_name": settings.category_name(ticket.category),
         "service_code": ticket.category,
