@@ -152,6 +152,18 @@ class WechatySettings(_Model):
     health_grace_seconds: float = Field(default=90.0, ge=0)  # not connected for longer: a health problem
 
 
+class Points(_Model):
+    """积分 per event row; points are always recomputed from the timeline, never kept as a counter."""
+
+    resolved_on_time: int = 5  # 办结 within the deadline in force
+    resolved_late: int = 2
+    satisfied: int = 2  # the reporter's rating, credited to whoever resolved it
+    basic: int = 1
+    unsatisfied: int = 0
+    reopened: int = -3  # 不满意 / 还是没解决 reopened it
+    rework: int = -2  # 核查 sent it back (返工)
+
+
 class BotIdentity(_Model):
     id: str = "gridbot"
     name: str = "网格助手"
@@ -186,6 +198,7 @@ class Settings(_Model):
     texts: Texts = Texts()
     sweep_interval_seconds: int = 60
     lexicon: dict[str, Any] = Field(default_factory=dict)  # overrides for nlp's packaged lexicon
+    points: Points = Points()
 
     @field_validator("timezone")
     @classmethod

@@ -88,6 +88,15 @@ class Texts(BaseModel):
     ranking_header: str = "{community} 本月积分排行："
     ranking_line: str = "{rank}. {name} {points} 分"
     ranking_none: str = "{community} 本月还没有积分记录。"
+    point_reasons: dict[str, str] = {
+        "resolved_on_time": "按时办结",
+        "resolved_late": "超时办结",
+        "satisfied": "居民满意",
+        "basic": "基本满意",
+        "unsatisfied": "居民不满意",
+        "reopened": "被重新打开",
+        "rework": "返工",
+    }
     err_digest_role: str = "日报、周报、月报仅限社区书记和督办人员查看。"
     # errors: one line that says what went wrong and what to type instead
     err_no_role: str = "此命令仅限网格工作人员使用。"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers import corrections, extensions, tickets, verify
+from handlers import corrections, extensions, points, tickets, verify
 from handlers.commands_base import need_text, ticket_in_reach
 from handlers.deps import Deps
 from handlers.outbound import private, reply
@@ -36,6 +36,8 @@ HELP: dict[str, str] = {
     "bind": "/绑定 第十网格 — 把本群绑定到网格（社区书记）",
     "verify": "/核查 1024 — 核查通过，结果发给反映人（/核查 1024 不通过 原因：返工）",
     "rework": "/返工 1024 原因 — 核查未通过，退回返工",
+    "points": "/积分 — 我本月的积分（/积分 张燕：查看同事的）",
+    "ranking": "/排行 — 本月积分排行",
     "help": "/帮助 — 本说明",
 }
 SECRETARY_ONLY = frozenset({"bind"})
@@ -229,6 +231,8 @@ COMMANDS: dict[str, Handler] = {
     "missed": corrections.cmd_missed,
     "verify": verify.cmd_verify,
     "rework": verify.cmd_rework,
+    "points": points.cmd_points,
+    "ranking": points.cmd_ranking,
 }
 
 

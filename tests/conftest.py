@@ -32,14 +32,27 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'gridbot.db'}"
 
 
-@pytest.fixture
-async def chat(settings: Settings, db_url: str) -> AsyncIterator[Chat]:
+async def _chat(settings: Settings, url: str) -> AsyncIterator[Chat]:
     clock = FakeClock(START, TZ)
     adapter = MemoryAdapter(clock.now)
-    app = build_app(settings, adapter, db_url=db_url, clock=clock)
+    app = build_app(settings, adapter, db_url=url, clock=clock)
     await app.start()
     yield Chat(app=app, adapter=adapter, clock=clock, settings=settings)
     app.services.store.dispose()
+
+
+@pytest.fixture
+async def chat(settings: Settings, db_url: str) -> AsyncIterator[Chat]:
+    async for c in _chat(settings, db_url):
+        yield c
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def any_chat(request: pytest.FixtureRequest, settings: Settings, db_url: str) -> AsyncIterator[Chat]:
+    """The same conversation harness on SQLite and on a real PostgreSQL server."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else db_url
+    async for c in _chat(settings, url):
+        yield c
 
 
 def in_ci() -> bool:

@@ -1,0 +1,256 @@
+"""Aggregates for digests, points and rankings, computed in SQL (SQLite and PostgreSQL alike).
+
+Everything is counted from ticket rows and event rows of one community; nothing is a stored
+counter, so a figure can always be recomputed and traced back to the rows behind it.
+
+On-time: a ticket closed in the period counts as on time unless its timeline shows a missed
+deadline (an automatic escalation or an overdue notice), a rework (返工), or a resolution after
+the deadline in force (`resolved` with `on_time: false`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, case, exists, func, literal, or_, select
+
+from storage import records as r
+from storage.repository import Repo, _as_utc
+from storage.tables import EventRow, TicketRow
+
+# actions that mark a ticket late; `resolved` events carry their own on_time flag
+LATE_ACTIONS = ("escalated", "overdue", "rework")
+CLOSED_STATES = (r.RESOLVED, r.VERIFYING, r.CLOSED)
+NOT_COUNTED = (r.MERGED, r.CANCELLED)
+# (reason, action, JSON fragment in the event's data or None): what a point is given for
+POINT_REASONS: tuple[tuple[str, str, tuple[str, Any] | None], ...] = (
+    ("resolved_on_time", "resolved", ("on_time", True)),
+    ("resolved_late", "resolved", None),
+    ("satisfied", "rated", ("rating", "satisfied")),
+    ("basic", "rated", ("rating", "basic")),
+    ("unsatisfied", "rated", ("rating", "unsatisfied")),
+    ("reopened", "reopened", None),
+    ("rework", "rework", None),
+)
+TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
+EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
+T, E = TICKETS.c, EVENTS.c
+REASON_ORDER = tuple(reason for reason, _, _ in POINT_REASONS)
+
+
+def _has(key: str, value: Any) -> ColumnElement[bool]:
+    """The event's JSON data holds key: value (as `json.dumps` wrote it in Repo.add_event)."""
+    return E.data.like(f"%{json.dumps({key: value}, ensure_ascii=False)[1:-1]}%")
+
+
+def _seconds(repo: Repo, later: Any, earlier: Any) -> ColumnElement[float]:
+    if repo.postgres:
+        return func.extract("epoch", later - earlier)  # type: ignore[return-value]
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+# -- points ---------------------------------------------------------------------------------
+
+
+def point_counts(repo: Repo, community_id: str, start: datetime | None, end: datetime) -> dict[str, dict[str, int]]:
+    """person id → reason → how many events earned it, for events in [start, end).
+
+    A resolution is credited to whoever resolved; a rating, a reopening or a rework to whoever
+    made the resolution before it (the latest `resolved` event of the same ticket).
+    """
+    ev = E
+    earlier = EVENTS.alias("earlier").c
+    resolver = (
+        select(earlier.actor_id)
+        .where(earlier.ticket_id == ev.ticket_id, earlier.action == "resolved", earlier.id < ev.id)
+        .order_by(earlier.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    person = case((ev.action == "resolved", ev.actor_id), else_=resolver)
+    whens = []
+    for reason, action, flag in POINT_REASONS:
+        cond = ev.action == action
+        whens.append((and_(cond, _has(*flag)) if flag else cond, literal(reason)))
+    reason_col = case(*whens, else_=literal(""))
+    stmt = (
+        select(person.label("person"), reason_col.label("reason"), func.count().label("n"))
+        .select_from(EVENTS)
+        .join(TICKETS, T.id == ev.ticket_id)
+        .where(
+            T.community_id == community_id,
+            ev.action.in_({a for _, a, _ in POINT_REASONS}),
+            ev.at < end,
+        )
+        .group_by(person, reason_col)
+    )
+    if start is not None:
+        stmt = stmt.where(ev.at >= start)
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for who, reason, n in repo.session.execute(stmt):
+        if who and reason:
+            out[str(who)][str(reason)] = int(n)
+    return dict(out)
+
+
+# -- digests --------------------------------------------------------------------------------
+
+
+@dataclass
+class GridFigures:
+    grid_id: str
+    open: int = 0
+    overdue: int = 0
+    closed: int = 0
+    on_time: int = 0
+    median_response_s: float | None = None
+    median_resolution_s: float | None = None
+    rated: int = 0
+    satisfied: int = 0  # 满意 or 基本满意
+
+
+@dataclass
+class OverdueTicket:
+    ticket_id: int
+    category: str
+    grid_id: str
+    holder_id: str
+    level: int
+    chat_topic: str
+    late_since: datetime
+
+
+@dataclass
+class DigestFigures:
+    start: datetime
+    end: datetime
+    new: int = 0
+    total: GridFigures = field(default_factory=lambda: GridFigures("*"))  # the community as a whole
+    new_by_category: dict[str, int] = field(default_factory=dict)
+    grids: dict[str, GridFigures] = field(default_factory=dict)
+    overdue_list: list[OverdueTicket] = field(default_factory=list)
+    overdue_by_holder: dict[tuple[int, str], int] = field(default_factory=dict)  # (level, holder) → count
+
+
+def _late_marker(ticket_id: Any) -> ColumnElement[bool]:
+    late_event = exists().where(
+        E.ticket_id == ticket_id,
+        or_(
+            E.action.in_(LATE_ACTIONS),
+            and_(E.action == "resolved", _has("on_time", False)),
+        ),
+    )
+    return late_event
+
+
+def _overdue(end: datetime) -> ColumnElement[bool]:
+    """An open ticket that has missed a deadline: at the top of the ladder, now, or on the way up."""
+    escalated = exists().where(E.ticket_id == T.id, E.action.in_(("escalated", "overdue")))
+    return or_(
+        T.overdue_at.is_not(None),
+        T.deadline_at <= end,
+        escalated,
+    )
+
+
+def _medians(repo: Repo, key: Any, seconds: Any, where: Sequence[ColumnElement[bool]]) -> dict[str, float]:
+    """Median of `seconds` per `key`, with window functions (no median() in SQLite)."""
+    inner = select(key.label("k"), seconds.label("s")).where(*where).subquery()
+    ranked = select(
+        inner.c.k,
+        inner.c.s,
+        func.row_number().over(partition_by=inner.c.k, order_by=inner.c.s).label("rn"),
+        func.count().over(partition_by=inner.c.k).label("n"),
+    ).subquery()
+    stmt = (
+        select(ranked.c.k, func.avg(ranked.c.s))
+        .where(ranked.c.rn.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2))
+        .group_by(ranked.c.k)
+    )
+    return {str(k): float(v) for k, v in repo.session.execute(stmt) if v is not None}
+
+
+def digest_figures(
+    repo: Repo, community_id: str, start: datetime, end: datetime, *, overdue_limit: int = 10
+) -> DigestFigures:
+    t = T
+    fig = DigestFigures(start=start, end=end)
+    in_community = t.community_id == community_id
+    created_in = and_(t.created_at >= start, t.created_at < end, t.state.not_in(NOT_COUNTED))
+    closed_in = and_(t.resolved_at >= start, t.resolved_at < end, t.state.in_(CLOSED_STATES))
+    is_open = and_(t.state.in_(r.ACTIVE_STATES), t.created_at < end)
+
+    def grid(gid: str) -> GridFigures:
+        return fig.grids.setdefault(gid, GridFigures(gid))
+
+    # new tickets per category
+    for category, n in repo.session.execute(
+        select(t.category, func.count()).where(in_community, created_in).group_by(t.category)
+    ):
+        fig.new_by_category[str(category)] = int(n)
+    fig.new = sum(fig.new_by_category.values())
+    # open and overdue, per grid
+    overdue = _overdue(end)
+    for gid, n_open, n_overdue in repo.session.execute(
+        select(t.grid_id, func.count(), func.sum(case((overdue, 1), else_=0)))
+        .where(in_community, is_open)
+        .group_by(t.grid_id)
+    ):
+        grid(str(gid)).open, grid(str(gid)).overdue = int(n_open), int(n_overdue or 0)
+    # closed in the period, and how many of them on time
+    late = _late_marker(t.id)
+    for gid, n_closed, n_late in repo.session.execute(
+        select(t.grid_id, func.count(), func.sum(case((late, 1), else_=0)))
+        .where(in_community, closed_in)
+        .group_by(t.grid_id)
+    ):
+        g = grid(str(gid))
+        g.closed, g.on_time = int(n_closed), int(n_closed) - int(n_late or 0)
+    # ratings given in the period
+    ev = E
+    good = or_(_has("rating", "satisfied"), _has("rating", "basic"))
+    for gid, n_rated, n_good in repo.session.execute(
+        select(t.grid_id, func.count(), func.sum(case((good, 1), else_=0)))
+        .select_from(EVENTS)
+        .join(TICKETS, t.id == ev.ticket_id)
+        .where(in_community, ev.action == "rated", ev.at >= start, ev.at < end)
+        .group_by(t.grid_id)
+    ):
+        grid(str(gid)).rated, grid(str(gid)).satisfied = int(n_rated), int(n_good or 0)
+    # medians: first response of tickets reported in the period, resolution of those closed in it
+    response = _seconds(repo, t.first_response_at, t.created_at)
+    resolution = _seconds(repo, t.resolved_at, t.created_at)
+    has_response = [in_community, created_in, t.first_response_at.is_not(None)]
+    for key, target in ((t.grid_id, None), (literal("*"), fig.total)):
+        for gid, value in _medians(repo, key, response, has_response).items():
+            (target or grid(gid)).median_response_s = value
+        for gid, value in _medians(repo, key, resolution, [in_community, closed_in]).items():
+            (target or grid(gid)).median_resolution_s = value
+    for g in fig.grids.values():
+        for name in ("open", "overdue", "closed", "on_time", "rated", "satisfied"):
+            setattr(fig.total, name, getattr(fig.total, name) + getattr(g, name))
+    # the overdue list, most overdue first, and who holds overdue work
+    first_missed = (
+        select(func.min(ev.at)).where(ev.ticket_id == t.id, ev.action.in_(("escalated", "overdue"))).scalar_subquery()
+    )
+    since = func.coalesce(first_missed, t.overdue_at, t.deadline_at)
+    rows = repo.session.execute(
+        select(t.id, t.category, t.grid_id, t.holder_id, t.level, t.chat_topic, since.label("since"))
+        .where(in_community, is_open, overdue)
+        .order_by(since, t.id)
+        .limit(overdue_limit)
+    )
+    for tid, category, gid, holder, level, topic, late_since in rows:
+        fig.overdue_list.append(
+            OverdueTicket(int(tid), str(category), str(gid), str(holder), int(level), str(topic), _as_utc(late_since))
+        )
+    for level, holder, n in repo.session.execute(
+        select(t.level, t.holder_id, func.count()).where(in_community, is_open, overdue).group_by(t.level, t.holder_id)
+    ):
+        fig.overdue_by_holder[(int(level), str(holder))] = int(n)
+    return fig
