@@ -51,7 +51,7 @@ def line_chart(
     labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, chart_id: str, every: int = 5
 ) -> str:
     """Lines over days (labels), with a legend; a label is printed under every `every`-th point."""
-    width, height, left, bottom, top_pad, right = 560, 240, 40, 40, 30, 12
+    width, height, left, bottom, top_pad, right = 560, 240, 40, 40, 30, 24
     plot_w, plot_h = width - left - right, height - bottom - top_pad
     top = _nice_max(max((max(values, default=0) for _, values in series), default=0))
     n = max(len(labels), 2)
