@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     from web.cli import add_web_subcommands
 
     add_web_subcommands(sub, command)
+    from bot.ops_cli import add_ops_subcommands
+
+    add_ops_subcommands(sub)
     for extra in _EXTRA_COMMANDS:
         extra(sub, command)
     return parser
@@ -139,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except (ConfigError, DatabaseError) as exc:

@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, insert, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, delete, select
 
 from bot.messages import IncomingMessage, OutgoingMessage
 from storage import records as r
-from storage.db import create_schema, is_postgres, make_engine
+from storage.db import DatabaseError, is_postgres, make_engine
 from storage.tables import (
     EventRow,
     GroupRow,
@@ -66,10 +66,20 @@ class Store:
     """Owns the engine; hands out transaction-bound repositories."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
+        """`create`: a new database gets the current schema; one at an older schema is refused."""
         self.url = url
         self.engine: Engine = make_engine(url)
         if create:
-            create_schema(self.engine)
+            from storage.migrate import ensure_current
+
+            try:
+                ensure_current(self.engine, url)
+            except DatabaseError:
+                self.engine.dispose()
+                raise
+            except OperationalError as exc:
+                self.engine.dispose()
+                raise DatabaseError(f"cannot reach the database: {exc.orig or exc}".strip()) from exc
 
     @property
     def is_postgres(self) -> bool:

@@ -74,6 +74,9 @@ class TicketRow(SQLModel, table=True):
     rating: str = ""
     version: int = 0
 
+    # one ticket per reporting message, even with several bot processes on one database
+    __table_args__ = (Index("uq_tickets_source_message", "source_message_id", unique=True),)
+
 
 class LinkRow(SQLModel, table=True):
     """A person who reported a ticket: the origin, a joined duplicate, or a merged ticket's reporter."""
@@ -120,6 +123,7 @@ class OutboxRow(SQLModel, table=True):
     last_error: str = ""
     sent_at: datetime | None = _opt_ts()
     dedupe_key: str | None = Field(default=None, unique=True, max_length=191)
+    owner: str = Field(default="", max_length=64)  # the process that marked it `sending` (storage/leases.py)
 
     __table_args__ = (Index("ix_outbox_due", "state", "not_before"),)
 

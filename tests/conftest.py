@@ -1,9 +1,11 @@
 """Shared test setup."""
 
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +14,7 @@ from bot.app import build_app
 from bot.clock import FakeClock
 from bot.memory_adapter import MemoryAdapter
 from bot.settings import Settings, load_settings
+from storage.repository import Store
 from tests.chat import Chat
 
 pytest_plugins = ["tests.pg_fixture"]
@@ -27,9 +30,43 @@ def settings() -> Settings:
     return load_settings(DATA / "config.yaml", env={})
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every test that stores something runs on SQLite and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'gridbot.db'}"
+    return str(request.getfixturevalue("pg_schema_url"))
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'gridbot.db'}"
+def another_db_url(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) -> Callable[[], str]:
+    """A second fresh database on the same backend as `db_url`."""
+
+    def make() -> str:
+        if db_url.startswith("sqlite"):
+            return f"sqlite:///{tmp_path / f'other-{uuid.uuid4().hex[:8]}.db'}"
+        server = request.getfixturevalue("pg_server")
+        template = request.getfixturevalue("pg_template")
+        return str(server.create_database(f"t_{uuid.uuid4().hex[:12]}", template=template))
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _dispose_stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close every connection pool a test opened (a PostgreSQL connection left open is a warning, an error here)."""
+    opened: list[Store] = []
+    original = Store.__init__
+
+    def tracking(self: Store, *args: Any, **kwargs: Any) -> None:
+        opened.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "__init__", tracking)
+    yield
+    for store in opened:
+        if hasattr(store, "engine"):
+            store.dispose()
 
 
 async def _chat(settings: Settings, url: str) -> AsyncIterator[Chat]:

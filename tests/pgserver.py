@@ -221,10 +221,15 @@ class PgServer:
         """libpq URL for psycopg.connect()."""
         return f"postgresql://{SUPERUSER}@{self.host}:{self.port}/{dbname}"
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database; returns its SQLAlchemy URL."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create an empty database (or a copy of `template`); returns its SQLAlchemy URL."""
+        query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:  # FILE_COPY: for a small database much faster than the default WAL_LOG
+            query = sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(query)
         return self.url(name)
 
     def drop_database(self, name: str) -> None:

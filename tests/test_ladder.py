@@ -1,5 +1,6 @@
 """Issue 5: deadlines and the escalation ladder, on a fake clock."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -121,7 +122,9 @@ async def test_safety_starts_at_area_cadre_and_mentions_both(chat: Chat) -> None
     assert (t.level, t.deadline_at - t.created_at) == (2, timedelta(hours=2))
 
 
-async def test_top_of_ladder_in_working_days_over_national_day(settings: Settings, db_url: str) -> None:
+async def test_top_of_ladder_in_working_days_over_national_day(
+    settings: Settings, db_url: str, another_db_url: Callable[[], str]
+) -> None:
     """L4 has 2 working days: from 30 Sep 2026 the holiday runs to 7 Oct; 8 and 9 Oct are working days."""
     chat = await make_chat(settings, db_url, at(2026, 9, 30, 10, 0))
     await chat.say("周阿姨", DOG)
@@ -132,7 +135,7 @@ async def test_top_of_ladder_in_working_days_over_national_day(settings: Setting
     assert (t.level, t.holder_id) == (4, "wxid_center")
     assert t.deadline_at == at(2026, 10, 9, 10, 0)
     # from Fri 9 Oct, two working days are Sat 10 Oct (a make-up working day) and Mon 12 Oct
-    chat2 = await make_chat(settings, db_url.replace(".db", "2.db"), at(2026, 10, 9, 10, 0))
+    chat2 = await make_chat(settings, another_db_url(), at(2026, 10, 9, 10, 0))
     await chat2.say("周阿姨", DOG)
     for who in ("张燕", "杨海霞", "王欢"):
         await chat2.say(who, "/转办 1 需要协调", chat="private")
