@@ -84,11 +84,10 @@ async def chat(settings: Settings, db_url: str) -> AsyncIterator[Chat]:
         yield c
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def any_chat(request: pytest.FixtureRequest, settings: Settings, db_url: str) -> AsyncIterator[Chat]:
-    """The same conversation harness on SQLite and on a real PostgreSQL server."""
-    url = request.getfixturevalue("pg_url") if request.param == "postgres" else db_url
-    async for c in _chat(settings, url):
+@pytest.fixture
+async def any_chat(settings: Settings, db_url: str) -> AsyncIterator[Chat]:
+    """The same conversation harness on SQLite and on a real PostgreSQL server (`db_url` runs both)."""
+    async for c in _chat(settings, db_url):
         yield c
 
 
