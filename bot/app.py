@@ -15,7 +15,7 @@ from bot.dispatcher import Dispatcher
 from bot.health import Health, write_health
 from bot.messages import ChatEvent, IncomingMessage
 from bot.port import Adapter
-from bot.scheduler import Job, build_scheduler, sweep_job
+from bot.scheduler import Job, build_scheduler, digest_jobs, sweep_job
 from bot.settings import Settings
 from handlers import groups, sweep
 from handlers.deps import Services
@@ -154,7 +154,7 @@ def build_app(
 ) -> App:
     services = services or build_services(settings, db_url=db_url, clock=clock)
     dispatcher = Dispatcher(services.store, adapter, services.clock, settings, paced=paced)
-    return App(services=services, adapter=adapter, dispatcher=dispatcher)
+    return App(services=services, adapter=adapter, dispatcher=dispatcher, scheduled_jobs=digest_jobs(settings))
 
 
 def make_adapter(settings: Settings, clock: Clock, env: Mapping[str, str]) -> Adapter:

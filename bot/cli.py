@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.ops_cli import add_ops_subcommands
 
     add_ops_subcommands(sub)
+    from bot.digest_cli import add_digest_subcommands
+
+    add_digest_subcommands(sub, command)
     for extra in _EXTRA_COMMANDS:
         extra(sub, command)
     return parser

@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 Job = Callable[["App"], Awaitable[None]]
@@ -25,6 +26,35 @@ async def sweep_job(app: App) -> None:
         await app.tick()
     except Exception:
         log.exception("deadline sweep failed; will try again at the next interval")
+
+
+def digest_jobs(settings: Settings) -> list[tuple[str, object, Job]]:
+    """The supervisors' digests as cron jobs, from `digests:` in config."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    from handlers.digest import PERIODS, Period, scheduled
+
+    def make(period: Period) -> Job:
+        async def digest_job(app: App) -> None:
+            try:
+                with app.services.turn() as deps:
+                    scheduled(deps, period)
+            except Exception:
+                log.exception("%s digest failed; the next one is made at its next scheduled time", period)
+                return
+            if app.live:
+                app.dispatcher.poke()
+            else:
+                await app.dispatcher.drain()
+
+        return digest_job
+
+    jobs: list[tuple[str, object, Job]] = []
+    for period in PERIODS:
+        line = getattr(settings.digests, period).strip()
+        if line:
+            jobs.append((f"digest-{period}", CronTrigger.from_crontab(line, timezone=settings.tz), make(period)))
+    return jobs
 
 
 def build_scheduler(app: App, extra: list[tuple[str, object, Job]] | None = None) -> AsyncIOScheduler:

@@ -164,6 +164,30 @@ class Points(_Model):
     rework: int = -2  # 核查 sent it back (返工)
 
 
+class Digests(_Model):
+    """Supervisors' digests: crontab lines (minute hour day month weekday, in `timezone`); "" turns one off."""
+
+    day: str = "30 7 * * *"  # every morning: the preceding 24 hours
+    week: str = "0 8 * * mon"  # Monday morning: the preceding 7 days, with a chart
+    month: str = "0 8 1 * *"  # the 1st: the preceding month, with a chart
+    to_staff_chat: bool = True
+    to_supervisors: bool = False  # also privately to each supervisor of the community
+    overdue_listed: int = Field(default=10, ge=0)  # overdue tickets named one by one; the rest are counted
+    chart: bool = True  # weekly and monthly briefings come with a PNG chart
+
+    @field_validator("day", "week", "month")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        if value.strip():
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a crontab line (minute hour day month weekday): {value!r}: {exc}") from exc
+        return value
+
+
 class BotIdentity(_Model):
     id: str = "gridbot"
     name: str = "网格助手"
@@ -199,6 +223,7 @@ class Settings(_Model):
     sweep_interval_seconds: int = 60
     lexicon: dict[str, Any] = Field(default_factory=dict)  # overrides for nlp's packaged lexicon
     points: Points = Points()
+    digests: Digests = Digests()
 
     @field_validator("timezone")
     @classmethod

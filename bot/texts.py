@@ -97,6 +97,22 @@ class Texts(BaseModel):
         "reopened": "被重新打开",
         "rework": "返工",
     }
+    digest_periods: dict[str, str] = {"day": "日报", "week": "周报", "month": "月报"}
+    digest_title: str = "【{community}{period}】{start} 至 {end}"
+    digest_counts: str = "新增 {new} · 办结 {closed} · 在办 {open} · 超期 {overdue}"
+    digest_rates: str = "按时办结 {on_time} · 满意 {satisfied}\n首次响应中位 {response} · 办结用时中位 {resolution}"
+    digest_categories: str = "分类：{items}"
+    digest_grids: str = "网格（在办/超期/按时/满意/响应/办结/积分）："
+    digest_grid_line: str = "{grid}·{workers} {open}/{overdue}/{on_time}/{satisfied}/{response}/{resolution}/{points}"
+    digest_overdue: str = "超期工单："
+    digest_overdue_line: str = "#{ticket}【{category}】{holder}（{level}）超期{late} {chat}{text}"
+    digest_overdue_more: str = "……另有 {count} 件"
+    digest_overdue_ranking: str = "超期分布：{items}"
+    digest_points: str = "积分：{items}"
+    digest_nothing: str = "无"
+    digest_chart_caption: str = "{community}{period}图表"
+    chart_categories: str = "各类工单（新增）"
+    chart_on_time: str = "各网格按时办结率"
     err_digest_role: str = "日报、周报、月报仅限社区书记和督办人员查看。"
     # errors: one line that says what went wrong and what to type instead
     err_no_role: str = "此命令仅限网格工作人员使用。"

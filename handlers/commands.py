@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers import corrections, extensions, points, tickets, verify
+from handlers import corrections, digest, extensions, points, tickets, verify
 from handlers.commands_base import need_text, ticket_in_reach
 from handlers.deps import Deps
 from handlers.outbound import private, reply
@@ -38,11 +38,13 @@ HELP: dict[str, str] = {
     "rework": "/返工 1024 原因 — 核查未通过，退回返工",
     "points": "/积分 — 我本月的积分（/积分 张燕：查看同事的）",
     "ranking": "/排行 — 本月积分排行",
+    "digest_day": "/日报 /周报 /月报 — 本社区的日报、周报（附图）、月报（附图）",
     "help": "/帮助 — 本说明",
 }
 SECRETARY_ONLY = frozenset({"bind"})
 # 核查 / 返工: verifiers and the community-wide roles
 VERIFIER_ONLY = frozenset({"verify", "rework"})
+SUPERVISOR_ONLY = frozenset({"digest_day"})
 
 
 _ticket_in_reach = ticket_in_reach
@@ -207,6 +209,8 @@ async def cmd_help(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
             continue
         if action in VERIFIER_ONLY and role not in ("verifier", "secretary", "street_center", "supervisor"):
             continue
+        if action in SUPERVISOR_ONLY and role not in ("secretary", "street_center", "supervisor"):
+            continue
         lines.append(line)
     return "\n".join(lines)
 
@@ -233,6 +237,9 @@ COMMANDS: dict[str, Handler] = {
     "rework": verify.cmd_rework,
     "points": points.cmd_points,
     "ranking": points.cmd_ranking,
+    "digest_day": digest.cmd_digest,
+    "digest_week": digest.cmd_digest,
+    "digest_month": digest.cmd_digest,
 }
 
 

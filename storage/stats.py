@@ -122,6 +122,7 @@ class OverdueTicket:
     holder_id: str
     level: int
     chat_topic: str
+    text: str
     late_since: datetime
 
 
@@ -240,14 +241,16 @@ def digest_figures(
     )
     since = func.coalesce(first_missed, t.overdue_at, t.deadline_at)
     rows = repo.session.execute(
-        select(t.id, t.category, t.grid_id, t.holder_id, t.level, t.chat_topic, since.label("since"))
+        select(t.id, t.category, t.grid_id, t.holder_id, t.level, t.chat_topic, t.text, since.label("since"))
         .where(in_community, is_open, overdue)
         .order_by(since, t.id)
         .limit(overdue_limit)
     )
-    for tid, category, gid, holder, level, topic, late_since in rows:
+    for tid, category, gid, holder, level, topic, text, late_since in rows:
         fig.overdue_list.append(
-            OverdueTicket(int(tid), str(category), str(gid), str(holder), int(level), str(topic), _as_utc(late_since))
+            OverdueTicket(
+                int(tid), str(category), str(gid), str(holder), int(level), str(topic), str(text), _as_utc(late_since)
+            )
         )
     for level, holder, n in repo.session.execute(
         select(t.level, t.holder_id, func.count()).where(in_community, is_open, overdue).group_by(t.level, t.holder_id)
