@@ -13,10 +13,14 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	@if command -v node >/dev/null 2>&1 && [ -f $(HARNESS)/package-lock.json ]; then \
+	@if ! command -v node >/dev/null 2>&1; then \
+		echo "node not found: the Wechaty end-to-end tests will be skipped locally (and fail in CI)"; \
+	elif [ ! -f $(HARNESS)/package-lock.json ]; then \
+		echo "$(HARNESS)/package-lock.json missing: the Wechaty end-to-end tests will be skipped locally"; \
+	else \
 		echo "installing the puppet-server test harness (npm ci)"; \
 		cd $(HARNESS) && npm ci --no-audit --no-fund --loglevel=error; \
-	else echo "node not found: the Wechaty end-to-end tests will be skipped locally"; fi
+	fi
 	touch $(STAMP)
 
 demo: install
