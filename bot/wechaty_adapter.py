@@ -58,6 +58,13 @@ def strip_mentions(text: str, names: list[str]) -> str:
     return text.strip()
 
 
+def brief(exc: BaseException) -> str:
+    """One short line for a log: gRPC errors from the service carry a whole Node stack trace."""
+    text = getattr(exc, "message", None) or (exc.args[0] if exc.args else "") or ""
+    first = str(text).strip().splitlines()[0][:200] if str(text).strip() else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
 def to_datetime(timestamp: float) -> datetime:
     """Puppet timestamps come in seconds or milliseconds."""
     if timestamp <= 0:
@@ -92,6 +99,8 @@ class WechatyAdapter:
         self._logged_in_this_session = False
         self._stopping: asyncio.Event | None = None
         self._session_task: asyncio.Task[None] | None = None
+        self._raw: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._unread: dict[str, int] = {}  # message ids received but not read yet -> failed reads
         self._names: dict[str, str] = {p.id: p.name for p in settings.people_by_id.values()}
         self._rooms: set[str] = set(settings.group_names) | set(settings.grid_of_group)
         self._rooms |= {c.staff_chat for c in settings.all_communities if c.staff_chat}
@@ -120,14 +129,12 @@ class WechatyAdapter:
         self._sdk = load_wechaty(self.settings.data_dir / "wechaty", log_level="error")
         self._stopping = asyncio.Event()
         self._install_signal_handlers()
-        inbox: asyncio.Queue[IncomingMessage | ChatEvent] = asyncio.Queue()
-        consumer = asyncio.create_task(self._consume(inbox, on_message, on_chat_event), name="wechaty-inbox")
-        attempt = 0
+        reader = asyncio.create_task(self._read(on_message, on_chat_event), name="wechaty-reader")
+        failures = 0
         try:
             while not self._stopping.is_set():
-                attempt += 1
-                log.info("wechaty: connecting to the puppet service at %s (attempt %d)", self.endpoint, attempt)
-                self._session_task = asyncio.create_task(self._session(inbox), name="wechaty-session")
+                log.info("wechaty: connecting to the puppet service at %s", self.endpoint)
+                self._session_task = asyncio.create_task(self._session(), name="wechaty-session")
                 try:
                     await self._session_task
                     reason = "the event stream ended"
@@ -136,31 +143,31 @@ class WechatyAdapter:
                         raise
                     reason = "stopping"
                 except Exception as exc:  # the SDK raises anything from grpclib, OSError to its own errors
-                    reason = f"{type(exc).__name__}: {exc.args[0] if exc.args else exc}"
+                    reason = brief(exc)
                 finally:
                     self._session_task = None
                     await self._close_bot()
-                if self._logged_in_this_session:
-                    attempt = 1  # it was up: the back-off starts again from the bottom
-                self._connected = False
                 self._detail = f"disconnected from {self.endpoint}: {reason}"
                 if self._stopping.is_set():
                     break
-                delay = min(self.cfg.reconnect_max_seconds, self.cfg.reconnect_min_seconds * 2 ** (attempt - 1))
+                # it was up: the back-off starts again from the bottom
+                failures = 1 if self._logged_in_this_session else failures + 1
+                delay = min(self.cfg.reconnect_max_seconds, self.cfg.reconnect_min_seconds * 2 ** (failures - 1))
                 log.warning(
                     "wechaty: puppet service at %s unavailable (%s); reconnecting in %.1f s (attempt %d)",
                     self.endpoint,
                     reason,
                     delay,
-                    attempt + 1,
+                    failures,
                 )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=delay)
         finally:
-            await inbox.join()
-            consumer.cancel()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._raw.join(), timeout=5)
+            reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await consumer
+                await reader
             log.info("wechaty: adapter stopped")
 
     async def send(self, message: OutgoingMessage) -> None:
@@ -174,23 +181,49 @@ class WechatyAdapter:
         except TimeoutError as exc:
             raise SendError(f"send timed out after {self.cfg.send_timeout_seconds:.0f} s") from exc
         except Exception as exc:  # grpclib / SDK errors: the outbox retries
-            raise SendError(f"{type(exc).__name__}: {exc}") from exc
+            raise SendError(brief(exc)) from exc
 
-    async def _consume(
-        self, inbox: asyncio.Queue[IncomingMessage | ChatEvent], on_message: OnMessage, on_chat_event: OnChatEvent
-    ) -> None:
-        """One at a time, in arrival order: the SDK hands each event to its own task."""
+    async def _read(self, on_message: OnMessage, on_chat_event: OnChatEvent) -> None:
+        """One event at a time, in arrival order. A message that cannot be read now (the connection
+        dropped between its event and its payload) stays unread and is read again after the next login."""
         while True:
-            item = await inbox.get()
+            kind, data = await self._raw.get()
             try:
-                if isinstance(item, IncomingMessage):
-                    await on_message(item)
+                if kind == "message":
+                    incoming = await self._read_message(data)
+                    if incoming is not None:
+                        await on_message(incoming)
                 else:
-                    await on_chat_event(item)
+                    event = await self._read_room_event(kind, data)
+                    if event is not None:
+                        await on_chat_event(event)
             except Exception:
-                log.exception("wechaty: handling %s failed", item)
+                log.exception("wechaty: handling a %s event failed", kind)
             finally:
-                inbox.task_done()
+                self._raw.task_done()
+
+    async def _read_message(self, message_id: str) -> IncomingMessage | None:
+        if message_id not in self._unread:
+            return None  # read already (queued again after a reconnect)
+        bot = self._bot
+        if bot is None or not self._connected:
+            return None  # stays unread: queued again at the next login
+        try:
+            msg = bot.Message.load(message_id)
+            await msg.ready()
+            incoming = await self._convert(bot, msg)
+        except Exception as exc:
+            self._unread[message_id] += 1
+            if self._unread[message_id] >= 3:
+                del self._unread[message_id]
+                log.error("wechaty: message %s could not be read three times; dropped: %s", message_id, brief(exc))
+            else:
+                log.warning(
+                    "wechaty: message %s not readable now (%s); read again after reconnecting", message_id, brief(exc)
+                )
+            return None
+        del self._unread[message_id]
+        return incoming
 
     # -- connection ----------------------------------------------------------------------------
 
@@ -218,61 +251,58 @@ class WechatyAdapter:
         )
         return sdk.Wechaty(options)
 
-    async def _session(self, inbox: asyncio.Queue[IncomingMessage | ChatEvent]) -> None:
-        """One connection: returns (or raises) when it is over."""
+    async def _session(self) -> None:
+        """One connection: returns (or raises) when it is over.
+
+        The SDK's own event bridge is not used: it drops a message whose payload could not be fetched
+        (and remembers its id, so it never comes back), starts its plugin server on login, and emits
+        each event from its own task. These listeners only queue what arrived, in order."""
         self._logged_in_this_session = False
         bot = self._new_bot()
         self._bot = bot
         await bot.init_puppet()
-        await bot.init_puppet_event_bridge(bot.puppet)
+        puppet = bot.puppet
 
-        async def on_login(contact: Any) -> None:
-            self._self_id = contact.contact_id
+        async def on_login(payload: Any) -> None:
+            me = bot.ContactSelf.load(payload.contact_id)
+            with contextlib.suppress(Exception):
+                await me.ready()
+            self._self_id = payload.contact_id
+            self._self_name = (me.payload.name if me.payload is not None else "") or ""
             self._logged_in_this_session = True
-            self._self_name = contact.name or ""
             self._connected = True
             self._detail = f"logged in as {self._self_name or self._self_id}"
             log.info("wechaty: logged in as %s (%s)", self._self_name, self._self_id)
+            for message_id in list(self._unread):  # what arrived but could not be read before
+                self._raw.put_nowait(("message", message_id))
 
-        async def on_logout(contact: Any) -> None:
+        def on_logout(payload: Any) -> None:
             if self._connected:
                 self._down_since = time.monotonic()
             self._connected = False
             self._detail = "logged out"
-            log.warning("wechaty: logged out (%s)", getattr(contact, "contact_id", ""))
+            log.warning("wechaty: logged out (%s)", getattr(payload, "contact_id", ""))
 
-        async def on_message(msg: Any) -> None:
-            try:
-                converted = await self._convert(msg)
-            except Exception:
-                log.exception("wechaty: could not read message %s; skipped", getattr(msg, "message_id", "?"))
-                return
-            if converted is not None:
-                await inbox.put(converted)
+        def on_message(payload: Any) -> None:
+            self._unread.setdefault(payload.message_id, 0)
+            self._raw.put_nowait(("message", payload.message_id))
 
-        async def on_room_join(room: Any, invitees: list[Any], inviter: Any, date: datetime) -> None:
-            if self._self_id in {c.contact_id for c in invitees}:
-                await inbox.put(await self._room_event("joined", room, ""))
+        def on_room_event(kind: str) -> Any:
+            return lambda payload: self._raw.put_nowait((kind, payload))
 
-        async def on_room_leave(room: Any, leavers: list[Any], remover: Any, date: datetime) -> None:
-            if self._self_id in {c.contact_id for c in leavers}:
-                await inbox.put(await self._room_event("left", room, ""))
+        def on_error(payload: Any) -> None:
+            if payload:
+                log.warning("wechaty: puppet service error: %s", payload)
 
-        async def on_room_topic(room: Any, new_topic: str, old_topic: str, changer: Any, date: datetime) -> None:
-            await inbox.put(await self._room_event("topic", room, new_topic))
-
-        async def on_error(payload: Any) -> None:
-            log.warning("wechaty: puppet service error: %s", payload)
-
-        bot.on("login", on_login)
-        bot.on("logout", on_logout)
-        bot.on("message", on_message)
-        bot.on("room-join", on_room_join)
-        bot.on("room-leave", on_room_leave)
-        bot.on("room-topic", on_room_topic)
-        bot.on("error", on_error)
+        puppet.on("login", on_login)
+        puppet.on("logout", on_logout)
+        puppet.on("message", on_message)
+        puppet.on("room-join", on_room_event("room-join"))
+        puppet.on("room-leave", on_room_event("room-leave"))
+        puppet.on("room-topic", on_room_event("room-topic"))
+        puppet.on("error", on_error)
         # blocks while the event stream lasts; raises when the service is unreachable
-        await bot.puppet.start()
+        await puppet.start()
 
     async def _close_bot(self) -> None:
         bot, self._bot = self._bot, None
@@ -296,14 +326,28 @@ class WechatyAdapter:
 
     # -- conversion ----------------------------------------------------------------------------
 
-    async def _room_event(self, kind: str, room: Any, topic: str) -> ChatEvent:
-        self._rooms.add(room.room_id)
-        if not topic:
+    async def _read_room_event(self, kind: str, payload: Any) -> ChatEvent | None:
+        """The bot added to a room, removed from it, or a room renamed."""
+        bot = self._bot
+        if kind == "room-join" and self._self_id in (payload.invited_ids or []):
+            what = "joined"
+        elif kind == "room-leave" and self._self_id in (payload.removed_ids or []):
+            what = "left"
+        elif kind == "room-topic":
+            what = "topic"
+        else:
+            return None
+        room_id = payload.room_id
+        self._rooms.add(room_id)
+        topic = getattr(payload, "new_topic", "") or ""
+        if not topic and bot is not None:
             with contextlib.suppress(Exception):
+                room = bot.Room.load(room_id)
+                await room.ready()
                 topic = await room.topic()
-        return ChatEvent(kind=kind, chat_id=room.room_id, topic=topic or "", timestamp=datetime.now(UTC))
+        return ChatEvent(kind=what, chat_id=room_id, topic=topic or "", timestamp=datetime.now(UTC))
 
-    async def _convert(self, msg: Any) -> IncomingMessage | None:
+    async def _convert(self, bot: Any, msg: Any) -> IncomingMessage | None:
         """The neutral message, or None for the bot's own messages."""
         payload = msg.payload
         talker_id = payload.from_id
@@ -332,7 +376,7 @@ class WechatyAdapter:
         if kind == MessageKind.TEXT:
             names = [self._self_name, self.settings.bot.name] if mentions_bot else []
             for pid in others:
-                names.append(await self._contact_name(pid))
+                names.append(await self._contact_name(bot, pid))
             text = strip_mentions(text, names)
         elif kind == MessageKind.RECALLED:
             ref, text = text.strip(), ""  # the platform id of the withdrawn message
@@ -356,12 +400,12 @@ class WechatyAdapter:
             ref=ref,
         )
 
-    async def _contact_name(self, person_id: str) -> str:
+    async def _contact_name(self, bot: Any, person_id: str) -> str:
         if person_id in self._names:
             return self._names[person_id]
         name = person_id
         with contextlib.suppress(Exception):
-            contact = self._bot.Contact.load(person_id)
+            contact = bot.Contact.load(person_id)
             await contact.ready()
             name = contact.name or person_id
         self._names[person_id] = name
