@@ -67,6 +67,7 @@ class Sent:
     mention_ids: tuple[str, ...]
     file: str
     at_ms: int
+    t_ms: float  # the server's monotonic clock (performance.now()), for round trips
 
 
 def scenario_for_harness(config: dict[str, Any], residents: dict[str, str]) -> dict[str, Any]:
@@ -156,20 +157,34 @@ class PuppetServer:
         stop_server_on_read: bool = False,
     ) -> str:
         """`sender` says `text` in `room` (or privately to the bot); returns the message id."""
+        return self.say_timed(sender, text, room=room, mentions=mentions, kind=kind, stop=stop_server_on_read)[0]
+
+    def say_timed(
+        self,
+        sender: str,
+        text: str,
+        *,
+        room: str = "",
+        mentions: Sequence[str] = (),
+        kind: str = "text",
+        stop: bool = False,
+    ) -> tuple[str, float]:
+        """As `say`; also returns when the server emitted it (its monotonic clock, ms)."""
         body: dict[str, Any] = {"from": sender, "text": text, "mentions": list(mentions), "type": kind}
         if room:
             body["room"] = room
-        if stop_server_on_read:
+        if stop:
             body["stopServerOnRead"] = True
-        return str(self.call("POST", "/say", body)["id"])
+        out = self.call("POST", "/say", body)
+        return str(out["id"]), float(out["t"])
 
     def resend(self, message_id: str) -> None:
         self.call("POST", "/resend", {"id": message_id})
 
-    def sent(self) -> list[Sent]:
+    def sent(self, after: int = 0) -> list[Sent]:
         return [
-            Sent(s["seq"], s["conversationId"], s["text"], tuple(s["mentionIds"]), s["file"], s["at"])
-            for s in self.call("GET", "/sent")
+            Sent(s["seq"], s["conversationId"], s["text"], tuple(s["mentionIds"]), s["file"], s["at"], s["t"])
+            for s in self.call("GET", f"/sent?after={after}")
         ]
 
     def wait_sent(
@@ -178,7 +193,7 @@ class PuppetServer:
         """Wait until at least `count` sends after seq `after` match; returns all that match."""
         deadline = time.monotonic() + timeout
         while True:
-            found = [s for s in self.sent() if s.seq > after and match(s)]
+            found = [s for s in self.sent(after) if match(s)]
             if len(found) >= count or time.monotonic() > deadline:
                 return found
             time.sleep(0.05)

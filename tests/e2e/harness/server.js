@@ -10,9 +10,9 @@
 //   GET  /ready                         -> {"grpc": true|false, "loggedIn": bool}
 //   POST /say   {"from", "room"?, "to"?, "text", "mentions"?: [ids], "type"?: "text|image|voice|location|recalled"}
 //               a contact says something in a room (with mentions, rendered "@name\u2005" like WeChat) or
-//               privately to the bot ("to" defaults to the bot) -> {"id"}
+//               privately to the bot ("to" defaults to the bot) -> {"id", "t"} (t: performance.now() in ms)
 //   POST /resend {"id"}                 -> emit an existing message event again (duplicate delivery)
-//   GET  /sent                          -> [{"seq", "conversationId", "text", "mentionIds", "file", "at"}]
+//   GET  /sent[?after=seq]              -> [{"seq", "conversationId", "text", "mentionIds", "file", "at", "t"}]
 //   POST /room  {"id", "topic", "members"}   create a room (the bot not in it yet)
 //   POST /room/add {"room", "ids", "by"}     people added to a room (room-join event)
 //   POST /room/topic {"room", "topic", "by"} a room renamed (room-topic event)
@@ -74,7 +74,7 @@ function record (conversationId, entry) {
     failSends -= 1
     throw new Error('harness: told to fail this send')
   }
-  sent.push({ seq: sent.length + 1, conversationId, at: Date.now(), text: '', mentionIds: [], file: '', ...entry })
+  sent.push({ seq: sent.length + 1, conversationId, at: Date.now(), t: performance.now(), text: '', mentionIds: [], file: '', ...entry })
   const where = conversationId.includes('@') ? { roomId: conversationId } : { listenerId: conversationId }
   return emitMessage({ talkerId: puppet.currentUserId, type: PUPPET.types.Message.Text, text: entry.text || entry.file, mentionIdList: [], ...where })
 }
@@ -117,7 +117,7 @@ async function stopGrpc () {
 
 const routes = {
   'GET /ready': async () => ({ grpc: server !== null, loggedIn: puppet.isLoggedIn }),
-  'GET /sent': async () => sent,
+  'GET /sent': async (_b, query) => sent.filter((m) => m.seq > Number(query.get('after') || 0)),
   'POST /say': async (b) => {
     const mentions = b.mentions || []
     const type = TYPES[b.type || 'text']
@@ -129,7 +129,8 @@ const routes = {
     const where = b.room ? { roomId: b.room, mentionIdList: mentions } : { listenerId: b.to || botContact.id }
     const id = `msg-${Date.now()}-${++seq}`
     if (b.stopServerOnRead) stopOnRead.add(id)
-    return { id: emitMessage({ id, talkerId: b.from, type, text, ...where }) }
+    const t = performance.now()
+    return { id: emitMessage({ id, talkerId: b.from, type, text, ...where }), t }
   },
   'POST /resend': async (b) => {
     puppet.emit('message', { messageId: b.id })
@@ -158,14 +159,15 @@ const control = http.createServer((req, res) => {
   let body = ''
   req.on('data', (chunk) => { body += chunk })
   req.on('end', async () => {
-    const route = routes[`${req.method} ${req.url}`]
+    const url = new URL(req.url, 'http://127.0.0.1')
+    const route = routes[`${req.method} ${url.pathname}`]
     if (!route) {
       res.writeHead(404, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ error: `no route ${req.method} ${req.url}` }))
       return
     }
     try {
-      const out = await route(body ? JSON.parse(body) : {})
+      const out = await route(body ? JSON.parse(body) : {}, url.searchParams)
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify(out))
     } catch (e) {
