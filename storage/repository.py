@@ -224,6 +224,11 @@ class Repo:
         if rows:
             self.session.execute(insert(TicketRow), list(rows))
 
+    def insert_events(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Bulk insert of timeline rows (imports, benchmarks); `data` is a JSON string here."""
+        if rows:
+            self.session.execute(insert(EventRow), list(rows))
+
     def ticket(self, ticket_id: int, *, lock: bool = False) -> r.Ticket | None:
         stmt = select(TicketRow).where(TicketRow.id == ticket_id)
         if lock and self.postgres:

@@ -184,7 +184,9 @@ def digest_figures(
     in_community = t.community_id == community_id
     created_in = and_(t.created_at >= start, t.created_at < end, t.state.not_in(NOT_COUNTED))
     closed_in = and_(t.resolved_at >= start, t.resolved_at < end, t.state.in_(CLOSED_STATES))
-    is_open = and_(t.state.in_(r.ACTIVE_STATES), t.created_at < end)
+    # open work is found through (state, community_id); coalesce() keeps SQLite's planner from
+    # preferring the (community_id, created_at) index, which would read every ticket ever made
+    is_open = and_(t.state.in_(r.ACTIVE_STATES), func.coalesce(t.created_at, t.created_at) < end)
 
     def grid(gid: str) -> GridFigures:
         return fig.grids.setdefault(gid, GridFigures(gid))
@@ -236,8 +238,14 @@ def digest_figures(
         for name in ("open", "overdue", "closed", "on_time", "rated", "satisfied"):
             setattr(fig.total, name, getattr(fig.total, name) + getattr(g, name))
     # the overdue list, most overdue first, and who holds overdue work
+    # the earliest missed deadline, by event id through the (ticket_id, action) index (a min(at)
+    # here would walk the (action, at) index over every escalation ever made)
     first_missed = (
-        select(func.min(ev.at)).where(ev.ticket_id == t.id, ev.action.in_(("escalated", "overdue"))).scalar_subquery()
+        select(ev.at)
+        .where(ev.ticket_id == t.id, ev.action.in_(("escalated", "overdue")))
+        .order_by(ev.id)
+        .limit(1)
+        .scalar_subquery()
     )
     since = func.coalesce(first_missed, t.overdue_at, t.deadline_at)
     rows = repo.session.execute(

@@ -74,8 +74,14 @@ class TicketRow(SQLModel, table=True):
     rating: str = ""
     version: int = 0
 
-    # one ticket per reporting message, even with several bot processes on one database
-    __table_args__ = (Index("uq_tickets_source_message", "source_message_id", unique=True),)
+    __table_args__ = (
+        # one ticket per reporting message, even with several bot processes on one database
+        Index("uq_tickets_source_message", "source_message_id", unique=True),
+        # digests: one community's tickets reported / resolved in a period, and its open work
+        Index("ix_tickets_community_created", "community_id", "created_at"),
+        Index("ix_tickets_community_resolved", "community_id", "resolved_at"),
+        Index("ix_tickets_state_community", "state", "community_id"),
+    )
 
 
 class LinkRow(SQLModel, table=True):
@@ -106,6 +112,12 @@ class EventRow(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
     data: str = ""  # small JSON object
     level: int = 1
+
+    __table_args__ = (
+        # digests and points: a ticket's escalations / resolutions, and one action's rows in a period
+        Index("ix_events_ticket_action", "ticket_id", "action"),
+        Index("ix_events_action_at", "action", "at"),
+    )
 
 
 class OutboxRow(SQLModel, table=True):

@@ -1,0 +1,178 @@
+"""Database time of the supervisors' digests over 100,000 tickets in SQLite (day, week, month).
+
+A year of one community's work (100,000 tickets, ≈5 timeline rows each): most closed on time and
+rated, some reopened, escalated or reworked, the last days' tickets still open, some overdue.
+Database time is the sum of every statement's execution (SQLAlchemy cursor events) while one
+digest text is composed; the wall time adds the Python that words it. No chart is drawn.
+
+Usage: .venv/bin/python bench/digest_100k.py [--tickets N] [--db URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event
+
+from bench.common import machine, say
+from bot.settings import load_settings
+from handlers.digest import PERIODS, compose
+from storage.repository import Store
+
+TZ = ZoneInfo("Asia/Shanghai")
+CONFIG = Path(__file__).resolve().parent.parent / "tests" / "data" / "config.yaml"
+CATEGORIES = ("noise", "parking", "sanitation", "repairs", "neighbor", "pets", "occupation", "other")
+GRIDS = (("g10", "wxid_zhangyan", "room_tiancheng_3"), ("g11", "wxid_li", "room_jingyuan_2"))
+BATCH = 5000
+
+
+def _event(ticket_id: int, action: str, at: datetime, actor: str = "", **data: Any) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket_id,
+        "action": action,
+        "at": at,
+        "actor_id": actor,
+        "actor_name": "",
+        "note": "",
+        "data": json.dumps(data, ensure_ascii=False) if data else "",
+        "level": 1,
+    }
+
+
+def seed(store: Store, count: int, now: datetime) -> int:
+    """`count` tickets spread over the year before `now`; returns how many event rows were written."""
+    rnd = random.Random(6)
+    span = timedelta(days=365).total_seconds()
+    tickets: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    written = 0
+    for i in range(count):
+        tid = i + 1
+        created = now - timedelta(seconds=span * (count - i) / count)
+        grid, worker, chat = GRIDS[i % 2]
+        age = now - created
+        escalated = rnd.random() < 0.08
+        response = created + timedelta(minutes=rnd.randint(5, 600))
+        resolved = created + timedelta(hours=rnd.uniform(1, 30 if escalated else 11))
+        is_open = resolved > now or (age < timedelta(hours=36) and rnd.random() < 0.5)
+        deadline = created + timedelta(hours=12)
+        events.append(_event(tid, "created", created, category=CATEGORIES[i % len(CATEGORIES)]))
+        events.append(_event(tid, "accepted", response, worker))
+        if escalated:
+            events.append(_event(tid, "escalated", deadline, "", level_to=2))
+        state, rating, closed = "accepted", "", None
+        if not is_open:
+            state = "closed"
+            events.append(_event(tid, "resolved", resolved, worker, on_time=resolved <= deadline and not escalated))
+            roll = rnd.random()
+            rating = "satisfied" if roll < 0.7 else "basic" if roll < 0.8 else "unsatisfied" if roll < 0.85 else ""
+            if rating:
+                events.append(_event(tid, "rated", resolved + timedelta(hours=2), f"wxid_r{i}", rating=rating))
+            if rating == "unsatisfied":
+                events.append(_event(tid, "reopened", resolved + timedelta(hours=2), f"wxid_r{i}"))
+            closed = resolved + timedelta(hours=2)
+        tickets.append(
+            {
+                "community_id": "default",
+                "grid_id": grid,
+                "chat_id": chat,
+                "chat_topic": "美景天城3栋",
+                "reporter_id": f"wxid_r{i}",
+                "reporter_name": "居民",
+                "category": CATEGORIES[i % len(CATEGORIES)],
+                "urgency": "normal",
+                "state": state,
+                "level": 2 if escalated and is_open else 1,
+                "holder_id": "wxid_yanghx" if escalated and is_open else worker,
+                "text": "楼下狗叫，电话13812345678",
+                "result": "" if is_open else "已处理",
+                "created_at": created,
+                "updated_at": closed or response,
+                "level_since": deadline if escalated else created,
+                "first_response_at": response if response <= now else None,
+                "resolved_at": None if is_open else resolved,
+                "closed_at": closed,
+                "deadline_at": (deadline + timedelta(hours=12) if escalated else deadline) if is_open else None,
+                "next_due_at": None,
+                "rating": rating,
+                "version": 0,
+            }
+        )
+        if len(tickets) == BATCH:
+            with store.begin() as repo:
+                repo.insert_tickets(tickets)
+                repo.insert_events(events)
+            written += len(events)
+            tickets, events = [], []
+    with store.begin() as repo:
+        repo.insert_tickets(tickets)
+        repo.insert_events(events)
+    return written + len(events)
+
+
+class DbTimer:
+    """Sums the time spent inside the database driver's execute calls."""
+
+    def __init__(self, engine: Any) -> None:
+        self.seconds = 0.0
+        self.statements = 0
+        self._started: list[float] = []
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, *args: Any) -> None:
+        self._started.append(time.perf_counter())
+
+    def _after(self, *args: Any) -> None:
+        self.seconds += time.perf_counter() - self._started.pop()
+        self.statements += 1
+
+    def reset(self) -> None:
+        self.seconds, self.statements = 0.0, 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--db", default="")
+    args = parser.parse_args()
+    settings = load_settings(CONFIG, env={})
+    community = settings.all_communities[0]
+    now = datetime(2026, 11, 23, 7, 30, tzinfo=TZ)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(args.db or f"sqlite:///{tmp}/digest.db")
+        started = time.perf_counter()
+        events = seed(store, args.tickets, now)
+        say(f"seeded {args.tickets:,} tickets and {events:,} event rows in {time.perf_counter() - started:.1f} s")
+        timer = DbTimer(store.engine)
+        for period in PERIODS:
+            runs = []
+            for _ in range(5):
+                timer.reset()
+                wall = time.perf_counter()
+                with store.begin() as repo:
+                    digest = compose(repo, settings, community, period, now)
+                runs.append((timer.seconds, time.perf_counter() - wall, timer.statements))
+            db, wall, statements = sorted(runs)[len(runs) // 2]  # the median run
+            counts = digest.text.split("\n")[1]
+            say(
+                f"{period:5} digest: {db * 1000:7.1f} ms database time ({statements} statements), "
+                f"{wall * 1000:7.1f} ms in all — {counts}"
+            )
+        store.dispose()
+    say(machine())
+
+
+if __name__ == "__main__":
+    main()
