@@ -194,3 +194,55 @@ def test_gridbot_digest_refuses_a_bad_moment(capsys: pytest.CaptureFixture[str])
     args = argparse.Namespace(config=str(DATA / "config.yaml"), db="", period="day", at="yesterday", community=None)
     assert cmd_digest(args) == 2
     assert capsys.readouterr().err == "gridbot: --at: not an ISO 8601 date-time: 'yesterday' (e.g. 2026-11-24T08:00)\n"
+
+
+STREET = """
+communities:
+  - id: meijing
+    name: 美景社区
+    staff_chat: room_staff_mj
+    people:
+      - {id: wxid_zhangyan, name: 张燕, role: grid_worker}
+      - {id: wxid_super, name: 严主任, role: supervisor}
+    grids:
+      - {id: g10, name: 第十网格, worker: wxid_zhangyan, groups: [room_tiancheng_3]}
+  - id: heping
+    name: 和平社区
+    people:
+      - {id: wxid_li, name: 李网格, role: grid_worker}
+      - {id: wxid_hp_super, name: 何主任, role: supervisor}
+    grids:
+      - {id: h1, name: 和平一网格, worker: wxid_li, groups: [room_heping_1]}
+group_names: {room_tiancheng_3: 美景天城3栋, room_heping_1: 和平1栋}
+digests: {to_supervisors: true}
+"""
+
+
+async def test_a_street_each_community_gets_its_own_digest(tmp_path: Path) -> None:
+    """Two communities on one database: each digest counts its own tickets and goes to its own people."""
+    from tests.conftest import _chat
+
+    cfg = tmp_path / "street.yaml"
+    cfg.write_text(STREET, encoding="utf-8")
+    settings = load_settings(cfg, env={}, overrides={"data_dir": str(tmp_path)})
+    async for chat in _chat(settings, f"sqlite:///{tmp_path}/street.db"):
+        await chat.say("周阿姨", "楼下有人养狗,到晚上老叫唤,我年纪大了,根本没法休息好。", TIANCHENG)
+        await chat.say("孙大爷", "我电话13912345678，楼道里堆满了杂物，过不去人", "room_heping_1")
+        await chat.say("孙大爷", "小区门口总有人乱停车，堵着出不去", "room_heping_1")
+        chat.new()
+        _, _, job = next(j for j in digest_jobs(settings) if j[0] == "digest-day")
+        chat.clock.advance(timedelta(hours=1))
+        await job(chat.app)
+        sent = chat.new()
+        by_chat = {s.chat_id: s.text for s in sent}
+        # 美景: its staff chat and its supervisor; 和平 has no staff chat: its supervisor privately
+        assert sorted(by_chat) == ["room_staff_mj", "wxid_hp_super", "wxid_super"]
+        assert by_chat["room_staff_mj"] == by_chat["wxid_super"]
+        assert by_chat["room_staff_mj"].startswith("【美景社区日报】")
+        assert "新增 1 · 办结 0 · 在办 1 · 超期 0" in by_chat["room_staff_mj"]
+        assert "和平" not in by_chat["room_staff_mj"]
+        heping = by_chat["wxid_hp_super"]
+        assert heping.startswith("【和平社区日报】")
+        assert "新增 2 · 办结 0 · 在办 2 · 超期 0" in heping
+        assert "美景" not in heping
+        assert "13912345678" not in heping

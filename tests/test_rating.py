@@ -12,6 +12,7 @@ from bot.clock import FakeClock
 from bot.memory_adapter import MemoryAdapter
 from bot.settings import load_settings
 from handlers.rating import parse_rating, split_reply
+from storage import stats
 from storage.records import Ticket
 from tests.chat import Chat
 from tests.conftest import DATA, START, TZ
@@ -193,6 +194,12 @@ async def test_rework_sends_it_back_with_a_new_deadline(tmp_path: Path, db_url: 
     assert actions(chat, 1).count("rework") == 2
     bad = await chat.say("赵核查", "/返工 1", chat="private")
     assert [s.text for s in bad] == ["请写明返工原因，例如：/返工 1 灯仍不亮"]
+    # resolved in time and verified at last: still not on time, because it was reworked
+    await chat.say("张燕", "/办结 1 已请物业加装地锁", chat="private")
+    await chat.say("赵核查", "/核查 1 通过", chat="private")
+    with chat.app.services.store.begin() as repo:
+        figures = stats.digest_figures(repo, "default", START, chat.clock.now() + timedelta(minutes=1))
+    assert (figures.total.closed, figures.total.on_time) == (1, 0)
     chat.app.services.store.dispose()
 
 
@@ -209,4 +216,20 @@ async def test_sensitive_category_is_answered_privately(tmp_path: Path, db_url: 
     assert private[0].mention_ids == ()
     await chat.say("孙女士", "满意", chat="private")
     assert ticket(chat, 1).rating == "satisfied"
+    chat.app.services.store.dispose()
+
+
+async def test_help_lists_the_closing_commands_by_role(tmp_path: Path, db_url: str) -> None:
+    chat = await closing_chat(tmp_path, db_url)
+    worker = (await chat.say("张燕", "/帮助", chat="private"))[0].text
+    verifier = (await chat.say("赵核查", "/帮助", chat="private"))[0].text
+    supervisor = (await chat.say("严主任", "/帮助", chat="private"))[0].text
+    assert "/积分" in worker
+    assert "/排行" in worker
+    assert "/核查" not in worker
+    assert "/日报" not in worker
+    assert "/核查" in verifier
+    assert "/日报" not in verifier
+    assert "/核查" in supervisor
+    assert "/日报 /周报 /月报" in supervisor
     chat.app.services.store.dispose()
