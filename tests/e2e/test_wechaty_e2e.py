@@ -223,3 +223,31 @@ def test_the_harness_paths_are_where_the_makefile_expects_them() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "HARNESS := tests/e2e/harness" in makefile
     assert (Path(__file__).parent / "harness" / "package-lock.json").is_file()
+
+
+def test_a_photo_after_a_complaint_is_evidence_and_a_recall_cancels_an_untouched_ticket(world: World) -> None:
+    world.server.say(ZHOU, LIGHT, room=GROUP)
+    one(world, where(GROUP, "已登记 #1"))
+    photo = world.server.say(ZHOU, "", room=GROUP, kind="image")
+    complaint = world.server.say(SUN, RUBBISH, room=GROUP_11)
+    one(world, where(GROUP_11, "已登记 #2"))
+    assert db_rows(world, "select ticket_id, note from events where action = 'evidence'") == [(1, f"wechaty:{photo}")]
+    after = last_seq(world)
+    world.server.say(SUN, complaint, room=GROUP_11, kind="recalled")  # WeChat's recall carries the withdrawn id
+    cancelled = one(world, where(GROUP_11, "撤回"), after=after)
+    assert cancelled.text.endswith("#2 已随您撤回的消息取消。")
+    assert cancelled.mention_ids == (SUN,)
+    told = one(world, where(WORKER_11, "撤回"), after=after)
+    assert told.text == "#2 的反映人撤回了原消息。"
+    assert db_rows(world, "select id, state from tickets order by id") == [(1, "open"), (2, "cancelled")]
+
+
+def test_a_weekly_digest_goes_out_with_its_chart_as_an_image(world: World) -> None:
+    world.server.say(ZHOU, LIGHT, room=GROUP)
+    one(world, where(GROUP, "已登记 #1"))
+    after = last_seq(world)
+    world.server.say(SECRETARY, "/周报", room=STAFF)
+    text = one(world, where(STAFF, "周报"), after=after, timeout=30)
+    assert "新增 1" in text.text
+    image = one(world, lambda s: s.conversation_id == STAFF and s.file.endswith(".png"), after=after, timeout=30)
+    assert image.file.startswith("digest-")  # the chart PNG went out as a file through the puppet service
