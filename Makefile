@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HARNESS := tests/e2e/harness
+# where `make demo` also serves the web page (make demo WEB=0.0.0.0:8080 to show it on the LAN)
+WEB ?= 127.0.0.1:8080
 
 .PHONY: install demo test lint bench clean
 
@@ -24,7 +26,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/gridbot shell --config examples/demo.yaml
+	$(BIN)/gridbot shell --config examples/demo.yaml --web $(WEB)
 
 test: install
 	$(BIN)/pytest

@@ -53,7 +53,12 @@ def cmd_shell(args: argparse.Namespace) -> int:
     app = build_app(settings, adapter, services=services)
     if sys.stdin.isatty():
         print("gridbot shell — type as residents and staff, e.g.  [美景天城3栋] 周阿姨: 楼道灯坏了   (Ctrl-D ends)")
-    asyncio.run(app.run())
+    if getattr(args, "web", None):
+        from web.cli import run_with_web
+
+        asyncio.run(run_with_web(app, args.web, os.environ))
+    else:
+        asyncio.run(app.run())
     return 0
 
 
@@ -105,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     command("run", cmd_run, "run the bot on the configured adapter")
-    command("shell", cmd_shell, "talk to the bot in the terminal (console adapter)")
+    sp = command("shell", cmd_shell, "talk to the bot in the terminal (console adapter)")
+    sp.add_argument("--web", metavar="HOST:PORT", help="also serve the web page there while the shell runs")
     command("health", cmd_health, "exit 0 if the running bot is healthy, 1 if not (for systemd/cron)", db=False)
     rp = command("replay", cmd_replay, "run a JSONL chat log through the pipeline in simulated time")
     rp.add_argument("log", help="chat log, one JSON message per line")

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, exists, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, Table, and_, case, false, func, literal, or_, select
 
 from storage import records as r
 from storage.repository import Repo, _ticket
+from storage.stats import _late_marker
 from storage.tables import EventRow, LinkRow, TicketRow
 
 TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
@@ -51,13 +52,22 @@ class TicketFilter:
     ids: tuple[int, ...] = field(default_factory=tuple)
 
 
+def _unindexed(column: Any) -> Any:
+    """The column's value, hidden from SQLite's planner (`col || ''`): without statistics it would rather walk
+    an equality index (state, category) over most of the table than the narrow time range the query has."""
+    return column.concat("")
+
+
 def _tickets(rows: Any) -> list[r.Ticket]:
     """Core rows of the tickets table as domain records (the same mapping the repository uses)."""
     return [_ticket(row) for row in rows]
 
 
 def _scope_clause(scope: Scope) -> ColumnElement[bool]:
-    inside: ColumnElement[bool] = T.community_id.in_(list(scope.community_ids))
+    # `community_id || ''` keeps SQLite's planner off the community index (a street's communities are
+    # nearly every row) and on the time or state index the rest of the query offers
+    community = _unindexed(T.community_id)
+    inside: ColumnElement[bool] = community.in_(list(scope.community_ids))
     if not scope.community_ids:
         inside = false()
     elif scope.grid_ids is not None:
@@ -157,30 +167,33 @@ class Headline:
     closed_week: int
     open: int
     overdue: int
+    levels: dict[int, tuple[int, int]]  # level → (open, of them overdue)
 
 
 def headline(repo: Repo, scope: Scope, now: datetime, day_start: datetime, week_start: datetime) -> Headline:
-    """The big numbers, in one pass over the scoped tickets."""
-    done_at = func.coalesce(T.resolved_at, T.closed_at)
-    done = T.state.in_(DONE)
-    stmt = select(
-        _count_if(T.created_at >= day_start),
-        _count_if(T.created_at >= week_start),
-        _count_if(and_(done, done_at >= day_start)),
-        _count_if(and_(done, done_at >= week_start)),
-        _count_if(T.state.in_(ACTIVE)),
-        _count_if(_overdue_clause(now)),
-    ).where(
-        _scope_clause(scope),
-        or_(T.created_at >= week_start, T.updated_at >= week_start, T.state.in_(ACTIVE)),
+    """The big numbers: three small queries, each on its own index (created_at, resolved_at, state)."""
+    where = _scope_clause(scope)
+    new_today, new_week = repo.session.execute(
+        select(_count_if(T.created_at >= day_start), func.count()).where(where, T.created_at >= week_start)
+    ).one()
+    closed_today, closed_week = repo.session.execute(
+        select(_count_if(T.resolved_at >= day_start), func.count()).where(
+            where, T.resolved_at >= week_start, _unindexed(T.state).in_(DONE)
+        )
+    ).one()
+    levels = open_by_level(repo, scope, now)
+    active, overdue = sum(n for n, _ in levels.values()), sum(late for _, late in levels.values())
+    return Headline(int(new_today), int(new_week), int(closed_today), int(closed_week), active, overdue, levels)
+
+
+def open_by_level(repo: Repo, scope: Scope, now: datetime) -> dict[int, tuple[int, int]]:
+    """level → (open tickets, of them overdue)."""
+    stmt = (
+        select(T.level, func.count(), _count_if(_overdue_clause(now)))
+        .where(_scope_clause(scope), T.state.in_(ACTIVE))
+        .group_by(T.level)
     )
-    row = repo.session.execute(stmt).one()
-    return Headline(*(int(v) for v in row))
-
-
-def open_by_level(repo: Repo, scope: Scope) -> dict[int, int]:
-    stmt = select(T.level, func.count()).where(_scope_clause(scope), T.state.in_(ACTIVE)).group_by(T.level)
-    return {int(level): int(n) for level, n in repo.session.execute(stmt)}
+    return {int(level): (int(n), int(late)) for level, n, late in repo.session.execute(stmt)}
 
 
 def overdue_tickets(repo: Repo, scope: Scope, now: datetime, limit: int = 20) -> list[r.Ticket]:
@@ -193,11 +206,12 @@ def overdue_tickets(repo: Repo, scope: Scope, now: datetime, limit: int = 20) ->
 
 def per_category(repo: Repo, scope: Scope, since: datetime) -> list[tuple[str, int, int]]:
     """(category, reported since, of them still open), most reported first."""
+    category = _unindexed(T.category)
     stmt = (
-        select(T.category, func.count(), _count_if(T.state.in_(ACTIVE)))
+        select(category, func.count(), _count_if(T.state.in_(ACTIVE)))
         .where(_scope_clause(scope), T.created_at >= since)
-        .group_by(T.category)
-        .order_by(func.count().desc(), T.category)
+        .group_by(category)
+        .order_by(func.count().desc(), category)
     )
     return [(str(c), int(n), int(o)) for c, n, o in repo.session.execute(stmt)]
 
@@ -220,22 +234,20 @@ class GridFigures:
 
 
 def per_grid(repo: Repo, scope: Scope, since: datetime) -> list[GridFigures]:
-    late = or_(
-        T.overdue_at.is_not(None),
-        exists().where(E.ticket_id == T.id, E.action == "escalated"),
-    )
+    late = or_(T.overdue_at.is_not(None), _late_marker(T.id))  # the digests' rule (storage/stats.py)
     rated = T.rating.in_(["satisfied", "basic", "unsatisfied"])
+    grid = _unindexed(T.grid_id)  # grouping must not walk the whole grid index: the time range is narrow
     stmt = (
         select(
-            T.grid_id,
+            grid,
             func.count(),
             _count_if(~late),
             _count_if(rated),
             _count_if(T.rating.in_(["satisfied", "basic"])),
         )
-        .where(_scope_clause(scope), T.state.in_(DONE), T.resolved_at >= since)
-        .group_by(T.grid_id)
-        .order_by(T.grid_id)
+        .where(_scope_clause(scope), _unindexed(T.state).in_(DONE), T.resolved_at >= since)
+        .group_by(grid)
+        .order_by(grid)
     )
     return [GridFigures(str(g), int(n), int(o), int(rt), int(s)) for g, n, o, rt, s in repo.session.execute(stmt)]
 
@@ -258,7 +270,7 @@ def daily_new_closed(
     new_stmt = select(new_day, func.count()).where(_scope_clause(scope), T.created_at >= since).group_by(new_day)
     done_stmt = (
         select(done_day, func.count())
-        .where(_scope_clause(scope), T.state.in_(DONE), T.resolved_at >= since)
+        .where(_scope_clause(scope), _unindexed(T.state).in_(DONE), T.resolved_at >= since)
         .group_by(done_day)
     )
 
@@ -287,3 +299,9 @@ def reporter_names(repo: Repo, ticket_ids: Sequence[int]) -> dict[int, list[str]
         for ticket_id, name in repo.session.execute(stmt):
             out.setdefault(int(ticket_id), []).append(str(name))
     return out
+
+
+def insert_events(repo: Repo, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk insert of event rows (benchmarks, imports): one executemany."""
+    if rows:
+        repo.session.execute(EventRow.__table__.insert(), list(rows))  # type: ignore[attr-defined]

@@ -9,13 +9,15 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from handlers.deps import Services
 from web.auth import DEFAULT_ITERATIONS, hash_password
 
+if TYPE_CHECKING:
+    from bot.app import App
 log = logging.getLogger("gridbot.web")
 
 
@@ -44,6 +46,30 @@ async def start_web(
         await runner.cleanup()
         raise WebStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     return runner
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not port.isdigit() or not 0 <= int(port) < 65536:
+        raise WebStartError(f"not an address: {text!r} (expected HOST:PORT, e.g. 127.0.0.1:8080)")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+async def run_with_web(app: App, address: str, env: Mapping[str, str]) -> None:
+    """The bot and the page in one process (`make demo`): the page goes away when the console ends."""
+    runner = None
+    try:
+        host, port = parse_address(address)
+        runner = await start_web(app.services, host, port, env, on_change=app.dispatcher.poke)
+    except WebStartError as exc:
+        print(f"gridbot: web page not started: {exc}", file=sys.stderr, flush=True)
+    else:
+        print(f"gridbot: web page at {web_address(host, port)}", file=sys.stderr, flush=True)
+    try:
+        await app.run()
+    finally:
+        if runner is not None:
+            await runner.cleanup()
 
 
 class WebStartError(Exception):

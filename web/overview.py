@@ -7,7 +7,9 @@ from typing import Any
 
 from bot.settings import Settings
 from handlers.people import name_of
+from handlers.points import score
 from handlers.privacy import mask
+from storage import stats
 from storage import web_queries as q
 from storage.repository import Repo
 from web import charts
@@ -39,12 +41,24 @@ def windows(settings: Settings, now: datetime) -> tuple[datetime, datetime, date
     return day_start, week_start, day_start - timedelta(days=DAYS - 1)
 
 
+def points_ranking(repo: Repo, settings: Settings, viewer: Viewer, now: datetime, limit: int = 10) -> list[Any]:
+    """This month's 积分 (handlers/points.py, from the event rows) in the viewer's communities, best first."""
+    local = now.astimezone(settings.tz)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    counts = stats.point_counts(repo, [c.id for c in viewer.communities], start, now + timedelta(seconds=1))
+    board = {who: score(settings, reasons) for who, reasons in counts.items()}
+    ordered = sorted(board.items(), key=lambda item: (-item[1], name_of(settings, item[0])))[:limit]
+    return [
+        {"rank": i, "name": name_of(settings, who), "points": points}
+        for i, (who, points) in enumerate(ordered, start=1)
+    ]
+
+
 def build(repo: Repo, settings: Settings, viewer: Viewer, now: datetime) -> dict[str, Any]:
     scope = viewer.scope
     day_start, week_start, month_start = windows(settings, now)
     head = q.headline(repo, scope, now, day_start, week_start)
-    levels = q.open_by_level(repo, scope)
-    level_rows = [(f"L{lv.level} {lv.name}", levels.get(lv.level, 0)) for lv in settings.ladder]
+    level_rows = [(f"L{lv.level} {lv.name}", head.levels.get(lv.level, (0, 0))[0]) for lv in settings.ladder]
     overdue = [
         {
             "id": t.id,
@@ -71,6 +85,7 @@ def build(repo: Repo, settings: Settings, viewer: Viewer, now: datetime) -> dict
         for name, g in zip(grid_names, figures, strict=True)
     ]
     on_time_bars = [(name, round(100 * (g.on_time_rate or 0))) for name, g in zip(grid_names, figures, strict=True)]
+    ranking = points_ranking(repo, settings, viewer, now)
     offset = month_start.utcoffset() or timedelta(0)
     new_by_day, done_by_day = q.daily_new_closed(repo, scope, month_start, offset)
     days = [(month_start + timedelta(days=i)).date() for i in range(DAYS)]
@@ -90,6 +105,7 @@ def build(repo: Repo, settings: Settings, viewer: Viewer, now: datetime) -> dict
         "overdue": overdue,
         "categories": [{"name": c, "count": n, "open": o} for c, n, o in categories],
         "grids": grids,
+        "ranking": ranking,
         "daily": {
             "days": [d.isoformat() for d in days],
             "new": new_series,
@@ -103,6 +119,11 @@ def build(repo: Repo, settings: Settings, viewer: Viewer, now: datetime) -> dict
                 chart_id="chart-ontime",
                 unit="%",
                 color=charts.PALETTE[1],
+            ),
+            "ranking": charts.bar_chart(
+                [(f"{p['rank']}. {p['name']}", p["points"]) for p in ranking],
+                chart_id="chart-ranking",
+                color=charts.PALETTE[4],
             ),
             "daily": charts.line_chart(
                 [d.strftime("%m-%d") for d in days],

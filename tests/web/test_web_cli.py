@@ -57,3 +57,58 @@ async def test_start_web_serves_the_login_page(seeded: Seeded) -> None:
             assert "登录" in await resp.text()
     finally:
         await runner.cleanup()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_shell_serves_the_page_until_the_console_ends(tmp_path: Path) -> None:
+    """What `make demo` runs: the console bot and the page in one process; closing stdin stops both."""
+    import asyncio
+    import os
+    import re
+
+    root = ROOT
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(root), "GRIDBOT_WEB_SECRET": "demo-test"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "shell", "--config", str(root / "examples" / "demo.yaml"),
+        "--web", f"127.0.0.1:{port}",
+        cwd=tmp_path, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None
+    assert proc.stderr is not None
+    assert proc.stdout is not None
+    try:
+        line = ""
+        while "web page at" not in line:
+            line = (await asyncio.wait_for(proc.stderr.readline(), 30)).decode()
+            assert line, "the shell ended before serving the page"
+        assert line.strip().endswith(f"gridbot: web page at http://127.0.0.1:{port}/")
+        proc.stdin.write("[美景天城3栋] 周阿姨: 楼道灯坏了好几天了，晚上黑漆漆的\n".encode())
+        await proc.stdin.drain()
+        reply = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        assert "已登记 #1" in reply
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:  # an IP address
+            page = await (await session.get(base + "/login")).text()
+            token = re.search(r'name="csrf" value="([^"]+)"', page)
+            assert token
+            form = {"login": "王欢", "password": "gridbot-demo", "csrf": token.group(1)}
+            async with session.post(base + "/login", data=form) as resp:
+                assert resp.status == 200
+                home = await resp.text()
+            assert re.search(r'id="n-new_today">1<', home)
+    finally:
+        proc.stdin.close()
+        code = await asyncio.wait_for(proc.wait(), 30)
+    assert code == 0
+    with socket.socket() as probe:  # the page went away with the console
+        assert probe.connect_ex(("127.0.0.1", port)) != 0

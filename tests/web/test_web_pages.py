@@ -37,6 +37,8 @@ async def test_overview_numbers_for_the_secretary(client: Client) -> None:
     assert data["grids"] == [
         {"grid": "第十网格", "resolved": 2, "on_time_rate": "50%", "rated": 1, "satisfaction": "100%"}
     ]
+    # 积分 this month, from the events: 张燕 resolved A on time (5) and A was rated 满意 (2); 杨海霞 resolved C late (2)
+    assert [(p["rank"], p["name"], p["points"]) for p in data["ranking"]] == [(1, "张燕", 7), (2, "杨海霞", 2)]
     daily = dict(
         zip(data["daily"]["days"], zip(data["daily"]["new"], data["daily"]["closed"], strict=True), strict=True)
     )
@@ -50,7 +52,7 @@ async def test_overview_numbers_for_the_secretary(client: Client) -> None:
     # the phone number in C's text never reaches the big screen
     page = await (await client.get("/")).text()
     assert "13812345678" not in page
-    for chart in ("chart-levels", "chart-daily", "chart-categories", "chart-ontime"):
+    for chart in ("chart-levels", "chart-daily", "chart-categories", "chart-ontime", "chart-ranking"):
         assert f'id="{chart}"' in page
     assert page.count('class="bar"') >= 4 + 4 + 1  # level bars, category bars, one grid
 
