@@ -23,6 +23,7 @@ from handlers.outbound import to_staff
 from handlers.router import handle_incoming, repair_unprocessed
 from handlers.worktime import WorkCalendar
 from storage.repository import Store
+from storage.retry import wait_for_db
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class App:
         if self.live:
             self.dispatcher.poke()
         else:
-            await self.dispatcher.drain()
+            await wait_for_db(self.dispatcher.drain, "outbox")
 
     async def chat_event(self, event: ChatEvent) -> None:
         await groups.on_chat_event(event, self.services)
@@ -70,13 +71,13 @@ class App:
 
     async def tick(self) -> None:
         """One scheduler tick: deadlines, reminders, held posts."""
-        await sweep.run_sweep(self.services)
+        await wait_for_db(lambda: sweep.run_sweep(self.services), "sweep")
         if self.live:
             self.report_health()
         if self.live:
             self.dispatcher.poke()
         else:
-            await self.dispatcher.drain()
+            await wait_for_db(self.dispatcher.drain, "outbox")
 
     def report_health(self) -> None:
         """Heartbeat for `gridbot health`; a failing adapter is also said in the staff chat, once an hour."""

@@ -70,7 +70,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if not log_path.is_file():
         raise ConfigError(f"replay log not found: {log_path}")
     summary = asyncio.run(
-        replay(settings, log_path, db_url=_db(args), sent_path=Path(args.sent) if args.sent else None)
+        replay(
+            settings,
+            log_path,
+            db_url=_db(args),
+            sent_path=Path(args.sent) if args.sent else None,
+            send_delay=args.send_delay,
+        )
     )
     print(json.dumps(summary.to_json(), ensure_ascii=False))
     return 0
@@ -116,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp = command("replay", cmd_replay, "run a JSONL chat log through the pipeline in simulated time")
     rp.add_argument("log", help="chat log, one JSON message per line")
     rp.add_argument("--sent", help="write every message the bot sent to this JSONL file")
+    rp.add_argument(
+        "--send-delay", type=float, default=0.0, metavar="SECONDS", help="how long each send takes (platform latency)"
+    )
     cp = sub.add_parser("classify", help="classify messages from stdin, one JSON result per line")
     cp.set_defaults(func=cmd_classify)
     try:

@@ -19,6 +19,7 @@ from bot.messages import OutgoingMessage
 from bot.port import Adapter, SendError
 from bot.settings import Settings
 from storage.repository import Store
+from storage.retry import wait_for_db
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,13 @@ class Dispatcher:
     async def drain(self, limit: int = 200) -> int:
         """Send everything due now; returns how many went out."""
         sent = 0
+        self.store.lease.hold()
         while True:
             now = self.clock.now()
+            # one row at a time: a row is `sending` only while its own call is under way, so after a
+            # crash exactly that one is uncertain and every row behind it is sent normally
             with self.store.begin() as repo:
-                batch = repo.claim_outbox(now, limit=1 if self.pacer else limit)
+                batch = repo.claim_outbox(now, limit=1, owner=self.store.lease.owner)
             if not batch:
                 return sent
             for item in batch:
@@ -107,15 +111,19 @@ class Dispatcher:
         self.consecutive_failures = 0
         if self.pacer is not None:
             self.pacer.record(chat_id, time.monotonic())
-        with self.store.begin() as repo:
-            repo.finish_outbox(outbox_id, state="sent", at=self.clock.now())
+
+        async def finish() -> None:  # the message is out: record it even if the database blinks now
+            with self.store.begin() as repo:
+                repo.finish_outbox(outbox_id, state="sent", at=self.clock.now())
+
+        await wait_for_db(finish, f"outbox {outbox_id} sent")
         return True
 
     def recover_stranded(self, staff_chats: list[str]) -> int:
         """Rows left `sending` by a dead process: mark `unknown` and ask staff to check them."""
         now = self.clock.now()
         with self.store.begin() as repo:
-            stranded = repo.stranded_sends()
+            stranded = repo.stranded_sends(self.store.lease)
             for item in stranded:
                 repo.finish_outbox(item.id, state="unknown", at=now, error="process stopped during the send")
                 note = self.settings.texts.send_unknown.format(chat=item.chat_id, text=item.text[:60])

@@ -32,6 +32,7 @@ class MemoryAdapter:
         self._names = names or (lambda pid: pid)
         self.sent: list[Sent] = []
         self.fail_next = 0  # tests: make the next N sends fail
+        self.send_delay = 0.0  # seconds a send takes (replay --send-delay: a platform's latency)
         self._inbox: asyncio.Queue[IncomingMessage | None] = asyncio.Queue()
 
     async def run(self, on_message: OnMessage, on_chat_event: OnChatEvent) -> None:
@@ -45,6 +46,8 @@ class MemoryAdapter:
         if self.fail_next > 0:
             self.fail_next -= 1
             raise SendError("memory adapter told to fail")
+        if self.send_delay > 0:
+            await asyncio.sleep(self.send_delay)
         self.sent.append(Sent(message.chat_id, message.text, message.mention_ids, message.image_path, self._now()))
 
     async def stop(self) -> None:

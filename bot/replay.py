@@ -24,6 +24,7 @@ from bot.memory_adapter import MemoryAdapter
 from bot.messages import IncomingMessage, MessageKind
 from bot.settings import Settings
 from handlers.people import name_of
+from storage.retry import wait_for_db
 
 REQUIRED = ("id", "chat_id", "sender_id", "text", "ts")
 
@@ -94,7 +95,13 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 async def replay(
-    settings: Settings, log_path: Path, *, db_url: str | None, sent_path: Path | None, errors: TextIO | None = None
+    settings: Settings,
+    log_path: Path,
+    *,
+    db_url: str | None,
+    sent_path: Path | None,
+    errors: TextIO | None = None,
+    send_delay: float = 0.0,
 ) -> ReplaySummary:
     errors = errors or sys.stderr
     started = time.perf_counter()
@@ -139,6 +146,7 @@ async def replay(
             if clock is None:
                 clock = FakeClock(msg.timestamp, settings.tz)
                 adapter = MemoryAdapter(clock.now)
+                adapter.send_delay = send_delay
                 app = build_app(settings, adapter, db_url=db_url, clock=clock)
                 with app.services.store.begin() as repo:
                     before = repo.counts()["tickets"]
@@ -177,9 +185,13 @@ def _align(when: datetime, interval: timedelta) -> datetime:
 
 async def _advance(app: Any, clock: FakeClock, next_tick: datetime, until: datetime, interval: timedelta) -> datetime:
     """Run every sweep tick up to `until`, skipping quiet stretches where nothing can be due."""
-    while next_tick <= until:
+
+    async def next_due() -> datetime | None:
         with app.services.store.begin() as repo:
-            due = repo.next_due_time()
+            return repo.next_due_time()
+
+    while next_tick <= until:
+        due = await wait_for_db(next_due, "replay clock")
         if due is None or due > until:
             break
         if due > next_tick:  # jump to the first tick at or after the next due moment

@@ -15,6 +15,7 @@ from handlers.people import is_staff
 from handlers.resident import on_resident_message
 from nlp.commands import looks_like_command
 from storage.records import StoredMessage
+from storage.retry import TRANSIENT, wait_for_db
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +105,11 @@ async def process(pk: int, services: Services) -> None:
             stored = deps.repo.claim_message(pk)
             if stored is None:
                 return  # done already, or another bot process holds it
+            deps.repo.lock_chat(stored.chat_id)  # one turn per chat at a time across bot processes
             ticket_id = await route(stored, deps)
             deps.repo.mark_processed(pk, deps.now, ticket_id)
+    except TRANSIENT:
+        raise  # the database went away: the turn rolled back whole and is done again (storage/retry.py)
     except Exception:
         # never let one bad message block the queue or reach a user as a traceback
         log.exception("message %s could not be handled; marked processed without a reply", pk)
@@ -114,12 +118,19 @@ async def process(pk: int, services: Services) -> None:
 
 
 async def handle_incoming(msg: IncomingMessage, services: Services) -> bool:
-    """Store, then process. False for a duplicate delivery of a message already handled."""
-    stored, new = store(msg, services)
-    if not new and stored.processed_at is not None:
-        return False
-    await process(stored.pk, services)
-    return True
+    """Store, then process. False for a duplicate delivery of a message already handled.
+
+    While the database is unreachable this waits and tries again: the message is not lost.
+    """
+
+    async def once() -> bool:
+        stored, new = store(msg, services)
+        if not new and stored.processed_at is not None:
+            return False
+        await process(stored.pk, services)
+        return True
+
+    return await wait_for_db(once, f"message {msg.message_id}")
 
 
 async def repair_unprocessed(services: Services) -> int:

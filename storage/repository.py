@@ -14,13 +14,14 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, func, insert, or_, update
+from sqlalchemy import Engine, func, insert, or_, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, delete, select
 
 from bot.messages import IncomingMessage, OutgoingMessage
 from storage import records as r
 from storage.db import DatabaseError, is_postgres, make_engine
+from storage.leases import Lease, new_owner
 from storage.tables import (
     EventRow,
     GroupRow,
@@ -69,6 +70,7 @@ class Store:
         """`create`: a new database gets the current schema; one at an older schema is refused."""
         self.url = url
         self.engine: Engine = make_engine(url)
+        self.lease = Lease(self.engine, new_owner())
         if create:
             from storage.migrate import ensure_current
 
@@ -97,6 +99,7 @@ class Store:
                 raise
 
     def dispose(self) -> None:
+        self.lease.release()
         self.engine.dispose()
 
 
@@ -156,6 +159,11 @@ class Repo:
             stmt = stmt.with_for_update(skip_locked=True)
         row = self.session.exec(stmt).first()
         return _message(row) if row else None
+
+    def lock_chat(self, chat_id: str) -> None:
+        """PostgreSQL: serialise turns of one chat across processes (joins and splits see each other)."""
+        if self.postgres:
+            self.session.execute(text("SELECT pg_advisory_xact_lock(7311, hashtext(:chat))"), {"chat": chat_id})
 
     def mark_processed(self, pk: int, at: datetime, ticket_id: int | None = None) -> None:
         values: dict[str, Any] = {"processed_at": at}
@@ -428,8 +436,8 @@ class Repo:
         )
         return True
 
-    def claim_outbox(self, now: datetime, limit: int) -> list[r.OutboxItem]:
-        """Mark due rows as `sending` before the send call (a crash mid-send is then visible)."""
+    def claim_outbox(self, now: datetime, limit: int, owner: str = "") -> list[r.OutboxItem]:
+        """Mark due rows as `sending` by `owner` before the send call (a crash mid-send is then visible)."""
         stmt = (
             select(OutboxRow)
             .where(OutboxRow.state == "pending", OutboxRow.not_before <= now)
@@ -441,6 +449,7 @@ class Repo:
         rows = list(self.session.exec(stmt))
         for row in rows:
             row.state = "sending"
+            row.owner = owner
             row.attempts += 1
             self.session.add(row)
         self.session.flush()
@@ -456,10 +465,21 @@ class Repo:
             values["not_before"] = retry_at
         self.session.execute(update(OutboxRow).where(col(OutboxRow.id) == outbox_id).values(**values))
 
-    def stranded_sends(self) -> list[r.OutboxItem]:
-        """Rows left `sending` by a process that died mid-send: never resent blindly."""
-        rows = self.session.exec(select(OutboxRow).where(OutboxRow.state == "sending")).all()
-        return [_outbox(row) for row in rows]
+    def stranded_sends(self, lease: Lease) -> list[r.OutboxItem]:
+        """Rows left `sending` by a process that died mid-send (never resent blindly); locked for this turn."""
+        stmt = select(OutboxRow).where(OutboxRow.state == "sending").order_by(col(OutboxRow.id))
+        if self.postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows = self.session.exec(stmt).all()
+        alive: dict[str, bool] = {}
+        conn = self.session.connection()
+        stranded = []
+        for row in rows:
+            if row.owner not in alive:
+                alive[row.owner] = lease.is_alive(conn, row.owner)
+            if not alive[row.owner]:
+                stranded.append(_outbox(row))
+        return stranded
 
     def outbox_items(self, states: Sequence[str] | None = None) -> list[r.OutboxItem]:
         stmt = select(OutboxRow).order_by(col(OutboxRow.id))
