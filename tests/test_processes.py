@@ -77,8 +77,11 @@ def outcome(url: str) -> dict[str, Any]:
         levels.setdefault(pid_of[ticket_id], []).append(level)
     joined = Counter((pid_of[t], who) for t, who in rows(url, "SELECT ticket_id, reporter_id FROM ticket_reporters"))
     received = {r[0] for r in rows(url, "SELECT received_at FROM messages")}
+    # Who holds a ticket when a neighbour joins it depends on the sweeps: a second process's
+    # simulated clock may run ahead and escalate a ticket earlier than the first's time would
+    # (escalations themselves are compared below), so holder names are blanked too.
     replies = Counter(
-        (chat, re.sub(r"#\d+", "#N", text))
+        (chat, re.sub(r"由[^，。]+跟进", "由…跟进", re.sub(r"#\d+", "#N", text)))
         for chat, text, created in rows(url, "SELECT chat_id, text, created_at FROM outbox")
         if created in received  # answers to messages (sweep posts depend on which process swept when)
     )
