@@ -88,13 +88,7 @@ def acknowledge(deps: Deps, ticket: r.Ticket, community: Community) -> None:
         to_staff(
             deps,
             community.staff_chat,
-            texts.new_ticket_private.format(
-                ticket=ticket.id,
-                category=fields["category"],
-                chat=ticket.chat_topic,
-                reporter=ticket.reporter_name,
-                text=ticket.text,
-            ),
+            _worker_notice(deps, ticket, ticket.chat_topic),
             alerted,
             ticket_id=ticket.id,
         )
@@ -104,13 +98,7 @@ def acknowledge(deps: Deps, ticket: r.Ticket, community: Community) -> None:
         private(
             deps,
             ticket.holder_id,
-            texts.new_ticket_private.format(
-                ticket=ticket.id,
-                category=fields["category"],
-                chat=ticket.chat_topic,
-                reporter=ticket.reporter_name,
-                text=ticket.text,
-            ),
+            _worker_notice(deps, ticket, ticket.chat_topic),
             ticket_id=ticket.id,
             unmasked=True,
         )
@@ -131,13 +119,7 @@ def acknowledge(deps: Deps, ticket: r.Ticket, community: Community) -> None:
         private(
             deps,
             ticket.holder_id,
-            texts.new_ticket_private.format(
-                ticket=ticket.id,
-                category=fields["category"],
-                chat="私聊",
-                reporter=ticket.reporter_name,
-                text=ticket.text,
-            ),
+            _worker_notice(deps, ticket, "私聊"),
             ticket_id=ticket.id,
             unmasked=True,
         )
@@ -218,3 +200,14 @@ def join_duplicate(msg: StoredMessage, deps: Deps, category: str) -> int | None:
         ticket_id=ticket.id,
     )
     return ticket.id
+
+
+def _worker_notice(deps: Deps, ticket: r.Ticket, chat: str) -> str:
+    """What the worker (or the staff chat) is told of a new ticket, with the resident's own words."""
+    return deps.texts.new_ticket_private.format(
+        ticket=ticket.id,
+        category=tickets.category_name(deps, ticket),
+        chat=chat,
+        reporter=ticket.reporter_name,
+        text=ticket.text,
+    )

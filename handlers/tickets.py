@@ -35,6 +35,10 @@ class TicketError(Exception):
     """An operation that cannot be done; the message is what the person is told."""
 
 
+# a ticket that leaves the ladder (resolved, rejected, merged, cancelled) has nothing left due
+NO_DEADLINES: dict[str, None] = {"deadline_at": None, "ack_due_at": None, "remind_at": None, "promise_at": None}
+
+
 def state_name(ticket: Ticket) -> str:
     return STATE_NAMES.get(ticket.state, ticket.state)
 
@@ -266,10 +270,7 @@ def resolve(deps: Deps, ticket: Ticket, actor_id: str, result: str) -> Ticket:
         result=result,
         resolved_at=deps.now,
         first_response_at=ticket.first_response_at or deps.now,
-        deadline_at=None,
-        ack_due_at=None,
-        remind_at=None,
-        promise_at=None,
+        **NO_DEADLINES,
     )
     event(deps, ticket, "resolved", actor_id, note=result, on_time=on_time)
     if verify:
@@ -317,10 +318,7 @@ def reject(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:
         state=r.REJECTED,
         closed_at=deps.now,
         result=reason,
-        deadline_at=None,
-        ack_due_at=None,
-        remind_at=None,
-        promise_at=None,
+        **NO_DEADLINES,
     )
     event(deps, ticket, "rejected", actor_id, note=reason)
     for chat_id, mentions in _reporter_chats(deps, ticket).items():
@@ -438,10 +436,7 @@ def merge(deps: Deps, target: Ticket, others: list[Ticket], actor_id: str) -> Ti
             state=r.MERGED,
             merged_into=target.id,
             closed_at=deps.now,
-            deadline_at=None,
-            ack_due_at=None,
-            remind_at=None,
-            promise_at=None,
+            **NO_DEADLINES,
         )
         event(deps, other, "merged_into", actor_id, note=f"#{target.id}", target=target.id)
         event(deps, target, "merged", actor_id, note=f"#{other.id}", source=other.id)
@@ -458,10 +453,7 @@ def cancel_on_recall(deps: Deps, ticket: Ticket, reporter_id: str) -> Ticket:
             ticket,
             state=r.CANCELLED,
             closed_at=deps.now,
-            deadline_at=None,
-            ack_due_at=None,
-            remind_at=None,
-            promise_at=None,
+            **NO_DEADLINES,
         )
         event(deps, ticket, "cancelled", reporter_id, note="反映人撤回了消息", actor_name=ticket.reporter_name)
         reply(
