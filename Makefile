@@ -26,6 +26,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: install
+	@# the demo's own database: bring one left by an older checkout up to date
+	@$(BIN)/gridbot db upgrade --config examples/demo.yaml >/dev/null
 	$(BIN)/gridbot shell --config examples/demo.yaml --web $(WEB)
 
 test: install

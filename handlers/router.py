@@ -15,7 +15,7 @@ from handlers.people import is_staff
 from handlers.resident import on_resident_message
 from nlp.commands import looks_like_command
 from storage.records import StoredMessage
-from storage.retry import TRANSIENT, wait_for_db
+from storage.retry import transient, wait_for_db
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +108,9 @@ async def process(pk: int, services: Services) -> None:
             deps.repo.lock_chat(stored.chat_id)  # one turn per chat at a time across bot processes
             ticket_id = await route(stored, deps)
             deps.repo.mark_processed(pk, deps.now, ticket_id)
-    except TRANSIENT:
-        raise  # the database went away: the turn rolled back whole and is done again (storage/retry.py)
-    except Exception:
+    except Exception as exc:
+        if transient(exc):
+            raise  # the database went away: the turn rolled back whole and is done again (storage/retry.py)
         # never let one bad message block the queue or reach a user as a traceback
         log.exception("message %s could not be handled; marked processed without a reply", pk)
         with services.store.begin() as repo:

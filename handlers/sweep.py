@@ -17,7 +17,7 @@ from handlers.outbound import announce, to_staff
 from handlers.people import name_of
 from storage import followups
 from storage import records as r
-from storage.retry import TRANSIENT
+from storage.retry import transient
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(hours=1)
@@ -154,9 +154,9 @@ async def run_sweep(services: Services, *, limit: int = 500) -> int:
                     continue  # another process has it, or it is no longer due
                 handle_due(deps, ticket)
                 handled += 1
-        except TRANSIENT:
-            raise  # the database went away: the caller waits for it (storage/retry.py)
-        except Exception:
+        except Exception as exc:
+            if transient(exc):
+                raise  # the database went away: the caller waits for it (storage/retry.py)
             log.exception("sweep: ticket #%s could not be handled; it stays due for the next tick", ticket_id)
     with services.turn() as deps:
         _close_unrated(deps)

@@ -23,6 +23,15 @@ T = TypeVar("T")
 TRANSIENT: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
+# SQLite reports a schema that does not match the code as an OperationalError too; waiting
+# would hang the bot on it forever, so these surface at once
+_SCHEMA_ERRORS = ("no such table", "no such column", "has no column named")
+
+
+def transient(exc: BaseException) -> bool:
+    return isinstance(exc, TRANSIENT) and not any(s in str(exc) for s in _SCHEMA_ERRORS)
+
+
 def _short(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     return " ".join(str(orig).split())[:200]
@@ -45,6 +54,8 @@ async def wait_for_db(
                 _Outage.since = None
             return result
         except TRANSIENT as exc:
+            if not transient(exc):
+                raise
             if _Outage.since is None:
                 _Outage.since = time.monotonic()
                 log.warning("database unavailable during %s (%s); waiting and retrying", what, _short(exc))
