@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot import directory
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Dispatcher
 from bot.health import Health, write_health
@@ -31,13 +32,15 @@ log = logging.getLogger(__name__)
 def build_services(settings: Settings, *, db_url: str | None = None, clock: Clock | None = None) -> Services:
     from nlp.classifier import Classifier
 
-    return Services(
+    services = Services(
         settings=settings,
         store=Store(db_url or settings.database_url),
         classifier=Classifier(settings.lexicon or None),
         clock=clock or SystemClock(settings.tz),
         calendar=WorkCalendar.from_settings(settings),
     )
+    directory.refresh(services)  # what the web page changed wins over config.yaml
+    return services
 
 
 @dataclass
@@ -56,6 +59,7 @@ class App:
         return self.services.settings
 
     async def receive(self, msg: IncomingMessage) -> None:
+        directory.refresh(self.services)
         await handle_incoming(msg, self.services)
         if self.live:
             self.dispatcher.poke()
@@ -63,6 +67,7 @@ class App:
             await wait_for_db(self.dispatcher.drain, "outbox")
 
     async def chat_event(self, event: ChatEvent) -> None:
+        directory.refresh(self.services)
         await groups.on_chat_event(event, self.services)
         if self.live:
             self.dispatcher.poke()
@@ -71,6 +76,7 @@ class App:
 
     async def tick(self) -> None:
         """One scheduler tick: deadlines, reminders, held posts."""
+        directory.refresh(self.services)
         await wait_for_db(lambda: sweep.run_sweep(self.services), "sweep")
         if self.live:
             self.report_health()

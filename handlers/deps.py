@@ -33,15 +33,20 @@ class Calendar(Protocol):
     def known_until(self) -> date: ...
 
 
-@dataclass(frozen=True)
+@dataclass
 class Services:
-    """Long-lived parts, built once in bot/app.py."""
+    """Long-lived parts, built once in bot/app.py.
+
+    `settings` (and `calendar`) are replaced whole when the administration page changed the directory
+    or config is reloaded (bot/directory.py); a turn keeps the ones it started with."""
 
     settings: Settings
     store: Store
     classifier: Classifies
     clock: Clock
     calendar: Calendar
+    file_settings: Settings | None = None  # config.yaml alone, before the page's changes
+    directory_version: str = ""  # storage/directory.py's version the settings were built at
 
     @contextmanager
     def turn(self) -> Iterator[Deps]:

@@ -191,7 +191,35 @@ class MetaRow(SQLModel, table=True):
     value: str = ""
 
 
+class DirectoryRow(SQLModel, table=True):
+    """A change made on the web page to people, grids, groups, the duty roster or holidays (wins over config)."""
+
+    __tablename__ = "directory_overrides"
+    kind: str = Field(primary_key=True, max_length=16)  # person | grid | group | duty | holidays
+    key: str = Field(primary_key=True, max_length=128)  # person id, grid id, chat id, or the kind again
+    value: str = Field(default="", sa_column=Column(Text, nullable=False))  # JSON; {"removed": true} removes
+    at: datetime = _ts()
+    by_id: str = Field(default="", max_length=128)
+
+
+class AdminEventRow(SQLModel, table=True):
+    """Who changed what on the administration page, with the value before and after (JSON)."""
+
+    __tablename__ = "admin_events"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(index=True)
+    community_id: str = Field(default="", index=True, max_length=64)
+    actor_id: str = Field(default="", max_length=128)
+    actor_name: str = ""
+    kind: str = Field(max_length=16)
+    key: str = Field(max_length=128)
+    before: str = Field(default="", sa_column=Column(Text, nullable=False))
+    after: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
 __all__ = [
+    "AdminEventRow",
+    "DirectoryRow",
     "EventRow",
     "GroupRow",
     "LinkRow",

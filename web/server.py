@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from bot import directory
 from bot.settings import Settings
 from handlers.deps import Services
 from web.auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Signer, Throttle
@@ -102,6 +103,7 @@ async def errors(request: web.Request, handler: Callable[[web.Request], Awaitabl
 @web.middleware
 async def sessions(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> Any:
     c = ctx(request)
+    directory.refresh(c.services)  # another process (the bot, another page) may have changed the directory
     fresh_csrf = CSRF_COOKIE not in request.cookies
     request[CSRF_VALUE] = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     person_id = None
@@ -160,7 +162,7 @@ def make_app(
 ) -> web.Application:
     """The page for one deployment. Secrets come from `env`: GRIDBOT_WEB_SECRET signs sessions,
     GRIDBOT_OPEN311_KEYS (comma-separated) lets machines read the Open311 API without a login."""
-    from web import open311, views, views_tickets
+    from web import admin, open311, views, views_tickets
 
     secret = env.get("GRIDBOT_WEB_SECRET", "")
     if not secret:
@@ -181,5 +183,6 @@ def make_app(
     views.add_routes(app)
     views_tickets.add_routes(app)
     open311.add_routes(app)
+    admin.add_routes(app)
     app.router.add_static("/static/", STATIC, show_index=False)
     return app

@@ -156,7 +156,7 @@ async def ticket_page(request: web.Request) -> web.Response:
             (m.received_at.astimezone(tz).strftime("%m-%d %H:%M"), m.sender_name, show(m.text)) for m in messages
         ],
         may_act=can_act_on(c.settings, who.id, ticket) and ticket.is_active,
-        flash=_read_flash(flash),
+        flash=read_flash(flash),
     )
     if flash:
         response.del_cookie(FLASH, path="/")
@@ -188,7 +188,7 @@ async def evidence_file(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path)
 
 
-def _read_flash(value: str) -> tuple[str, str] | None:
+def read_flash(value: str) -> tuple[str, str] | None:
     kind, _, text = value.partition(":")
     return (kind, unquote(text)) if kind in ("ok", "error") and text else None
 

@@ -168,3 +168,21 @@ async def test_list_export_and_accept_in_the_browser(
     await page.screenshot(path=str(tmp_path / "ticket.png"), full_page=True)
     with seeded.services.store.begin() as repo:
         assert [(e.action, e.actor_id) for e in repo.events(ticket)] == [("created", ""), ("accepted", "wxid_wanghuan")]
+
+
+async def test_change_a_grids_worker_on_the_admin_page(browser_page: Any, site: str, seeded: Seeded) -> None:
+    page = browser_page
+    await _log_in(page, site, "wxid_wanghuan")
+    await page.click("nav >> text=管理")
+    await page.wait_for_url(site + "/admin")
+    assert "优先于 config.yaml" in (await page.text_content("#overrides-note"))
+    row = page.locator("tr[data-grid=g10]")
+    assert (await row.locator("td.workers").text_content()).strip() == "张燕"
+    await row.locator("summary").click()
+    await page.select_option("#grid-form-g10 select[name=worker]", "wxid_li")
+    await page.click("#grid-form-g10 button[type=submit]")
+    await page.wait_for_selector("#flash")
+    assert (await page.text_content("#flash")).strip() == "网格已保存。"
+    assert (await page.locator("tr[data-grid=g10] td.workers").text_content()).strip() == "李网格"
+    assert "王欢" in (await page.text_content("#changes"))
+    assert seeded.services.settings.grids_by_id["g10"].workers == ["wxid_li"]
