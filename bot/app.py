@@ -6,11 +6,14 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from bot import directory
+from bot import directory, pidfile
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Dispatcher
 from bot.health import Health, write_health
@@ -18,7 +21,7 @@ from bot.messages import ChatEvent, IncomingMessage
 from bot.port import Adapter
 from bot.scheduler import Job, build_scheduler, digest_jobs, sweep_job
 from bot.settings import Settings
-from handlers import groups, sweep
+from handlers import groups, staffing, sweep
 from handlers.deps import Services
 from handlers.outbound import to_staff
 from handlers.router import handle_incoming, repair_unprocessed
@@ -52,14 +55,32 @@ class App:
     live: bool = False
     # cron jobs besides the sweep (digests): (job id, apscheduler trigger, async job(app))
     scheduled_jobs: list[tuple[str, object, Job]] = field(default_factory=list)
+    # the file a reload (SIGHUP, `gridbot reload`) reads again; None: the packaged defaults
+    config_path: Path | None = None
+    scheduler: Any = None  # the live apscheduler, while run() runs
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _reloading: asyncio.Lock | None = None
+    _staff_check: bool = False  # the directory changed: a grid's worker may have too
 
     @property
     def settings(self) -> Settings:
         return self.services.settings
 
+    async def refresh(self) -> None:
+        """The page's changes to the directory (bot/directory.py); a grid's new worker gets its tickets."""
+        if directory.refresh(self.services):
+            self._staff_check = True
+        if self._staff_check:
+            await wait_for_db(self.reassign_workers, "moving tickets to new grid workers")
+            self._staff_check = False
+
+    async def reassign_workers(self) -> int:
+        """Open tickets of workers who left their grid go to its worker now (handlers/staffing.py)."""
+        with self.services.turn() as deps:
+            return sum(len(m.ticket_ids) for m in staffing.reassign_changed_workers(deps))
+
     async def receive(self, msg: IncomingMessage) -> None:
-        directory.refresh(self.services)
+        await self.refresh()
         await handle_incoming(msg, self.services)
         if self.live:
             self.dispatcher.poke()
@@ -67,7 +88,7 @@ class App:
             await wait_for_db(self.dispatcher.drain, "outbox")
 
     async def chat_event(self, event: ChatEvent) -> None:
-        directory.refresh(self.services)
+        await self.refresh()
         await groups.on_chat_event(event, self.services)
         if self.live:
             self.dispatcher.poke()
@@ -76,7 +97,7 @@ class App:
 
     async def tick(self) -> None:
         """One scheduler tick: deadlines, reminders, held posts."""
-        directory.refresh(self.services)
+        await self.refresh()
         await wait_for_db(lambda: sweep.run_sweep(self.services), "sweep")
         if self.live:
             self.report_health()
@@ -120,7 +141,9 @@ class App:
                         )
 
     async def start(self) -> None:
-        """Repair what a crash left: stranded sends, then messages stored but never handled."""
+        """Repair what a crash left: stranded sends, then messages stored but never handled.
+
+        A grid whose worker changed while the bot was down hands its open tickets over now."""
         staff = [c.staff_chat for c in self.settings.all_communities if c.staff_chat]
         stranded = self.dispatcher.recover_stranded(staff)
         repaired = await repair_unprocessed(self.services)
@@ -128,21 +151,57 @@ class App:
             log.info(
                 "start-up repair: %d unprocessed messages handled, %d uncertain sends reported", repaired, stranded
             )
+        await self.reassign_workers()
         await self.dispatcher.drain() if not self.live else self.dispatcher.poke()
+
+    def reschedule(self) -> None:
+        """After a reload: the sweep interval and the digests' crontab lines as the settings now say."""
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        scheduler = self.scheduler
+        for job_id, _trigger, _job in self.scheduled_jobs:
+            if scheduler.get_job(job_id) is not None:
+                scheduler.remove_job(job_id)
+        self.scheduled_jobs = digest_jobs(self.settings)
+        for job_id, trigger, job in self.scheduled_jobs:
+            scheduler.add_job(job, trigger, args=[self], id=job_id, max_instances=1, coalesce=True)
+        interval = IntervalTrigger(seconds=self.settings.sweep_interval_seconds, timezone=self.settings.tz)
+        scheduler.reschedule_job("sweep", trigger=interval)
+
+    def request_reload(self) -> None:
+        """SIGHUP: reload config.yaml in the loop, one reload at a time."""
+        from bot.reload import reload_from_file
+
+        async def reload() -> None:
+            self._reloading = self._reloading or asyncio.Lock()
+            async with self._reloading:
+                await reload_from_file(self)
+
+        self._tasks.append(asyncio.create_task(reload(), name="reload"))
 
     async def run(self) -> None:
         """Live: adapter input, outbox drain and the sweep run side by side until input ends."""
         self.live = True
         await self.start()
         self._tasks = [asyncio.create_task(self.dispatcher.run_forever(), name="outbox")]
-        scheduler = build_scheduler(self, self.scheduled_jobs)
+        self.scheduler = scheduler = build_scheduler(self, self.scheduled_jobs)
         scheduler.start()
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):  # not the main thread, no SIGHUP
+            log.warning("config reload by SIGHUP is not available here; restart to apply config changes")
+        pidfile.write(self.settings.data_dir, self.services.store.url)
         await sweep_job(self)  # catch up at once on what came due while the bot was down
         try:
             await self.adapter.run(self.receive, self.chat_event)
             await self.dispatcher.drain()  # what the last lines asked for goes out before exit
         finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
+                loop.remove_signal_handler(signal.SIGHUP)
+            pidfile.remove(self.settings.data_dir)
             scheduler.shutdown(wait=False)
+            self.scheduler = None
             for task in self._tasks:
                 task.cancel()
             for task in self._tasks:

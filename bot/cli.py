@@ -17,11 +17,15 @@ from storage.db import DatabaseError
 log = logging.getLogger("gridbot")
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _config_path(args: argparse.Namespace) -> Path | None:
     path = Path(args.config) if getattr(args, "config", None) else None
     if path is None and Path("config.yaml").exists():
         path = Path("config.yaml")
-    return load_settings(path)
+    return path
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(_config_path(args))
 
 
 def _db(args: argparse.Namespace) -> str | None:
@@ -35,6 +39,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     services = build_services(settings, db_url=_db(args))
     adapter = make_adapter(settings, services.clock, os.environ)
     app = build_app(settings, adapter, services=services, paced=settings.adapter == "wechaty")
+    app.config_path = _config_path(args)
     log.info("gridbot ready: adapter=%s database=%s", settings.adapter, services.store.engine.url.render_as_string())
     try:
         asyncio.run(app.run())
@@ -51,6 +56,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     services = build_services(settings, db_url=_db(args))
     adapter = ConsoleAdapter(settings, services.clock.now)
     app = build_app(settings, adapter, services=services)
+    app.config_path = _config_path(args)
     if sys.stdin.isatty():
         print("gridbot shell — type as residents and staff, e.g.  [美景天城3栋] 周阿姨: 楼道灯坏了   (Ctrl-D ends)")
     if getattr(args, "web", None):
@@ -139,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.ops_cli import add_ops_subcommands
 
     add_ops_subcommands(sub)
+    from bot.maintenance_cli import add_maintenance_subcommands
+
+    add_maintenance_subcommands(sub, command)
     from bot.digest_cli import add_digest_subcommands
 
     add_digest_subcommands(sub, command)

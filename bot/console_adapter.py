@@ -44,6 +44,15 @@ class ConsoleAdapter:
         self._chat_of_topic = {topic: chat for chat, topic in self._topics.items()}
         self._current_chat = next(iter(self._topics), "")
 
+    def reload_settings(self, settings: Settings) -> None:
+        """A config reload: new staff names and group topics (residents typed so far stay known)."""
+        self.settings = settings
+        self._ids.update({p.name: p.id for p in settings.people_by_id.values()})
+        self._names.update({p.id: p.name for p in settings.people_by_id.values()})
+        for chat_id, topic in settings.group_names.items():
+            self._topics[chat_id] = topic
+            self._chat_of_topic[topic] = chat_id
+
     def person_id(self, name: str) -> str:
         if name not in self._ids:
             self._ids[name] = f"wxid_{name}"

@@ -56,6 +56,13 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self.consecutive_failures = 0
 
+    def reconfigure(self, settings: Settings) -> None:
+        """A config reload: new texts, retry limit and pacing (the pacing windows start afresh)."""
+        old = self.settings.outbox
+        self.settings = settings
+        if self.pacer is not None and settings.outbox != old:
+            self.pacer = Pacer(settings.outbox.per_chat_per_minute, settings.outbox.global_per_minute)
+
     def poke(self) -> None:
         self._wake.set()
 

@@ -66,6 +66,9 @@ class Texts(BaseModel):
     extension_approved: str = "#{ticket} 延期已批准，新的期限是 {deadline}。"
     extension_refused: str = "#{ticket} 延期未获批准：{reason}"
     standin_set: str = "已设置：{until} 前由{by}代班，{count} 件未办结工单已转交。"
+    reassigned_to_you: str = (
+        "{grid}的网格员已由{previous}改为您，{count} 件未办结工单已转给您：{tickets}。发送 /我的 查看。"
+    )
     standin_notice: str = "{who}请假，{until} 前由您代班，已转交 {count} 件未办结工单。发送 /我的 查看。"
     health_problem: str = "网格助手运行异常：{problem}。消息可能发不出去，请联系管理员检查。"
     schedule_warning: str = (

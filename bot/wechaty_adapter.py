@@ -105,6 +105,14 @@ class WechatyAdapter:
         self._rooms: set[str] = set(settings.group_names) | set(settings.grid_of_group)
         self._rooms |= {c.staff_chat for c in settings.all_communities if c.staff_chat}
 
+    def reload_settings(self, settings: Settings) -> None:
+        """A config reload: staff names, known rooms, send time-out and health grace take effect now."""
+        self.settings = settings
+        self.cfg = settings.wechaty
+        self._names.update({p.id: p.name for p in settings.people_by_id.values()})
+        self._rooms |= set(settings.group_names) | set(settings.grid_of_group)
+        self._rooms |= {c.staff_chat for c in settings.all_communities if c.staff_chat}
+
     # -- the port ------------------------------------------------------------------------------
 
     def display_name(self, person_id: str) -> str:

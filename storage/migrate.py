@@ -69,6 +69,10 @@ def _known_revisions() -> frozenset[str]:
     return frozenset(s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions())
 
 
+def known_revisions() -> frozenset[str]:
+    return _known_revisions()
+
+
 def current(conn: Connection) -> str | None:
     """The stamped revision; BASELINE for a pre-migration database; None for an empty one."""
     rev = MigrationContext.configure(conn).get_current_revision()

@@ -1,0 +1,35 @@
+"""Who the database last knew as each grid's worker, so a change is noticed at reload and at start-up."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+from storage.repository import Repo
+
+KEY = "grid_workers"
+
+
+def lock(repo: Repo) -> None:
+    """PostgreSQL: one process at a time compares and moves (the others then find nothing to do)."""
+    if repo.postgres:
+        repo.session.execute(text("SELECT pg_advisory_xact_lock(7312, 0)"))
+
+
+def last_workers(repo: Repo) -> dict[str, str] | None:
+    """grid id → default worker as last recorded; None before anything was recorded."""
+    raw = repo.meta(KEY)
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
+
+
+def save_workers(repo: Repo, workers: dict[str, str]) -> None:
+    value = json.dumps(workers, sort_keys=True, ensure_ascii=False)
+    if repo.meta(KEY) != value:
+        repo.set_meta(KEY, value)
