@@ -271,3 +271,33 @@ async def test_a_running_shell_reloads_on_sighup_and_gridbot_reload(tmp_path: Pa
     code, out, err = await _cli("reload", "--config", str(path))
     assert code == 1
     assert "no running gridbot found" in err
+
+
+async def test_a_worker_changed_on_the_administration_page_gets_the_tickets_and_a_reload_keeps_it(
+    bot: Chat,
+) -> None:
+    from storage import directory as store_dir
+
+    await _three_tickets(bot)
+    with bot.app.services.store.begin() as repo:  # what the 管理 page stores (web/admin.py)
+        store_dir.save(
+            repo,
+            "grid",
+            "g10",
+            {"worker": ["wxid_zhao"], "community": "default"},
+            before={"worker": ["wxid_zhangyan"]},
+            at=bot.clock.now(),
+            actor_id="wxid_wanghuan",
+            actor_name="王欢",
+        )
+    sent = await bot.say("孙大爷", "天城3栋楼道里堆满了杂物，过不去人")  # the bot's next turn sees the change
+    assert next(s.text for s in sent if s.chat_id == "room_staff" and s.mention_ids == ("wxid_zhao",)) == (
+        "第十网格的网格员已由张燕改为您，1 件未办结工单已转给您：#1。发送 /我的 查看。"
+    )
+    assert holders(bot)[1] == ("wxid_zhao", "accepted")
+    assert "由赵新跟进" in next(s.text for s in sent if s.chat_id == "room_tiancheng_3")
+    # config.yaml still names 张燕: a reload keeps the page's change on top and moves nothing back
+    report = await reload_from_file(bot.app, env={})
+    assert (report.ok, report.changes, report.moved_tickets) == (True, [], 0)
+    assert bot.app.settings.grids_by_id["g10"].workers == ["wxid_zhao"]
+    assert holders(bot)[1] == ("wxid_zhao", "accepted")
