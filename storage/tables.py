@@ -81,6 +81,18 @@ class TicketRow(SQLModel, table=True):
         Index("ix_tickets_community_created", "community_id", "created_at"),
         Index("ix_tickets_community_resolved", "community_id", "resolved_at"),
         Index("ix_tickets_state_community", "state", "community_id"),
+        # the web overview: a period's tickets read from the index alone (no row lookups on SQLite)
+        Index("ix_tickets_created_cover", "created_at", "community_id", "grid_id", "holder_id", "category", "state"),
+        Index(
+            "ix_tickets_resolved_cover",
+            "resolved_at",
+            "community_id",
+            "grid_id",
+            "holder_id",
+            "state",
+            "rating",
+            "overdue_at",
+        ),
     )
 
 
@@ -115,8 +127,9 @@ class EventRow(SQLModel, table=True):
 
     __table_args__ = (
         # digests and points: a ticket's escalations / resolutions, and one action's rows in a period
-        Index("ix_events_ticket_action", "ticket_id", "action"),
-        Index("ix_events_action_at", "action", "at"),
+        # (with the actor, so points read who resolved from the index; `data` stays out: it can be long)
+        Index("ix_events_ticket_action_cover", "ticket_id", "action", "id", "actor_id"),
+        Index("ix_events_action_at_cover", "action", "at", "ticket_id", "actor_id"),
     )
 
 

@@ -11,6 +11,7 @@ from handlers.points import score
 from handlers.privacy import mask
 from storage import stats
 from storage import web_queries as q
+from storage.point_cache import PastPoints
 from storage.repository import Repo
 from web import charts
 from web.reach import Viewer
@@ -41,11 +42,18 @@ def windows(settings: Settings, now: datetime) -> tuple[datetime, datetime, date
     return day_start, week_start, day_start - timedelta(days=DAYS - 1)
 
 
-def points_ranking(repo: Repo, settings: Settings, viewer: Viewer, now: datetime, limit: int = 10) -> list[Any]:
-    """This month's 积分 (handlers/points.py, from the event rows) in the viewer's communities, best first."""
+def points_ranking(
+    repo: Repo, settings: Settings, viewer: Viewer, now: datetime, past: PastPoints | None = None, limit: int = 10
+) -> list[Any]:
+    """This month's 积分 (handlers/points.py, from the event rows) in the viewer's communities, best first;
+    with `past`, the days of the month that have ended are remembered (storage/point_cache.py)."""
     local = now.astimezone(settings.tz)
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    counts = stats.point_counts(repo, [c.id for c in viewer.communities], start, now + timedelta(seconds=1))
+    communities, end = [c.id for c in viewer.communities], now + timedelta(seconds=1)
+    if past is None:
+        counts = stats.point_counts(repo, communities, start, end)
+    else:
+        counts = past.counts(repo, communities, start, local.replace(hour=0, minute=0, second=0, microsecond=0), end)
     board = {who: score(settings, reasons) for who, reasons in counts.items()}
     ordered = sorted(board.items(), key=lambda item: (-item[1], name_of(settings, item[0])))[:limit]
     return [
@@ -54,7 +62,9 @@ def points_ranking(repo: Repo, settings: Settings, viewer: Viewer, now: datetime
     ]
 
 
-def build(repo: Repo, settings: Settings, viewer: Viewer, now: datetime) -> dict[str, Any]:
+def build(
+    repo: Repo, settings: Settings, viewer: Viewer, now: datetime, past: PastPoints | None = None
+) -> dict[str, Any]:
     scope = viewer.scope
     day_start, week_start, month_start = windows(settings, now)
     head = q.headline(repo, scope, now, day_start, week_start)
@@ -85,7 +95,7 @@ def build(repo: Repo, settings: Settings, viewer: Viewer, now: datetime) -> dict
         for name, g in zip(grid_names, figures, strict=True)
     ]
     on_time_bars = [(name, round(100 * (g.on_time_rate or 0))) for name, g in zip(grid_names, figures, strict=True)]
-    ranking = points_ranking(repo, settings, viewer, now)
+    ranking = points_ranking(repo, settings, viewer, now, past)
     offset = month_start.utcoffset() or timedelta(0)
     new_by_day, done_by_day = q.daily_new_closed(repo, scope, month_start, offset)
     days = [(month_start + timedelta(days=i)).date() for i in range(DAYS)]

@@ -17,6 +17,7 @@ from aiohttp import web
 from bot import directory
 from bot.settings import Settings
 from handlers.deps import Services
+from storage.point_cache import PastPoints
 from web.auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Signer, Throttle
 from web.reach import Viewer, viewer_for
 
@@ -36,6 +37,7 @@ class WebContext:
     wall: Callable[[], float] = time.time
     secure_cookies: bool = False
     on_change: Callable[[], None] = lambda: None  # the bot's dispatcher poke, when served inside the bot
+    points: PastPoints = field(default_factory=PastPoints)  # the overview's 积分 of past days, remembered
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
