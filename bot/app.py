@@ -70,9 +70,17 @@ class App:
         """The page's changes to the directory (bot/directory.py); a grid's new worker gets its tickets."""
         if directory.refresh(self.services):
             self._staff_check = True
+            self.settings_changed()
         if self._staff_check:
             await wait_for_db(self.reassign_workers, "moving tickets to new grid workers")
             self._staff_check = False
+
+    def settings_changed(self) -> None:
+        """New settings (a reload, the page's changes): the outbox and the adapter's names follow."""
+        self.dispatcher.reconfigure(self.settings)
+        adapter_reload = getattr(self.adapter, "reload_settings", None)
+        if callable(adapter_reload):
+            adapter_reload(self.settings)
 
     async def reassign_workers(self) -> int:
         """Open tickets of workers who left their grid go to its worker now (handlers/staffing.py)."""

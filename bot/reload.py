@@ -96,10 +96,7 @@ async def apply_settings(app: App, new: Settings, notes: list[str] | None = None
     merged = directory.reload(services, new)  # the administration page's changes stay on top of the file
     services.calendar = calendar if merged is new else WorkCalendar.from_settings(merged)
     changes = [*describe_changes(old, merged), *(notes or [])]
-    app.dispatcher.reconfigure(merged)
-    adapter_reload = getattr(app.adapter, "reload_settings", None)
-    if callable(adapter_reload):
-        adapter_reload(merged)
+    app.settings_changed()
     if app.scheduler is not None:
         app.reschedule()
 

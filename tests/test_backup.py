@@ -182,3 +182,19 @@ async def test_postgres_backup_runs_pg_dump_and_pg_restore_brings_the_tickets_ba
     assert "pg_dump --format=custom" in err
     assert main(["restore", str(out), "--db", pg_schema_url]) == 2
     assert "pg_restore --clean --if-exists" in capsys.readouterr().err
+
+
+def test_an_older_schema_is_restored_with_the_upgrade_command_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from storage.migrate import upgrade
+
+    old = tmp_path / "last-year.db"
+    upgrade(f"sqlite:///{old}", "0001")  # a backup made by a gridbot a few releases ago
+    target = f"sqlite:///{tmp_path / 'data' / 'gridbot.db'}"
+    assert main(["restore", str(old), "--db", target]) == 0
+    said = capsys.readouterr().out
+    assert "schema revision 0001" in said
+    assert "run `gridbot db upgrade --db sqlite:///" in said
+    assert main(["db", "upgrade", "--db", target]) == 0
+    assert _tickets(target) == []

@@ -301,3 +301,35 @@ async def test_a_worker_changed_on_the_administration_page_gets_the_tickets_and_
     assert (report.ok, report.changes, report.moved_tickets) == (True, [], 0)
     assert bot.app.settings.grids_by_id["g10"].workers == ["wxid_zhao"]
     assert holders(bot)[1] == ("wxid_zhao", "accepted")
+
+
+@pytest.mark.postgres
+async def test_two_processes_starting_together_move_the_tickets_once(tmp_path: Path, pg_schema_url: str) -> None:
+    import threading
+    import time
+
+    from bot.app import build_services
+    from handlers.staffing import reassign_changed_workers
+
+    async for chat in _bot(load_settings(config(tmp_path, name="before.yaml"), env={}), pg_schema_url):
+        await _three_tickets(chat)
+    after = load_settings(config(tmp_path, g10_worker="wxid_zhao", name="after.yaml"), env={})
+    both = [build_services(after, db_url=pg_schema_url) for _ in range(2)]
+    start = threading.Barrier(2)
+    moved: list[int] = []
+
+    def starting(services: Any) -> None:
+        start.wait()
+        with services.turn() as deps:
+            moved.append(sum(len(m.ticket_ids) for m in reassign_changed_workers(deps)))
+            time.sleep(0.3)  # still inside the transaction: the other process must wait, then find nothing
+
+    try:
+        await asyncio.gather(*(asyncio.to_thread(starting, s) for s in both))
+        assert sorted(moved) == [0, 1]
+        with both[0].store.begin() as repo:
+            assert [e.action for e in repo.events(1)].count("reassigned") == 1
+            assert len([o for o in repo.outbox_items() if "改为您" in o.text]) == 1
+    finally:
+        for services in both:
+            services.store.dispose()
