@@ -42,7 +42,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     app.config_path = _config_path(args)
     log.info("gridbot ready: adapter=%s database=%s", settings.adapter, services.store.engine.url.render_as_string())
     try:
-        asyncio.run(app.run())
+        if settings.web.enabled:  # the page in the same process (config `web:`)
+            from web.cli import run_with_web
+
+            asyncio.run(run_with_web(app, f"{settings.web.host}:{settings.web.port}", os.environ))
+        else:
+            asyncio.run(app.run())
     except KeyboardInterrupt:
         log.info("stopped by keyboard interrupt")
     return 0

@@ -4,7 +4,7 @@ The file is read and validated first; a bad file is refused with one log line an
 the settings it has. A good one replaces the settings every part reads (handlers, the outbox
 dispatcher, the adapter's names, the scheduler's digests, the web page), and the changes are
 logged. A few keys need a restart (the adapter, the database, data_dir, the time zone, the bot's
-own id): a change to them is logged and waits for the next start. A grid's new worker gets its
+own id, the web page's address): a change to them is logged and waits for the next start. A grid's new worker gets its
 open tickets (handlers/staffing.py).
 """
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gridbot.reload")
 
-RESTART_ONLY = ("adapter", "data_dir", "database", "timezone", "bot")
+RESTART_ONLY = ("adapter", "data_dir", "database", "timezone", "bot", "web")
 OUTCOME = "reload.json"  # data_dir/reload.json: the last reload's outcome, for `gridbot reload` to print
 
 

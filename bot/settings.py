@@ -152,6 +152,14 @@ class WechatySettings(_Model):
     health_grace_seconds: float = Field(default=90.0, ge=0)  # not connected for longer: a health problem
 
 
+class WebPage(_Model):
+    """`gridbot run` also serves the command-center page (web/) in the same process when enabled."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
 class Points(_Model):
     """积分 per event row; points are always recomputed from the timeline, never kept as a counter."""
 
@@ -215,6 +223,7 @@ class Settings(_Model):
     limits: Limits = Limits()
     outbox: Outbox = Outbox()
     wechaty: WechatySettings = WechatySettings()
+    web: WebPage = WebPage()
     faq: list[FaqEntry] = Field(default_factory=list)
     duty_roster: list[DutyEntry] = Field(default_factory=list)
     standins: list[StandIn] = Field(default_factory=list)

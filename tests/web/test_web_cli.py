@@ -112,3 +112,40 @@ async def test_shell_serves_the_page_until_the_console_ends(tmp_path: Path) -> N
     assert code == 0
     with socket.socket() as probe:  # the page went away with the console
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+async def test_run_serves_the_page_when_config_says_web_enabled(tmp_path: Path) -> None:
+    """`web: {enabled: true, host, port}` makes `gridbot run` serve the page in the same process."""
+    import asyncio
+    import os
+    import signal
+
+    import yaml
+
+    port = _free_port()
+    config = yaml.safe_load((ROOT / "examples" / "demo.yaml").read_text(encoding="utf-8"))
+    config.update(adapter="memory", data_dir=str(tmp_path / "data"), web={"enabled": True, "port": port})
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRIDBOT_WEB_SECRET": "run-test"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--config", str(path),
+        cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    try:
+        line = ""
+        while "web page at" not in line:
+            line = (await asyncio.wait_for(proc.stderr.readline(), 30)).decode()
+            assert line, "gridbot run ended before serving the page"
+        assert line.strip().endswith(f"gridbot: web page at http://127.0.0.1:{port}/")
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/login") as resp:
+                assert resp.status == 200
+                assert "登录" in await resp.text()
+            async with session.get(f"http://127.0.0.1:{port}/api/overview.json") as resp:
+                assert resp.status == 401  # the bot's page, with its access rules
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(proc.wait(), 30)
+    assert code == 0
