@@ -1,14 +1,18 @@
 """The overview's remembered 积分 of past days (storage/point_cache.py) always equals counting afresh:
-after new events today, after an event written late into a past day, and after a ticket moves community."""
+after new events today, after an event written late into a past day, and after a ticket moves community.
+And the directory's storage (storage/directory.py) on both databases."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from bot import directory
 from handlers import tickets
+from storage import directory as store_dir
 from storage import stats
 from storage.point_cache import PastPoints
-from tests.web.seed import NOW, TZ, Seeded
+from tests.web.seed import NOW, TZ, Seeded, seed, web_settings
 
 START = datetime(2026, 11, 1, tzinfo=TZ)
 DAY = datetime(2026, 11, 25, tzinfo=TZ)
@@ -57,3 +61,32 @@ def test_remembered_points_equal_a_fresh_count(seeded: Seeded) -> None:
     assert remembered == fresh
     assert "wxid_zhangyan" not in remembered
     assert _both(seeded, past, ["longcheng"])[0] == {"wxid_zhangyan": {"resolved_on_time": 1, "satisfied": 1}}
+
+
+def test_directory_changes_and_remembered_points_on_both_databases(db_url: str, tmp_path: Path) -> None:
+    """The storage behind the 管理 page and the remembered 积分, on SQLite and on PostgreSQL."""
+    seeded = seed(web_settings(tmp_path), db_url)
+    services = seeded.services
+    with services.store.begin() as repo:
+        assert store_dir.open_tickets_held(repo, "wxid_li") == 2  # B and E
+        store_dir.save(
+            repo, "grid", "g10", {"name": "第十网格", "worker": ["wxid_li"], "community": "meijing"},
+            before={"worker": ["wxid_zhangyan"]}, at=NOW, actor_id="wxid_wanghuan", actor_name="王欢",
+            community_id="meijing",
+        )  # fmt: skip
+    assert directory.refresh(services)
+    assert services.settings.grids_by_id["g10"].workers == ["wxid_li"]
+    assert not directory.refresh(services)  # nothing new: one version read, nothing rebuilt
+    with services.store.begin() as repo:
+        [event] = store_dir.events(repo, ("meijing",))
+        assert store_dir.events(repo, ("longcheng",)) == []
+    assert (event.actor_name, event.before, event.after["worker"]) == (
+        "王欢",
+        {"worker": ["wxid_zhangyan"]},
+        ["wxid_li"],
+    )
+    past = PastPoints()
+    for _ in range(2):  # counted, then remembered
+        remembered, fresh = _both(seeded, past, ["meijing", "longcheng"])
+        assert remembered == fresh
+        assert fresh["wxid_zhangyan"] == {"resolved_on_time": 1, "satisfied": 1}
