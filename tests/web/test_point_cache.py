@@ -68,7 +68,7 @@ def test_directory_changes_and_remembered_points_on_both_databases(db_url: str, 
     seeded = seed(web_settings(tmp_path), db_url)
     services = seeded.services
     with services.store.begin() as repo:
-        assert store_dir.open_tickets_held(repo, "wxid_li") == 2  # B and E
+        assert store_dir.open_tickets_held(repo, "wxid_li") == 3  # B, E and G
         store_dir.save(
             repo, "grid", "g10", {"name": "第十网格", "worker": ["wxid_li"], "community": "meijing"},
             before={"worker": ["wxid_zhangyan"]}, at=NOW, actor_id="wxid_wanghuan", actor_name="王欢",
