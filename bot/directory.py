@@ -34,36 +34,33 @@ def _removed(value: Any) -> bool:
     return isinstance(value, dict) and bool(value.get("removed"))
 
 
+def _place(comms: list[dict[str, Any]], kind: str, key: str, entry: dict[str, Any] | None, where: list[str]) -> None:
+    """Put `entry` in the communities named by `where` (where it was, or at the end) and out of the others."""
+    for comm in comms:
+        items = comm[kind]
+        at = next((i for i, item in enumerate(items) if item["id"] == key), None)
+        if entry is None or comm["id"] not in where:
+            comm[kind] = [item for item in items if item["id"] != key]
+        elif at is None:
+            items.append(entry)
+        else:
+            items[at] = entry
+
+
+def _previous(comms: list[dict[str, Any]], kind: str, key: str) -> dict[str, Any]:
+    return next((item for comm in comms for item in comm[kind] if item["id"] == key), {})
+
+
 def _apply_person(comms: list[dict[str, Any]], pid: str, value: dict[str, Any]) -> None:
-    previous: dict[str, Any] = {}
-    for comm in comms:
-        for p in comm["people"]:
-            if p["id"] == pid:
-                previous = previous or p
-        comm["people"] = [p for p in comm["people"] if p["id"] != pid]
-    if _removed(value):
-        return
     fields = {k: v for k, v in value.items() if k != "communities"}
-    person = {**previous, **fields, "id": pid}
-    for comm in comms:
-        if comm["id"] in value.get("communities", []):
-            comm["people"].append(person)
+    person = None if _removed(value) else {**_previous(comms, "people", pid), **fields, "id": pid}
+    _place(comms, "people", pid, person, list(value.get("communities", [])))
 
 
 def _apply_grid(comms: list[dict[str, Any]], gid: str, value: dict[str, Any]) -> None:
-    previous: dict[str, Any] = {}
-    for comm in comms:
-        for g in comm["grids"]:
-            if g["id"] == gid:
-                previous = g
-        comm["grids"] = [g for g in comm["grids"] if g["id"] != gid]
-    if _removed(value):
-        return
     fields = {k: v for k, v in value.items() if k != "community"}
-    grid = {"groups": [], **previous, **fields, "id": gid}
-    for comm in comms:
-        if comm["id"] == value.get("community"):
-            comm["grids"].append(grid)
+    grid = None if _removed(value) else {"groups": [], **_previous(comms, "grids", gid), **fields, "id": gid}
+    _place(comms, "grids", gid, grid, [str(value.get("community", ""))])
 
 
 def _apply_group(comms: list[dict[str, Any]], chat_id: str, value: dict[str, Any]) -> None:

@@ -231,6 +231,8 @@ async def test_a_new_worker_set_on_the_page_is_mentioned_by_the_running_bot(
     )
     assert event.before["worker"] == ["wxid_zhangyan"]
     assert event.after["worker"] == ["wxid_li", "wxid_zhangyan"]
+    # the grid keeps its place among the community's grids
+    assert [g.id for g in seeded.services.settings.all_communities[0].grids] == ["g10", "g11"]
     page = await (await client.get("/admin")).text()
     assert "网格已保存" in page
     assert re.search(r'data-grid="g10">.*?<td class="workers">李网格、张燕</td>', page, re.S)

@@ -170,7 +170,9 @@ async def test_list_export_and_accept_in_the_browser(
         assert [(e.action, e.actor_id) for e in repo.events(ticket)] == [("created", ""), ("accepted", "wxid_wanghuan")]
 
 
-async def test_change_a_grids_worker_on_the_admin_page(browser_page: Any, site: str, seeded: Seeded) -> None:
+async def test_change_a_grids_worker_on_the_admin_page(
+    browser_page: Any, site: str, seeded: Seeded, tmp_path: Path
+) -> None:
     page = browser_page
     await _log_in(page, site, "wxid_wanghuan")
     await page.click("nav >> text=管理")
@@ -186,3 +188,4 @@ async def test_change_a_grids_worker_on_the_admin_page(browser_page: Any, site: 
     assert (await page.locator("tr[data-grid=g10] td.workers").text_content()).strip() == "李网格"
     assert "王欢" in (await page.text_content("#changes"))
     assert seeded.services.settings.grids_by_id["g10"].workers == ["wxid_li"]
+    await page.screenshot(path=str(tmp_path / "admin.png"), full_page=True)
