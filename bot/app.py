@@ -7,7 +7,8 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +59,9 @@ class App:
     # the file a reload (SIGHUP, `gridbot reload`) reads again; None: the packaged defaults
     config_path: Path | None = None
     scheduler: Any = None  # the live apscheduler, while run() runs
+    # measurement hook (bench/): called after each message with perf_counter stamps of its arrival,
+    # of its reply being queued (the turn committed) and of the outbox drained (replay mode)
+    on_received: Callable[[IncomingMessage, float, float, float], None] | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _reloading: asyncio.Lock | None = None
     _staff_check: bool = False  # the directory changed: a grid's worker may have too
@@ -88,12 +92,16 @@ class App:
             return sum(len(m.ticket_ids) for m in staffing.reassign_changed_workers(deps))
 
     async def receive(self, msg: IncomingMessage) -> None:
+        arrived = time.perf_counter()
         await self.refresh()
         await handle_incoming(msg, self.services)
+        queued = time.perf_counter()
         if self.live:
             self.dispatcher.poke()
         else:
             await wait_for_db(self.dispatcher.drain, "outbox")
+        if self.on_received is not None:
+            self.on_received(msg, arrived, queued, time.perf_counter())
 
     async def chat_event(self, event: ChatEvent) -> None:
         await self.refresh()

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.clock import FakeClock
 from bot.memory_adapter import MemoryAdapter
 from bot.messages import IncomingMessage, MessageKind
@@ -87,27 +87,33 @@ class ReplaySummary:
         }
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    with path.open(encoding="utf-8") as fh:
-        for number, raw in enumerate(fh, start=1):
-            if raw.strip():
-                yield number, raw
+def _lines(source: Path | Iterable[str]) -> Iterator[tuple[int, str]]:
+    if isinstance(source, Path):
+        with source.open(encoding="utf-8") as fh:
+            yield from _lines(fh)
+        return
+    for number, raw in enumerate(source, start=1):
+        if raw.strip():
+            yield number, raw
 
 
 async def replay(
     settings: Settings,
-    log_path: Path,
+    log_path: Path | Iterable[str],
     *,
     db_url: str | None,
     sent_path: Path | None,
     errors: TextIO | None = None,
     send_delay: float = 0.0,
+    instrument: Callable[[App], None] | None = None,
 ) -> ReplaySummary:
+    """`log_path` is a JSONL file, or lines produced as the replay goes (bench/ makes its log that way).
+    `instrument` (bench/) sees the app once it is built, before the first message."""
     errors = errors or sys.stderr
     started = time.perf_counter()
     summary = ReplaySummary()
     clock: FakeClock | None = None
-    app = None
+    app: App | None = None
     adapter: MemoryAdapter | None = None
     interval = timedelta(seconds=settings.sweep_interval_seconds)
     next_tick: datetime | None = None
@@ -140,7 +146,8 @@ async def replay(
             try:
                 msg = parse_line(raw)
             except BadLine as exc:
-                errors.write(f"{log_path}:{number}: skipped: {exc}\n")
+                where = log_path if isinstance(log_path, Path) else "<lines>"
+                errors.write(f"{where}:{number}: skipped: {exc}\n")
                 summary.skipped += 1
                 continue
             if clock is None:
@@ -148,6 +155,8 @@ async def replay(
                 adapter = MemoryAdapter(clock.now)
                 adapter.send_delay = send_delay
                 app = build_app(settings, adapter, db_url=db_url, clock=clock)
+                if instrument is not None:
+                    instrument(app)
                 with app.services.store.begin() as repo:
                     before = repo.counts()["tickets"]
                     resumed = repo.last_message_time()
