@@ -71,8 +71,8 @@ def _pick(pendings: list[Pending], number: int | None) -> Pending | None:
 
 def handle_rating(msg: StoredMessage, deps: Deps) -> bool:
     """True when the message rated (or reopened) a ticket this resident was asked about."""
-    asked = deps.repo.pendings(msg.chat_id, msg.sender_id, "rating", deps.now)
-    watching = deps.repo.pendings(msg.chat_id, msg.sender_id, REOPEN_WATCH, deps.now)
+    found = followups.pendings_by_kind(deps.repo, msg.chat_id, msg.sender_id, ("rating", REOPEN_WATCH), deps.now)
+    asked, watching = found["rating"], found[REOPEN_WATCH]
     if not asked and not watching:
         return False
     body, number = split_reply(msg.text)

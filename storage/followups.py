@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, delete
+from sqlmodel import col, delete, select
 
-from storage.repository import Repo
+from storage import records as r
+from storage.repository import Repo, _to
 from storage.tables import PendingRow
 
 
@@ -43,3 +44,23 @@ def drop_expired(repo: Repo, kind: str, now: datetime) -> int:
         delete(PendingRow).where(col(PendingRow.kind) == kind, col(PendingRow.expires_at) <= now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def pendings_by_kind(
+    repo: Repo, chat_id: str, person_id: str, kinds: tuple[str, ...], now: datetime
+) -> dict[str, list[r.Pending]]:
+    """`Repo.pendings` for several kinds in one query (every resident's message asks this): newest first."""
+    found: dict[str, list[r.Pending]] = {kind: [] for kind in kinds}
+    stmt = (
+        select(PendingRow)
+        .where(
+            PendingRow.chat_id == chat_id,
+            PendingRow.person_id == person_id,
+            col(PendingRow.kind).in_(list(kinds)),
+            PendingRow.expires_at > now,
+        )
+        .order_by(col(PendingRow.id).desc())
+    )
+    for row in repo.session.exec(stmt):
+        found[row.kind].append(_to(r.Pending, row))
+    return found

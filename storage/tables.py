@@ -37,7 +37,10 @@ class MessageRow(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, index=True)
     purge_after: datetime | None = _opt_ts(index=True)  # None: kept with its ticket
 
-    __table_args__ = (Index("ix_messages_unprocessed", "processed_at", "id"),)
+    __table_args__ = (
+        Index("ix_messages_unprocessed", "processed_at", "id"),
+        Index("ix_messages_sender_received", "sender_id", "received_at"),  # the flood check
+    )
 
 
 class TicketRow(SQLModel, table=True):
