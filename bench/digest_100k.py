@@ -23,11 +23,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event
 
-from bench.common import machine, say
+from bench.common import digest_runs, machine, say
 from bot.settings import load_settings
-from handlers.digest import PERIODS, compose
 from storage.repository import Store
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -121,27 +119,6 @@ def seed(store: Store, count: int, now: datetime) -> int:
     return written + len(events)
 
 
-class DbTimer:
-    """Sums the time spent inside the database driver's execute calls."""
-
-    def __init__(self, engine: Any) -> None:
-        self.seconds = 0.0
-        self.statements = 0
-        self._started: list[float] = []
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-
-    def _before(self, *args: Any) -> None:
-        self._started.append(time.perf_counter())
-
-    def _after(self, *args: Any) -> None:
-        self.seconds += time.perf_counter() - self._started.pop()
-        self.statements += 1
-
-    def reset(self) -> None:
-        self.seconds, self.statements = 0.0, 0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=100_000)
@@ -155,20 +132,10 @@ def main() -> None:
         started = time.perf_counter()
         events = seed(store, args.tickets, now)
         say(f"seeded {args.tickets:,} tickets and {events:,} event rows in {time.perf_counter() - started:.1f} s")
-        timer = DbTimer(store.engine)
-        for period in PERIODS:
-            runs = []
-            for _ in range(5):
-                timer.reset()
-                wall = time.perf_counter()
-                with store.begin() as repo:
-                    digest = compose(repo, settings, community, period, now)
-                runs.append((timer.seconds, time.perf_counter() - wall, timer.statements))
-            db, wall, statements = sorted(runs)[len(runs) // 2]  # the median run
-            counts = digest.text.split("\n")[1]
+        for run in digest_runs(store, settings, community, now):
             say(
-                f"{period:5} digest: {db * 1000:7.1f} ms database time ({statements} statements), "
-                f"{wall * 1000:7.1f} ms in all — {counts}"
+                f"{run['period']:5} digest: {run['db'] * 1000:7.1f} ms database time ({run['statements']} statements), "
+                f"{run['wall'] * 1000:7.1f} ms in all — {run['counts']}"
             )
         store.dispose()
     say(machine())
