@@ -226,7 +226,7 @@ def report(name: str, timings: Timings, limit: float, result: dict[str, int]) ->
     say(
         f"{name}: {len(timings.queued):,} messages at {rate:,.0f} messages/s; arrival → reply queued "
         f"p50 {percentile(timings.queued, 50) * 1000:.2f} ms, p99 {percentile(timings.queued, 99) * 1000:.2f} ms; "
-        f"pipeline ÷ bound = {rate / limit:.2f}"
+        f"pipeline ÷ bound = {rate / limit:.4f}"
     )
     say(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in result.items()))
 
