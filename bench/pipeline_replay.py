@@ -37,9 +37,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
-from bench.common import load, machine, peak_rss_mb, say
+from bench.common import DbTimer, load, machine, peak_rss_mb, say
 from bot.app import App
 from bot.messages import IncomingMessage
 from bot.replay import replay
@@ -64,11 +64,15 @@ class Timings:
     queued: list[float] = field(default_factory=list)  # arrival → reply queued (turn committed)
     first: float = 0.0
     last: float = 0.0
+    in_messages: float = 0.0  # arrival → outbox drained, summed (the rest of the loop: sweep ticks, parsing)
+    db: DbTimer | None = None
+    commits: int = 0
 
     def __call__(self, msg: IncomingMessage, arrived: float, queued: float, drained: float) -> None:
         if not self.queued:
             self.first = arrived
         self.queued.append(queued - arrived)
+        self.in_messages += drained - arrived
         self.last = drained
 
     def rate(self) -> float:
@@ -188,6 +192,12 @@ def timed_replay(settings: Settings, log: Path, url: str, profile: Path | None) 
 
     def instrument(app: App) -> None:
         app.on_received = timings
+        timings.db = DbTimer(app.services.store.engine)
+
+        def committed(conn: Any) -> None:
+            timings.commits += 1
+
+        event.listen(app.services.store.engine, "commit", committed)
 
     profiler = cProfile.Profile() if profile else None
     if profiler is not None:
@@ -228,6 +238,14 @@ def report(name: str, timings: Timings, limit: float, result: dict[str, int]) ->
         f"p50 {percentile(timings.queued, 50) * 1000:.2f} ms, p99 {percentile(timings.queued, 99) * 1000:.2f} ms; "
         f"pipeline ÷ bound = {rate / limit:.4f}"
     )
+    loop = timings.last - timings.first
+    n = len(timings.queued)
+    if timings.db is not None:
+        say(
+            f"{name}: where the time goes: {timings.in_messages / loop:.0%} in message turns (store, handle, send), "
+            f"the rest in sweep ticks between them; database driver {timings.db.seconds / loop:.0%} of it; "
+            f"{timings.db.statements / n:.1f} statements and {timings.commits / n:.1f} commits per message"
+        )
     say(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in result.items()))
 
 
