@@ -82,6 +82,8 @@ class TicketRow(SQLModel, table=True):
         Index("uq_tickets_source_message", "source_message_id", unique=True),
         # digests: one community's tickets reported / resolved in a period, and its open work
         Index("ix_tickets_community_created", "community_id", "created_at"),
+        # points on PostgreSQL: a community's ticket ids without reading the rows (migration 0007)
+        Index("ix_tickets_community_id_id", "community_id", "id"),
         Index("ix_tickets_community_resolved", "community_id", "resolved_at"),
         Index("ix_tickets_state_community", "state", "community_id"),
         # the web overview: a period's tickets read from the index alone (no row lookups on SQLite)
