@@ -160,10 +160,13 @@ def test_kill_9_mid_replay_then_restart_processes_everything_once(
     while time.monotonic() < deadline and proc.poll() is None:
         sent = rows(pg_url, "SELECT count(*) FROM outbox WHERE state = 'sent'") if _has_tables(pg_url) else [(0,)]
         if sent[0][0] >= 40:
+            # frozen while we look, so the send we see under way cannot finish before the kill lands
+            os.kill(proc.pid, signal.SIGSTOP)
             under_way = rows(pg_url, "SELECT id, chat_id, text FROM outbox WHERE state = 'sending'")
             if under_way:
                 os.kill(proc.pid, signal.SIGKILL)
                 break
+            os.kill(proc.pid, signal.SIGCONT)
         time.sleep(0.005)
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "the replay ended before it could be killed mid-send"
