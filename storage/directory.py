@@ -8,6 +8,7 @@ to know when to rebuild their settings (bot/directory.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +51,14 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def _for_log(value: Any) -> Any:
+    """The change log shows whether a password changed (a short fingerprint), never its hash."""
+    if isinstance(value, dict) and value.get("password_hash"):
+        mark = hashlib.sha256(str(value["password_hash"]).encode()).hexdigest()[:6]
+        return {**value, "password_hash": f"（已设置 {mark}）"}
+    return value
+
+
 def overrides(repo: Repo) -> list[Override]:
     """Every stored change, oldest first (later ones are applied over earlier ones)."""
     rows = repo.session.exec(select(DirectoryRow).order_by(col(DirectoryRow.at), col(DirectoryRow.kind)))
@@ -88,8 +97,8 @@ def save(
             actor_name=actor_name,
             kind=kind,
             key=key,
-            before=_dumps(before),
-            after=_dumps(value),
+            before=_dumps(_for_log(before)),
+            after=_dumps(_for_log(value)),
         )
     )
     repo.set_meta(VERSION_KEY, str(int(version(repo)) + 1))

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.settings import Community, Grid, Person, Settings
+from web.auth import hash_password
 from web.reach import ROLE_NAMES, Viewer
 
 ADMIN_ROLES = frozenset({"secretary", "street_center", "supervisor"})
@@ -35,6 +36,9 @@ class Change:
     value: Any
     before: Any
     community_id: str = ""
+
+
+PASSWORD_LENGTH = (10, 128)
 
 
 def rank(role: str) -> int:
@@ -79,7 +83,14 @@ def person_record(settings: Settings, person_id: str) -> dict[str, Any] | None:
     person = settings.people_by_id.get(person_id)
     if person is None:
         return None
-    return {"name": person.name, "role": person.role, "communities": communities_of(settings, person_id)}
+    record: dict[str, Any] = {
+        "name": person.name,
+        "role": person.role,
+        "communities": communities_of(settings, person_id),
+    }
+    if person.password_hash:
+        record["password_hash"] = person.password_hash
+    return record
 
 
 def grid_record(settings: Settings, grid: Grid | None) -> dict[str, Any] | None:
@@ -122,7 +133,14 @@ def person_changes(settings: Settings, who: Viewer, form: Any) -> list[Change]:
         raise FormError("请至少选择一个社区。")
     for cid in cids:
         _community(settings, who, cid)
-    value = {"name": name, "role": role, "communities": cids}
+    value: dict[str, Any] = {"name": name, "role": role, "communities": cids}
+    password = str(form.get("password", ""))
+    if not password and existing is not None and existing.password_hash:
+        value["password_hash"] = existing.password_hash  # left empty: the password they have stays
+    elif password:
+        if not PASSWORD_LENGTH[0] <= len(password) <= PASSWORD_LENGTH[1]:
+            raise FormError(f"网页密码需为{PASSWORD_LENGTH[0]}到{PASSWORD_LENGTH[1]}个字符。")
+        value["password_hash"] = hash_password(password)
     changes = [Change("person", pid, value, person_record(settings, pid), cids[0])]
     grid_id = _field(form, "grid")
     if grid_id:

@@ -314,3 +314,26 @@ async def test_people_groups_roster_and_holidays_from_the_page(client: Client, s
     assert removal.after == {"removed": True}
     page = await (await client.get("/admin")).text()
     assert page.count("<td>街道网格中心</td>") >= 6  # the change log names who did each
+
+
+async def test_a_password_set_on_the_page_logs_in_and_is_never_logged(client: Client, seeded: Seeded) -> None:
+    assert await login(client, "wxid_wanghuan") == 302
+    new = {"mode": "new", "id": "wxid_zhou", "name": "周网格", "role": "grid_worker", "community": "meijing"}
+    status, page = await _post(client, "/admin/person", {**new, "password": "short"})
+    assert status == 400
+    assert "网页密码需为10到128个字符" in page
+    assert "wxid_zhou" not in seeded.services.settings.people_by_id
+    status, _ = await _post(client, "/admin/person", {**new, "password": "zhou-grid-2026"})
+    assert status == 303
+    stored = seeded.services.settings.people_by_id["wxid_zhou"].password_hash
+    assert stored.startswith("pbkdf2_sha256$")
+    logged = _events(seeded)[0].after["password_hash"]
+    assert logged.startswith("（已设置 ")
+    assert stored not in str(_events(seeded))
+    # an edit that leaves the password empty keeps it
+    status, _ = await _post(client, "/admin/person", {**new, "mode": "edit", "name": "周小燕"})
+    assert status == 303
+    assert seeded.services.settings.people_by_id["wxid_zhou"].password_hash == stored
+    assert _events(seeded)[0].before["password_hash"] == _events(seeded)[0].after["password_hash"] == logged
+    assert await login(client, "wxid_zhou", "zhou-grid-2026") == 302
+    assert await login(client, "wxid_zhou", "wrong-password-1") != 302
