@@ -117,7 +117,6 @@ class App:
         await wait_for_db(lambda: sweep.run_sweep(self.services), "sweep")
         if self.live:
             self.report_health()
-        if self.live:
             self.dispatcher.poke()
         else:
             await wait_for_db(self.dispatcher.drain, "outbox")

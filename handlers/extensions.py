@@ -149,11 +149,8 @@ async def cmd_standin(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
         raise TicketError(deps.texts.err_standin_format)
     until = _parse_until(deps, m.group("md"), m.group("days"))
     deps.repo.set_standin(msg.sender_id, by, until, set_by=msg.sender_id, at=deps.now)
-    moved = 0
-    for ticket in deps.repo.tickets(states=r.ACTIVE_STATES, holder_id=msg.sender_id):
-        ticket = tickets.update(deps, ticket, holder_id=by)
-        tickets.event(deps, ticket, "standin", msg.sender_id, note=name_of(deps.settings, by), to=by)
-        moved += 1
+    mine = deps.repo.tickets(states=r.ACTIVE_STATES, holder_id=msg.sender_id)
+    moved = len(tickets.hand_over(deps, mine, by, "standin", msg.sender_id, note=name_of(deps.settings, by)))
     private(
         deps,
         by,

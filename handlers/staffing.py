@@ -17,8 +17,6 @@ from storage import records as r
 from storage import staffing
 
 log = logging.getLogger(__name__)
-# a ticket waiting for 核查 still belongs to its holder: a rework (返工) goes back to them
-MOVING_STATES = (*r.ACTIVE_STATES, r.VERIFYING)
 
 
 @dataclass(frozen=True)
@@ -41,14 +39,11 @@ def reassign_changed_workers(deps: Deps) -> list[Reassigned]:
         if grid is None or previous in grid.workers:
             continue  # a grid no longer configured keeps its tickets; a worker still listed keeps theirs
         holder = tickets.covering(deps, grid.workers[0])
-        found = deps.repo.tickets(states=MOVING_STATES, holder_id=previous, grid_ids=[grid_id])
+        found = deps.repo.tickets(states=r.HELD_STATES, holder_id=previous, grid_ids=[grid_id])
         if not found:
             continue
         note = f"{name_of(settings, previous)} → {name_of(settings, holder)}"
-        for ticket in found:
-            ticket = tickets.update(deps, ticket, holder_id=holder)
-            tickets.event(deps, ticket, "reassigned", note=note, to=holder, previous=previous, grid=grid_id)
-        ids = tuple(t.id for t in found)
+        ids = tuple(tickets.hand_over(deps, found, holder, "reassigned", note=note, previous=previous, grid=grid_id))
         community = settings.community_of_grid[grid_id]
         to_staff(
             deps,

@@ -93,6 +93,15 @@ def event(
     )
 
 
+def hand_over(
+    deps: Deps, found: list[Ticket], holder: str, action: str, actor_id: str = "", note: str = "", **data: Any
+) -> list[int]:
+    """Give these tickets to `holder`, each with its event row (a stand-in, a grid's new worker)."""
+    for ticket in found:
+        event(deps, update(deps, ticket, holder_id=holder), action, actor_id, note=note, to=holder, **data)
+    return [t.id for t in found]
+
+
 def covering(deps: Deps, person_id: str) -> str:
     """The person who acts for `person_id` today: a stand-in while they are on leave."""
     today = deps.now.astimezone(deps.settings.tz).date()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -101,7 +102,8 @@ def save(
             after=_dumps(_for_log(value)),
         )
     )
-    repo.set_meta(VERSION_KEY, str(int(version(repo)) + 1))
+    # a fresh token, not a counter: two saves from two processes can never leave the same version
+    repo.set_meta(VERSION_KEY, uuid.uuid4().hex)
     repo.session.flush()
 
 
@@ -128,7 +130,5 @@ def events(repo: Repo, community_ids: tuple[str, ...] | None = None, limit: int 
 
 def open_tickets_held(repo: Repo, person_id: str) -> int:
     """Tickets still waiting on this person (before they can be removed)."""
-    query = select(func.count()).where(
-        col(TicketRow.holder_id) == person_id, col(TicketRow.state).in_([*r.ACTIVE_STATES, r.VERIFYING])
-    )
+    query = select(func.count()).where(col(TicketRow.holder_id) == person_id, col(TicketRow.state).in_(r.HELD_STATES))
     return int(repo.session.exec(query).one())

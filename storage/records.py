@@ -15,6 +15,8 @@ REJECTED = "rejected"  # 退回: not a ticket
 CANCELLED = "cancelled"  # the resident withdrew the message before anyone acted
 MERGED = "merged"  # folded into another ticket (合并)
 ACTIVE_STATES: tuple[str, ...] = (OPEN, ACCEPTED)
+# a ticket waiting for 核查 still belongs to its holder: a rework (返工) goes back to them
+HELD_STATES: tuple[str, ...] = (*ACTIVE_STATES, VERIFYING)
 FINAL_STATES: tuple[str, ...] = (CLOSED, REJECTED, CANCELLED, MERGED)
 
 
