@@ -45,7 +45,8 @@ def read_config(
     fresh = load_settings(path, env)
     waiting = [key for key in RESTART_ONLY if getattr(fresh, key) != getattr(current, key)]
     if waiting:
-        kept = {key: current.model_dump(mode="json")[key] for key in waiting}
+        dumped = current.model_dump(mode="json")
+        kept = {key: dumped[key] for key in waiting}
         fresh = load_settings(path, env, overrides=kept)
     return fresh, [f"{key} changed: takes effect at the next restart" for key in waiting]
 
@@ -105,8 +106,10 @@ async def apply_settings(app: App, new: Settings, notes: list[str] | None = None
         return await app.reassign_workers()
 
     moved = await wait_for_db(reassign, "reassigning tickets after a reload")
-    if moved:
-        app.dispatcher.poke() if app.live else await app.dispatcher.drain()
+    if moved and app.live:
+        app.dispatcher.poke()
+    elif moved:
+        await app.dispatcher.drain()
     return ReloadReport(ok=True, changes=changes, moved_tickets=moved)
 
 
