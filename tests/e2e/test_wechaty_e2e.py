@@ -149,6 +149,9 @@ def test_the_bot_restarted_mid_scenario_carries_on_and_does_not_answer_twice(wor
 def test_server_stopped_and_restarted_the_bot_reconnects_and_nothing_is_lost(world: World) -> None:
     world.server.say(ZHOU, LIGHT, room=GROUP)
     one(world, where(GROUP, "已登记 #1"))
+    # the bot has had the server's answer to that send (the next one went out after it): a drop that
+    # cuts a send's answer is another case, an uncertain send (not covered here)
+    settle(world)
     world.server.grpc_stop()
     world.bot.wait_log(lambda: "reconnecting in" in world.bot.log_text(), 15, "notice the drop")
     down = wait_health(world, 1)
