@@ -159,8 +159,7 @@ class App:
         """Repair what a crash left: stranded sends, then messages stored but never handled.
 
         A grid whose worker changed while the bot was down hands its open tickets over now."""
-        staff = [c.staff_chat for c in self.settings.all_communities if c.staff_chat]
-        stranded = self.dispatcher.recover_stranded(staff)
+        stranded = self.dispatcher.recover_stranded()
         repaired = await repair_unprocessed(self.services)
         if stranded or repaired:
             log.info(

@@ -3,7 +3,9 @@
 A row is marked `sending` (committed) before the platform call. If the process
 dies during the call, the row stays `sending`; at the next start it becomes
 `unknown` and the staff chat is asked to check, because a chat platform cannot
-tell a resend from a new message.
+tell a resend from a new message. A call that was issued and lost its answer
+(time-out, connection dropped mid-call: `SendError(uncertain=True)`) is treated
+the same way at once; a send that certainly did not go out is retried.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from bot.clock import Clock
 from bot.messages import OutgoingMessage
 from bot.port import Adapter, SendError
 from bot.settings import Settings
-from storage.repository import Store
+from storage.repository import Repo, Store
 from storage.retry import wait_for_db
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,16 @@ class Dispatcher:
             await self.adapter.send(out)
         except (SendError, OSError, TimeoutError) as exc:
             self.consecutive_failures += 1
+            if isinstance(exc, SendError) and exc.uncertain:  # it may have gone out: a person checks, no resend
+                log.warning("outbox %s: the answer to its send was lost (%s); not resent, staff asked", outbox_id, exc)
+                why = f"answer lost during the send: {exc}"
+
+                async def report() -> None:
+                    with self.store.begin() as repo:
+                        self._report_unknown(repo, outbox_id, chat_id, text, why)
+
+                await wait_for_db(report, f"outbox {outbox_id} unknown")
+                return False
             final = attempts >= self.settings.outbox.max_attempts
             retry = self.clock.now() + timedelta(seconds=min(600, 5 * 2 ** (attempts - 1)))
             log.warning(
@@ -126,18 +138,23 @@ class Dispatcher:
         await wait_for_db(finish, f"outbox {outbox_id} sent")
         return True
 
-    def recover_stranded(self, staff_chats: list[str]) -> int:
-        """Rows left `sending` by a dead process: mark `unknown` and ask staff to check them."""
+    def _report_unknown(self, repo: Repo, outbox_id: int, chat_id: str, text: str, why: str) -> None:
+        """Mark the row `unknown` (never resent) and ask each community's staff chat to check the chat."""
         now = self.clock.now()
+        repo.finish_outbox(outbox_id, state="unknown", at=now, error=why)
+        group, person = repo.group(chat_id), self.settings.people_by_id.get(chat_id)
+        where = (group.topic if group else "") or self.settings.group_names.get(chat_id) or (person and person.name)
+        note = self.settings.texts.send_unknown.format(chat=where or chat_id, text=text[:60])
+        staff_chats = dict.fromkeys(c.staff_chat for c in self.settings.all_communities if c.staff_chat)
+        for chat in staff_chats:
+            repo.enqueue(OutgoingMessage(chat_id=chat, text=note), at=now, dedupe_key=f"unknown:{outbox_id}:{chat}")
+
+    def recover_stranded(self) -> int:
+        """Rows left `sending` by a dead process: mark `unknown` and ask staff to check them."""
         with self.store.begin() as repo:
             stranded = repo.stranded_sends(self.store.lease)
             for item in stranded:
-                repo.finish_outbox(item.id, state="unknown", at=now, error="process stopped during the send")
-                note = self.settings.texts.send_unknown.format(chat=item.chat_id, text=item.text[:60])
-                for chat in staff_chats:
-                    repo.enqueue(
-                        OutgoingMessage(chat_id=chat, text=note), at=now, dedupe_key=f"unknown:{item.id}:{chat}"
-                    )
+                self._report_unknown(repo, item.id, item.chat_id, item.text, "process stopped during the send")
                 log.warning("outbox %s was being sent when the process stopped; not resent, staff asked", item.id)
         return len(stranded)
 

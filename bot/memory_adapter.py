@@ -31,7 +31,8 @@ class MemoryAdapter:
         self._now = now
         self._names = names or (lambda pid: pid)
         self.sent: list[Sent] = []
-        self.fail_next = 0  # tests: make the next N sends fail
+        self.fail_next = 0  # tests: make the next N sends fail (certainly not sent)
+        self.lose_next = 0  # tests: the next N sends go out, then their answer is lost (uncertain)
         self.send_delay = 0.0  # seconds a send takes (replay --send-delay: a platform's latency)
         self._inbox: asyncio.Queue[IncomingMessage | None] = asyncio.Queue()
 
@@ -49,6 +50,9 @@ class MemoryAdapter:
         if self.send_delay > 0:
             await asyncio.sleep(self.send_delay)
         self.sent.append(Sent(message.chat_id, message.text, message.mention_ids, message.image_path, self._now()))
+        if self.lose_next > 0:
+            self.lose_next -= 1
+            raise SendError("memory adapter told to lose the answer", uncertain=True)
 
     async def stop(self) -> None:
         await self._inbox.put(None)

@@ -12,7 +12,16 @@ OnChatEvent = Callable[[ChatEvent], Awaitable[None]]
 
 
 class SendError(Exception):
-    """The platform refused or failed a send; the outbox will retry it."""
+    """A send did not succeed.
+
+    Certain (the default): it did not go out (not connected, the platform refused it); the outbox retries.
+    `uncertain=True`: the call was issued and its answer was lost (timeout, connection dropped mid-call):
+    the message may have gone out, so it is not resent but reported to the staff chat.
+    """
+
+    def __init__(self, *args: object, uncertain: bool = False) -> None:
+        super().__init__(*args)
+        self.uncertain = uncertain
 
 
 class Adapter(Protocol):

@@ -59,7 +59,7 @@ class Texts(BaseModel):
     timeline_line: str = "{at} {actor} {action}{note}"
     help_header: str = "您可以使用的命令："
     unknown_group_staff: str = "网格助手被拉进了未绑定的群「{chat}」。请社区书记在该群发送 /绑定 网格名称。"
-    send_unknown: str = "网格助手重启前正在发送一条消息，不确定是否已发出，请到「{chat}」核对：{text}"
+    send_unknown: str = "网格助手发送消息时中断（重启或连接断开），不确定是否已发出，请到「{chat}」核对：{text}"
     bound: str = "本群已绑定到{grid}。"
     extension_asked: str = "#{ticket}【{category}】{who}申请延期 {amount}：{reason}。同意请回复 /同意延期 {ticket}，不同意请回复 /不同意延期 {ticket} 原因"
     extension_sent: str = "#{ticket} 延期申请已发给{approver}。"

@@ -24,6 +24,7 @@ from typing import Any
 
 from bot.messages import ChatEvent, IncomingMessage, MessageKind, OutgoingMessage
 from bot.port import OnChatEvent, OnMessage, SendError
+from bot.send_outcome import answer_lost
 from bot.settings import ConfigError, Settings
 from bot.wechaty_compat import load_wechaty
 
@@ -31,6 +32,14 @@ log = logging.getLogger(__name__)
 
 AT_SEPARATOR = "\u2005"  # WeChat puts this (or a space) after an @name
 ROOM_SUFFIX = "@chatroom"
+
+
+@dataclass
+class _Progress:
+    """One send's platform calls: how many were issued and how many answered."""
+
+    issued: int = 0
+    answered: int = 0
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,7 @@ class WechatyAdapter:
         self._logged_in_this_session = False
         self._stopping: asyncio.Event | None = None
         self._session_task: asyncio.Task[None] | None = None
+        self._dropped = ""  # why the connection is being dropped (by `_drop_connection`)
         self._raw: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._unread: dict[str, int] = {}  # message ids received but not read yet -> failed reads
         self._names: dict[str, str] = {p.id: p.name for p in settings.people_by_id.values()}
@@ -147,13 +157,18 @@ class WechatyAdapter:
                     await self._session_task
                     reason = "the event stream ended"
                 except asyncio.CancelledError:
-                    if not self._stopping.is_set():
+                    current = asyncio.current_task()
+                    if self._stopping.is_set():
+                        reason = "stopping"
+                    elif self._dropped and current is not None and not current.cancelling():
+                        reason = self._dropped  # a send's answer was lost: a fresh connection
+                    else:
                         raise
-                    reason = "stopping"
                 except Exception as exc:  # the SDK raises anything from grpclib, OSError to its own errors
                     reason = brief(exc)
                 finally:
                     self._session_task = None
+                    self._dropped = ""
                     await self._close_bot()
                 self._detail = f"disconnected from {self.endpoint}: {reason}"
                 if self._stopping.is_set():
@@ -179,17 +194,40 @@ class WechatyAdapter:
             log.info("wechaty: adapter stopped")
 
     async def send(self, message: OutgoingMessage) -> None:
+        """Look the chat up, then issue the platform calls. A failure before a call was issued, or a call
+        the service refused, is certain (the outbox retries); a call whose answer was lost is uncertain
+        (it may have gone out): see bot/send_outcome.py. A time-out also drops the connection, so that the
+        sends behind it wait for a fresh one instead of timing out one by one."""
         bot = self._bot
         if bot is None or not self._connected:
             raise SendError(f"not connected to the puppet service ({self._detail})")
+        progress = _Progress()
         try:
-            await asyncio.wait_for(self._send(bot, message), timeout=self.cfg.send_timeout_seconds)
-        except SendError:
-            raise
-        except TimeoutError as exc:
-            raise SendError(f"send timed out after {self.cfg.send_timeout_seconds:.0f} s") from exc
-        except Exception as exc:  # grpclib / SDK errors: the outbox retries
-            raise SendError(brief(exc)) from exc
+            await asyncio.wait_for(self._send(bot, message, progress), timeout=self.cfg.send_timeout_seconds)
+        except Exception as exc:  # grpclib / SDK errors
+            timed_out = isinstance(exc, TimeoutError)
+            what = f"send timed out after {self.cfg.send_timeout_seconds:g} s" if timed_out else brief(exc)
+            lost = progress.issued > 0 and answer_lost(exc)
+            if lost or timed_out:
+                self._drop_connection(what)
+            if lost or progress.answered:  # its answer lost, or a part (the image) already out
+                raise SendError(f"{what}; the call was issued, it may have gone out", uncertain=True) from exc
+            stage = "refused by the puppet service" if progress.issued else "before the call was issued"
+            raise SendError(f"{what} ({stage})") from exc
+
+    def _drop_connection(self, reason: str) -> None:
+        """A call timed out or lost its answer: the connection is not trusted any more. Sends fail as not
+        connected (and are retried) until `run` has connected afresh."""
+        task = self._session_task
+        if task is None or task.done() or self._dropped:
+            return
+        log.warning("wechaty: dropping the connection to %s (%s); connecting afresh", self.endpoint, reason)
+        if self._connected:
+            self._down_since = time.monotonic()
+        self._connected = False
+        self._detail = f"connection dropped: {reason}"
+        self._dropped = reason
+        task.cancel()
 
     async def _read(self, on_message: OnMessage, on_chat_event: OnChatEvent) -> None:
         """One event at a time, in arrival order. A message that cannot be read now (the connection
@@ -424,20 +462,34 @@ class WechatyAdapter:
     def _is_room(self, chat_id: str) -> bool:
         return chat_id in self._rooms or chat_id.endswith(ROOM_SUFFIX)
 
-    async def _send(self, bot: Any, message: OutgoingMessage) -> None:
-        if self._is_room(message.chat_id):
-            target = bot.Room.load(message.chat_id)
-        else:
-            target = bot.Contact.load(message.chat_id)
+    async def _send(self, bot: Any, message: OutgoingMessage, progress: _Progress) -> None:
+        """What `room.say` / `contact.say` do, with the platform calls counted: the chat and the mentioned
+        people are looked up first, so that a failure there is known to have sent nothing."""
+        chat_id = message.chat_id
+        room = self._is_room(chat_id)
+        target = bot.Room.load(chat_id) if room else bot.Contact.load(chat_id)
         await target.ready()
+        text = message.text
+        if room and text and message.mention_ids:
+            names = []
+            for person_id in message.mention_ids:
+                contact = bot.Contact.load(person_id)
+                await contact.ready()
+                names.append(f"@{contact.name}")
+            # the text as room.say writes it: "@a<U+2005>@b text"; the mention ids make WeChat notify them
+            text = AT_SEPARATOR.join(names) + " " + text
+        file_box = None
         if message.image_path:
             from wechaty_puppet import FileBox
 
-            await target.say(FileBox.from_file(message.image_path))
-        if not message.text:
-            return
-        if self._is_room(message.chat_id):
-            # room.say puts "@name" in front of the text for every mentioned id itself
-            await target.say(message.text, mention_ids=list(message.mention_ids) or None)
-        else:
-            await target.say(message.text)
+            file_box = FileBox.from_file(message.image_path)
+        puppet = bot.puppet
+        if file_box is not None:
+            progress.issued += 1
+            await puppet.message_send_file(conversation_id=chat_id, file=file_box)
+            progress.answered += 1
+        if text:
+            progress.issued += 1
+            mentions = (list(message.mention_ids) or None) if room else None
+            await puppet.message_send_text(conversation_id=chat_id, message=text, mention_ids=mentions)
+            progress.answered += 1

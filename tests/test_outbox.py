@@ -39,6 +39,40 @@ async def test_send_interrupted_by_a_crash_is_reported_not_resent(chat: Chat) ->
     assert chat.new() == []
 
 
+async def test_a_send_whose_answer_was_lost_is_reported_not_resent(chat: Chat) -> None:
+    chat.adapter.lose_next = 1  # the ack goes out, then the connection drops before its answer
+    sent = await chat.say("周阿姨", DOG)
+    ack = "已登记 #1【噪音扰民】，由张燕跟进，12小时内给您回复。"
+    assert (sent[0].chat_id, sent[0].text) == ("room_tiancheng_3", ack)
+    notices = chat.to(sent, "room_staff")
+    assert [n.text for n in notices] == [
+        f"网格助手发送消息时中断（重启或连接断开），不确定是否已发出，请到「美景天城3栋」核对：{ack}"
+    ]
+    with chat.app.services.store.begin() as repo:
+        items = {i.chat_id: i for i in repo.outbox_items()}
+    assert (items["room_tiancheng_3"].state, items["room_tiancheng_3"].attempts) == ("unknown", 1)
+    assert "answer lost" in items["room_tiancheng_3"].last_error
+    assert items["room_staff"].state == "sent"
+    later = await chat.wait(timedelta(hours=1), step=timedelta(minutes=5))
+    assert [s for s in later if s.text == ack] == []  # never resent
+    assert chat.to(later, "room_staff") == []  # and reported once
+    await chat.app.start()  # nor reported again by the next start
+    assert chat.to(chat.new(), "room_staff") == []
+
+
+async def test_a_certain_failure_is_retried_and_sent_once_beside_an_uncertain_one(chat: Chat) -> None:
+    chat.adapter.fail_next = 1  # refused: certainly not sent
+    assert await chat.say("周阿姨", DOG) == []
+    chat.adapter.lose_next = 1  # the retry goes out but its answer is lost: not sent a third time
+    later = await chat.wait(timedelta(minutes=30), step=timedelta(seconds=5))
+    acks = [s for s in later if s.chat_id == "room_tiancheng_3"]
+    assert [s.text for s in acks] == ["已登记 #1【噪音扰民】，由张燕跟进，12小时内给您回复。"]
+    assert len(chat.to(later, "room_staff")) == 1
+    with chat.app.services.store.begin() as repo:
+        (item,) = [i for i in repo.outbox_items() if i.chat_id == "room_tiancheng_3"]
+    assert (item.state, item.attempts) == ("unknown", 2)
+
+
 async def test_gives_up_after_max_attempts(chat: Chat) -> None:
     chat.adapter.fail_next = 100
     await chat.say("周阿姨", DOG)

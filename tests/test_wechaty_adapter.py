@@ -1,12 +1,19 @@
 """The Wechaty adapter's pure parts and packaging; the adapter itself is proven against a real server in tests/e2e."""
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError, StreamTerminatedError
 
 from bot.cli import main
-from bot.messages import IncomingMessage
+from bot.messages import IncomingMessage, OutgoingMessage
+from bot.port import SendError
+from bot.send_outcome import answer_lost
 from bot.settings import ConfigError, Settings
 from bot.wechaty_adapter import AT_SEPARATOR, WechatyAdapter, strip_mentions, to_datetime
 from bot.wechaty_compat import load_wechaty
@@ -74,3 +81,104 @@ def test_the_sdk_imports_on_this_python_and_sqlmodel_still_works(
         _, again = repo.add_message(msg, purge_after=None)
     store.dispose()
     assert (new, again) == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("exc", "lost"),
+    [
+        (TimeoutError(), True),
+        (StreamTerminatedError("Connection lost"), True),  # what grpclib raises when the connection drops mid-call
+        (ConnectionResetError(), True),
+        (BrokenPipeError(), True),
+        (GRPCError(Status.UNAVAILABLE, "gone"), True),
+        (GRPCError(Status.DEADLINE_EXCEEDED), True),
+        (GRPCError(Status.CANCELLED), True),
+        (ConnectionRefusedError(), False),  # nothing reached the server
+        (GRPCError(Status.UNKNOWN, "harness: told to fail this send"), False),  # the server's answer: refused
+        (GRPCError(Status.INVALID_ARGUMENT), False),
+        (ValueError("bad payload"), False),
+    ],
+)
+def test_which_failures_lose_the_answer(exc: BaseException, lost: bool) -> None:
+    assert answer_lost(exc) is lost
+
+
+class _Chat:
+    name = "周阿姨"
+
+    def __init__(self, fail: BaseException | None = None) -> None:
+        self.fail = fail
+
+    async def ready(self) -> None:
+        if self.fail is not None:
+            raise self.fail
+
+
+class _Puppet:
+    def __init__(self, fail: BaseException | None) -> None:
+        self.fail = fail
+        self.calls: list[tuple[str, str, object]] = []
+
+    async def message_send_text(self, conversation_id: str, message: str, mention_ids: object = None) -> str:
+        self.calls.append((conversation_id, message, mention_ids))
+        if self.fail is not None:
+            raise self.fail
+        return "msg-1"
+
+
+def _adapter(settings: Settings, *, lookup: BaseException | None = None, call: BaseException | None = None) -> Any:
+    adapter = WechatyAdapter(
+        settings, {"WECHATY_PUPPET_SERVICE_ENDPOINT": "127.0.0.1:1", "WECHATY_PUPPET_SERVICE_TOKEN": "t"}
+    )
+    chat = _Chat(lookup)
+    adapter._bot = SimpleNamespace(
+        Room=SimpleNamespace(load=lambda _id: chat),
+        Contact=SimpleNamespace(load=lambda _id: _Chat()),
+        puppet=_Puppet(call),
+    )
+    adapter._connected = True
+    return adapter
+
+
+@pytest.mark.parametrize(
+    ("lookup", "call", "uncertain"),
+    [
+        (StreamTerminatedError("Connection lost"), None, False),  # the room lookup failed: nothing was sent
+        (None, GRPCError(Status.UNKNOWN, "refused"), False),
+        (None, StreamTerminatedError("Connection lost"), True),
+        (None, GRPCError(Status.UNAVAILABLE), True),
+    ],
+)
+async def test_a_send_is_uncertain_only_once_its_call_was_issued(
+    settings: Settings, lookup: BaseException | None, call: BaseException | None, uncertain: bool
+) -> None:
+    adapter = _adapter(settings, lookup=lookup, call=call)
+    with pytest.raises(SendError) as failed:
+        await adapter.send(OutgoingMessage(chat_id="g@chatroom", text="已登记 #1", mention_ids=("wxid_zhou",)))
+    assert failed.value.uncertain is uncertain
+    calls = adapter._bot.puppet.calls
+    assert calls == ([] if lookup else [("g@chatroom", "@周阿姨 已登记 #1", ["wxid_zhou"])])
+
+
+async def test_a_send_that_times_out_is_uncertain_and_drops_the_connection(settings: Settings) -> None:
+    adapter = _adapter(
+        settings.model_copy(update={"wechaty": settings.wechaty.model_copy(update={"send_timeout_seconds": 0.05})})
+    )
+    hung = asyncio.Event()
+
+    async def never_answers(conversation_id: str, message: str, mention_ids: object = None) -> str:
+        await hung.wait()
+        return "msg-1"
+
+    adapter._bot.puppet.message_send_text = never_answers
+    session = asyncio.create_task(asyncio.Event().wait())
+    adapter._session_task = session
+    with pytest.raises(SendError, match="timed out") as failed:
+        await adapter.send(OutgoingMessage(chat_id="g@chatroom", text="已登记 #1"))
+    assert failed.value.uncertain
+    with pytest.raises(asyncio.CancelledError):
+        await session  # the session is cancelled: `run` connects afresh
+    assert not adapter._connected
+    with pytest.raises(SendError, match="not connected") as behind:  # the sends behind it wait for the new one
+        await adapter.send(OutgoingMessage(chat_id="g@chatroom", text="#1 已由张燕接单。"))
+    assert not behind.value.uncertain

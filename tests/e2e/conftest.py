@@ -44,8 +44,9 @@ def puppet_server(tmp_path: Path) -> Iterator[PuppetServer]:
 
 
 @pytest.fixture
-def world(puppet_server: PuppetServer, tmp_path: Path) -> Iterator[World]:
-    config_path, config = write_config(tmp_path)
+def world(puppet_server: PuppetServer, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
+    """The bot on the scenario config; `parametrize("world", [{key: value}], indirect=True)` overrides keys."""
+    config_path, config = write_config(tmp_path, getattr(request, "param", None))
     bot = BotProcess(tmp_path, config_path, puppet_server.endpoint, f"sqlite:///{tmp_path / 'gridbot.db'}")
     bot.start()
     yield World(puppet_server, bot, config, tmp_path)

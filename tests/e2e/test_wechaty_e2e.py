@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.messages import OutgoingMessage
+from storage.repository import Store
 from tests.e2e.conftest import World
 from tests.e2e.peers import BOT_ID, ROOT, Sent
 
@@ -190,6 +195,54 @@ def test_a_send_the_server_refuses_is_retried_from_the_outbox(world: World) -> N
     assert reply.mention_ids == (ZHOU, WORKER)
     assert "failed (attempt 1)" in world.bot.log_text()
     assert count(world, where(GROUP, "已登记")) == 1
+
+
+FROZEN = "（测试）服务冻结时发出的一条通知"
+
+
+@pytest.mark.parametrize(
+    "world",
+    # a send's answer waited for 3 s (not 15): the freeze below makes it time out
+    [{"wechaty": {"health_grace_seconds": 1, "reconnect_min_seconds": 0.5, "send_timeout_seconds": 3}}],
+    indirect=True,
+)
+def test_a_send_cut_off_by_a_frozen_server_is_reported_to_staff_not_resent(world: World) -> None:
+    world.server.say(ZHOU, LIGHT, room=GROUP)
+    one(world, where(GROUP, "已登记 #1"))  # the bot has looked the group up: a send there is one call
+    settle(world)
+    assert world.server.proc is not None
+    pid = world.server.proc.pid
+    os.kill(pid, signal.SIGSTOP)  # the service takes the call and never answers while frozen
+    try:
+        store = Store(world.bot.db_url)
+        with store.begin() as repo:  # a message queued now: the running bot's outbox picks it up
+            repo.enqueue(OutgoingMessage(chat_id=GROUP, text=FROZEN), at=datetime.now(UTC))
+        store.dispose()
+        state = wait_for(lambda: db_rows(world, "select state, last_error from outbox where text = ?", FROZEN), 60)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert state[0][0] == "unknown", f"{state}\n{world.bot.tail()}"
+    assert "timed out" in str(state[0][1])
+    notice = one(world, where(STAFF, "不确定是否已发出"), timeout=60)
+    asked = f"网格助手发送消息时中断（重启或连接断开），不确定是否已发出，请到「美景天城3栋」核对：{FROZEN}"
+    assert notice.text == asked
+    world.bot.wait_log(lambda: world.bot.logins() >= 2, 30, "connect afresh")
+    settle(world)  # a round trip through the service after the thaw: what the frozen call did has happened
+    assert count(world, where(GROUP, FROZEN)) <= 1  # it may have gone out (once), it was never resent
+    assert count(world, where(STAFF, "不确定是否已发出")) == 1
+    assert db_rows(world, "select state from outbox where text = ?", FROZEN) == [("unknown",)]
+    assert "the answer to its send was lost" in world.bot.log_text()
+    assert "Traceback" not in world.bot.log_text()
+
+
+def wait_for(rows: Callable[[], list[tuple[object, ...]]], timeout: float) -> list[tuple[object, ...]]:
+    """The rows once the outbox is done with them (neither pending nor sending), or as they are at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = rows()
+        if (found and found[0][0] not in ("pending", "sending")) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def test_an_unknown_group_is_noticed_bound_and_renamed(world: World) -> None:
