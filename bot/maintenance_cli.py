@@ -1,9 +1,10 @@
 """`gridbot reload`, `gridbot backup` and `gridbot restore`.
 
 Exit status: 0 done; 1 refused because of how things stand (no bot running to reload, a bot is
-running on the database to restore, the target exists without --force); 2 bad input (a config
-file that does not validate, not a gridbot database, an unknown schema, PostgreSQL where only
-pg_dump / pg_restore can help).
+running on the database to restore or another session is connected to it, the target exists or
+holds tickets without --force); 2 bad input or a failure that changed nothing (a config file that
+does not validate, not a gridbot database or dump, an unknown schema, a PostgreSQL server that
+cannot be reached, pg_dump / pg_restore missing or failing).
 """
 
 from __future__ import annotations
@@ -65,27 +66,14 @@ def _pg_backup(url: str, out: Path) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from storage.backup import BackupError, restore_sqlite, sqlite_path
-    from storage.migrate import head
-    from storage.pgdump import restore_command
 
     url, data_dir = _target(args)
     backup = Path(args.file)
     target = sqlite_path(url)
     if target is None:
-        sys.stderr.write(
-            "gridbot: restore only replaces SQLite files; restore a PostgreSQL dump with pg_restore "
-            "(stop every bot process first):\n"
-            f"  {' '.join(restore_command(url, backup))}\n"
-        )
-        return 2
-    for folder in dict.fromkeys([data_dir, target.parent]):
-        bot = pidfile.running(folder)
-        if bot is not None and bot.database in ("", pidfile.shown_url(url)):
-            sys.stderr.write(
-                f"gridbot: a gridbot (pid {bot.pid}) is running on {pidfile.shown_url(url)}: "
-                "stop it first (e.g. systemctl stop gridbot), then restore\n"
-            )
-            return 1
+        return _pg_restore(url, data_dir, backup, force=args.force)
+    if _bot_running(url, [data_dir, target.parent]):
+        return 1
     if target.exists() and not args.force:
         sys.stderr.write(f"gridbot: {target} exists; add --force to replace it (the old file is kept beside it)\n")
         return 1
@@ -100,11 +88,101 @@ def cmd_restore(args: argparse.Namespace) -> int:
     )
     if kept is not None:
         sys.stdout.write(f"the database it replaced is kept at {kept}\n")
-    if info.revision != head():
+    _name_upgrade(url, info.revision)
+    return 0
+
+
+def _bot_running(url: str, folders: list[Path]) -> bool:
+    """A bot whose pid file (in one of these folders) says it runs on this database: say so."""
+    for folder in dict.fromkeys(folders):
+        bot = pidfile.running(folder)
+        if bot is not None and bot.database in ("", pidfile.shown_url(url)):
+            sys.stderr.write(
+                f"gridbot: a gridbot (pid {bot.pid}) is running on {pidfile.shown_url(url)}: "
+                "stop it first (e.g. systemctl stop gridbot), then restore\n"
+            )
+            return True
+    return False
+
+
+def _name_upgrade(url: str, revision: str) -> None:
+    from storage.migrate import head
+
+    if revision != head():
         sys.stdout.write(
             f"this gridbot needs schema revision {head()}: run `gridbot db upgrade --db {pidfile.shown_url(url)}` "
             "before starting the bot\n"
         )
+
+
+def _pg_restore(url: str, data_dir: Path, backup: Path, *, force: bool) -> int:
+    """pg_restore a `gridbot backup` dump into a PostgreSQL database, with the SQLite path's refusals."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.backup import BackupError
+    from storage.db import DatabaseError, make_engine
+    from storage.migrate import current
+    from storage.pgdump import inspect_dump, pg_restore, restore_command, target_state
+
+    shown = pidfile.shown_url(url)
+    try:
+        dump = inspect_dump(backup)
+    except FileNotFoundError:
+        sys.stderr.write(
+            "gridbot: pg_restore is not on PATH (install the PostgreSQL client, e.g. apt-get install "
+            "postgresql-client); restore by hand with every bot stopped:\n"
+            f"  {' '.join(restore_command(url, backup))}\n"
+        )
+        return 2
+    except BackupError as exc:
+        sys.stderr.write(f"gridbot: nothing restored: {exc}\n")
+        return 2
+    if _bot_running(url, [data_dir]):
+        return 1
+    try:
+        state = target_state(url)
+    except DatabaseError as exc:  # the server cannot be reached, or the database not created / read
+        sys.stderr.write(f"gridbot: nothing restored: {' '.join(str(exc).split())}\n")
+        return 2
+    if state.sessions:
+        sys.stderr.write(
+            f"gridbot: {len(state.sessions)} other session(s) are connected to {shown}: "
+            f"{', '.join(state.sessions[:5])}; stop every bot process on it (and close other clients), then restore\n"
+        )
+        return 1
+    if (state.tickets or state.messages) and not force:
+        sys.stderr.write(
+            f"gridbot: {shown} holds {state.tickets} tickets and {state.messages} messages; "
+            "add --force to replace them with the backup (back them up first: gridbot backup)\n"
+        )
+        return 1
+    try:
+        pg_restore(url, backup)
+    except BackupError as exc:
+        sys.stderr.write(f"gridbot: nothing restored: {exc}\n")
+        return 2
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            revision = current(conn) or "none"
+            tickets = int(conn.execute(text("SELECT count(*) FROM tickets")).scalar_one())
+            messages = int(conn.execute(text("SELECT count(*) FROM messages")).scalar_one())
+    except SQLAlchemyError as exc:
+        sys.stderr.write(
+            f"gridbot: pg_restore finished, but reading {shown} back failed: {' '.join(str(exc).split())[:300]}\n"
+        )
+        return 2
+    finally:
+        engine.dispose()
+    sys.stdout.write(
+        f"gridbot restore: {backup} -> {shown} ({tickets} tickets, {messages} messages, schema revision {revision})\n"
+    )
+    if state.tickets or state.messages:
+        sys.stdout.write(f"it replaced {state.tickets} tickets and {state.messages} messages\n")
+    if revision != dump.revision:
+        sys.stdout.write(f"warning: the dump was at schema revision {dump.revision}, the database is at {revision}\n")
+    _name_upgrade(url, revision)
     return 0
 
 
@@ -154,6 +232,8 @@ def add_maintenance_subcommands(
     lp.add_argument("--wait", type=float, default=15.0, help="seconds to wait for the bot's answer (default 15)")
     bp = command("backup", cmd_backup, "copy the database while the bot runs (SQLite), or pg_dump it (PostgreSQL)")
     bp.add_argument("--out", help="the backup file (default: data_dir/backups/gridbot-<UTC time>.db or .dump)")
-    rp = command("restore", cmd_restore, "put a SQLite backup in place of the database (the bot must be stopped)")
+    rp = command(
+        "restore", cmd_restore, "put a backup in place of the database: SQLite file, or pg_restore (the bot stopped)"
+    )
     rp.add_argument("file", help="a backup made by `gridbot backup`")
-    rp.add_argument("--force", action="store_true", help="replace an existing database (it is kept beside it)")
+    rp.add_argument("--force", action="store_true", help="replace an existing database (SQLite: it is kept beside it)")

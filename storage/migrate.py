@@ -119,7 +119,7 @@ def ensure_current(engine: Engine, url: str) -> str:
     )
 
 
-def _create_pg_database(url: str) -> bool:
+def create_pg_database(url: str) -> bool:
     """PostgreSQL: create the database itself if the server does not have it yet. True if created."""
     import psycopg
     from psycopg import sql
@@ -142,7 +142,7 @@ def _create_pg_database(url: str) -> bool:
 def upgrade(url: str, target: str = "head") -> UpgradeResult:
     """`gridbot db upgrade`: create the database if needed, then run the migrations up to `target`."""
     if make_url(normalise_url(url)).get_backend_name() == "postgresql":
-        if _create_pg_database(url):
+        if create_pg_database(url):
             log.info("created database %s", _shown(url))
     engine = make_engine(url)
     try:
