@@ -132,10 +132,10 @@ def refresh(services: Services, *, force: bool = False) -> bool:
     from handlers.worktime import WorkCalendar
 
     try:
+        if d.version(services.store) == services.directory_version and not force:
+            return False  # the common case: one read, no transaction of its own
         with services.store.begin() as repo:
             current = d.version(repo)
-            if current == services.directory_version and not force:
-                return False
             base = services.file_settings or services.settings
             merged = apply_overrides(base, repo)
     except TRANSIENT as exc:

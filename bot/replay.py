@@ -196,8 +196,8 @@ async def _advance(app: Any, clock: FakeClock, next_tick: datetime, until: datet
     """Run every sweep tick up to `until`, skipping quiet stretches where nothing can be due."""
 
     async def next_due() -> datetime | None:
-        with app.services.store.begin() as repo:
-            return repo.next_due_time()
+        due: datetime | None = app.services.store.next_due_time()
+        return due
 
     while next_tick <= until:
         due = await wait_for_db(next_due, "replay clock")

@@ -98,11 +98,14 @@ def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool
         return repo.add_message(msg, purge_after=msg.timestamp + timedelta(days=keep))
 
 
-async def process(pk: int, services: Services) -> None:
-    """Handle one stored message in one transaction; a message is processed exactly once."""
+async def process(pk: int, services: Services, fresh: StoredMessage | None = None) -> None:
+    """Handle one stored message in one transaction; a message is processed exactly once.
+
+    `fresh`: the message as this process just stored it. On SQLite (one process) nobody else can have
+    handled it, so it is not read again; on PostgreSQL the row lock still decides who handles it."""
     try:
         with services.turn() as deps:
-            stored = deps.repo.claim_message(pk)
+            stored = fresh if fresh is not None and not deps.repo.postgres else deps.repo.claim_message(pk)
             if stored is None:
                 return  # done already, or another bot process holds it
             deps.repo.lock_chat(stored.chat_id)  # one turn per chat at a time across bot processes
@@ -127,7 +130,7 @@ async def handle_incoming(msg: IncomingMessage, services: Services) -> bool:
         stored, new = store(msg, services)
         if not new and stored.processed_at is not None:
             return False
-        await process(stored.pk, services)
+        await process(stored.pk, services, stored if new else None)
         return True
 
     return await wait_for_db(once, f"message {msg.message_id}")

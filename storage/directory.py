@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from storage import records as r
-from storage.repository import Repo
+from storage.repository import Repo, Store
 from storage.tables import AdminEventRow, DirectoryRow, TicketRow
 
 VERSION_KEY = "directory_version"
@@ -66,8 +66,9 @@ def overrides(repo: Repo) -> list[Override]:
     return [Override(row.kind, row.key, json.loads(row.value), row.at, row.by_id) for row in rows]
 
 
-def version(repo: Repo) -> str:
-    return repo.meta(VERSION_KEY) or "0"
+def version(source: Repo | Store) -> str:
+    """The directory's version: a turn's repository, or the store itself (a read outside any turn)."""
+    return source.meta(VERSION_KEY) or "0"
 
 
 def save(

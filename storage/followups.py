@@ -9,11 +9,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, delete, select
+from sqlalchemy import bindparam, select
 
 from storage import records as r
-from storage.repository import Repo, _to
-from storage.tables import PendingRow
+from storage.repository import PENDING, Repo, _to
+
+P = PENDING.c
+# every resident's message asks this: built once
+BY_KINDS = (
+    select(PENDING)
+    .where(
+        P.chat_id == bindparam("chat_id"),
+        P.person_id == bindparam("person_id"),
+        P.kind.in_(bindparam("kinds", expanding=True)),
+        P.expires_at > bindparam("now"),
+    )
+    .order_by(P.id.desc())
+)
 
 
 def add_for_ticket(
@@ -34,15 +46,11 @@ def add_for_ticket(
 
 
 def drop_for_ticket(repo: Repo, ticket_id: int, kinds: tuple[str, ...]) -> None:
-    repo.session.execute(
-        delete(PendingRow).where(col(PendingRow.ticket_id) == ticket_id, col(PendingRow.kind).in_(list(kinds)))
-    )
+    repo.session.execute(PENDING.delete().where(P.ticket_id == ticket_id, P.kind.in_(list(kinds))))
 
 
 def drop_expired(repo: Repo, kind: str, now: datetime) -> int:
-    result = repo.session.execute(
-        delete(PendingRow).where(col(PendingRow.kind) == kind, col(PendingRow.expires_at) <= now)
-    )
+    result = repo.session.execute(PENDING.delete().where(P.kind == kind, P.expires_at <= now))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -51,16 +59,7 @@ def pendings_by_kind(
 ) -> dict[str, list[r.Pending]]:
     """`Repo.pendings` for several kinds in one query (every resident's message asks this): newest first."""
     found: dict[str, list[r.Pending]] = {kind: [] for kind in kinds}
-    stmt = (
-        select(PendingRow)
-        .where(
-            PendingRow.chat_id == chat_id,
-            PendingRow.person_id == person_id,
-            col(PendingRow.kind).in_(list(kinds)),
-            PendingRow.expires_at > now,
-        )
-        .order_by(col(PendingRow.id).desc())
-    )
-    for row in repo.session.exec(stmt):
+    params = {"chat_id": chat_id, "person_id": person_id, "kinds": list(kinds), "now": now}
+    for row in repo.session.connection().execute(BY_KINDS, params):
         found[row.kind].append(_to(r.Pending, row))
     return found
