@@ -218,7 +218,7 @@ def cmd_reload(args: argparse.Namespace) -> int:
             for line in report.changes or ["no changes"]:
                 sys.stdout.write(f"  {line}\n")
             if report.moved_tickets:
-                sys.stdout.write(f"  {report.moved_tickets} open tickets moved to new grid workers\n")
+                sys.stdout.write(f"  {report.moved_tickets} open tickets moved to new grid workers or area cadres\n")
             return 0
         time.sleep(0.1)
     sys.stdout.write(f"gridbot reload: sent SIGHUP to pid {bot.pid}; no answer within {args.wait:g} s, see its log\n")

@@ -69,6 +69,12 @@ class Texts(BaseModel):
     reassigned_to_you: str = (
         "{grid}的网格员已由{previous}改为您，{count} 件未办结工单已转给您：{tickets}。发送 /我的 查看。"
     )
+    cadre_reassigned_to_you: str = (
+        "{grid}的片区负责人已由{previous}改为您，{count} 件未办结工单已转给您：{tickets}。发送 /我的 查看。"
+    )
+    cadre_removed_to_you: str = (
+        "{grid}不再设片区负责人，{previous}手上 {count} 件未办结工单已转给您：{tickets}。发送 /我的 查看。"
+    )
     standin_notice: str = "{who}请假，{until} 前由您代班，已转交 {count} 件未办结工单。发送 /我的 查看。"
     health_problem: str = "网格助手运行异常：{problem}。消息可能发不出去，请联系管理员检查。"
     schedule_warning: str = (

@@ -18,6 +18,7 @@ ACTION_NAMES = {
     "escalated": "超时升级",
     "moved": "转其他网格",
     "reassigned": "网格员变更转交",
+    "cadre_reassigned": "片区负责人变更转交",
     "merged": "合并了",
     "merged_into": "合并到",
     "reopened": "重新打开",

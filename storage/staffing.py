@@ -1,4 +1,4 @@
-"""Who the database last knew as each grid's worker, so a change is noticed at reload and at start-up."""
+"""Who the database last knew as each grid's worker and area cadre, so a change is noticed at reload and start-up."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import text
 from storage.repository import Repo
 
 KEY = "grid_workers"
+CADRES_KEY = "grid_area_cadres"  # grid id → area cadre ("" for none), kept apart from the workers' record
 
 
 def lock(repo: Repo) -> None:
@@ -17,9 +18,9 @@ def lock(repo: Repo) -> None:
         repo.session.execute(text("SELECT pg_advisory_xact_lock(7312, 0)"))
 
 
-def last_workers(repo: Repo) -> dict[str, str] | None:
-    """grid id → default worker as last recorded; None before anything was recorded."""
-    raw = repo.meta(KEY)
+def last_workers(repo: Repo, key: str = KEY) -> dict[str, str] | None:
+    """grid id → default worker (or, with CADRES_KEY, area cadre) as last recorded; None before any record."""
+    raw = repo.meta(key)
     if not raw:
         return None
     try:
@@ -29,7 +30,7 @@ def last_workers(repo: Repo) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
 
 
-def save_workers(repo: Repo, workers: dict[str, str]) -> None:
+def save_workers(repo: Repo, workers: dict[str, str], key: str = KEY) -> None:
     value = json.dumps(workers, sort_keys=True, ensure_ascii=False)
-    if repo.meta(KEY) != value:
-        repo.set_meta(KEY, value)
+    if repo.meta(key) != value:
+        repo.set_meta(key, value)
