@@ -362,13 +362,17 @@ class Repo:
 
     def insert_tickets(self, rows: Sequence[dict[str, Any]]) -> None:
         """Bulk insert (imports, benchmarks): one executemany, no per-row round trips."""
-        if rows:
-            self._run(insert(TICKETS), list(rows))
+        self._insert_many(TICKETS, rows)
 
     def insert_events(self, rows: Sequence[dict[str, Any]]) -> None:
         """Bulk insert of timeline rows (imports, benchmarks); `data` is a JSON string here."""
+        self._insert_many(EVENTS, rows)
+
+    def _insert_many(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One executemany; rows may name different columns (a column a row leaves out is NULL)."""
         if rows:
-            self._run(insert(EVENTS), list(rows))
+            keys = list(dict.fromkeys(key for row in rows for key in row))
+            self._run(insert(table), [{key: row.get(key) for key in keys} for row in rows])
 
     def ticket(self, ticket_id: int, *, lock: bool = False) -> r.Ticket | None:
         stmt = _for_update(TICKET_BY_ID, self.postgres and lock)
