@@ -168,7 +168,7 @@ def test_server_stopped_and_restarted_the_bot_reconnects_and_nothing_is_lost(wor
     reply = one(world, where(GROUP_11, "已登记 #2"))
     assert reply.mention_ids == (SUN, WORKER_11)
     # the staff chat was told while the service was down; the notice went out once it was back
-    notice = one(world, where(STAFF, "运行异常"))
+    notice = one(world, where(STAFF, "运行异常"), timeout=60)  # its retries back off (5, 10, 20 s) if it was early
     assert "not connected" in notice.text
     up = wait_health(world, 0)
     assert up.returncode == 0, up.stdout
@@ -195,6 +195,23 @@ def test_a_send_the_server_refuses_is_retried_from_the_outbox(world: World) -> N
     assert reply.mention_ids == (ZHOU, WORKER)
     assert "failed (attempt 1)" in world.bot.log_text()
     assert count(world, where(GROUP, "已登记")) == 1
+
+
+def test_a_send_whose_answer_is_cut_by_a_server_stop_goes_out_once_and_staff_are_asked(world: World) -> None:
+    world.server.drop_on_send(1)  # the ack is posted, then the server goes down before answering
+    world.server.say(ZHOU, LIGHT, room=GROUP)
+    one(world, where(GROUP, "已登记 #1"))
+    state = wait_for(lambda: db_rows(world, "select state, last_error from outbox where text like '已登记%'"), 30)
+    assert state[0][0] == "unknown", f"{state}\n{world.bot.tail()}"
+    world.bot.wait_log(lambda: "reconnecting in" in world.bot.log_text(), 15, "notice the drop")
+    world.server.grpc_start()
+    notice = one(world, where(STAFF, "不确定是否已发出"), timeout=60)
+    assert "美景天城3栋" in notice.text
+    assert "已登记 #1" in notice.text
+    settle(world)
+    assert count(world, where(GROUP, "已登记")) == 1  # posted once: the lost answer did not make it a retry
+    assert count(world, where(STAFF, "不确定是否已发出")) == 1
+    assert "Traceback" not in world.bot.log_text()
 
 
 FROZEN = "（测试）服务冻结时发出的一条通知"

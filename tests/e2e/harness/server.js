@@ -18,6 +18,8 @@
 //   POST /room/topic {"room", "topic", "by"} a room renamed (room-topic event)
 //   POST /grpc/stop, /grpc/start        stop / start the gRPC server (the mock and its state stay)
 //   POST /fail-sends {"count"}          the next N sends fail (the outbox must retry them)
+//   POST /drop-on-send {"count"}        the next N sends are carried out, then the gRPC server stops before
+//                                       answering (the answer is lost: the bot must not send them again)
 //   /say with "stopServerOnRead": true  the gRPC server stops when the bot asks for that message's payload
 // The mock drops mention ids on the way out, so what the bot sends is recorded from messageSendText's arguments.
 
@@ -56,6 +58,7 @@ mocker.use((m) => {
 
 const sent = []
 let failSends = 0
+let dropOnSend = 0
 let seq = 0
 
 function nameOf (id) {
@@ -78,9 +81,16 @@ function record (conversationId, entry) {
   const where = conversationId.includes('@') ? { roomId: conversationId } : { listenerId: conversationId }
   return emitMessage({ talkerId: puppet.currentUserId, type: PUPPET.types.Message.Text, text: entry.text || entry.file, mentionIdList: [], ...where })
 }
+// a send carried out whose answer never leaves: the server goes down first
+async function answer (id) {
+  if (dropOnSend <= 0) return id
+  dropOnSend -= 1
+  await stopGrpc()
+  return new Promise(() => {})
+}
 puppet.messageSendText = async (conversationId, text, mentionIdList) =>
-  record(conversationId, { text, mentionIds: mentionIdList || [] })
-puppet.messageSendFile = async (conversationId, file) => record(conversationId, { file: file.name })
+  answer(record(conversationId, { text, mentionIds: mentionIdList || [] }))
+puppet.messageSendFile = async (conversationId, file) => answer(record(conversationId, { file: file.name }))
 
 // /say with "stopServerOnRead": the gRPC server goes down the moment the bot asks for that message's
 // payload, i.e. after the bot was told of the message and before it could read it
@@ -153,6 +163,7 @@ const routes = {
   'POST /grpc/stop': async () => { await stopGrpc(); return { ok: true } },
   'POST /grpc/start': async () => { await startGrpc(); return { ok: true } },
   'POST /fail-sends': async (b) => { failSends = Number(b.count || 0); return { ok: true } },
+  'POST /drop-on-send': async (b) => { dropOnSend = Number(b.count || 0); return { ok: true } },
 }
 
 const control = http.createServer((req, res) => {
