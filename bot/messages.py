@@ -3,7 +3,7 @@
 Adapters turn platform events into `IncomingMessage`; handlers never see a
 platform object. What the bot says goes out as `OutgoingMessage` through the
 outbox; its `text` never carries `@name` prefixes: each adapter renders them
-from `mention_ids` (Wechaty's `room.say(text, mention_ids=...)` does it itself).
+from `mention_ids` (the Wechaty adapter as `room.say(text, mention_ids=...)` does).
 """
 
 from __future__ import annotations
