@@ -31,6 +31,8 @@ from storage.repository import Store
 from storage.retry import wait_for_db
 
 log = logging.getLogger(__name__)
+# on stop, a sweep or digest under way gets this long to finish (a sweep of 1,000 due tickets takes ≈1.5 s)
+JOB_GRACE_SECONDS = 30.0
 
 
 def build_services(settings: Settings, *, db_url: str | None = None, clock: Clock | None = None) -> Services:
@@ -63,6 +65,7 @@ class App:
     # of its reply being queued (the turn committed) and of the outbox drained (replay mode)
     on_received: Callable[[IncomingMessage, float, float, float], None] | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    running_jobs: set[asyncio.Task[Any]] = field(default_factory=set)  # scheduled jobs in flight (bot/scheduler.py)
     _reloading: asyncio.Lock | None = None
     _staff_check: bool = False  # the directory changed: a grid's worker may have too
 
@@ -214,6 +217,9 @@ class App:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
                 loop.remove_signal_handler(signal.SIGHUP)
             pidfile.remove(self.settings.data_dir)
+            # no new jobs; one under way finishes first (apscheduler's shutdown cancels running jobs)
+            scheduler.pause()
+            await self._finish_jobs()
             scheduler.shutdown(wait=False)
             self.scheduler = None
             for task in self._tasks:
@@ -221,6 +227,19 @@ class App:
             for task in self._tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+    async def _finish_jobs(self) -> None:
+        """Let a sweep or digest that is under way finish its turn: cut off, it would roll back and log an error."""
+        jobs = set(self.running_jobs)
+        if not jobs:
+            return
+        _done, late = await asyncio.wait(jobs, timeout=JOB_GRACE_SECONDS)
+        if late:
+            log.warning(
+                "stopping: %d scheduled job(s) still running after %.0f s; cut off", len(late), JOB_GRACE_SECONDS
+            )
+            for task in late:
+                task.cancel()
 
 
 def build_app(

@@ -11,6 +11,7 @@ the same way at once; a send that certainly did not go out is retried.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -171,7 +172,8 @@ class Dispatcher:
             if nxt is not None:
                 wait = max(0.05, min(wait, (nxt - self.clock.now()).total_seconds()))
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
-            except TimeoutError:
-                pass
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as the wake-up
+            # does (a poke at shutdown), and the loop would never end
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()

@@ -6,8 +6,10 @@ with a fake clock instead of waiting for the scheduler.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,11 +23,25 @@ log = logging.getLogger(__name__)
 Job = Callable[["App"], Awaitable[None]]
 
 
-async def sweep_job(app: App) -> None:
+@contextmanager
+def running(app: App) -> Iterator[None]:
+    """A scheduled job in flight: on stop, App.run lets it finish its turn instead of cutting it off."""
+    task = asyncio.current_task()
+    if task is not None:
+        app.running_jobs.add(task)
     try:
-        await app.tick()
-    except Exception:
-        log.exception("deadline sweep failed; will try again at the next interval")
+        yield
+    finally:
+        if task is not None:
+            app.running_jobs.discard(task)
+
+
+async def sweep_job(app: App) -> None:
+    with running(app):
+        try:
+            await app.tick()
+        except Exception:
+            log.exception("deadline sweep failed; will try again at the next interval")
 
 
 def digest_jobs(settings: Settings) -> list[tuple[str, object, Job]]:
@@ -36,16 +52,17 @@ def digest_jobs(settings: Settings) -> list[tuple[str, object, Job]]:
 
     def make(period: Period) -> Job:
         async def digest_job(app: App) -> None:
-            try:
-                with app.services.turn() as deps:
-                    scheduled(deps, period)
-            except Exception:
-                log.exception("%s digest failed; the next one is made at its next scheduled time", period)
-                return
-            if app.live:
-                app.dispatcher.poke()
-            else:
-                await app.dispatcher.drain()
+            with running(app):
+                try:
+                    with app.services.turn() as deps:
+                        scheduled(deps, period)
+                except Exception:
+                    log.exception("%s digest failed; the next one is made at its next scheduled time", period)
+                    return
+                if app.live:
+                    app.dispatcher.poke()
+                else:
+                    await app.dispatcher.drain()
 
         return digest_job
 
