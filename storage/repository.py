@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Engine, Table, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Engine, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.dml import Insert, Update
@@ -119,6 +119,7 @@ class Store:
         return str(rows[0][0]) if rows else None
 
     def next_due_time(self) -> datetime | None:
+        """The earliest moment anything time-driven is due: a ticket timer, a held post, a rating window."""
         return _next_due(self.peek(NEXT_DUE)[0])
 
     def dispose(self) -> None:
@@ -592,10 +593,6 @@ class Repo:
         value = self._run(select(func.min(OB.not_before)).where(OB.state == "pending")).scalar_one()
         return _as_utc(value) if value is not None else None
 
-    def next_due_time(self) -> datetime | None:
-        """The earliest moment anything time-driven is due: a ticket timer, a held post, a rating window."""
-        return _next_due(self._run(NEXT_DUE).one())
-
     # -- follow-ups, notices, groups, meta -----------------------------------------------
 
     def set_pending(
@@ -708,4 +705,4 @@ class Repo:
         return {"messages": int(one[0]), "tickets": int(one[1]), "sent": int(one[2])}
 
 
-__all__ = ["Repo", "Store", "and_", "or_"]
+__all__ = ["Repo", "Store"]
