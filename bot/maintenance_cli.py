@@ -123,7 +123,7 @@ def _pg_restore(url: str, data_dir: Path, backup: Path, *, force: bool) -> int:
     from storage.backup import BackupError
     from storage.db import DatabaseError, make_engine
     from storage.migrate import current
-    from storage.pgdump import inspect_dump, pg_restore, restore_command, target_state
+    from storage.pgdump import drop_left_over, inspect_dump, pg_restore, restore_command, target_state
 
     shown = pidfile.shown_url(url)
     try:
@@ -162,6 +162,11 @@ def _pg_restore(url: str, data_dir: Path, backup: Path, *, force: bool) -> int:
     except BackupError as exc:
         sys.stderr.write(f"gridbot: nothing restored: {exc}\n")
         return 2
+    try:
+        dropped = drop_left_over(url, dump.tables)
+    except BackupError as exc:
+        sys.stderr.write(f"gridbot: {exc}\n")
+        return 2
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -180,6 +185,8 @@ def _pg_restore(url: str, data_dir: Path, backup: Path, *, force: bool) -> int:
     )
     if state.tickets or state.messages:
         sys.stdout.write(f"it replaced {state.tickets} tickets and {state.messages} messages\n")
+    if dropped:
+        sys.stdout.write(f"dropped the tables the backup does not have: {', '.join(dropped)}\n")
     if revision != dump.revision:
         sys.stdout.write(f"warning: the dump was at schema revision {dump.revision}, the database is at {revision}\n")
     _name_upgrade(url, revision)

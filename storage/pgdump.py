@@ -168,5 +168,35 @@ def pg_restore(url: str, backup: Path) -> None:
         )
 
 
+def drop_left_over(url: str, dump_tables: frozenset[str]) -> tuple[str, ...]:
+    """Drop gridbot's tables that the restored dump does not have; returns their names.
+
+    pg_restore --clean only replaces what the dump holds. Restoring an older backup over a newer
+    database would leave the newer tables (and the rows in them from after the backup) in place, and
+    `gridbot db upgrade` would then fail to create them. Tables gridbot does not know are left alone.
+    Without CASCADE: a view someone made on such a table makes the drop fail and say so.
+    """
+    import psycopg
+    from sqlmodel import SQLModel
+
+    import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+    known = set(SQLModel.metadata.tables) | {"alembic_version"}
+    plain, secret = _libpq(url)
+    try:
+        with psycopg.connect(plain, password=secret.get("PGPASSWORD"), connect_timeout=10) as conn:
+            present = {row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+            extra = tuple(sorted((present & known) - dump_tables))
+            if extra:
+                # names from gridbot's own metadata, never input
+                conn.execute("DROP TABLE " + ", ".join(f'public."{name}"' for name in extra))
+    except psycopg.Error as exc:
+        raise BackupError(
+            f"the dump was restored, but the tables it does not have could not be dropped: "
+            f"{' '.join(str(exc).split())[:300]}; drop them by hand before `gridbot db upgrade`"
+        ) from exc
+    return extra
+
+
 def _shown(url: str) -> str:
     return make_url(normalise_url(url)).render_as_string(hide_password=True)

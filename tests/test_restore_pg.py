@@ -250,3 +250,57 @@ def test_an_older_schema_is_restored_with_the_upgrade_command_named(
         assert _state(target) == ([], [], 0)
     finally:
         pg_server.drop_database(name)
+
+
+async def test_an_older_dump_forced_over_a_newer_database_leaves_none_of_its_tables(
+    settings: Settings,
+    pg_server: PgServer,
+    pg_schema_url: str,
+    pg_path: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from storage.migrate import upgrade
+
+    old = pg_server.create_database(f"o_{uuid.uuid4().hex[:10]}")
+    upgrade(old, "0001")  # before the 管理 page's tables existed
+    out = tmp_path / "last-year.dump"
+    assert main(["backup", "--db", old, "--out", str(out)]) == 0
+    # the newer database: a ticket, and a person changed on the 管理 page after that backup
+    async for chat in _bot(settings, pg_schema_url):
+        await chat.say("周阿姨", "楼下有人养狗，到晚上老叫唤，根本没法休息")
+    plain = pg_schema_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as conn:
+        conn.execute(
+            "INSERT INTO directory_overrides (kind, key, value, at, by_id) VALUES ('person', 'p1', '{}', now(), 'a')"
+        )
+        conn.execute(
+            "INSERT INTO admin_events (at, community_id, actor_id, actor_name, kind, key, before, after) "
+            "VALUES (now(), 'c', 'a', 'A', 'person', 'p1', '', '{}')"
+        )
+    capsys.readouterr()
+    assert main(["restore", str(out), "--db", pg_schema_url, "--force"]) == 0
+    said = capsys.readouterr().out
+    assert "schema revision 0001" in said
+    assert "dropped the tables the backup does not have: admin_events, directory_overrides" in said
+    # the upgrade the restore names now runs: it creates those tables afresh, empty
+    assert main(["db", "upgrade", "--db", pg_schema_url]) == 0
+    assert _state(pg_schema_url) == ([], [], 0)
+    with psycopg.connect(plain) as conn:
+        assert conn.execute("SELECT count(*) FROM directory_overrides").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM admin_events").fetchone() == (0,)
+    pg_server.drop_database(old.rsplit("/", 1)[1])
+
+
+async def test_a_table_gridbot_does_not_know_is_left_alone(
+    pg_schema_url: str, dump: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = pg_schema_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as conn:
+        conn.execute("CREATE TABLE office_notes (id int PRIMARY KEY, note text)")
+        conn.execute("INSERT INTO office_notes VALUES (1, '周三停水')")
+    capsys.readouterr()
+    assert main(["restore", str(dump), "--db", pg_schema_url, "--force"]) == 0
+    assert "dropped" not in capsys.readouterr().out
+    with psycopg.connect(plain) as conn:
+        assert conn.execute("SELECT note FROM office_notes").fetchall() == [("周三停水",)]
