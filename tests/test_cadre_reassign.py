@@ -1,6 +1,7 @@
 """A grid's area cadre (片区负责人) is replaced: the tickets the old cadre holds at that level follow the new one.
 
-On SQLite and PostgreSQL (`db_url`), by a config reload, a restart and the 管理 page, as a new worker's do.
+On SQLite and PostgreSQL (`db_url`), by a config reload, a restart and the 管理 page, as a new worker's do;
+two bots starting together on one PostgreSQL database move them once.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import yaml
 
 from bot.reload import reload_from_file
 from bot.settings import load_settings
+from storage.repository import Store
 from tests.chat import Chat
-from tests.test_reload import _bot, config
+from tests.test_reload import _bot, config, moved_by_two_bots_starting_together
 
 NEW_CADRE = {"id": "wxid_sun", "name": "孙片长", "role": "area_cadre"}
 MOVED = "第十网格的片区负责人已由杨海霞改为您，1 件未办结工单已转给您：#1。发送 /我的 查看。"
@@ -144,3 +146,20 @@ async def test_a_cadre_changed_on_the_administration_page_gets_the_tickets(bot: 
     report = await reload_from_file(bot.app, env={})  # the file still names 杨海霞: the page's change stays
     assert (report.ok, report.moved_tickets) == (True, 0)
     assert held(bot)[1] == ("wxid_sun", 2)
+
+
+@pytest.mark.postgres
+async def test_two_processes_starting_together_move_the_cadres_tickets_once(tmp_path: Path, pg_schema_url: str) -> None:
+    async for chat in _bot(load_settings(cadre_config(tmp_path, name="before.yaml"), env={}), pg_schema_url):
+        await _tickets_at_every_level(chat)
+    after = load_settings(cadre_config(tmp_path, g10_cadre="wxid_sun", name="after.yaml"), env={})
+    moved = await moved_by_two_bots_starting_together(after, pg_schema_url)
+    assert sorted(sum(len(m.ticket_ids) for m in found if m.role == "area_cadre") for found in moved) == [0, 1]
+    store = Store(pg_schema_url)
+    try:
+        with store.begin() as repo:
+            assert {t.id: (t.holder_id, t.level) for t in repo.tickets()} == {**BEFORE, 1: ("wxid_sun", 2)}
+            assert [e.action for e in repo.events(1)].count("cadre_reassigned") == 1
+            assert [o.text for o in repo.outbox_items() if "片区负责人已由" in o.text] == [MOVED]
+    finally:
+        store.dispose()

@@ -8,6 +8,8 @@ import logging
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +18,13 @@ import pytest
 import yaml
 
 from bot import pidfile
+from bot.app import build_services
 from bot.cli import main
 from bot.reload import apply_settings, read_outcome, reload_from_file
 from bot.scheduler import build_scheduler
 from bot.settings import Settings, load_settings
+from handlers.staffing import Reassigned, reassign_changed_workers
+from storage.repository import Store
 from tests.chat import Chat
 from tests.conftest import DATA, _chat
 
@@ -303,33 +308,40 @@ async def test_a_worker_changed_on_the_administration_page_gets_the_tickets_and_
     assert holders(bot)[1] == ("wxid_zhao", "accepted")
 
 
-@pytest.mark.postgres
-async def test_two_processes_starting_together_move_the_tickets_once(tmp_path: Path, pg_schema_url: str) -> None:
-    import threading
-    import time
+async def moved_by_two_bots_starting_together(settings: Settings, url: str) -> list[list[Reassigned]]:
+    """Two bots on one database, each with its own connections, run the start-up handover at the same moment.
 
-    from bot.app import build_services
-    from handlers.staffing import reassign_changed_workers
-
-    async for chat in _bot(load_settings(config(tmp_path, name="before.yaml"), env={}), pg_schema_url):
-        await _three_tickets(chat)
-    after = load_settings(config(tmp_path, g10_worker="wxid_zhao", name="after.yaml"), env={})
-    both = [build_services(after, db_url=pg_schema_url) for _ in range(2)]
+    The first holds its transaction open a while: the other must wait for it, then find nothing to move.
+    """
+    both = [build_services(settings, db_url=url) for _ in range(2)]
     start = threading.Barrier(2)
-    moved: list[int] = []
+    moved: list[list[Reassigned]] = []
 
     def starting(services: Any) -> None:
         start.wait()
         with services.turn() as deps:
-            moved.append(sum(len(m.ticket_ids) for m in reassign_changed_workers(deps)))
-            time.sleep(0.3)  # still inside the transaction: the other process must wait, then find nothing
+            moved.append(reassign_changed_workers(deps))
+            time.sleep(0.3)
 
     try:
         await asyncio.gather(*(asyncio.to_thread(starting, s) for s in both))
-        assert sorted(moved) == [0, 1]
-        with both[0].store.begin() as repo:
-            assert [e.action for e in repo.events(1)].count("reassigned") == 1
-            assert len([o for o in repo.outbox_items() if "改为您" in o.text]) == 1
     finally:
         for services in both:
             services.store.dispose()
+    return moved
+
+
+@pytest.mark.postgres
+async def test_two_processes_starting_together_move_the_tickets_once(tmp_path: Path, pg_schema_url: str) -> None:
+    async for chat in _bot(load_settings(config(tmp_path, name="before.yaml"), env={}), pg_schema_url):
+        await _three_tickets(chat)
+    after = load_settings(config(tmp_path, g10_worker="wxid_zhao", name="after.yaml"), env={})
+    moved = await moved_by_two_bots_starting_together(after, pg_schema_url)
+    assert sorted(sum(len(m.ticket_ids) for m in found) for found in moved) == [0, 1]
+    store = Store(pg_schema_url)
+    try:
+        with store.begin() as repo:
+            assert [e.action for e in repo.events(1)].count("reassigned") == 1
+            assert len([o for o in repo.outbox_items() if "改为您" in o.text]) == 1
+    finally:
+        store.dispose()
