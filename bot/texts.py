@@ -31,6 +31,7 @@ class Texts(BaseModel):
     voice_reply: str = "收到您的语音。为方便登记，请用几个字说明一下情况，例如：“3栋楼道灯坏了”。"
     escalated_status: str = "#{ticket}【{category}】已转交{level_name} {holder} 处理，请您耐心等待。"
     status_line: str = "#{ticket}【{category}】正在办理中，目前由{holder}跟进。"
+    status_none: str = "没有查到您反映的、还在办理中的事项。如有问题，请直接说明情况，我们会登记跟进。"
     # staff-facing
     remind_accept: str = "#{ticket}【{category}】还没有接单，请尽快处理（{chat}）。"
     remind_deadline: str = "#{ticket}【{category}】将于 {deadline} 到期，请抓紧办理。"

@@ -1,4 +1,5 @@
-"""What a resident writes: a ticket, a duplicate of one, an answer to a question, or nothing.
+"""What a resident writes: a ticket, a duplicate of one, an answer to a question, a question about
+their report (status.py), or nothing.
 
 The pieces live in intake.py (opening tickets), followups.py (answers the bot asked for) and
 media.py (voice, photos, recalls); this module decides which applies.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 
 from bot.messages import MessageKind
-from handlers import followups, media
+from handlers import followups, media, status
 from handlers.deps import Deps
 from handlers.intake import acknowledge, community_for, grid_of_chat, report
 from handlers.rating import handle_rating
@@ -38,6 +39,8 @@ async def on_resident_message(msg: StoredMessage, deps: Deps) -> int | None:
     if choice and (ticket_id := followups.clarified(msg, deps, int(choice.group(1)))) is not None:
         return ticket_id
     verdict = deps.classifier.classify(msg.text)
+    if verdict.asks_status and verdict.urgency != "urgent" and status.answer(msg, deps, verdict):
+        return None  # a question about a ticket is not part of it: purged like other talk
     if (
         verdict.clarify
         and verdict.urgency != "urgent"

@@ -18,6 +18,7 @@ from nlp.fallback import Fallback
 from nlp.lexicon import NONE, build
 from nlp.matcher import Matcher
 from nlp.normalise import normalise
+from nlp.status import asks_status
 
 _MAX_CHARS = 4000  # a pasted novel is classified by its opening; the rest adds time, not meaning
 
@@ -32,6 +33,7 @@ class Classification:
     confidence: float = 0.0
     matched: tuple[str, ...] = ()  # keywords that fired (for nlp report / debugging)
     reason: str = ""  # which rule decided: "keywords", "request", "fallback", "urgent", or a not-a-ticket cue
+    asks_status: bool = False  # the resident asks how their own report is going (nlp/status.py)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -43,6 +45,7 @@ class Classification:
             "confidence": round(self.confidence, 3),
             "matched": list(self.matched),
             "reason": self.reason,
+            "asks_status": self.asks_status,
         }
 
 
@@ -72,6 +75,7 @@ class Classifier:
             confidence=verdict.confidence,
             matched=tuple(evidence.matched),
             reason=verdict.reason,
+            asks_status=asks_status(folded, evidence),
         )
 
 

@@ -424,6 +424,16 @@ class Repo:
             stmt = stmt.limit(limit)
         return [_ticket(t) for t in self._run(stmt)]
 
+    def tickets_reported_by(
+        self, reporter_id: str, *, states: Sequence[str], chat_id: str | None = None, limit: int = 3
+    ) -> list[r.Ticket]:
+        """Tickets this person reported (first, joined or merged in), in `chat_id` if given; newest first."""
+        mine = select(LINKS.c.ticket_id).where(LINKS.c.reporter_id == reporter_id)
+        if chat_id is not None:
+            mine = mine.where(LINKS.c.chat_id == chat_id)
+        stmt = select(TICKETS).where(T_.id.in_(mine), T_.state.in_(list(states))).order_by(T_.id.desc()).limit(limit)
+        return [_ticket(t) for t in self._run(stmt)]
+
     def due_ticket_ids(self, now: datetime, limit: int = 500) -> list[int]:
         """Ids of tickets with something due, earliest first."""
         return [int(i) for i in self._run(DUE_TICKET_IDS, {"now": now, "limit": limit}).scalars() if i is not None]

@@ -115,6 +115,8 @@ class LinkRow(SQLModel, table=True):
     kind: str = "origin"  # origin | joined | merged
     at: datetime = _ts()
 
+    __table_args__ = (Index("ix_ticket_reporters_reporter", "reporter_id", "ticket_id"),)  # "我反映的事怎么样了"
+
 
 class EventRow(SQLModel, table=True):
     """Every change to a ticket: its timeline and the audit log are the same rows."""

@@ -233,3 +233,16 @@ async def test_help_lists_the_closing_commands_by_role(tmp_path: Path, db_url: s
     assert "/核查" in supervisor
     assert "/日报 /周报 /月报" in supervisor
     chat.app.services.store.dispose()
+
+
+async def test_asking_in_the_group_about_a_sensitive_ticket_is_answered_privately(tmp_path: Path, db_url: str) -> None:
+    chat = await closing_chat(tmp_path, db_url)
+    resident = chat.id_of("孙女士")
+    await chat.say("孙女士", NEIGHBOR)
+    await chat.say("孙女士", DOG)
+    chat.new()
+    sent = await chat.say("孙女士", "我反映的事怎么样了")
+    # the group hears only of the dog; the neighbour dispute goes to her alone
+    assert [s.text for s in chat.to(sent, GROUP)] == ["#2【噪音扰民】正在办理中，目前由张燕跟进。"]
+    assert [s.text for s in chat.to(sent, resident)] == ["#1【邻里纠纷】正在办理中，目前由张燕跟进。"]
+    chat.app.services.store.dispose()

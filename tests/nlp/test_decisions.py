@@ -85,3 +85,21 @@ def test_classification_json_has_the_fields_handlers_read(classifier: Classifier
     assert {"category", "is_ticket", "urgency", "clarify", "candidates", "confidence", "matched"} <= set(out)
     assert out["category"] == "repairs"
     assert out["is_ticket"] is True
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("我反映的事怎么样了", True),
+        ("请问我上次反映的问题有进展吗", True),
+        ("我报修的水管什么时候来修", True),
+        ("#12 修了没有", True),
+        ("3号工单处理得怎么样了", True),
+        ("今天天气怎么样了", False),  # a progress word without a report of theirs
+        ("路灯坏了一个星期了，什么时候来修", False),  # a complaint, not a question about one
+        ("我反映一下，楼道灯坏了", False),  # a report without a progress question
+        ("谢谢大家", False),
+    ],
+)
+def test_a_question_about_ones_own_report_is_recognised(classifier: Classifier, text: str, asks: bool) -> None:
+    assert classifier.classify(text).asks_status is asks
