@@ -3,26 +3,19 @@
 The classifier's own decisions are tested in tests/nlp; here a fixed verdict isolates the handler.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from handlers.deps import Services
+from nlp.classifier import Classification
 from tests.chat import Chat
 
-
-@dataclass(frozen=True)
-class Unsure:
-    category: str = "none"
-    is_ticket: bool = False
-    urgency: str = "normal"
-    clarify: bool = True
-    candidates: tuple[str, ...] = ("parking", "occupation")
-    confidence: float = 0.4
-    matched: tuple[str, ...] = ()
+# the real verdict type, so a field added to it cannot be missing here
+UNSURE = Classification("none", False, "normal", clarify=True, candidates=("parking", "occupation"), confidence=0.4)
 
 
 class UnsureClassifier:
-    def classify(self, text: str) -> Unsure:
-        return Unsure()
+    def classify(self, text: str) -> Classification:
+        return UNSURE
 
 
 def unsure(chat: Chat) -> None:
