@@ -31,6 +31,7 @@ class Texts(BaseModel):
     voice_reply: str = "收到您的语音。为方便登记，请用几个字说明一下情况，例如：“3栋楼道灯坏了”。"
     escalated_status: str = "#{ticket}【{category}】已转交{level_name} {holder} 处理，请您耐心等待。"
     status_line: str = "#{ticket}【{category}】正在办理中，目前由{holder}跟进。"
+    private_where: str = "您好，已收到，会转给社区工作人员与您联系。以后也可以在您小区的居民群里直接反映。"
     status_none: str = "没有查到您反映的、还在办理中的事项。如有问题，请直接说明情况，我们会登记跟进。"
     # staff-facing
     remind_accept: str = "#{ticket}【{category}】还没有接单，请尽快处理（{chat}）。"
@@ -48,6 +49,7 @@ class Texts(BaseModel):
     recategorized: str = "#{ticket} 类别已改为【{category}】，谢谢指正。"
     reported: str = "已登记 #{ticket}【{category}】，由{holder}跟进。"
     merged: str = "已将 {others} 合并到 #{ticket}，办结结果会发到所有相关群。"
+    private_unplaced_staff: str = "{reporter}（私聊网格助手，尚不知道住哪个小区）反映：{text}\n请认领并与其联系。"
     new_ticket_private: str = "新工单 #{ticket}【{category}】来自「{chat}」{reporter}：{text}"
     recalled_notice: str = "#{ticket} 的反映人撤回了原消息。"
     voice_forward: str = "「{chat}」{reporter} 发来一条语音，请留意：{ref}"

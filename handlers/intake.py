@@ -25,6 +25,15 @@ def grid_of_chat(deps: Deps, chat_id: str) -> Grid | None:
     return None
 
 
+def grid_of_person(deps: Deps, person_id: str) -> Grid | None:
+    """The grid of the group this resident wrote in last: where a private complaint belongs."""
+    for chat_id in deps.repo.groups_written_in(person_id):
+        grid = grid_of_chat(deps, chat_id)
+        if grid is not None:
+            return grid
+    return None
+
+
 def community_for(deps: Deps, grid: Grid | None) -> Community | None:
     if grid is not None:
         return deps.settings.community_of_grid[grid.id]
@@ -33,12 +42,24 @@ def community_for(deps: Deps, grid: Grid | None) -> Community | None:
 
 
 def report(msg: StoredMessage, deps: Deps, category: str, urgency: str) -> int | None:
+    in_private = msg.chat_id == msg.sender_id
     grid = grid_of_chat(deps, msg.chat_id)
-    if grid is None and msg.chat_id != msg.sender_id:
+    if grid is None and in_private:
+        grid = grid_of_person(deps, msg.sender_id)  # their building's worker, not the secretary's desk
+    if grid is None and not in_private:
         note_unknown_group(deps, msg.chat_id, msg.chat_topic)
     community = community_for(deps, grid)
     if community is None:
-        return None  # a group of an unknown community in a street deployment: nobody to give it to
+        # a street deployment and no community to give it to: a group's staff were just asked to bind
+        # it; a resident writing privately is answered, and every community's staff see the message
+        if in_private:
+            advice = f" {deps.settings.emergency_advice}" if urgency == "urgent" else ""
+            reply(deps, msg.chat_id, deps.texts.private_where + advice)
+            told = deps.texts.private_unplaced_staff.format(reporter=msg.sender_name or msg.sender_id, text=msg.text)
+            for each in deps.settings.all_communities:
+                lead = each.secretary or each.street_center  # named: without a staff chat, told privately
+                to_staff(deps, each.staff_chat, told, [lead] if lead else [])
+        return None
     if msg.chat_id != msg.sender_id and urgency != "urgent":
         joined = join_duplicate(msg, deps, category)
         if joined is not None:

@@ -424,6 +424,16 @@ class Repo:
             stmt = stmt.limit(limit)
         return [_ticket(t) for t in self._run(stmt)]
 
+    def groups_written_in(self, sender_id: str, limit: int = 50) -> list[str]:
+        """The group chats this person wrote in, most recent message first (repeats included)."""
+        stmt = (
+            select(M.chat_id)
+            .where(M.sender_id == sender_id, M.chat_id != sender_id)
+            .order_by(M.received_at.desc())
+            .limit(limit)
+        )
+        return [str(c) for c in self._run(stmt).scalars()]
+
     def tickets_reported_by(
         self, reporter_id: str, *, states: Sequence[str], chat_id: str | None = None, limit: int = 3
     ) -> list[r.Ticket]:
