@@ -114,8 +114,9 @@ class Texts(BaseModel):
     digest_counts: str = "新增 {new} · 办结 {closed} · 在办 {open} · 超期 {overdue}"
     digest_rates: str = "按时办结 {on_time} · 满意 {satisfied}\n首次响应中位 {response} · 办结用时中位 {resolution}"
     digest_categories: str = "分类：{items}"
-    digest_grids: str = "网格（在办/超期/按时/满意/响应/办结/积分）："
-    digest_grid_line: str = "{grid}·{workers} {open}/{overdue}/{on_time}/{satisfied}/{response}/{resolution}/{points}"
+    digest_grids: str = "各网格："
+    # each figure named: the ratios are "1/2" themselves, so a "/"-separated row read as nine numbers
+    digest_grid_line: str = "{grid}·{workers}：在办{open} 超期{overdue} 按时{on_time} 满意{satisfied} 响应{response} 办结{resolution} 积分{points}"
     digest_overdue: str = "超期工单："
     digest_overdue_line: str = "#{ticket}【{category}】{holder}（{level}）超期{late} {chat}{text}"
     digest_overdue_more: str = "……另有 {count} 件"
