@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 from handlers import corrections, digest, extensions, points, tickets, verify
@@ -81,12 +82,16 @@ async def cmd_resolve(msg: StoredMessage, cmd: Command, deps: Deps) -> str | Non
     return deps.texts.resolved_ack.format(ticket=ticket.id)
 
 
+_GRID_END = re.compile(r"[\s:：,，]")
+
+
 async def cmd_transfer(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     ticket = _ticket_in_reach(cmd, msg, deps)
-    target = cmd.text.split()[0] if cmd.text else ""
+    # "第十一网格：楼栋划错了" (as /帮助 shows it), "第十一网格 楼栋划错了", or the grid alone
+    target = _GRID_END.split(cmd.text, maxsplit=1)[0]
     grid = next((g for g in deps.settings.grids_by_id.values() if target in (g.name, g.id)), None) if target else None
     if grid is not None:
-        reason = cmd.text[len(target) :].strip()
+        reason = cmd.text[len(target) :].strip(" \t\n:：,，")
         ticket = tickets.move_to_grid(deps, ticket, msg.sender_id, grid, reason)
     elif target.endswith("网格"):
         raise TicketError(deps.texts.err_no_grid.format(grid=target))

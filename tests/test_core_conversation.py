@@ -184,9 +184,15 @@ async def test_transfer_up_and_sideways(chat: Chat) -> None:
     assert [s.text for s in chat.to(up, "wxid_zhangyan")] == ["#1 已转交杨海霞（片区负责人）。"]
     side = await chat.say("王欢", "/转办 1 第十一网格", chat="private")
     assert [s.text for s in chat.to(side, "wxid_wanghuan")] == ["#1 已转交李网格（网格员）。"]
+    # the form /帮助 shows, a reason after a full-width colon and no space
+    await chat.say("周阿姨", "3栋楼道里堆满了杂物，过不去人")
+    back = await chat.say("张燕", "/转办 2 第十一网格：楼栋划错了", chat="private")
+    assert [s.text for s in chat.to(back, "wxid_zhangyan")] == ["#2 已转交李网格（网格员）。"]
     with chat.app.services.store.begin() as repo:
         actions = [e.action for e in repo.events(1)]
+        moved = repo.events(2)[-1]
     assert actions == ["created", "transferred", "moved"]
+    assert (moved.action, moved.note) == ("moved", "楼栋划错了")
 
 
 async def test_timeline_records_actor_action_and_note(chat: Chat) -> None:
