@@ -23,9 +23,12 @@ from bot import pidfile
 def _target(args: argparse.Namespace) -> tuple[str, Path]:
     """(database URL, data_dir) from --db / --config."""
     from bot.cli import _settings
+    from storage.db import backend
 
     settings = _settings(args)
-    return str(getattr(args, "db", None) or settings.database_url), settings.data_dir
+    url = str(getattr(args, "db", None) or settings.database_url)
+    backend(url)  # DatabaseError for a URL that is neither SQLite nor PostgreSQL: said in one line, exit 2
+    return url, settings.data_dir
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

@@ -37,13 +37,23 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def backend(url: str) -> str:
+    """ "sqlite" or "postgresql"; DatabaseError (one line) for anything else, before any connection is tried."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except Exception as exc:  # sqlalchemy raises ArgumentError for junk
+        hint = f" (a SQLite file is sqlite:///{url})" if "://" not in url else ""
+        raise DatabaseError(f"not a database URL: {url!r}{hint}") from exc
+    name = parsed.get_backend_name()
+    if name not in ("sqlite", "postgresql"):
+        raise DatabaseError(f"unsupported database {name!r}: use sqlite:/// or postgresql://")
+    return name
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
-    try:
+    if backend(url) == "sqlite":
         parsed = make_url(url)
-    except Exception as exc:  # sqlalchemy raises ArgumentError for junk
-        raise DatabaseError(f"not a database URL: {url!r}") from exc
-    if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -55,13 +65,9 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if parsed.get_backend_name() == "postgresql":
-        # no JIT: compiling a digest's aggregate took longer than running it (≈90 ms of a 375 ms statement at
-        # 1,000,000 tickets, bench/ladder_digest_1m.py); the bot's statements are short
-        return create_engine(
-            url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args={"options": "-c jit=off"}
-        )
-    raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql://")
+    # no JIT: compiling a digest's aggregate took longer than running it (≈90 ms of a 375 ms statement at
+    # 1,000,000 tickets, bench/ladder_digest_1m.py); the bot's statements are short
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args={"options": "-c jit=off"})
 
 
 def create_schema(engine: Engine) -> None:

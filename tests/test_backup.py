@@ -198,3 +198,23 @@ def test_an_older_schema_is_restored_with_the_upgrade_command_named(
     assert "run `gridbot db upgrade --db sqlite:///" in said
     assert main(["db", "upgrade", "--db", target]) == 0
     assert _tickets(target) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("mysql://gridbot@db/gridbot", "gridbot: unsupported database 'mysql': use sqlite:/// or postgresql://\n"),
+        ("gridbot.db", "gridbot: not a database URL: 'gridbot.db' (a SQLite file is sqlite:///gridbot.db)\n"),
+    ],
+)
+def test_backup_and_restore_name_a_database_url_they_cannot_use(
+    url: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # before: a MySQL URL went to pg_dump, which answered about a host name
+    backup = tmp_path / "b.db"
+    backup.write_bytes(b"")
+    for argv in (["backup", "--db", url], ["restore", str(backup), "--db", url, "--force"]):
+        assert main(argv) == 2
+        out = capsys.readouterr()
+        assert (out.out, out.err) == ("", said)
+    assert list(tmp_path.iterdir()) == [backup]
