@@ -32,6 +32,7 @@ class Texts(BaseModel):
     escalated_status: str = "#{ticket}【{category}】已转交{level_name} {holder} 处理，请您耐心等待。"
     status_line: str = "#{ticket}【{category}】正在办理中，目前由{holder}跟进。"
     private_where: str = "您好，已收到，会转给社区工作人员与您联系。以后也可以在您小区的居民群里直接反映。"
+    status_resolved: str = "#{ticket}【{category}】已办结：{result}。如仍有问题，请回复“不满意”。"
     status_none: str = "没有查到您反映的、还在办理中的事项。如有问题，请直接说明情况，我们会登记跟进。"
     # staff-facing
     remind_accept: str = "#{ticket}【{category}】还没有接单，请尽快处理（{chat}）。"

@@ -1,4 +1,5 @@
-"""A resident asks how their report is going: one calm line per open ticket they reported.
+"""A resident asks how their report is going: one calm line per open ticket they reported (who holds it;
+or, resolved and not yet rated, the result and how to say it is not solved).
 
 In a group, the tickets they reported in that group (a sensitive category's only privately, as
 everything about it); in a private chat with the bot, all of theirs.
@@ -15,6 +16,8 @@ from nlp.classifier import Classification
 from storage import records as r
 from storage.records import StoredMessage
 
+# held, or resolved and waiting for their rating (after that it is closed: nothing left to ask about)
+_ASKED_ABOUT = (*r.HELD_STATES, r.RESOLVED)
 _SHOWN = 3  # newest first; a resident with more open tickets than this is rare, and staff see them all
 
 
@@ -22,7 +25,7 @@ def answer(msg: StoredMessage, deps: Deps, verdict: Classification) -> bool:
     """True when the question was answered; False: handle the message as any other."""
     in_group = msg.chat_id != msg.sender_id
     found = deps.repo.tickets_reported_by(
-        msg.sender_id, states=r.HELD_STATES, chat_id=msg.chat_id if in_group else None, limit=_SHOWN
+        msg.sender_id, states=_ASKED_ABOUT, chat_id=msg.chat_id if in_group else None, limit=_SHOWN
     )
     if not found:
         if verdict.is_ticket and verdict.category != "other":
@@ -32,9 +35,11 @@ def answer(msg: StoredMessage, deps: Deps, verdict: Classification) -> bool:
     shown: list[str] = []
     hidden: list[str] = []
     for t in found:
-        line = deps.texts.status_line.format(
-            ticket=t.id, category=tickets.category_name(deps, t), holder=tickets.holder_name(deps, t)
-        )
+        fields = {"ticket": t.id, "category": tickets.category_name(deps, t)}
+        if t.state == r.RESOLVED:
+            line = deps.texts.status_resolved.format(**fields, result=t.result.rstrip("。.！!"))
+        else:
+            line = deps.texts.status_line.format(**fields, holder=tickets.holder_name(deps, t))
         cat = deps.settings.categories.get(t.category)
         # a sensitive category is never named in the group, as at its acknowledgement: told privately
         (hidden if in_group and cat is not None and cat.sensitive else shown).append(line)

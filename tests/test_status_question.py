@@ -47,8 +47,14 @@ async def test_nothing_open_is_said_and_nothing_is_opened(chat: Chat) -> None:
     private = await chat.say("周阿姨", "我反映的事怎么样了", chat="private")
     assert [s.text for s in private] == ["#1【噪音扰民】正在办理中，目前由张燕跟进。"]
     assert ticket_count(chat) == 1
-    # once it is resolved, nothing is open any more
+    # resolved and waiting for her rating: the result, and how to say it is not solved
     await chat.say("张燕", "/办结 1 已与养狗住户沟通", chat="private")
+    chat.new()
+    assert [s.text for s in await chat.say("周阿姨", "我反映的事处理得怎么样了")] == [
+        "#1【噪音扰民】已办结：已与养狗住户沟通。如仍有问题，请回复“不满意”。"
+    ]
+    # once she has rated it, it is closed: nothing open any more
+    await chat.say("周阿姨", "满意")
     chat.new()
     assert [s.text for s in await chat.say("周阿姨", "我反映的事处理得怎么样了")] == [NONE_OPEN]
     assert ticket_count(chat) == 1
