@@ -29,7 +29,7 @@ class Texts(BaseModel):
     rejected_to_reporter: str = "#{ticket} 经核实不属于需要办理的事项，已关闭：{reason}。如有疑问请联系{holder}。"
     cancelled_recall: str = "#{ticket} 已随您撤回的消息取消。"
     voice_reply: str = "收到您的语音。为方便登记，请用几个字说明一下情况，例如：“3栋楼道灯坏了”。"
-    escalated_status: str = "#{ticket}【{category}】已转交{level_name} {holder} 处理，请您耐心等待。"
+    escalated_status: str = "#{ticket}【{category}】已转交{to} 处理，请您耐心等待。"  # to: 片区负责人 王片长
     status_line: str = "#{ticket}【{category}】正在办理中，目前由{holder}跟进。"
     private_where: str = "您好，已收到，会转给社区工作人员与您联系。以后也可以在您小区的居民群里直接反映。"
     status_resolved: str = "#{ticket}【{category}】已办结：{result}。如仍有问题，请回复“不满意”。"
@@ -45,7 +45,7 @@ class Texts(BaseModel):
     progress_public: str = "#{ticket} 最新进展：{note}"
     resolved_ack: str = "#{ticket} 已办结，结果已发到原群。"
     rejected_ack: str = "#{ticket} 已退回，已告知反映人。"
-    transferred: str = "#{ticket} 已转交{holder}（{level_name}）。"
+    transferred: str = "#{ticket} 已转交{to}。"  # to: 杨海霞（片区负责人）
     transferred_to_you: str = "#{ticket}【{category}】已转交您处理（{reason}）。原处理人：{previous}。内容：{text}"
     recategorized: str = "#{ticket} 类别已改为【{category}】，谢谢指正。"
     reported: str = "已登记 #{ticket}【{category}】，由{holder}跟进。"
@@ -119,7 +119,7 @@ class Texts(BaseModel):
     # each figure named: the ratios are "1/2" themselves, so a "/"-separated row read as nine numbers
     digest_grid_line: str = "{grid}·{workers}：在办{open} 超期{overdue} 按时{on_time} 满意{satisfied} 响应{response} 办结{resolution} 积分{points}"
     digest_overdue: str = "超期工单："
-    digest_overdue_line: str = "#{ticket}【{category}】{holder}（{level}）超期{late} {chat}{text}"
+    digest_overdue_line: str = "#{ticket}【{category}】{who}超期{late} {chat}{text}"  # who: 杨海霞（片区负责人）
     digest_overdue_more: str = "……另有 {count} 件"
     digest_overdue_ranking: str = "超期分布：{items}"
     digest_points: str = "积分：{items}"

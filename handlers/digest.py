@@ -20,7 +20,7 @@ from bot.messages import OutgoingMessage
 from bot.settings import Community, Settings
 from handlers import points
 from handlers.deps import Deps
-from handlers.people import COMMUNITY_WIDE, communities_of, name_of
+from handlers.people import COMMUNITY_WIDE, communities_of, name_of, name_with_title
 from handlers.privacy import mask
 from handlers.tickets import TicketError
 from nlp.commands import Command
@@ -135,12 +135,14 @@ def _compose(
         for t in fig.overdue_list:
             cat = settings.categories.get(t.category)
             excerpt = "" if cat is not None and cat.sensitive else f"：{mask(t.text)[:EXCERPT]}"
+            holder, title = name_of(settings, t.holder_id), _level_or_department(settings, t.level, t.holder_id)
             lines.append(
                 texts.digest_overdue_line.format(
                     ticket=t.ticket_id,
                     category=settings.category_name(t.category),
-                    holder=name_of(settings, t.holder_id),
-                    level=_level_or_department(settings, t.level, t.holder_id),
+                    holder=holder,
+                    level=title,
+                    who=name_with_title(holder, title),
                     late=duration((end - t.late_since).total_seconds()),
                     chat=t.chat_topic or "私聊",
                     text=excerpt,

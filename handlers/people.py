@@ -17,6 +17,16 @@ def name_of(settings: Settings, person_id: str, fallback: str = "") -> str:
     return p.name if p else (fallback or person_id)
 
 
+def titled(name: str, title: str) -> str:
+    """ "片区负责人 王片长"; the name alone where the title says nothing more (an account named 街道网格中心)."""
+    return name if not title or title == name else f"{title} {name}"
+
+
+def name_with_title(name: str, title: str) -> str:
+    """ "王片长（片区负责人）"; the name alone where the title is the name itself."""
+    return name if not title or title == name else f"{name}（{title}）"
+
+
 def is_staff(settings: Settings, person_id: str) -> bool:
     return person_id in settings.people_by_id
 

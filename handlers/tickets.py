@@ -15,7 +15,7 @@ from bot.settings import Community, Grid
 from handlers import ladder
 from handlers.deps import Deps
 from handlers.outbound import announce, reply, to_staff
-from handlers.people import name_of, resolve_holder
+from handlers.people import name_of, resolve_holder, titled
 from storage import records as r
 from storage.records import Ticket
 
@@ -397,6 +397,7 @@ def escalate(deps: Deps, ticket: Ticket, actor_id: str, reason: str, *, automati
                 category=category_name(deps, ticket),
                 level_name=lname,
                 holder=name_of(settings, holder),
+                to=titled(name_of(settings, holder), lname),
             ),
             [holder],
             ticket_id=ticket.id,

@@ -265,3 +265,14 @@ async def test_repairs_route_to_the_property_company(tmp_path: Path, db_url: str
     assert reply.mention_ids[1:] == ("wxid_wuye", "wxid_zhangyan")  # the grid worker stays in the loop
     done = await chat.say("天城物业", "/办结 1 电梯已修复", chat="private")
     assert any(s.chat_id == GROUP and "电梯已修复" in s.text for s in done)
+
+
+async def test_an_account_named_after_its_level_is_named_once(chat: Chat) -> None:
+    """The street center's account is called 街道网格中心, like its level: "街道网格中心 街道网格中心" read badly."""
+    await chat.say("周阿姨", DOG)
+    await chat.say("张燕", "/转办 1 需要片区协调", chat="private")
+    await chat.say("杨海霞", "/转办 1 需要书记协调", chat="private")
+    chat.new()
+    sent = await chat.say("王欢", "/转办 1 需要街道协调", chat="private")
+    assert [s.text for s in chat.to(sent, "wxid_wanghuan")] == ["#1 已转交街道网格中心。"]
+    assert [s.text for s in chat.to(sent, GROUP)] == ["#1【噪音扰民】已转交街道网格中心 处理，请您耐心等待。"]
