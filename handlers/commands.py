@@ -9,7 +9,7 @@ from handlers import corrections, digest, extensions, points, tickets, verify
 from handlers.commands_base import need_text, ticket_in_reach
 from handlers.deps import Deps
 from handlers.outbound import private, reply
-from handlers.people import is_staff, name_of, name_with_title, reachable_grid_ids
+from handlers.people import is_staff, name_of, reachable_grid_ids
 from handlers.tickets import TicketError
 from nlp.commands import Command, parse_command
 from storage import records as r
@@ -98,10 +98,7 @@ async def cmd_transfer(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     else:
         reason = _need_text(cmd, deps, "转办原因", f"/转办 {ticket.id} 需要物业配合")
         ticket = tickets.escalate(deps, ticket, msg.sender_id, reason, automatic=False)
-    holder, level_name = tickets.holder_name(deps, ticket), tickets.level_name(deps, ticket.level)
-    return deps.texts.transferred.format(
-        ticket=ticket.id, holder=holder, level_name=level_name, to=name_with_title(holder, level_name)
-    )
+    return tickets.transferred_text(deps, ticket)
 
 
 async def cmd_reject(msg: StoredMessage, cmd: Command, deps: Deps) -> str:

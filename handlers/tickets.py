@@ -15,7 +15,7 @@ from bot.settings import Community, Grid
 from handlers import ladder
 from handlers.deps import Deps
 from handlers.outbound import announce, reply, to_staff
-from handlers.people import name_of, resolve_holder, titled
+from handlers.people import name_of, name_with_title, resolve_holder, titled
 from storage import records as r
 from storage.records import Ticket
 
@@ -49,6 +49,14 @@ def category_name(deps: Deps, ticket: Ticket) -> str:
 
 def holder_name(deps: Deps, ticket: Ticket) -> str:
     return name_of(deps.settings, ticket.holder_id)
+
+
+def transferred_text(deps: Deps, ticket: Ticket) -> str:
+    """The answer to a transfer (/转办, or the page's button): where the ticket is now."""
+    holder, lname = holder_name(deps, ticket), level_name(deps, ticket.level)
+    return deps.texts.transferred.format(
+        ticket=ticket.id, holder=holder, level_name=lname, to=name_with_title(holder, lname)
+    )
 
 
 def level_name(deps: Deps, level: int) -> str:

@@ -236,11 +236,7 @@ def _apply(deps: Deps, ticket: Ticket, actor: str, action: str, text: str, publi
         return texts.resolved_ack.format(ticket=ticket.id)
     if action == "transfer":
         ticket = tickets.escalate(deps, ticket, actor, text, automatic=False)
-        return texts.transferred.format(
-            ticket=ticket.id,
-            holder=tickets.holder_name(deps, ticket),
-            level_name=tickets.level_name(deps, ticket.level),
-        )
+        return tickets.transferred_text(deps, ticket)
     ticket = tickets.reject(deps, ticket, actor, text)
     return texts.rejected_ack.format(ticket=ticket.id)
 
