@@ -122,6 +122,9 @@ class Dedupe(_Model):
     window_hours: float = 24.0
     similarity: float = Field(default=0.3, ge=0.0, le=1.0)
     split_window_hours: float = 2.0
+    # an emergency reported again in the same group soon after: one ticket, not a second round of alarms;
+    # later it is taken as a new emergency
+    urgent_window_minutes: float = Field(default=120.0, ge=0.0)
 
 
 class Limits(_Model):

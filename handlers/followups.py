@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from handlers import tickets
 from handlers.deps import Deps
-from handlers.intake import community_for, grid_of_chat, report
+from handlers.intake import acknowledge, community_for, grid_of_chat, report
 from handlers.outbound import reply
 from storage.records import StoredMessage
 
@@ -24,7 +24,9 @@ def split(msg: StoredMessage, deps: Deps) -> int | None:
         return None
     deps.repo.drop_pending(pending.id)
     joined = deps.repo.ticket(pending.ticket_id)
-    original_pk = int(json.loads(pending.data or "{}").get("message", 0))
+    data = json.loads(pending.data or "{}")
+    original_pk = int(data.get("message", 0))
+    urgency = "urgent" if data.get("urgency") == "urgent" else "normal"
     original = next((m for m in deps.repo.messages_of_ticket(pending.ticket_id) if m.pk == original_pk), None)
     if joined is None or original is None:
         reply(deps, msg.chat_id, deps.texts.split_nothing, [msg.sender_id])
@@ -44,11 +46,14 @@ def split(msg: StoredMessage, deps: Deps) -> int | None:
         reporter_name=original.sender_name,
         text=original.text,
         category=joined.category,
-        urgency="normal",
+        urgency=urgency,
         grid=grid,
         community=community,
     )
     deps.repo.link_message(original.pk, ticket.id)
+    if urgency == "urgent":
+        acknowledge(deps, ticket, community)  # an emergency of its own: its own alarm, as on a first report
+        return ticket.id
     reply(
         deps,
         msg.chat_id,

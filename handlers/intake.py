@@ -60,8 +60,8 @@ def report(msg: StoredMessage, deps: Deps, category: str, urgency: str) -> int |
                 lead = each.secretary or each.street_center  # named: without a staff chat, told privately
                 to_staff(deps, each.staff_chat, told, [lead] if lead else [])
         return None
-    if msg.chat_id != msg.sender_id and urgency != "urgent":
-        joined = join_duplicate(msg, deps, category)
+    if msg.chat_id != msg.sender_id:
+        joined = join_duplicate(msg, deps, category, urgency)
         if joined is not None:
             return joined
     ticket = tickets.open_ticket(
@@ -176,12 +176,20 @@ def faq_answer(deps: Deps, text: str) -> str | None:
     return None
 
 
-def join_duplicate(msg: StoredMessage, deps: Deps, category: str) -> int | None:
-    """Same group, same category and similar words within the window: one ticket, two reporters."""
-    window = timedelta(hours=deps.settings.dedupe.window_hours)
+def join_duplicate(msg: StoredMessage, deps: Deps, category: str, urgency: str = "normal") -> int | None:
+    """Same group, same category and similar words within the window: one ticket, two reporters.
+
+    An emergency joins only an urgent ticket, and only within `dedupe.urgent_window_minutes`: ten
+    neighbours smelling the same gas make one alarm, while a fire the next morning is a new one.
+    """
+    dedupe = deps.settings.dedupe
+    urgent = urgency == "urgent"
+    window = timedelta(minutes=dedupe.urgent_window_minutes) if urgent else timedelta(hours=dedupe.window_hours)
     candidates = deps.repo.tickets(
         states=r.ACTIVE_STATES, chat_id=msg.chat_id, category=category, since=deps.now - window
     )
+    if urgent:
+        candidates = [t for t in candidates if t.urgency == "urgent"]
     best: tuple[float, r.Ticket] | None = None
     for ticket in candidates:
         score = similarity(ticket.text, msg.text)
@@ -208,15 +216,16 @@ def join_duplicate(msg: StoredMessage, deps: Deps, category: str) -> int | None:
         "split",
         at=deps.now,
         ticket_id=ticket.id,
-        expires_at=deps.now + timedelta(hours=deps.settings.dedupe.split_window_hours),
-        data={"message": msg.pk},
+        expires_at=deps.now + timedelta(hours=dedupe.split_window_hours),
+        data={"message": msg.pk, "urgency": urgency},
     )
+    fields = {"ticket": ticket.id, "category": tickets.category_name(deps, ticket)}
     reply(
         deps,
         msg.chat_id,
-        deps.texts.joined.format(
-            ticket=ticket.id, category=tickets.category_name(deps, ticket), holder=tickets.holder_name(deps, ticket)
-        ),
+        deps.texts.joined_urgent.format(**fields, advice=deps.settings.emergency_advice)
+        if urgent
+        else deps.texts.joined.format(**fields, holder=tickets.holder_name(deps, ticket)),
         [msg.sender_id],
         ticket_id=ticket.id,
     )
