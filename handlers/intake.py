@@ -50,17 +50,11 @@ def report(msg: StoredMessage, deps: Deps, category: str, urgency: str) -> int |
         note_unknown_group(deps, msg.chat_id, msg.chat_topic)
     community = community_for(deps, grid)
     if community is None:
-        # a street deployment and no community to give it to: a group's staff were just asked to bind
-        # it; a resident writing privately is answered, and every community's staff see the message
+        # a street deployment and no community to give it to: a group's staff were just asked to bind it
         if in_private:
-            advice = f" {deps.settings.emergency_advice}" if urgency == "urgent" else ""
-            reply(deps, msg.chat_id, deps.texts.private_where + advice)
-            told = deps.texts.private_unplaced_staff.format(reporter=msg.sender_name or msg.sender_id, text=msg.text)
-            for each in deps.settings.all_communities:
-                lead = each.secretary or each.street_center  # named: without a staff chat, told privately
-                to_staff(deps, each.staff_chat, told, [lead] if lead else [])
+            _unplaced(msg, deps, urgency)
         return None
-    if msg.chat_id != msg.sender_id:
+    if not in_private:
         joined = join_duplicate(msg, deps, category, urgency)
         if joined is not None:
             return joined
@@ -79,6 +73,16 @@ def report(msg: StoredMessage, deps: Deps, category: str, urgency: str) -> int |
     )
     acknowledge(deps, ticket, community)
     return ticket.id
+
+
+def _unplaced(msg: StoredMessage, deps: Deps, urgency: str) -> None:
+    """A stranger writing privately in a street: answered, and every community's staff see the message."""
+    advice = f" {deps.settings.emergency_advice}" if urgency == "urgent" else ""
+    reply(deps, msg.chat_id, deps.texts.private_where + advice)
+    told = deps.texts.private_unplaced_staff.format(reporter=msg.sender_name or msg.sender_id, text=msg.text)
+    for each in deps.settings.all_communities:
+        lead = each.secretary or each.street_center  # named: without a staff chat, told privately
+        to_staff(deps, each.staff_chat, told, [lead] if lead else [])
 
 
 def acknowledge(deps: Deps, ticket: r.Ticket, community: Community) -> None:
