@@ -114,7 +114,7 @@ async def cmd_report(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     text = cmd.text
     if not text:
         raise TicketError(deps.texts.err_need_text.format(what="发现的问题", example="/上报 3栋楼道堆放杂物"))
-    grid = grid_of_chat(deps, msg.chat_id) if msg.chat_id != msg.sender_id else None
+    grid = grid_of_chat(deps, msg.chat_id) if not msg.is_private else None
     if grid is None:
         grid = next((g for g in deps.settings.grids_by_id.values() if msg.sender_id in g.workers), None)
     community = community_for(deps, grid)
@@ -183,7 +183,7 @@ async def cmd_show(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:
     from handlers.timeline import describe
 
     ticket = _ticket_in_reach(cmd, msg, deps)
-    if msg.chat_id == msg.sender_id and msg.sender_id == ticket.holder_id:
+    if msg.is_private and msg.sender_id == ticket.holder_id:
         # phone and ID numbers only for the holder, privately; everything else is masked
         private(deps, msg.sender_id, describe(deps, ticket), ticket_id=ticket.id, unmasked=True)
         return None
@@ -194,7 +194,7 @@ async def cmd_bind(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     person = deps.settings.people_by_id[msg.sender_id]
     if person.role not in ("secretary", "street_center", "supervisor"):
         raise TicketError("只有社区书记可以绑定群。")
-    if msg.chat_id == msg.sender_id:
+    if msg.is_private:
         raise TicketError("请在要绑定的群里发送 /绑定 网格名称。")
     target = cmd.text.strip()
     grid = next((g for g in deps.settings.grids_by_id.values() if target in (g.name, g.id)), None)
@@ -254,7 +254,7 @@ async def on_command(msg: StoredMessage, deps: Deps) -> int | None:
         # a resident typing a slash: answered once a day, then ignored
         day = deps.now.astimezone(deps.settings.tz).date().isoformat()
         if deps.repo.claim_notice(f"norole:{msg.sender_id}:{day}", deps.now):
-            reply(deps, msg.chat_id, deps.texts.err_no_role, [] if msg.chat_id == msg.sender_id else [msg.sender_id])
+            reply(deps, msg.chat_id, deps.texts.err_no_role, [] if msg.is_private else [msg.sender_id])
         return None
     handler = COMMANDS.get(cmd.action)
     if handler is None:
@@ -267,7 +267,7 @@ async def on_command(msg: StoredMessage, deps: Deps) -> int | None:
             answer = await handler(msg, cmd, deps)
     except TicketError as exc:
         answer = str(exc)
-        mention = [] if msg.chat_id == msg.sender_id else [msg.sender_id]
+        mention = [] if msg.is_private else [msg.sender_id]
     if answer:
         reply(deps, msg.chat_id, answer, mention)
     return None

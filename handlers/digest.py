@@ -225,6 +225,6 @@ async def cmd_digest(msg: StoredMessage, cmd: Command, deps: Deps) -> None:
         raise TicketError(deps.texts.err_digest_role)
     period: Period = {"digest_week": "week", "digest_month": "month"}.get(cmd.action, "day")  # type: ignore[assignment]
     staff_chats = {c.staff_chat for c in deps.settings.all_communities if c.staff_chat}
-    where = msg.chat_id if msg.chat_id == msg.sender_id or msg.chat_id in staff_chats else msg.sender_id
+    where = msg.chat_id if msg.is_private or msg.chat_id in staff_chats else msg.sender_id
     for community in communities_of(deps.settings, msg.sender_id):
         send(deps, build(deps.repo, deps.settings, community, period, deps.now), where)

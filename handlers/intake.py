@@ -42,19 +42,18 @@ def community_for(deps: Deps, grid: Grid | None) -> Community | None:
 
 
 def report(msg: StoredMessage, deps: Deps, category: str, urgency: str) -> int | None:
-    in_private = msg.chat_id == msg.sender_id
     grid = grid_of_chat(deps, msg.chat_id)
-    if grid is None and in_private:
+    if grid is None and msg.is_private:
         grid = grid_of_person(deps, msg.sender_id)  # their building's worker, not the secretary's desk
-    if grid is None and not in_private:
+    if grid is None and not msg.is_private:
         note_unknown_group(deps, msg.chat_id, msg.chat_topic)
     community = community_for(deps, grid)
     if community is None:
         # a street deployment and no community to give it to: a group's staff were just asked to bind it
-        if in_private:
+        if msg.is_private:
             _unplaced(msg, deps, urgency)
         return None
-    if not in_private:
+    if not msg.is_private:
         joined = join_duplicate(msg, deps, category, urgency)
         if joined is not None:
             return joined

@@ -15,7 +15,7 @@ EVIDENCE_WINDOW = timedelta(minutes=30)
 
 
 def voice(msg: StoredMessage, deps: Deps) -> None:
-    if msg.chat_id == msg.sender_id:
+    if msg.is_private:
         reply(deps, msg.chat_id, deps.texts.voice_reply)
         return None
     reply(deps, msg.chat_id, deps.texts.voice_reply, [msg.sender_id])

@@ -122,7 +122,7 @@ def reopen(deps: Deps, ticket: r.Ticket, msg: StoredMessage) -> r.Ticket:
     followups.drop_for_ticket(deps.repo, ticket.id, ("rating", REOPEN_WATCH))
     tickets.event(deps, ticket, "reopened", msg.sender_id, actor_name=msg.sender_name, note=msg.text[:200])
     holder = tickets.holder_name(deps, ticket)
-    mention = [] if msg.chat_id == msg.sender_id else [msg.sender_id]
+    mention = [] if msg.is_private else [msg.sender_id]
     reply(
         deps,
         msg.chat_id,

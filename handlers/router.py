@@ -35,7 +35,7 @@ async def _too_long(msg: StoredMessage, deps: Deps) -> int | None:
             deps,
             msg.chat_id,
             deps.texts.err_too_long.format(limit=limit),
-            [] if msg.chat_id == msg.sender_id else [msg.sender_id],
+            [] if msg.is_private else [msg.sender_id],
         )
     return None
 

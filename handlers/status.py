@@ -23,9 +23,8 @@ _SHOWN = 3  # newest first; a resident with more open tickets than this is rare,
 
 def answer(msg: StoredMessage, deps: Deps, verdict: Classification) -> bool:
     """True when the question was answered; False: handle the message as any other."""
-    in_group = msg.chat_id != msg.sender_id
     found = deps.repo.tickets_reported_by(
-        msg.sender_id, states=_ASKED_ABOUT, chat_id=msg.chat_id if in_group else None, limit=_SHOWN
+        msg.sender_id, states=_ASKED_ABOUT, chat_id=None if msg.is_private else msg.chat_id, limit=_SHOWN
     )
     if not found:
         if verdict.is_ticket and verdict.category != "other":
@@ -42,7 +41,7 @@ def answer(msg: StoredMessage, deps: Deps, verdict: Classification) -> bool:
             line = deps.texts.status_line.format(**fields, holder=tickets.holder_name(deps, t))
         cat = deps.settings.categories.get(t.category)
         # a sensitive category is never named in the group, as at its acknowledgement: told privately
-        (hidden if in_group and cat is not None and cat.sensitive else shown).append(line)
+        (hidden if not msg.is_private and cat is not None and cat.sensitive else shown).append(line)
     if shown:
         reply(deps, msg.chat_id, "\n".join(shown), [msg.sender_id], ticket_id=found[0].id)
     if hidden:

@@ -382,7 +382,7 @@ def escalate(deps: Deps, ticket: Ticket, actor_id: str, reason: str, *, automati
         previous=previous,
         level_to=level,
     )
-    lname = level_name(deps, level)
+    lname, holder_shown = level_name(deps, level), name_of(settings, holder)
     to_staff(
         deps,
         community.staff_chat,
@@ -404,8 +404,8 @@ def escalate(deps: Deps, ticket: Ticket, actor_id: str, reason: str, *, automati
                 ticket=ticket.id,
                 category=category_name(deps, ticket),
                 level_name=lname,
-                holder=name_of(settings, holder),
-                to=titled(name_of(settings, holder), lname),
+                holder=holder_shown,
+                to=titled(holder_shown, lname),
             ),
             [holder],
             ticket_id=ticket.id,

@@ -101,6 +101,11 @@ class StoredMessage:
     processed_at: datetime | None
     ticket_id: int | None
 
+    @property
+    def is_private(self) -> bool:
+        """A private chat with the bot (as IncomingMessage.is_private)."""
+        return self.chat_id == self.sender_id
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
