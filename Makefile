@@ -7,7 +7,7 @@ HARNESS := tests/e2e/harness
 # where `make demo` also serves the web page (make demo WEB=0.0.0.0:8080 to show it on the LAN)
 WEB ?= 127.0.0.1:8080
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-dates lint bench clean
 
 install: $(STAMP)
 
@@ -32,6 +32,12 @@ demo: install
 
 test: install
 	$(BIN)/pytest
+
+# the tier that reads dates and times: ladder, calendar, digests, replay, the shell and the web CLI
+DATE_TESTS := tests/test_ladder.py tests/test_worktime.py tests/test_digest.py tests/test_replay.py \
+	tests/web/test_web_cli.py
+test-dates: install
+	$(BIN)/pytest $(DATE_TESTS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot.clock import Clock, clock_from_env
 from bot.settings import ConfigError, Settings, load_settings
 from storage.db import DatabaseError
 
@@ -32,11 +33,19 @@ def _db(args: argparse.Namespace) -> str | None:
     return getattr(args, "db", None) or None
 
 
+def _clock(settings: Settings) -> Clock:
+    """The wall clock, or the one `GRIDBOT_NOW` pins (tests run subprocesses on a date they choose)."""
+    try:
+        return clock_from_env(settings.tz, os.environ)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_app, build_services, make_adapter
 
     settings = _settings(args)
-    services = build_services(settings, db_url=_db(args))
+    services = build_services(settings, db_url=_db(args), clock=_clock(settings))
     adapter = make_adapter(settings, services.clock, os.environ)
     app = build_app(settings, adapter, services=services, paced=settings.adapter == "wechaty")
     app.config_path = _config_path(args)
@@ -58,7 +67,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from bot.console_adapter import ConsoleAdapter
 
     settings = _settings(args)
-    services = build_services(settings, db_url=_db(args))
+    services = build_services(settings, db_url=_db(args), clock=_clock(settings))
     adapter = ConsoleAdapter(settings, services.clock.now)
     app = build_app(settings, adapter, services=services)
     app.config_path = _config_path(args)
@@ -100,13 +109,13 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from bot.health import check
 
     settings = _settings(args)
     max_age = timedelta(seconds=max(3 * settings.sweep_interval_seconds, 180))
-    ok, line = check(settings.data_dir, datetime.now(UTC), max_age)
+    ok, line = check(settings.data_dir, _clock(settings).now(), max_age)
     print(line)
     return 0 if ok else 1
 

@@ -11,9 +11,9 @@ from typing import Any, cast
 PERIOD_CHOICES = ("day", "week", "month")
 
 
-def _moment(value: str | None, tz: Any) -> datetime:
+def _moment(value: str | None, tz: Any, now: datetime) -> datetime:
     if not value:
-        return datetime.now(tz)
+        return now
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -22,13 +22,13 @@ def _moment(value: str | None, tz: Any) -> datetime:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from bot.cli import _db, _settings
+    from bot.cli import _clock, _db, _settings
     from handlers.digest import Period, build
     from storage.repository import Store
 
     settings = _settings(args)
     try:
-        at = _moment(args.at, settings.tz)
+        at = _moment(args.at, settings.tz, _clock(settings).now())
     except ValueError as exc:
         sys.stderr.write(f"gridbot: {exc}\n")
         return 2

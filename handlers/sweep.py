@@ -21,6 +21,7 @@ from storage.retry import transient
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(hours=1)
+SCHEDULE_WARNING_EVERY = timedelta(days=7)
 
 
 def _late(deps: Deps, due: datetime) -> str:
@@ -127,12 +128,20 @@ def _close_unrated(deps: Deps) -> None:
 
 
 def _warn_schedule(deps: Deps) -> None:
-    """30 days before the known holiday schedule runs out, the staff chat is told (once a day)."""
+    """From 30 days before the known holiday schedule runs out, the staff chat is told once a week.
+
+    The last warning's time is stored, so a restart does not repeat it; the per-day notice key
+    keeps two processes sweeping the same day from both sending it.
+    """
     today = deps.now.astimezone(deps.settings.tz).date()
     if not deps.calendar.needs_schedule_warning(today):
         return
+    last = deps.repo.meta("schedule_warned_at")
+    if last is not None and timedelta(0) <= deps.now - datetime.fromisoformat(last) < SCHEDULE_WARNING_EVERY:
+        return
     if not deps.repo.claim_notice(f"schedule-warning:{today.isoformat()}", deps.now):
         return
+    deps.repo.set_meta("schedule_warned_at", deps.now.isoformat())
     until = deps.calendar.known_until().isoformat()
     log.warning("the holiday schedule is known only until %s: add next year's dates under holidays:", until)
     for community in deps.settings.all_communities:

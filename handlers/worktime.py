@@ -4,18 +4,23 @@ Pure: no database, no I/O except logging. Every datetime in and out is timezone-
 results are expressed in the calendar's zone. Arithmetic is done in UTC so that a zone
 with daylight saving time (not China's, but a deployment may configure one) is still right.
 
-Which days are working days, in this order:
+Which days are working days, per date, in this order:
 1. A date listed in `holidays:` in config.yaml (holiday dates and make-up working days 调休).
    It wins even inside the package's range, so a late change to the schedule can be patched.
-2. The `chinesecalendar` package (2004 through 2026 in 1.11.0; it raises
-   NotImplementedError after that).
-3. Beyond the package, a year in which config lists any date is known: the official notice
-   lists only the exceptions, so its other dates are Monday–Friday, without a warning.
-4. Otherwise Monday–Friday, with one warning per unknown year, never a crash.
+2. The `chinesecalendar` package: the official schedule, 调休 included (2004 through 2026 in
+   1.11.0; it raises NotImplementedError after that).
+3. The statutory days off that the `holidays` package computes from the lunar calendar for any
+   year (Spring Festival, Qingming, Dragon Boat, Mid-Autumn, and the fixed ones). It knows no
+   make-up working days: those exist only once the State Council publishes them, hence 1.
+   (On 2024–2026 its weekday days off equal chinesecalendar's: tests/test_worktime.py checks.)
+4. Otherwise Monday–Friday.
+A year past the package's table that config does not list is logged once as a warning (its
+调休 are unknown), never a crash; the staff chat is told before the table runs out (sweep).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -65,6 +70,16 @@ def _package_range() -> tuple[date, date]:
     return date(min(days).year, 1, 1), date(max(days).year, 12, 31)
 
 
+@functools.cache
+def statutory_days_off(year: int) -> frozenset[date]:
+    """China's statutory holidays of `year` (with the days off the law adds when one falls on a
+    weekend), computed by the `holidays` package from the lunar calendar. Imported on first use:
+    it costs ≈0.2 s, and only dates past chinesecalendar's table need it."""
+    from holidays.countries.china import China
+
+    return frozenset(China(years=year))
+
+
 class WorkCalendar:
     def __init__(
         self,
@@ -112,18 +127,19 @@ class WorkCalendar:
                 return bool(chinese_calendar.is_workday(day))
             except NotImplementedError:  # a package whose table has gaps: fall through
                 pass
-        if day.year in self._config_years:
-            return day.weekday() < 5
-        if day.year not in self._warned_years:
+        if day.year not in self._config_years and day.year not in self._warned_years:
             self._warned_years.add(day.year)
             self.log.warning(
                 "official holiday schedule for %d is unknown (calendar package knows %d-%d, config "
-                "holidays: has none for it): treating Monday-Friday as working days; add the "
-                "year's holidays and make-up working days to config.yaml",
+                "holidays: has none for it): using the statutory holidays computed from the lunar "
+                "calendar and Monday-Friday otherwise, with no make-up working days; add the year's "
+                "holidays and make-up working days to config.yaml",
                 day.year,
                 self._pkg_first.year,
                 self._pkg_last.year,
             )
+        if day in statutory_days_off(day.year):
+            return False
         return day.weekday() < 5
 
     def next_workday(self, day: date) -> date:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import build_app
 from bot.clock import FakeClock
-from bot.memory_adapter import MemoryAdapter
+from bot.memory_adapter import MemoryAdapter, Sent
 from bot.settings import Settings, load_settings
 from handlers.sweep import run_sweep
 from tests.chat import Chat
@@ -244,6 +244,21 @@ async def test_schedule_warning_30_days_before_the_calendar_ends(settings: Setti
     sent = await chat.wait(timedelta(minutes=4))
     warnings = [s for s in sent if "节假日安排只知道到 2026-12-31" in s.text]
     assert [(s.chat_id, s.at.date().isoformat()) for s in warnings] == [("room_staff", "2026-12-01")]
+
+
+async def test_schedule_warning_once_a_week_not_at_every_start(settings: Settings, db_url: str) -> None:
+    def warnings(sent: list[Sent]) -> list[str]:
+        return [s.at.date().isoformat() for s in sent if "节假日安排只知道到" in s.text]
+
+    chat = await make_chat(settings, db_url, at(2026, 12, 2, 9, 0))
+    assert warnings(await chat.wait(timedelta(minutes=2))) == ["2026-12-02"]
+    chat.app.services.store.dispose()  # the bot stops
+    # a restart the same day and the days after stay quiet until a week has passed
+    chat = await make_chat(settings, db_url, at(2026, 12, 2, 9, 30))
+    seen = warnings(await chat.wait(timedelta(minutes=2)))
+    for day in range(3, 11):
+        seen += warnings(await chat.at(at(2026, 12, day, 9, 0)))
+    assert seen == ["2026-12-09"]
 
 
 async def test_repairs_route_to_the_property_company(tmp_path: Path, db_url: str) -> None:

@@ -1,10 +1,11 @@
 """The outbox: failed sends are retried, a send cut off by a crash is reported, never resent blindly."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bot.health import check
 from bot.messages import OutgoingMessage
+from tests import fixed_time
 from tests.chat import Chat
 
 DOG = "楼下有人养狗,到晚上老叫唤,我年纪大了,根本没法休息好。"
@@ -102,6 +103,6 @@ async def test_health_file_and_staff_notice_when_sends_keep_failing(chat: Chat, 
 
 
 def test_health_check_without_a_running_bot(tmp_path: Path) -> None:
-    ok, line = check(tmp_path, datetime.now(UTC), timedelta(minutes=3))
+    ok, line = check(tmp_path, fixed_time.START, timedelta(minutes=3))
     assert not ok
     assert "no health file" in line

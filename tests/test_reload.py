@@ -25,6 +25,7 @@ from bot.scheduler import build_scheduler
 from bot.settings import Settings, load_settings
 from handlers.staffing import Reassigned, reassign_changed_workers
 from storage.repository import Store
+from tests import fixed_time
 from tests.chat import Chat
 from tests.conftest import DATA, _chat
 
@@ -209,7 +210,7 @@ async def _line(stream: asyncio.StreamReader, wanted: str) -> str:
 
 
 async def _cli(*args: str) -> tuple[int, str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = fixed_time.env(PYTHONPATH=str(ROOT))
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", *args, env=env, cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -222,7 +223,7 @@ async def _cli(*args: str) -> tuple[int, str, str]:
 async def test_a_running_shell_reloads_on_sighup_and_gridbot_reload(tmp_path: Path) -> None:
     path = config(tmp_path)
     data = tmp_path / "data"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = fixed_time.env(PYTHONPATH=str(ROOT))
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "shell", "--config", str(path), env=env, cwd=tmp_path,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

@@ -84,3 +84,25 @@ def test_shipped_configs_load(name: str) -> None:
         for group in grid.groups:
             assert settings.grid_of_group[group].id == grid.id
         assert all(w in settings.people_by_id for w in grid.workers)
+
+
+def test_gridbot_now_pins_a_process_clock_and_a_bad_value_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.cli import main
+    from bot.clock import ShiftedClock, SystemClock, clock_from_env
+
+    tz = ZoneInfo("Asia/Shanghai")
+    assert isinstance(clock_from_env(tz, {}), SystemClock)
+    pinned = clock_from_env(tz, {"GRIDBOT_NOW": "2027-02-08T10:00:00"})  # naive: the deployment's zone
+    assert isinstance(pinned, ShiftedClock)
+    start = datetime(2027, 2, 8, 10, 0, tzinfo=tz)
+    assert start <= pinned.now() < start + timedelta(minutes=1)
+    assert pinned.now().tzinfo == tz
+    with pytest.raises(ValueError, match="GRIDBOT_NOW: not an ISO 8601 date-time"):
+        clock_from_env(tz, {"GRIDBOT_NOW": "next tuesday"})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRIDBOT_NOW", "2027-13-45")
+        assert main(["health"]) == 2
+    assert capsys.readouterr().err.strip().startswith("gridbot: GRIDBOT_NOW: not an ISO 8601 date-time")

@@ -18,6 +18,7 @@ from bot.settings import ConfigError, Settings
 from bot.wechaty_adapter import AT_SEPARATOR, WechatyAdapter, strip_mentions, to_datetime
 from bot.wechaty_compat import load_wechaty
 from storage.repository import Store
+from tests import fixed_time
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,7 @@ def test_the_sdk_imports_on_this_python_and_sqlmodel_still_works(
     assert options.puppet_options.end_point == "127.0.0.1:1"
     # the SQLAlchemy the SDK pulls in is the one sqlmodel runs on: a round trip through the store
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    msg = IncomingMessage("m1", "room@chatroom", "楼", "wxid_a", "周阿姨", "楼道灯坏了", datetime.now(UTC))
+    msg = IncomingMessage("m1", "room@chatroom", "楼", "wxid_a", "周阿姨", "楼道灯坏了", fixed_time.START)
     with store.begin() as repo:
         _, new = repo.add_message(msg, purge_after=None)
     with store.begin() as repo:

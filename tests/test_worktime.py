@@ -118,21 +118,60 @@ def test_is_workday_accepts_aware_datetime_by_local_date(cal: WorkCalendar) -> N
 # -- the end of the package's range ------------------------------------------------------------
 
 
-def test_2027_without_config_falls_back_to_weekdays_and_warns_once(
+def test_2027_without_config_uses_the_statutory_holidays_and_warns_once(
     cal: WorkCalendar, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="handlers.worktime")
-    assert cal.is_workday(date(2027, 1, 1))  # a Friday: fallback, although it is surely New Year
+    assert not cal.is_workday(date(2027, 1, 1))  # a Friday, New Year's Day: statutory
     assert not cal.is_workday(date(2027, 1, 2))
-    assert cal.is_workday(date(2027, 10, 1))
-    # a 2-work-hour deadline on the last afternoon the package knows runs into the fallback year
-    assert cal.add_work_hours(at(2026, 12, 31, 16, 30), 2) == at(2027, 1, 1, 9, 30)
+    assert cal.is_workday(date(2027, 1, 4))
+    assert not cal.is_workday(date(2027, 10, 1))  # National Day
+    # a 2-work-hour deadline on the last afternoon the package knows runs over New Year's Day
+    assert cal.add_work_hours(at(2026, 12, 31, 16, 30), 2) == at(2027, 1, 4, 9, 30)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "2027" in warnings[0].getMessage()
-    assert "Monday-Friday" in warnings[0].getMessage()
+    assert "statutory holidays" in warnings[0].getMessage()
     assert not cal.is_workday(date(2028, 1, 1))  # a Saturday in another unknown year
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 2
+
+
+# Spring Festival 2027: the eve is Friday Feb 5, the first day Saturday Feb 6 (lunar calendar);
+# four statutory days, and the two that fall on the weekend are made good on Feb 9 and 10.
+SPRING_FESTIVAL_2027 = [date(2027, 2, d) for d in range(5, 11)]
+
+
+def test_spring_festival_2027_is_not_a_working_day(cal: WorkCalendar) -> None:
+    assert [cal.is_workday(d) for d in SPRING_FESTIVAL_2027] == [False] * 6
+    assert cal.is_workday(date(2027, 2, 4))
+    assert cal.is_workday(date(2027, 2, 11))
+    # a 1-working-day deadline set on the Thursday before runs over the whole holiday
+    assert cal.add_work_days(at(2027, 2, 4, 10, 0), 1) == at(2027, 2, 11, 10, 0)
+    assert cal.is_off_duty(at(2027, 2, 8, 10, 0))  # the duty roster holds the fort on a holiday morning
+
+
+def test_a_workdays_entry_makes_a_sunday_a_working_day() -> None:
+    sunday = date(2027, 2, 21)
+    assert sunday.weekday() == 6
+    assert not WorkCalendar(SH).is_workday(sunday)
+    assert WorkCalendar(SH, Schedule(workdays=[sunday])).is_workday(sunday)
+    # and a config holiday wins over the statutory table the other way round
+    assert not WorkCalendar(SH, Schedule(holidays=[date(2027, 2, 11)])).is_workday(date(2027, 2, 11))
+
+
+@pytest.mark.parametrize("year", [2024, 2025, 2026])
+def test_statutory_days_agree_with_the_official_schedule_on_weekdays(year: int) -> None:
+    """`holidays` lists days off and no make-up working days: compare the days off on weekdays."""
+    from datetime import timedelta
+
+    from handlers.worktime import statutory_days_off
+
+    day, differ = date(year, 1, 1), []
+    while day.year == year:
+        if day.weekday() < 5 and (day in statutory_days_off(year)) != (not chinese_calendar.is_workday(day)):
+            differ.append(day)
+        day += timedelta(days=1)
+    assert differ == []
 
 
 def test_2027_with_config(caplog: pytest.LogCaptureFixture) -> None:
@@ -144,6 +183,7 @@ def test_2027_with_config(caplog: pytest.LogCaptureFixture) -> None:
     assert cal.is_workday(date(2027, 2, 20))  # the configured make-up Saturday
     assert not cal.is_workday(date(2027, 2, 21))  # an unlisted Sunday
     assert cal.is_workday(date(2027, 3, 1))  # an unlisted Monday
+    assert not cal.is_workday(date(2027, 2, 8))  # unlisted, but a statutory Spring Festival day
     assert cal.add_work_hours(at(2026, 12, 31, 16, 30), 2) == at(2027, 1, 4, 9, 30)
     assert cal.add_work_days(at(2026, 12, 31, 10, 0), 1) == at(2027, 1, 4, 10, 0)
     assert not [r for r in caplog.records if r.levelno == logging.WARNING]

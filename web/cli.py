@@ -78,10 +78,10 @@ class WebStartError(Exception):
 
 def cmd_web(args: argparse.Namespace) -> int:
     from bot.app import build_services
-    from bot.cli import _db, _settings
+    from bot.cli import _clock, _db, _settings
 
     settings = _settings(args)
-    services = build_services(settings, db_url=_db(args))
+    services = build_services(settings, db_url=_db(args), clock=_clock(settings))
     if not any(p.password_hash for p in settings.people_by_id.values()):
         log.warning("nobody in the config has a password_hash: nobody can log in (see `gridbot web-password`)")
 

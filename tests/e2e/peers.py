@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from tests import fixed_time
+
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).resolve().parent / "harness"
 SCENARIO = Path(__file__).resolve().parent / "scenario.yaml"
@@ -104,7 +106,7 @@ class PuppetServer:
         log = (self.workdir / "harness.log").open("ab")
         cmd = ["node", "server.js", "--grpc-port", str(self.grpc_port), "--control-port", str(self.control_port)]
         self.proc = subprocess.Popen(
-            [*cmd, "--token", TOKEN, "--scenario", str(path)], cwd=HARNESS, stdout=log, stderr=log
+            [*cmd, "--token", TOKEN, "--scenario", str(path)], cwd=HARNESS, stdout=log, stderr=log, env=fixed_time.env()
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -238,12 +240,11 @@ class BotProcess:
         return self.workdir / "bot.log"
 
     def start(self, timeout: float = 30.0) -> None:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "WECHATY_PUPPET_SERVICE_ENDPOINT": self.endpoint,
-            "WECHATY_PUPPET_SERVICE_TOKEN": TOKEN,
-        }
+        env = fixed_time.env(
+            PYTHONPATH=str(ROOT),
+            WECHATY_PUPPET_SERVICE_ENDPOINT=self.endpoint,
+            WECHATY_PUPPET_SERVICE_TOKEN=TOKEN,
+        )
         argv = list(self.argv) or [
             sys.executable,
             "-m",

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from bot.cli import main
+from tests import fixed_time
 from tests.web.seed import Seeded
 from web.auth import is_password_hash, verify_password
 from web.cli import start_web, web_address
@@ -71,12 +72,11 @@ def _free_port() -> int:
 async def test_shell_serves_the_page_until_the_console_ends(tmp_path: Path) -> None:
     """What `make demo` runs: the console bot and the page in one process; closing stdin stops both."""
     import asyncio
-    import os
     import re
 
     root = ROOT
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(root), "GRIDBOT_WEB_SECRET": "demo-test"}
+    env = fixed_time.env(PYTHONPATH=str(root), GRIDBOT_WEB_SECRET="demo-test")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "shell", "--config", str(root / "examples" / "demo.yaml"),
         "--web", f"127.0.0.1:{port}",
@@ -117,7 +117,6 @@ async def test_shell_serves_the_page_until_the_console_ends(tmp_path: Path) -> N
 async def test_run_serves_the_page_when_config_says_web_enabled(tmp_path: Path) -> None:
     """`web: {enabled: true, host, port}` makes `gridbot run` serve the page in the same process."""
     import asyncio
-    import os
     import signal
 
     import yaml
@@ -127,7 +126,7 @@ async def test_run_serves_the_page_when_config_says_web_enabled(tmp_path: Path) 
     config.update(adapter="memory", data_dir=str(tmp_path / "data"), web={"enabled": True, "port": port})
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRIDBOT_WEB_SECRET": "run-test"}
+    env = fixed_time.env(PYTHONPATH=str(ROOT), GRIDBOT_WEB_SECRET="run-test")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", "--config", str(path),
         cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,

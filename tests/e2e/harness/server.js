@@ -60,13 +60,16 @@ const sent = []
 let failSends = 0
 let dropOnSend = 0
 let seq = 0
+// GRIDBOT_NOW (set by the tests) pins the date the residents' messages carry, as it pins the bot's
+const shift = process.env.GRIDBOT_NOW ? Date.parse(process.env.GRIDBOT_NOW) - Date.now() : 0
+const now = () => Date.now() + shift
 
 function nameOf (id) {
   try { return mocker.contactPayload(id).name } catch { return id }
 }
 
 function emitMessage (payload) {
-  const msg = mocker.MessageMock.create({ id: `msg-${Date.now()}-${++seq}`, timestamp: Date.now(), ...payload })
+  const msg = mocker.MessageMock.create({ id: `msg-${Date.now()}-${++seq}`, timestamp: now(), ...payload })
   puppet.emit('message', { messageId: msg.id })
   return msg.id
 }
@@ -77,7 +80,7 @@ function record (conversationId, entry) {
     failSends -= 1
     throw new Error('harness: told to fail this send')
   }
-  sent.push({ seq: sent.length + 1, conversationId, at: Date.now(), t: performance.now(), text: '', mentionIds: [], file: '', ...entry })
+  sent.push({ seq: sent.length + 1, conversationId, at: now(), t: performance.now(), text: '', mentionIds: [], file: '', ...entry })
   const where = conversationId.includes('@') ? { roomId: conversationId } : { listenerId: conversationId }
   return emitMessage({ talkerId: puppet.currentUserId, type: PUPPET.types.Message.Text, text: entry.text || entry.file, mentionIdList: [], ...where })
 }
