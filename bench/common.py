@@ -62,7 +62,7 @@ class DbTimer:
 
 def digest_runs(store: Any, settings: Any, community: Any, now: datetime, runs: int = 5) -> list[dict[str, Any]]:
     """Each period's digest of `community` composed `runs` times: the median run by database time."""
-    from handlers.digest import PERIODS, compose
+    from handlers.jobs.digest import PERIODS, compose
 
     timer = DbTimer(store.engine)
     medians = []

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 from bench.common import digest_runs, machine, say
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from storage.repository import Store
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -1,7 +1,7 @@
 """The floor for bench/roundtrip.py: the smallest Wechaty bot, answering every message with an echo.
 
 It uses the SDK the plain way (its own event bridge and `Wechaty.start()`), with the same packaging
-fixes gridbot needs (bot/wechaty_compat.py). Endpoint and token come from the environment.
+fixes gridbot needs (bot/adapters/wechaty/compat.py). Endpoint and token come from the environment.
 
     python -m bench.echo_bot DATA_DIR
 """
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.wechaty_compat import load_wechaty
+from bot.adapters.wechaty.compat import load_wechaty
 
 
 async def main(data_dir: Path) -> None:

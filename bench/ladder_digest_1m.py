@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from bench.common import DbTimer, digest_runs, load, machine, say
-from bot.app import build_services
-from bot.clock import FakeClock
-from bot.settings import load_settings
-from handlers.sweep import run_sweep
+from bot.core.clock import FakeClock
+from bot.core.settings import load_settings
+from bot.runtime.app import build_services
+from handlers.jobs.sweep import run_sweep
 from tests.genlog import district
 
 TZ = ZoneInfo("Asia/Shanghai")

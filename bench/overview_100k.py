@@ -28,7 +28,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine, say
-from bot.settings import Settings, load_settings
+from bot.core.settings import Settings, load_settings
 from storage import point_cache, stats, web_queries
 from storage.repository import Store
 from web import overview

@@ -40,10 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import event, text
 
 from bench.common import DbTimer, load, machine, peak_rss_mb, say
-from bot.app import App
-from bot.messages import IncomingMessage
-from bot.replay import replay
-from bot.settings import Settings, load_settings
+from bot.core.messages import IncomingMessage
+from bot.core.settings import Settings, load_settings
+from bot.runtime.app import App
+from bot.runtime.replay import replay
 from tests.genlog import CHATTER, COMPLAINTS, START, District, district
 
 COMMUNITIES, GRIDS, GROUPS_PER_GRID = 5, 25, 4  # 500 groups

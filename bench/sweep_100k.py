@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine, say
-from bot.app import build_services
-from bot.clock import FakeClock
-from bot.settings import load_settings
-from handlers.sweep import run_sweep
+from bot.core.clock import FakeClock
+from bot.core.settings import load_settings
+from bot.runtime.app import build_services
+from handlers.jobs.sweep import run_sweep
 
 TZ = ZoneInfo("Asia/Shanghai")
 CONFIG = Path(__file__).resolve().parent.parent / "tests" / "data" / "config.yaml"

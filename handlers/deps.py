@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from bot.clock import Clock
-from bot.settings import Settings
-from bot.texts import Texts
+from bot.core.clock import Clock
+from bot.core.settings import Settings
+from bot.core.texts import Texts
 from storage.repository import Repo, Store
 
 if TYPE_CHECKING:
@@ -35,10 +35,10 @@ class Calendar(Protocol):
 
 @dataclass
 class Services:
-    """Long-lived parts, built once in bot/app.py.
+    """Long-lived parts, built once in bot/runtime/app.py.
 
     `settings` (and `calendar`) are replaced whole when the administration page changed the directory
-    or config is reloaded (bot/directory.py); a turn keeps the ones it started with."""
+    or config is reloaded (handlers/domain/directory.py); a turn keeps the ones it started with."""
 
     settings: Settings
     store: Store

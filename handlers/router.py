@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.messages import IncomingMessage, MessageKind
-from handlers.commands import on_command
+from bot.core.messages import IncomingMessage, MessageKind
+from handlers.commands.staff import on_command
 from handlers.deps import Deps, Services
-from handlers.outbound import reply
-from handlers.people import is_staff
-from handlers.resident import on_resident_message
+from handlers.domain.outbound import reply
+from handlers.domain.people import is_staff
+from handlers.resident.reports import on_resident_message
 from nlp.commands import looks_like_command
 from storage.records import StoredMessage
 from storage.retry import transient, wait_for_db

@@ -3,7 +3,7 @@
 config.yaml seeds the directory; a row here replaces the file's entry with the same key (or adds
 one, or removes it with `{"removed": true}`), so the page wins over the file. Every change writes
 an `admin_events` row with the value before and after, and bumps a version the running bots read
-to know when to rebuild their settings (bot/directory.py).
+to know when to rebuild their settings (handlers/domain/directory.py).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import Select
 from sqlmodel import Session, SQLModel
 
-from bot.messages import IncomingMessage, OutgoingMessage
+from bot.core.messages import IncomingMessage, OutgoingMessage
 from storage import records as r
 from storage.db import DatabaseError, is_postgres, make_engine
 from storage.leases import Lease, new_owner

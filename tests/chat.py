@@ -6,11 +6,11 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.app import App
-from bot.clock import FakeClock
-from bot.memory_adapter import MemoryAdapter, Sent
-from bot.messages import IncomingMessage, MessageKind
-from bot.settings import Settings
+from bot.adapters.memory import MemoryAdapter, Sent
+from bot.core.clock import FakeClock
+from bot.core.messages import IncomingMessage, MessageKind
+from bot.core.settings import Settings
+from bot.runtime.app import App
 
 _ids = itertools.count(1)
 

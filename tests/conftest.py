@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import build_app
-from bot.clock import FakeClock
-from bot.memory_adapter import MemoryAdapter
-from bot.settings import Settings, load_settings
+from bot.adapters.memory import MemoryAdapter
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings, load_settings
+from bot.runtime.app import build_app
 from storage.repository import Store
 from tests.chat import Chat
 

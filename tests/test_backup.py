@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import pidfile
-from bot.cli import main
-from bot.settings import Settings
+from bot.cli.main import main
+from bot.core.settings import Settings
+from bot.runtime import pidfile
 from storage.repository import Store
 from tests.chat import Chat
 from tests.conftest import _chat as _bot

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.reload import reload_from_file
-from bot.settings import load_settings
+from bot.core.settings import load_settings
+from bot.runtime.reload import reload_from_file
 from storage.repository import Store
 from tests.chat import Chat
 from tests.test_reload import _bot, config, moved_by_two_bots_starting_together

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from bot.messages import MessageKind
+from bot.core.messages import MessageKind
 from tests.chat import Chat
 
 GROUP = "room_tiancheng_3"

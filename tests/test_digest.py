@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.digest_cli import cmd_digest
-from bot.scheduler import digest_jobs
-from bot.settings import Settings, load_settings
-from handlers import digest
+from bot.cli.digest import cmd_digest
+from bot.core.settings import Settings, load_settings
+from bot.runtime.scheduler import digest_jobs
+from handlers.jobs import digest
 from storage import stats
 from tests.chat import Chat
 from tests.conftest import DATA, TZ

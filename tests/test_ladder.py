@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
-from bot.clock import FakeClock
-from bot.memory_adapter import MemoryAdapter, Sent
-from bot.settings import Settings, load_settings
-from handlers.sweep import run_sweep
+from bot.adapters.memory import MemoryAdapter, Sent
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings, load_settings
+from bot.runtime.app import build_app
+from handlers.jobs.sweep import run_sweep
 from tests.chat import Chat
 from tests.conftest import DATA, TZ
 

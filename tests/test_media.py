@@ -1,6 +1,6 @@
 """Voice, photos, locations and recalls from residents."""
 
-from bot.messages import MessageKind
+from bot.core.messages import MessageKind
 from tests.chat import Chat
 
 DOG = "楼下有人养狗,到晚上老叫唤,我年纪大了,根本没法休息好。"

@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from bot.cli import main
+from bot.cli.main import main
 from storage.db import make_engine
 from storage.migrate import SchemaMismatch, alembic_config, current, head, upgrade
 from storage.repository import Store

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.settings import Points
-from handlers import points
+from bot.core.settings import Points
+from handlers.domain import points
 from tests.chat import Chat
 from tests.conftest import START
 

@@ -1,4 +1,4 @@
-from handlers.privacy import mask
+from handlers.domain.privacy import mask
 from nlp.similarity import similarity
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from tests.chat import Chat
 from tests.conftest import _chat
 from tests.test_digest import STREET

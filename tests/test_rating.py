@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
-from bot.clock import FakeClock
-from bot.memory_adapter import MemoryAdapter
-from bot.settings import load_settings
-from handlers.rating import parse_rating, split_reply
+from bot.adapters.memory import MemoryAdapter
+from bot.core.clock import FakeClock
+from bot.core.settings import load_settings
+from bot.runtime.app import build_app
+from handlers.resident.rating import parse_rating, split_reply
 from storage import stats
 from storage.records import Ticket
 from tests.chat import Chat

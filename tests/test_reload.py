@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import pidfile
-from bot.app import build_services
-from bot.cli import main
-from bot.reload import apply_settings, read_outcome, reload_from_file
-from bot.scheduler import build_scheduler
-from bot.settings import Settings, load_settings
-from handlers.staffing import Reassigned, reassign_changed_workers
+from bot.cli.main import main
+from bot.core.settings import Settings, load_settings
+from bot.runtime import pidfile
+from bot.runtime.app import build_services
+from bot.runtime.reload import apply_settings, read_outcome, reload_from_file
+from bot.runtime.scheduler import build_scheduler
+from handlers.jobs.staffing import Reassigned, reassign_changed_workers
 from storage.repository import Store
 from tests import fixed_time
 from tests.chat import Chat
@@ -285,7 +285,7 @@ async def test_a_worker_changed_on_the_administration_page_gets_the_tickets_and_
     from storage import directory as store_dir
 
     await _three_tickets(bot)
-    with bot.app.services.store.begin() as repo:  # what the 管理 page stores (web/admin.py)
+    with bot.app.services.store.begin() as repo:  # what the 管理 page stores (web/views/admin.py)
         store_dir.save(
             repo,
             "grid",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.conftest import DATA
 
 DOG = "楼下有人养狗,到晚上老叫唤,我年纪大了,根本没法休息好。"

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.messages import IncomingMessage, OutgoingMessage
+from bot.core.messages import IncomingMessage, OutgoingMessage
 from storage.repository import Store
 from tests.conftest import START
 

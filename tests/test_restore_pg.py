@@ -16,9 +16,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bot import pidfile
-from bot.cli import main
-from bot.settings import Settings
+from bot.cli.main import main
+from bot.core.settings import Settings
+from bot.runtime import pidfile
 from storage.repository import Store
 from tests.conftest import _chat as _bot
 from tests.pgserver import PgServer, free_port

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, load_settings
+from bot.core.settings import ConfigError, load_settings
 
 BASE = """
 people:
@@ -90,8 +90,8 @@ def test_gridbot_now_pins_a_process_clock_and_a_bad_value_is_refused(capsys: pyt
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from bot.cli import main
-    from bot.clock import ShiftedClock, SystemClock, clock_from_env
+    from bot.cli.main import main
+    from bot.core.clock import ShiftedClock, SystemClock, clock_from_env
 
     tz = ZoneInfo("Asia/Shanghai")
     assert isinstance(clock_from_env(tz, {}), SystemClock)

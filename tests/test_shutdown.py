@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
-from bot.clock import FakeClock
-from bot.memory_adapter import MemoryAdapter
-from bot.settings import Settings
+from bot.adapters.memory import MemoryAdapter
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
+from bot.runtime.app import build_app
 from tests.conftest import START
 
 

@@ -10,13 +10,13 @@ import pytest
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 
-from bot.cli import main
-from bot.messages import IncomingMessage, OutgoingMessage
-from bot.port import SendError
-from bot.send_outcome import answer_lost
-from bot.settings import ConfigError, Settings
-from bot.wechaty_adapter import AT_SEPARATOR, WechatyAdapter, strip_mentions, to_datetime
-from bot.wechaty_compat import load_wechaty
+from bot.adapters.wechaty.adapter import AT_SEPARATOR, WechatyAdapter, strip_mentions, to_datetime
+from bot.adapters.wechaty.compat import load_wechaty
+from bot.adapters.wechaty.send_outcome import answer_lost
+from bot.cli.main import main
+from bot.core.messages import IncomingMessage, OutgoingMessage
+from bot.core.port import SendError
+from bot.core.settings import ConfigError, Settings
 from storage.repository import Store
 from tests import fixed_time
 

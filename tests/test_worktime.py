@@ -1,4 +1,4 @@
-"""Working time on the official Chinese calendar (handlers/worktime.py).
+"""Working time on the official Chinese calendar (handlers/domain/worktime.py).
 
 The 2026 holiday facts below were read from `chinesecalendar` 1.11.0 and written down here,
 so a package update that changes them shows up as a failing test, not a silent shift.
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from handlers.worktime import WorkCalendar
+from handlers.domain.worktime import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -121,7 +121,7 @@ def test_is_workday_accepts_aware_datetime_by_local_date(cal: WorkCalendar) -> N
 def test_2027_without_config_uses_the_statutory_holidays_and_warns_once(
     cal: WorkCalendar, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="handlers.worktime")
+    caplog.set_level(logging.WARNING, logger="handlers.domain.worktime")
     assert not cal.is_workday(date(2027, 1, 1))  # a Friday, New Year's Day: statutory
     assert not cal.is_workday(date(2027, 1, 2))
     assert cal.is_workday(date(2027, 1, 4))
@@ -164,7 +164,7 @@ def test_statutory_days_agree_with_the_official_schedule_on_weekdays(year: int) 
     """`holidays` lists days off and no make-up working days: compare the days off on weekdays."""
     from datetime import timedelta
 
-    from handlers.worktime import statutory_days_off
+    from handlers.domain.worktime import statutory_days_off
 
     day, differ = date(year, 1, 1), []
     while day.year == year:
@@ -175,7 +175,7 @@ def test_statutory_days_agree_with_the_official_schedule_on_weekdays(year: int) 
 
 
 def test_2027_with_config(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="handlers.worktime")
+    caplog.set_level(logging.WARNING, logger="handlers.domain.worktime")
     cal = WorkCalendar(SH, CONFIG_2027)
     assert not cal.is_workday(date(2027, 1, 1))
     assert not cal.is_workday(date(2027, 1, 3))
@@ -391,7 +391,7 @@ def test_dst_zone_counts_real_hours() -> None:
 
 
 def test_from_settings() -> None:
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
 
     settings = load_settings(
         overrides={

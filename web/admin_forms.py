@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.settings import Community, Grid, Person, Settings
+from bot.core.settings import Community, Grid, Person, Settings
 from web.auth import hash_password
 from web.reach import ROLE_NAMES, Viewer
 

@@ -7,11 +7,11 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.settings import Settings
-from handlers.people import name_of
-from handlers.privacy import mask
-from handlers.rating import RATING_NAMES
-from handlers.tickets import STATE_NAMES
+from bot.core.settings import Settings
+from handlers.domain.people import name_of
+from handlers.domain.privacy import mask
+from handlers.domain.tickets import STATE_NAMES
+from handlers.resident.rating import RATING_NAMES
 from storage.records import Ticket
 
 COLUMNS = (

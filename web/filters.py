@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage import records as r
 from storage.web_queries import TicketFilter
 

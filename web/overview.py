@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.settings import Settings
-from handlers.people import name_of
-from handlers.points import score
-from handlers.privacy import mask
+from bot.core.settings import Settings
+from handlers.domain.people import name_of
+from handlers.domain.points import score
+from handlers.domain.privacy import mask
 from storage import stats
 from storage import web_queries as q
 from storage.point_cache import PastPoints
@@ -45,7 +45,7 @@ def windows(settings: Settings, now: datetime) -> tuple[datetime, datetime, date
 def points_ranking(
     repo: Repo, settings: Settings, viewer: Viewer, now: datetime, past: PastPoints | None = None, limit: int = 10
 ) -> list[Any]:
-    """This month's 积分 (handlers/points.py, from the event rows) in the viewer's communities, best first;
+    """This month's 积分 (handlers/domain/points.py, from the event rows) in the viewer's communities, best first;
     with `past`, the days of the month that have ended are remembered (storage/point_cache.py)."""
     local = now.astimezone(settings.tz)
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

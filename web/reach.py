@@ -1,11 +1,11 @@
-"""Who sees what on the page: the same reach as the chat commands (handlers/people.py)."""
+"""Who sees what on the page: the same reach as the chat commands (handlers/domain/people.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.settings import Community, Grid, Person, Settings
-from handlers.people import COMMUNITY_WIDE, communities_of
+from bot.core.settings import Community, Grid, Person, Settings
+from handlers.domain.people import COMMUNITY_WIDE, communities_of
 from storage.web_queries import Scope
 
 ROLE_NAMES = {

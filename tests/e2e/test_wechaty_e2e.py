@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.messages import OutgoingMessage
+from bot.core.messages import OutgoingMessage
 from storage.repository import Store
 from tests import fixed_time
 from tests.e2e.conftest import World

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.cli import add_nlp_subcommands, run_classify
+from bot.cli.nlp import add_nlp_subcommands, run_classify
 
 
 def test_classify_reads_plain_and_json_lines_and_survives_bad_ones() -> None:

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from tests.web.seed import NOW, Seeded, password, seed, web_settings
-from web.server import make_app
+from web.app import make_app
 
 SECRET_ENV = {"GRIDBOT_WEB_SECRET": "test-secret-not-for-production", "GRIDBOT_OPEN311_KEYS": "machine-key-1"}
 

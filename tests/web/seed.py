@@ -1,6 +1,6 @@
 """A small street for the web tests: two communities, three grids, eight tickets with known histories.
 
-Tickets are opened, accepted, escalated and resolved through handlers/tickets.py on a fake clock, so
+Tickets are opened, accepted, escalated and resolved through handlers/domain/tickets.py on a fake clock, so
 their rows and events are the ones the bot itself writes. NOW is Wednesday 2026-11-25 15:00 (+08:00).
 """
 
@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.app import build_services
-from bot.clock import FakeClock
-from bot.settings import Settings, load_settings
-from handlers import tickets
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings, load_settings
+from bot.runtime.app import build_services
 from handlers.deps import Services
+from handlers.domain import tickets
 from storage import records as r
 from web.auth import hash_password
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.app import build_app, build_services
-from bot.memory_adapter import MemoryAdapter
-from bot.messages import IncomingMessage
+from bot.adapters.memory import MemoryAdapter
+from bot.core.messages import IncomingMessage
+from bot.runtime.app import build_app, build_services
 from storage import directory as store_dir
 from tests.web.conftest import csrf_of, login
 from tests.web.seed import NOW, TZ, Seeded

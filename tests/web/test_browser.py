@@ -16,10 +16,10 @@ from typing import Any, NoReturn
 import pytest
 from aiohttp.test_utils import TestServer
 
-from handlers import tickets
+from handlers.domain import tickets
 from tests.web.conftest import SECRET_ENV, Sleeps
 from tests.web.seed import SECRETARY_NUMBERS, Seeded, password
-from web.server import make_app
+from web.app import make_app
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot import directory
-from handlers import tickets
+from handlers.domain import directory, tickets
 from storage import directory as store_dir
 from storage import stats
 from storage.point_cache import PastPoints

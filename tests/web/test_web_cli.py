@@ -10,11 +10,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
+from bot.cli.web import start_web, web_address
 from tests import fixed_time
 from tests.web.seed import Seeded
 from web.auth import is_password_hash, verify_password
-from web.cli import start_web, web_address
 
 
 def test_web_password_prints_a_hash_that_verifies(

@@ -1,0 +1,495 @@
+"""The Wechaty adapter: WeChat through a Wechaty puppet service (gRPC), behind the same port as the others.
+
+The only module that imports `wechaty` (after `bot.adapters.wechaty.compat` made it importable). It connects to
+`WECHATY_PUPPET_SERVICE_ENDPOINT` with `WECHATY_PUPPET_SERVICE_TOKEN`; without an endpoint it refuses
+to start rather than let the SDK look the token up online.
+
+One connection is one fresh `Wechaty` object. When the service is not up yet, or the event stream
+drops, the object is thrown away and a new one connects after a back-off (one log line per attempt).
+The SDK's own `Wechaty.start()` is not used: on errors it sleeps a minute, prints, or stops the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import signal
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.adapters.wechaty.compat import load_wechaty
+from bot.adapters.wechaty.send_outcome import answer_lost
+from bot.core.messages import ChatEvent, IncomingMessage, MessageKind, OutgoingMessage
+from bot.core.port import OnChatEvent, OnMessage, SendError
+from bot.core.settings import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+AT_SEPARATOR = "\u2005"  # WeChat puts this (or a space) after an @name
+ROOM_SUFFIX = "@chatroom"
+
+
+@dataclass
+class _Progress:
+    """One send's platform calls: how many were issued and how many answered."""
+
+    issued: int = 0
+    answered: int = 0
+
+
+@dataclass(frozen=True)
+class AdapterHealth:
+    connected: bool
+    detail: str
+
+
+def _kind(type_name: str) -> MessageKind:
+    """Map the SDK's MessageType name (MESSAGE_TYPE_TEXT …) to the neutral kind."""
+    return {
+        "MESSAGE_TYPE_TEXT": MessageKind.TEXT,
+        "MESSAGE_TYPE_IMAGE": MessageKind.IMAGE,
+        "MESSAGE_TYPE_AUDIO": MessageKind.VOICE,
+        "MESSAGE_TYPE_LOCATION": MessageKind.LOCATION,
+        "MESSAGE_TYPE_EMOTICON": MessageKind.EMOTICON,
+        "MESSAGE_TYPE_RECALLED": MessageKind.RECALLED,
+    }.get(type_name, MessageKind.OTHER)
+
+
+def strip_mentions(text: str, names: list[str]) -> str:
+    """Remove `@name` (followed by WeChat's U+2005, a space or the end) for each mentioned name."""
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        text = re.sub(f"@{re.escape(name)}(?:{AT_SEPARATOR}| |$)", "", text)
+    return text.strip()
+
+
+def brief(exc: BaseException) -> str:
+    """One short line for a log: gRPC errors from the service carry a whole Node stack trace."""
+    text = getattr(exc, "message", None) or (exc.args[0] if exc.args else "") or ""
+    first = str(text).strip().splitlines()[0][:200] if str(text).strip() else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def to_datetime(timestamp: float) -> datetime:
+    """Puppet timestamps come in seconds or milliseconds."""
+    if timestamp <= 0:
+        return datetime.now(UTC)
+    if timestamp > 2145888000:  # later than 2038 in seconds: it is milliseconds
+        timestamp = timestamp / 1000
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+class WechatyAdapter:
+    name = "wechaty"
+
+    def __init__(self, settings: Settings, env: Mapping[str, str]) -> None:
+        self.settings = settings
+        self.endpoint = env.get("WECHATY_PUPPET_SERVICE_ENDPOINT", "").strip()
+        self.token = env.get("WECHATY_PUPPET_SERVICE_TOKEN", "").strip()
+        if not self.endpoint:
+            raise ConfigError(
+                "adapter wechaty: set WECHATY_PUPPET_SERVICE_ENDPOINT (host:port of the puppet service); "
+                "the online token lookup is never used"
+            )
+        if not self.token:
+            raise ConfigError("adapter wechaty: set WECHATY_PUPPET_SERVICE_TOKEN (the puppet service's token)")
+        self.cfg = settings.wechaty
+        self._sdk: Any = None
+        self._bot: Any = None
+        self._self_id = ""
+        self._self_name = ""
+        self._connected = False
+        self._detail = "not connected yet"
+        self._down_since = time.monotonic()
+        self._logged_in_this_session = False
+        self._stopping: asyncio.Event | None = None
+        self._session_task: asyncio.Task[None] | None = None
+        self._dropped = ""  # why the connection is being dropped (by `_drop_connection`)
+        self._raw: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._unread: dict[str, int] = {}  # message ids received but not read yet -> failed reads
+        self._names: dict[str, str] = {p.id: p.name for p in settings.people_by_id.values()}
+        self._rooms: set[str] = set(settings.group_names) | set(settings.grid_of_group)
+        self._rooms |= {c.staff_chat for c in settings.all_communities if c.staff_chat}
+
+    def reload_settings(self, settings: Settings) -> None:
+        """A config reload: staff names, known rooms, send time-out and health grace take effect now."""
+        self.settings = settings
+        self.cfg = settings.wechaty
+        self._names.update({p.id: p.name for p in settings.people_by_id.values()})
+        self._rooms |= set(settings.group_names) | set(settings.grid_of_group)
+        self._rooms |= {c.staff_chat for c in settings.all_communities if c.staff_chat}
+
+    # -- the port ------------------------------------------------------------------------------
+
+    def display_name(self, person_id: str) -> str:
+        return self._names.get(person_id, person_id)
+
+    def health(self) -> AdapterHealth:
+        """Not connected counts only after a grace period: start-up and a quick reconnect are normal."""
+        if self._connected:
+            return AdapterHealth(True, self._detail)
+        down = time.monotonic() - self._down_since
+        if down < self.cfg.health_grace_seconds:
+            return AdapterHealth(True, f"connecting ({self._detail})")
+        return AdapterHealth(False, f"{self._detail}, for {down:.0f} s")
+
+    async def stop(self) -> None:
+        if self._stopping is not None:
+            self._stopping.set()
+        if self._session_task is not None:
+            self._session_task.cancel()
+
+    async def run(self, on_message: OnMessage, on_chat_event: OnChatEvent) -> None:
+        self._sdk = load_wechaty(self.settings.data_dir / "wechaty", log_level="error")
+        self._stopping = asyncio.Event()
+        self._install_signal_handlers()
+        reader = asyncio.create_task(self._read(on_message, on_chat_event), name="wechaty-reader")
+        failures = 0
+        try:
+            while not self._stopping.is_set():
+                log.info("wechaty: connecting to the puppet service at %s", self.endpoint)
+                self._session_task = asyncio.create_task(self._session(), name="wechaty-session")
+                try:
+                    await self._session_task
+                    reason = "the event stream ended"
+                except asyncio.CancelledError:
+                    current = asyncio.current_task()
+                    if self._stopping.is_set():
+                        reason = "stopping"
+                    elif self._dropped and current is not None and not current.cancelling():
+                        reason = self._dropped  # a send's answer was lost: a fresh connection
+                    else:
+                        raise
+                except Exception as exc:  # the SDK raises anything from grpclib, OSError to its own errors
+                    reason = brief(exc)
+                finally:
+                    self._session_task = None
+                    self._dropped = ""
+                    await self._close_bot()
+                self._detail = f"disconnected from {self.endpoint}: {reason}"
+                if self._stopping.is_set():
+                    break
+                # it was up: the back-off starts again from the bottom
+                failures = 1 if self._logged_in_this_session else failures + 1
+                delay = min(self.cfg.reconnect_max_seconds, self.cfg.reconnect_min_seconds * 2 ** (failures - 1))
+                log.warning(
+                    "wechaty: puppet service at %s unavailable (%s); reconnecting in %.1f s (attempt %d)",
+                    self.endpoint,
+                    reason,
+                    delay,
+                    failures,
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+        finally:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._raw.join(), timeout=5)
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+            log.info("wechaty: adapter stopped")
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """Look the chat up, then issue the platform calls. A failure before a call was issued, or a call
+        the service refused, is certain (the outbox retries); a call whose answer was lost is uncertain
+        (it may have gone out): see send_outcome.py beside this file. A time-out also drops the connection,
+        so that the sends behind it wait for a fresh one instead of timing out one by one."""
+        bot = self._bot
+        if bot is None or not self._connected:
+            raise SendError(f"not connected to the puppet service ({self._detail})")
+        progress = _Progress()
+        try:
+            await asyncio.wait_for(self._send(bot, message, progress), timeout=self.cfg.send_timeout_seconds)
+        except Exception as exc:  # grpclib / SDK errors
+            timed_out = isinstance(exc, TimeoutError)
+            what = f"send timed out after {self.cfg.send_timeout_seconds:g} s" if timed_out else brief(exc)
+            lost = progress.issued > 0 and answer_lost(exc)
+            if lost or timed_out:
+                self._drop_connection(what)
+            if lost or progress.answered:  # its answer lost, or a part (the image) already out
+                raise SendError(f"{what}; the call was issued, it may have gone out", uncertain=True) from exc
+            stage = "refused by the puppet service" if progress.issued else "before the call was issued"
+            raise SendError(f"{what} ({stage})") from exc
+
+    def _drop_connection(self, reason: str) -> None:
+        """A call timed out or lost its answer: the connection is not trusted any more. Sends fail as not
+        connected (and are retried) until `run` has connected afresh."""
+        task = self._session_task
+        if task is None or task.done() or self._dropped:
+            return
+        log.warning("wechaty: dropping the connection to %s (%s); connecting afresh", self.endpoint, reason)
+        if self._connected:
+            self._down_since = time.monotonic()
+        self._connected = False
+        self._detail = f"connection dropped: {reason}"
+        self._dropped = reason
+        task.cancel()
+
+    async def _read(self, on_message: OnMessage, on_chat_event: OnChatEvent) -> None:
+        """One event at a time, in arrival order. A message that cannot be read now (the connection
+        dropped between its event and its payload) stays unread and is read again after the next login."""
+        while True:
+            kind, data = await self._raw.get()
+            try:
+                if kind == "message":
+                    incoming = await self._read_message(data)
+                    if incoming is not None:
+                        await on_message(incoming)
+                else:
+                    event = await self._read_room_event(kind, data)
+                    if event is not None:
+                        await on_chat_event(event)
+            except Exception:
+                log.exception("wechaty: handling a %s event failed", kind)
+            finally:
+                self._raw.task_done()
+
+    async def _read_message(self, message_id: str) -> IncomingMessage | None:
+        if message_id not in self._unread:
+            return None  # read already (queued again after a reconnect)
+        bot = self._bot
+        if bot is None or not self._connected:
+            return None  # stays unread: queued again at the next login
+        try:
+            msg = bot.Message.load(message_id)
+            await msg.ready()
+            incoming = await self._convert(bot, msg)
+        except Exception as exc:
+            self._unread[message_id] += 1
+            if self._unread[message_id] >= 3:
+                del self._unread[message_id]
+                log.error("wechaty: message %s could not be read three times; dropped: %s", message_id, brief(exc))
+            else:
+                log.warning(
+                    "wechaty: message %s not readable now (%s); read again after reconnecting", message_id, brief(exc)
+                )
+            return None
+        del self._unread[message_id]
+        return incoming
+
+    # -- connection ----------------------------------------------------------------------------
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM/SIGINT end `run` cleanly, so what is queued goes out and the exit status is 0."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, lambda: asyncio.ensure_future(self.stop()))
+
+    def _new_bot(self) -> Any:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        from wechaty_puppet import PuppetOptions
+
+        sdk = self._sdk
+        options = sdk.WechatyOptions(
+            puppet="wechaty-puppet-service",
+            # always an explicit PuppetOptions (see bot/adapters/wechaty/compat.py); the endpoint is always given,
+            # so the SDK never fetches one from the online token service
+            puppet_options=PuppetOptions(end_point=self.endpoint, token=self.token),
+            host="127.0.0.1",
+            port=self.cfg.plugin_port,
+            # an in-memory scheduler: the SDK's default keeps jobs in SQLite under CACHE_DIR
+            scheduler=AsyncIOScheduler(),
+        )
+        return sdk.Wechaty(options)
+
+    async def _session(self) -> None:
+        """One connection: returns (or raises) when it is over.
+
+        The SDK's own event bridge is not used: it drops a message whose payload could not be fetched
+        (and remembers its id, so it never comes back), starts its plugin server on login, and emits
+        each event from its own task. These listeners only queue what arrived, in order."""
+        self._logged_in_this_session = False
+        bot = self._new_bot()
+        self._bot = bot
+        await bot.init_puppet()
+        puppet = bot.puppet
+
+        async def on_login(payload: Any) -> None:
+            me = bot.ContactSelf.load(payload.contact_id)
+            with contextlib.suppress(Exception):
+                await me.ready()
+            self._self_id = payload.contact_id
+            self._self_name = (me.payload.name if me.payload is not None else "") or ""
+            self._logged_in_this_session = True
+            self._connected = True
+            self._detail = f"logged in as {self._self_name or self._self_id}"
+            log.info("wechaty: logged in as %s (%s)", self._self_name, self._self_id)
+            for message_id in list(self._unread):  # what arrived but could not be read before
+                self._raw.put_nowait(("message", message_id))
+
+        def on_logout(payload: Any) -> None:
+            if self._connected:
+                self._down_since = time.monotonic()
+            self._connected = False
+            self._detail = "logged out"
+            log.warning("wechaty: logged out (%s)", getattr(payload, "contact_id", ""))
+
+        def on_message(payload: Any) -> None:
+            self._unread.setdefault(payload.message_id, 0)
+            self._raw.put_nowait(("message", payload.message_id))
+
+        def on_room_event(kind: str) -> Any:
+            return lambda payload: self._raw.put_nowait((kind, payload))
+
+        def on_error(payload: Any) -> None:
+            if payload:
+                log.warning("wechaty: puppet service error: %s", payload)
+
+        puppet.on("login", on_login)
+        puppet.on("logout", on_logout)
+        puppet.on("message", on_message)
+        puppet.on("room-join", on_room_event("room-join"))
+        puppet.on("room-leave", on_room_event("room-leave"))
+        puppet.on("room-topic", on_room_event("room-topic"))
+        puppet.on("error", on_error)
+        # blocks while the event stream lasts; raises when the service is unreachable
+        await puppet.start()
+
+    async def _close_bot(self) -> None:
+        bot, self._bot = self._bot, None
+        if self._connected:
+            self._down_since = time.monotonic()
+        self._connected = False
+        if bot is None:
+            return
+        puppet = getattr(bot, "_puppet", None)
+        if puppet is None:
+            return
+        # close our side only: the puppet's stop RPC would also stop the service's puppet (log it out)
+        with contextlib.suppress(Exception):
+            puppet._event_stream.remove_all_listeners()
+        channel = getattr(puppet, "channel", None)
+        if channel is not None:
+            with contextlib.suppress(Exception):
+                channel.close()
+        with contextlib.suppress(Exception):
+            bot._plugin_manager.scheduler.shutdown(wait=False)
+
+    # -- conversion ----------------------------------------------------------------------------
+
+    async def _read_room_event(self, kind: str, payload: Any) -> ChatEvent | None:
+        """The bot added to a room, removed from it, or a room renamed."""
+        bot = self._bot
+        if kind == "room-join" and self._self_id in (payload.invited_ids or []):
+            what = "joined"
+        elif kind == "room-leave" and self._self_id in (payload.removed_ids or []):
+            what = "left"
+        elif kind == "room-topic":
+            what = "topic"
+        else:
+            return None
+        room_id = payload.room_id
+        self._rooms.add(room_id)
+        topic = getattr(payload, "new_topic", "") or ""
+        if not topic and bot is not None:
+            with contextlib.suppress(Exception):
+                room = bot.Room.load(room_id)
+                await room.ready()
+                topic = await room.topic()
+        return ChatEvent(kind=what, chat_id=room_id, topic=topic or "", timestamp=datetime.now(UTC))
+
+    async def _convert(self, bot: Any, msg: Any) -> IncomingMessage | None:
+        """The neutral message, or None for the bot's own messages."""
+        payload = msg.payload
+        talker_id = payload.from_id
+        if not talker_id or talker_id == self._self_id:
+            return None  # what the bot itself said comes back as a message event
+        talker = msg.talker()
+        with contextlib.suppress(Exception):
+            await talker.ready()
+        talker_name = getattr(talker.payload, "name", "") if talker.payload is not None else ""
+        self._names.setdefault(talker_id, talker_name or talker_id)
+        room = msg.room()
+        topic = ""
+        chat_id = talker_id
+        if room is not None:
+            chat_id = room.room_id
+            self._rooms.add(chat_id)
+            with contextlib.suppress(Exception):
+                await room.ready()
+                topic = await room.topic()
+        kind = _kind(getattr(payload.type, "name", str(payload.type)))
+        mention_ids = [m for m in (payload.mention_ids or []) if m]
+        mentions_bot = bool(self._self_id) and self._self_id in mention_ids
+        others = tuple(m for m in mention_ids if m != self._self_id)
+        text = payload.text or ""
+        ref = ""
+        if kind == MessageKind.TEXT:
+            names = [self._self_name, self.settings.bot.name] if mentions_bot else []
+            for pid in others:
+                names.append(await self._contact_name(bot, pid))
+            text = strip_mentions(text, names)
+        elif kind == MessageKind.RECALLED:
+            ref, text = text.strip(), ""  # the platform id of the withdrawn message
+        elif kind in (MessageKind.IMAGE, MessageKind.VOICE):
+            ref, text = f"wechaty:{payload.id}", ""
+        elif kind == MessageKind.LOCATION:
+            ref = text or f"wechaty:{payload.id}"
+        else:
+            text = ""
+        return IncomingMessage(
+            message_id=payload.id,
+            chat_id=chat_id,
+            chat_topic=topic,
+            sender_id=talker_id,
+            sender_name=talker_name or talker_id,
+            text=text,
+            timestamp=to_datetime(float(payload.timestamp or 0)),
+            mentions=others,
+            mentions_bot=mentions_bot,
+            kind=kind,
+            ref=ref,
+        )
+
+    async def _contact_name(self, bot: Any, person_id: str) -> str:
+        if person_id in self._names:
+            return self._names[person_id]
+        name = person_id
+        with contextlib.suppress(Exception):
+            contact = bot.Contact.load(person_id)
+            await contact.ready()
+            name = contact.name or person_id
+        self._names[person_id] = name
+        return name
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def _is_room(self, chat_id: str) -> bool:
+        return chat_id in self._rooms or chat_id.endswith(ROOM_SUFFIX)
+
+    async def _send(self, bot: Any, message: OutgoingMessage, progress: _Progress) -> None:
+        """What `room.say` / `contact.say` do, with the platform calls counted: the chat and the mentioned
+        people are looked up first, so that a failure there is known to have sent nothing."""
+        chat_id = message.chat_id
+        room = self._is_room(chat_id)
+        target = bot.Room.load(chat_id) if room else bot.Contact.load(chat_id)
+        await target.ready()
+        text = message.text
+        if room and text and message.mention_ids:
+            names = []
+            for person_id in message.mention_ids:
+                contact = bot.Contact.load(person_id)
+                await contact.ready()
+                names.append(f"@{contact.name}")
+            # the text as room.say writes it: "@a<U+2005>@b text"; the mention ids make WeChat notify them
+            text = AT_SEPARATOR.join(names) + " " + text
+        file_box = None
+        if message.image_path:
+            from wechaty_puppet import FileBox
+
+            file_box = FileBox.from_file(message.image_path)
+        puppet = bot.puppet
+        if file_box is not None:
+            progress.issued += 1
+            await puppet.message_send_file(conversation_id=chat_id, file=file_box)
+            progress.answered += 1
+        if text:
+            progress.issued += 1
+            mentions = (list(message.mention_ids) or None) if room else None
+            await puppet.message_send_text(conversation_id=chat_id, message=text, mention_ids=mentions)
+            progress.answered += 1

@@ -1,0 +1,398 @@
+"""The one typed settings model, loaded once from config.yaml.
+
+Packaged defaults (categories, ladder, texts) come from `defaults.yaml` next to
+this file; a community's config.yaml overrides them key by key. Unknown keys
+are errors that name the key's path; secrets come from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import date, time
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.core.texts import Texts
+
+Role = Literal[
+    "grid_worker", "area_cadre", "secretary", "street_center", "supervisor", "property", "department", "verifier"
+]
+STAFF_ROLES: frozenset[str] = frozenset(
+    {"grid_worker", "area_cadre", "secretary", "street_center", "supervisor", "property", "department", "verifier"}
+)
+DEFAULTS_PATH = Path(__file__).with_name("defaults.yaml")
+
+
+class ConfigError(Exception):
+    """config.yaml is malformed; the message names the key."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Person(_Model):
+    id: str
+    name: str
+    role: Role
+    phone: str = ""
+    password_hash: str = ""  # pbkdf2 hash for the web page; never a plain password
+    private_quiet_hours: bool = True  # staff who want night notices can turn this off
+
+
+class Grid(_Model):
+    id: str
+    name: str
+    worker: str | list[str]  # the first listed worker is the default holder
+    area_cadre: str = ""
+    property_company: str = ""  # property company (物业) person id for repairs
+    groups: list[str] = Field(default_factory=list)
+
+    @property
+    def workers(self) -> list[str]:
+        return [self.worker] if isinstance(self.worker, str) else list(self.worker)
+
+
+class Community(_Model):
+    id: str = ""
+    name: str
+    secretary: str = ""
+    street_center: str = ""
+    staff_chat: str = ""
+    people: list[Person] = Field(default_factory=list)
+    grids: list[Grid] = Field(default_factory=list)
+
+
+class Category(_Model):
+    name: str
+    sensitive: bool = False  # acknowledged privately, never posted in the group
+    start_level: int = Field(default=1, ge=1, le=4)
+    deadline_hours: float | None = None  # overrides the start level's deadline
+    route_to: Literal["", "property", "department"] = ""
+    department: str = ""  # person id of the functional department, with route_to: department
+    verify: bool = False  # a verifier confirms before the ticket is closed
+
+
+class LadderLevel(_Model):
+    level: int = Field(ge=1, le=4)
+    role: Role
+    name: str  # how residents are told who has it, e.g. 片区负责人
+    deadline: float  # in `unit`s, counted from arrival at this level
+    unit: Literal["hours", "work_hours", "work_days"] = "hours"
+    ack_within: float | None = None  # accept (接单) deadline, in work hours
+    remind_before: float = 2.0  # hours before the deadline
+
+
+class QuietHours(_Model):
+    start: time = time(22, 0)
+    end: time = time(7, 30)
+
+
+class Holidays(_Model):
+    """Official schedule beyond the calendar package's range (e.g. next year's)."""
+
+    holidays: list[date] = Field(default_factory=list)
+    workdays: list[date] = Field(default_factory=list)  # make-up working days (调休)
+
+
+class DutyEntry(_Model):
+    """Who is on duty for urgent tickets at nights, weekends and holidays (值班表)."""
+
+    person: str
+    dates: list[date] = Field(default_factory=list)  # named days (holidays)
+    weekdays: list[int] = Field(default_factory=list)  # 1 = Monday … 7 = Sunday
+    default: bool = False  # everyone else's nights
+
+
+class StandIn(_Model):
+    """Someone covering for a person on leave (also set with /代班)."""
+
+    person: str  # who is away
+    by: str  # who covers
+    until: date
+
+
+class Dedupe(_Model):
+    window_hours: float = 24.0
+    similarity: float = Field(default=0.3, ge=0.0, le=1.0)
+    split_window_hours: float = 2.0
+    # an emergency reported again in the same group soon after: one ticket, not a second round of alarms;
+    # later it is taken as a new emergency
+    urgent_window_minutes: float = Field(default=120.0, ge=0.0)
+
+
+class Limits(_Model):
+    max_text_chars: int = 2000
+    flood_per_minute: int = 20  # messages per person per minute before the bot stops answering
+    retention_days: int = 7  # residents' messages that opened nothing
+
+
+class Outbox(_Model):
+    per_chat_per_minute: int = 20
+    global_per_minute: int = 60
+    max_attempts: int = 8
+
+
+class FaqEntry(_Model):
+    keywords: list[str]
+    answer: str
+    category: str = "permits"
+
+
+class WechatySettings(_Model):
+    """The Wechaty adapter. Endpoint and token come from the environment, never from here."""
+
+    plugin_port: int = Field(default=0, ge=0, le=65535)  # the SDK's plugin web server; 0 = any free port
+    reconnect_min_seconds: float = Field(default=1.0, gt=0)
+    reconnect_max_seconds: float = Field(default=60.0, gt=0)
+    send_timeout_seconds: float = Field(default=15.0, gt=0)
+    health_grace_seconds: float = Field(default=90.0, ge=0)  # not connected for longer: a health problem
+
+
+class WebPage(_Model):
+    """`gridbot run` also serves the command-center page (web/) in the same process when enabled."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class Points(_Model):
+    """积分 per event row; points are always recomputed from the timeline, never kept as a counter."""
+
+    resolved_on_time: int = 5  # 办结 within the deadline in force
+    resolved_late: int = 2
+    satisfied: int = 2  # the reporter's rating, credited to whoever resolved it
+    basic: int = 1
+    unsatisfied: int = 0
+    reopened: int = -3  # 不满意 / 还是没解决 reopened it
+    rework: int = -2  # 核查 sent it back (返工)
+
+
+class Digests(_Model):
+    """Supervisors' digests: crontab lines (minute hour day month weekday, in `timezone`); "" turns one off."""
+
+    day: str = "30 7 * * *"  # every morning: the preceding 24 hours
+    week: str = "0 8 * * mon"  # Monday morning: the preceding 7 days, with a chart
+    month: str = "0 8 1 * *"  # the 1st: the preceding month, with a chart
+    to_staff_chat: bool = True
+    to_supervisors: bool = False  # also privately to each supervisor of the community
+    overdue_listed: int = Field(default=10, ge=0)  # overdue tickets named one by one; the rest are counted
+    chart: bool = True  # weekly and monthly briefings come with a PNG chart
+
+    @field_validator("day", "week", "month")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        if value.strip():
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a crontab line (minute hour day month weekday): {value!r}: {exc}") from exc
+        return value
+
+
+class BotIdentity(_Model):
+    id: str = "gridbot"
+    name: str = "网格助手"
+
+
+class Settings(_Model):
+    adapter: Literal["console", "memory", "wechaty"] = "console"
+    data_dir: Path = Path("./data")
+    database: str = ""
+    timezone: str = "Asia/Shanghai"
+    bot: BotIdentity = BotIdentity()
+    people: list[Person] = Field(default_factory=list)
+    grids: list[Grid] = Field(default_factory=list)
+    community: Community | None = None
+    communities: list[Community] = Field(default_factory=list)
+    group_names: dict[str, str] = Field(default_factory=dict)  # chat id → topic, until the platform says
+    categories: dict[str, Category] = Field(default_factory=dict)
+    ladder: list[LadderLevel] = Field(default_factory=list)
+    promise_hours: float = 12.0
+    rating_window_hours: float = 48.0
+    clarify_per_group_per_day: int = 3
+    quiet_hours: QuietHours = QuietHours()
+    holidays: Holidays = Holidays()
+    dedupe: Dedupe = Dedupe()
+    limits: Limits = Limits()
+    outbox: Outbox = Outbox()
+    wechaty: WechatySettings = WechatySettings()
+    web: WebPage = WebPage()
+    faq: list[FaqEntry] = Field(default_factory=list)
+    duty_roster: list[DutyEntry] = Field(default_factory=list)
+    standins: list[StandIn] = Field(default_factory=list)
+    emergency_advice: str = "如有人员受伤或危险，请立即拨打119/120/110。"
+    texts: Texts = Texts()
+    sweep_interval_seconds: int = 60
+    lexicon: dict[str, Any] = Field(default_factory=dict)  # overrides for nlp's packaged lexicon
+    points: Points = Points()
+    digests: Digests = Digests()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        communities = self.all_communities
+        known = {p.id for c in communities for p in c.people}
+        for comm in communities:
+            for grid in comm.grids:
+                for who in [*grid.workers, grid.area_cadre, grid.property_company]:
+                    if who and who not in known:
+                        raise ValueError(f"grids.{grid.id}: person {who!r} is not listed under people")
+            for key in ("secretary", "street_center"):
+                who = getattr(comm, key)
+                if who and who not in known:
+                    raise ValueError(f"community.{key}: person {who!r} is not listed under people")
+        group_owner: dict[str, str] = {}
+        for comm in communities:
+            for grid in comm.grids:
+                for group in grid.groups:
+                    if group in group_owner:
+                        raise ValueError(f"grids.{grid.id}.groups: {group!r} is already in grid {group_owner[group]}")
+                    group_owner[group] = grid.id
+        for i, entry in enumerate(self.duty_roster):
+            if entry.person not in known:
+                raise ValueError(f"duty_roster.{i}.person: {entry.person!r} is not listed under people")
+        for i, stand in enumerate(self.standins):
+            for who in (stand.person, stand.by):
+                if who not in known:
+                    raise ValueError(f"standins.{i}: {who!r} is not listed under people")
+        levels = [lv.level for lv in self.ladder]
+        if levels != sorted(set(levels)):
+            raise ValueError("ladder: levels must be unique and in ascending order")
+        return self
+
+    # -- derived views (computed once; settings are frozen) --------------------------------
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def all_communities(self) -> list[Community]:
+        """`community:` plus top-level people/grids make one community; `communities:` a street."""
+        out: list[Community] = []
+        if self.community is not None or self.people or self.grids:
+            base = self.community or Community(name="社区")
+            out.append(
+                base.model_copy(
+                    update={
+                        "id": base.id or "default",
+                        "people": [*self.people, *base.people],
+                        "grids": [*self.grids, *base.grids],
+                    }
+                )
+            )
+        for i, comm in enumerate(self.communities):
+            out.append(comm if comm.id else comm.model_copy(update={"id": f"c{i + 1}"}))
+        return out
+
+    @cached_property
+    def people_by_id(self) -> dict[str, Person]:
+        return {p.id: p for c in self.all_communities for p in c.people}
+
+    @cached_property
+    def grids_by_id(self) -> dict[str, Grid]:
+        return {g.id: g for c in self.all_communities for g in c.grids}
+
+    @cached_property
+    def grid_of_group(self) -> dict[str, Grid]:
+        return {group: g for g in self.grids_by_id.values() for group in g.groups}
+
+    @cached_property
+    def community_of_grid(self) -> dict[str, Community]:
+        return {g.id: c for c in self.all_communities for g in c.grids}
+
+    def community_of_person(self, person_id: str) -> list[Community]:
+        return [c for c in self.all_communities if any(p.id == person_id for p in c.people)]
+
+    def category_name(self, key: str) -> str:
+        cat = self.categories.get(key)
+        return cat.name if cat else key
+
+    def level(self, number: int) -> LadderLevel:
+        for lv in self.ladder:
+            if lv.level == number:
+                return lv
+        raise KeyError(number)
+
+    @property
+    def top_level(self) -> int:
+        return self.ladder[-1].level if self.ladder else 1
+
+    @property
+    def database_url(self) -> str:
+        if self.database:
+            return self.database
+        return f"sqlite:///{(self.data_dir / 'gridbot.db').as_posix()}"
+
+
+def _merge(base: Any, override: Any) -> Any:
+    """Mappings merge key by key; anything else in the override replaces the default."""
+    if isinstance(base, Mapping) and isinstance(override, Mapping):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = _merge(base[key], value) if key in base else value
+        return out
+    return override
+
+
+def _format_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        lines.append(f"{path}: {msg}")
+    return "; ".join(lines)
+
+
+def load_settings(
+    path: Path | None = None, env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Read config.yaml (or only the packaged defaults when `path` is None)."""
+    env = os.environ if env is None else env
+    defaults = yaml.safe_load(DEFAULTS_PATH.read_text(encoding="utf-8")) or {}
+    user: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file not found: {path}") from exc
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping of keys")
+        user = loaded
+    # the ladder is replaced whole when given; categories and texts merge key by key
+    data = _merge(defaults, user)
+    if "ladder" in user:
+        data["ladder"] = user["ladder"]
+    if env.get("GRIDBOT_DATABASE_URL"):
+        data["database"] = env["GRIDBOT_DATABASE_URL"]
+    if overrides:
+        data = _merge(data, dict(overrides))
+    if path is not None and "data_dir" in data and not Path(str(data["data_dir"])).is_absolute():
+        # a relative data_dir is relative to the working directory, like ./data in the README
+        data["data_dir"] = Path(str(data["data_dir"]))
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path or 'defaults'}: {_format_error(exc)}") from exc

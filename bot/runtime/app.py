@@ -1,0 +1,278 @@
+"""The one wiring point: settings in, adapter in, everything built here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.messages import ChatEvent, IncomingMessage
+from bot.core.port import Adapter
+from bot.core.settings import Settings
+from bot.runtime import pidfile
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.health import Health, write_health
+from bot.runtime.scheduler import Job, build_scheduler, digest_jobs, sweep_job
+from handlers.deps import Services
+from handlers.domain import directory
+from handlers.domain.outbound import to_staff
+from handlers.domain.worktime import WorkCalendar
+from handlers.jobs import chat_events as groups
+from handlers.jobs import staffing, sweep
+from handlers.router import handle_incoming, repair_unprocessed
+from storage.repository import Store
+from storage.retry import wait_for_db
+
+log = logging.getLogger(__name__)
+# on stop, a sweep or digest under way gets this long to finish (a sweep of 1,000 due tickets takes ≈1.5 s)
+JOB_GRACE_SECONDS = 30.0
+
+
+def build_services(settings: Settings, *, db_url: str | None = None, clock: Clock | None = None) -> Services:
+    from nlp.classifier import Classifier
+
+    services = Services(
+        settings=settings,
+        store=Store(db_url or settings.database_url),
+        classifier=Classifier(settings.lexicon or None),
+        clock=clock or SystemClock(settings.tz),
+        calendar=WorkCalendar.from_settings(settings),
+    )
+    directory.refresh(services)  # what the web page changed wins over config.yaml
+    return services
+
+
+@dataclass
+class App:
+    services: Services
+    adapter: Adapter
+    dispatcher: Dispatcher
+    # live mode drains in the background; tests and replay drain after every message
+    live: bool = False
+    # cron jobs besides the sweep (digests): (job id, apscheduler trigger, async job(app))
+    scheduled_jobs: list[tuple[str, object, Job]] = field(default_factory=list)
+    # the file a reload (SIGHUP, `gridbot reload`) reads again; None: the packaged defaults
+    config_path: Path | None = None
+    scheduler: Any = None  # the live apscheduler, while run() runs
+    # measurement hook (bench/): called after each message with perf_counter stamps of its arrival,
+    # of its reply being queued (the turn committed) and of the outbox drained (replay mode)
+    on_received: Callable[[IncomingMessage, float, float, float], None] | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    running_jobs: set[asyncio.Task[Any]] = field(
+        default_factory=set
+    )  # scheduled jobs in flight (bot/runtime/scheduler.py)
+    _reloading: asyncio.Lock | None = None
+    _staff_check: bool = False  # the directory changed: a grid's worker may have too
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    async def refresh(self) -> None:
+        """The page's changes to the directory (handlers/domain/directory.py); a grid's new worker gets its tickets."""
+        if directory.refresh(self.services):
+            self._staff_check = True
+            self.settings_changed()
+        if self._staff_check:
+            await wait_for_db(self.reassign_workers, "moving tickets to new grid workers")
+            self._staff_check = False
+
+    def settings_changed(self) -> None:
+        """New settings (a reload, the page's changes): the outbox and the adapter's names follow."""
+        self.dispatcher.reconfigure(self.settings)
+        adapter_reload = getattr(self.adapter, "reload_settings", None)
+        if callable(adapter_reload):
+            adapter_reload(self.settings)
+
+    async def reassign_workers(self) -> int:
+        """Open tickets of workers who left their grid go to its worker now (handlers/jobs/staffing.py)."""
+        with self.services.turn() as deps:
+            return sum(len(m.ticket_ids) for m in staffing.reassign_changed_workers(deps))
+
+    async def receive(self, msg: IncomingMessage) -> None:
+        arrived = time.perf_counter()
+        await self.refresh()
+        await handle_incoming(msg, self.services)
+        queued = time.perf_counter()
+        if self.live:
+            self.dispatcher.poke()
+        else:
+            await wait_for_db(self.dispatcher.drain, "outbox")
+        if self.on_received is not None:
+            self.on_received(msg, arrived, queued, time.perf_counter())
+
+    async def chat_event(self, event: ChatEvent) -> None:
+        await self.refresh()
+        await groups.on_chat_event(event, self.services)
+        if self.live:
+            self.dispatcher.poke()
+        else:
+            await self.dispatcher.drain()
+
+    async def tick(self) -> None:
+        """One scheduler tick: deadlines, reminders, held posts."""
+        await self.refresh()
+        await wait_for_db(lambda: sweep.run_sweep(self.services), "sweep")
+        if self.live:
+            self.report_health()
+            self.dispatcher.poke()
+        else:
+            await wait_for_db(self.dispatcher.drain, "outbox")
+
+    def report_health(self) -> None:
+        """Heartbeat for `gridbot health`; a failing adapter is also said in the staff chat, once an hour."""
+        probe = getattr(self.adapter, "health", None)
+        connected, detail = True, ""
+        if callable(probe):
+            state = probe()
+            connected, detail = bool(getattr(state, "connected", True)), str(getattr(state, "detail", ""))
+        with self.services.store.begin() as repo:
+            pending = len(repo.outbox_items(["pending"]))
+            failed = len(repo.outbox_items(["failed"]))
+        now = self.services.clock.now()
+        health = Health(
+            at=now.isoformat(),
+            pid=os.getpid(),
+            adapter=self.adapter.name,
+            connected=connected,
+            detail=detail,
+            outbox_pending=pending,
+            outbox_failed=failed,
+            consecutive_send_failures=self.dispatcher.consecutive_failures,
+        )
+        write_health(self.settings.data_dir, health)
+        if health.problems:
+            log.warning("health: %s", "; ".join(health.problems))
+            hour = now.strftime("%Y%m%d%H")
+            with self.services.turn() as deps:
+                for community in self.settings.all_communities:
+                    if community.staff_chat and deps.repo.claim_notice(f"health:{hour}:{community.id}", now):
+                        to_staff(
+                            deps,
+                            community.staff_chat,
+                            deps.texts.health_problem.format(problem="；".join(health.problems)),
+                        )
+
+    async def start(self) -> None:
+        """Repair what a crash left: stranded sends, then messages stored but never handled.
+
+        A grid whose worker changed while the bot was down hands its open tickets over now."""
+        stranded = self.dispatcher.recover_stranded()
+        repaired = await repair_unprocessed(self.services)
+        if stranded or repaired:
+            log.info(
+                "start-up repair: %d unprocessed messages handled, %d uncertain sends reported", repaired, stranded
+            )
+        await self.reassign_workers()
+        await self.dispatcher.drain() if not self.live else self.dispatcher.poke()
+
+    def reschedule(self) -> None:
+        """After a reload: the sweep interval and the digests' crontab lines as the settings now say."""
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        scheduler = self.scheduler
+        for job_id, _trigger, _job in self.scheduled_jobs:
+            if scheduler.get_job(job_id) is not None:
+                scheduler.remove_job(job_id)
+        self.scheduled_jobs = digest_jobs(self.settings)
+        for job_id, trigger, job in self.scheduled_jobs:
+            scheduler.add_job(job, trigger, args=[self], id=job_id, max_instances=1, coalesce=True)
+        interval = IntervalTrigger(seconds=self.settings.sweep_interval_seconds, timezone=self.settings.tz)
+        scheduler.reschedule_job("sweep", trigger=interval)
+
+    def request_reload(self) -> None:
+        """SIGHUP: reload config.yaml in the loop, one reload at a time."""
+        from bot.runtime.reload import reload_from_file
+
+        async def reload() -> None:
+            self._reloading = self._reloading or asyncio.Lock()
+            async with self._reloading:
+                await reload_from_file(self)
+
+        self._tasks.append(asyncio.create_task(reload(), name="reload"))
+
+    async def run(self) -> None:
+        """Live: adapter input, outbox drain and the sweep run side by side until input ends."""
+        self.live = True
+        await self.start()
+        self._tasks = [asyncio.create_task(self.dispatcher.run_forever(), name="outbox")]
+        self.scheduler = scheduler = build_scheduler(self, self.scheduled_jobs)
+        scheduler.start()
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):  # not the main thread, no SIGHUP
+            log.warning("config reload by SIGHUP is not available here; restart to apply config changes")
+        pidfile.write(self.settings.data_dir, self.services.store.url)
+        await sweep_job(self)  # catch up at once on what came due while the bot was down
+        try:
+            await self.adapter.run(self.receive, self.chat_event)
+            await self.dispatcher.drain()  # what the last lines asked for goes out before exit
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
+                loop.remove_signal_handler(signal.SIGHUP)
+            pidfile.remove(self.settings.data_dir)
+            # no new jobs; one under way finishes first (apscheduler's shutdown cancels running jobs)
+            scheduler.pause()
+            await self._finish_jobs()
+            scheduler.shutdown(wait=False)
+            self.scheduler = None
+            for task in self._tasks:
+                task.cancel()
+            for task in self._tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _finish_jobs(self) -> None:
+        """Let a sweep or digest that is under way finish its turn: cut off, it would roll back and log an error."""
+        jobs = set(self.running_jobs)
+        if not jobs:
+            return
+        _done, late = await asyncio.wait(jobs, timeout=JOB_GRACE_SECONDS)
+        if late:
+            log.warning(
+                "stopping: %d scheduled job(s) still running after %.0f s; cut off", len(late), JOB_GRACE_SECONDS
+            )
+            for task in late:
+                task.cancel()
+
+
+def build_app(
+    settings: Settings,
+    adapter: Adapter,
+    *,
+    db_url: str | None = None,
+    clock: Clock | None = None,
+    paced: bool = False,
+    services: Services | None = None,
+) -> App:
+    services = services or build_services(settings, db_url=db_url, clock=clock)
+    dispatcher = Dispatcher(services.store, adapter, services.clock, settings, paced=paced)
+    return App(services=services, adapter=adapter, dispatcher=dispatcher, scheduled_jobs=digest_jobs(settings))
+
+
+def make_adapter(settings: Settings, clock: Clock, env: Mapping[str, str]) -> Adapter:
+    if settings.adapter == "wechaty":
+        from bot.adapters.wechaty.adapter import WechatyAdapter
+
+        return WechatyAdapter(settings, env)  # type: ignore[return-value,unused-ignore]
+    if settings.adapter == "memory":
+        from bot.adapters.memory import MemoryAdapter
+
+        return MemoryAdapter(clock.now)
+    from bot.adapters.console import ConsoleAdapter
+
+    return ConsoleAdapter(settings, clock.now)
+
+
+def now_of(app: App) -> datetime:
+    return app.services.clock.now()

@@ -1,0 +1,179 @@
+"""Drains the outbox into the adapter: retries failures, paces bursts, never resends blindly.
+
+A row is marked `sending` (committed) before the platform call. If the process
+dies during the call, the row stays `sending`; at the next start it becomes
+`unknown` and the staff chat is asked to check, because a chat platform cannot
+tell a resend from a new message. A call that was issued and lost its answer
+(time-out, connection dropped mid-call: `SendError(uncertain=True)`) is treated
+the same way at once; a send that certainly did not go out is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from datetime import timedelta
+
+from bot.core.clock import Clock
+from bot.core.messages import OutgoingMessage
+from bot.core.port import Adapter, SendError
+from bot.core.settings import Settings
+from storage.repository import Repo, Store
+from storage.retry import wait_for_db
+
+log = logging.getLogger(__name__)
+
+
+class Pacer:
+    """Sliding one-minute windows, per chat and overall, so a burst never looks like spam."""
+
+    def __init__(self, per_chat: int, overall: int) -> None:
+        self.per_chat = per_chat
+        self.overall = overall
+        self._all: deque[float] = deque()
+        self._chats: dict[str, deque[float]] = {}
+
+    def wait_time(self, chat_id: str, now: float) -> float:
+        for window, limit in ((self._all, self.overall), (self._chats.setdefault(chat_id, deque()), self.per_chat)):
+            while window and now - window[0] >= 60.0:
+                window.popleft()
+            if len(window) >= limit:
+                return 60.0 - (now - window[0])
+        return 0.0
+
+    def record(self, chat_id: str, now: float) -> None:
+        self._all.append(now)
+        self._chats.setdefault(chat_id, deque()).append(now)
+
+
+class Dispatcher:
+    def __init__(self, store: Store, adapter: Adapter, clock: Clock, settings: Settings, *, paced: bool) -> None:
+        self.store = store
+        self.adapter = adapter
+        self.clock = clock
+        self.settings = settings
+        self.pacer = Pacer(settings.outbox.per_chat_per_minute, settings.outbox.global_per_minute) if paced else None
+        self._wake = asyncio.Event()
+        self.consecutive_failures = 0
+
+    def reconfigure(self, settings: Settings) -> None:
+        """A config reload: new texts, retry limit and pacing (the pacing windows start afresh)."""
+        old = self.settings.outbox
+        self.settings = settings
+        if self.pacer is not None and settings.outbox != old:
+            self.pacer = Pacer(settings.outbox.per_chat_per_minute, settings.outbox.global_per_minute)
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    async def drain(self, limit: int = 200) -> int:
+        """Send everything due now; returns how many went out."""
+        sent = 0
+        self.store.lease.hold()
+        while True:
+            now = self.clock.now()
+            # one row at a time: a row is `sending` only while its own call is under way, so after a
+            # crash exactly that one is uncertain and every row behind it is sent normally
+            with self.store.begin() as repo:
+                batch = repo.claim_outbox(now, limit=1, owner=self.store.lease.owner)
+            if not batch:
+                return sent
+            for item in batch:
+                if self.pacer is not None:
+                    delay = self.pacer.wait_time(item.chat_id, time.monotonic())
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                ok = await self._send_one(
+                    item.id, item.chat_id, item.text, item.mention_ids, item.image_path, item.attempts
+                )
+                sent += ok
+
+    async def _send_one(
+        self, outbox_id: int, chat_id: str, text: str, mentions: tuple[str, ...], image: str, attempts: int
+    ) -> bool:
+        out = OutgoingMessage(chat_id=chat_id, text=text, mention_ids=mentions, image_path=image, outbox_id=outbox_id)
+        try:
+            await self.adapter.send(out)
+        except (SendError, OSError, TimeoutError) as exc:
+            self.consecutive_failures += 1
+            if isinstance(exc, SendError) and exc.uncertain:  # it may have gone out: a person checks, no resend
+                log.warning("outbox %s: the answer to its send was lost (%s); not resent, staff asked", outbox_id, exc)
+                why = f"answer lost during the send: {exc}"
+
+                async def report() -> None:
+                    with self.store.begin() as repo:
+                        self._report_unknown(repo, outbox_id, chat_id, text, why)
+
+                await wait_for_db(report, f"outbox {outbox_id} unknown")
+                return False
+            final = attempts >= self.settings.outbox.max_attempts
+            retry = self.clock.now() + timedelta(seconds=min(600, 5 * 2 ** (attempts - 1)))
+            log.warning(
+                "send %s to %s failed (attempt %s%s): %s",
+                outbox_id,
+                chat_id,
+                attempts,
+                ", giving up" if final else "",
+                exc,
+            )
+            with self.store.begin() as repo:
+                repo.finish_outbox(
+                    outbox_id,
+                    state="failed" if final else "pending",
+                    at=self.clock.now(),
+                    error=str(exc),
+                    retry_at=None if final else retry,
+                )
+            return False
+        self.consecutive_failures = 0
+        if self.pacer is not None:
+            self.pacer.record(chat_id, time.monotonic())
+
+        async def finish() -> None:  # the message is out: record it even if the database blinks now
+            with self.store.begin() as repo:
+                repo.finish_outbox(outbox_id, state="sent", at=self.clock.now())
+
+        await wait_for_db(finish, f"outbox {outbox_id} sent")
+        return True
+
+    def _report_unknown(self, repo: Repo, outbox_id: int, chat_id: str, text: str, why: str) -> None:
+        """Mark the row `unknown` (never resent) and ask each community's staff chat to check the chat."""
+        now = self.clock.now()
+        repo.finish_outbox(outbox_id, state="unknown", at=now, error=why)
+        group, person = repo.group(chat_id), self.settings.people_by_id.get(chat_id)
+        where = (group.topic if group else "") or self.settings.group_names.get(chat_id) or (person and person.name)
+        note = self.settings.texts.send_unknown.format(chat=where or chat_id, text=text[:60])
+        staff_chats = dict.fromkeys(c.staff_chat for c in self.settings.all_communities if c.staff_chat)
+        for chat in staff_chats:
+            repo.enqueue(OutgoingMessage(chat_id=chat, text=note), at=now, dedupe_key=f"unknown:{outbox_id}:{chat}")
+
+    def recover_stranded(self) -> int:
+        """Rows left `sending` by a dead process: mark `unknown` and ask staff to check them."""
+        with self.store.begin() as repo:
+            stranded = repo.stranded_sends(self.store.lease)
+            for item in stranded:
+                self._report_unknown(repo, item.id, item.chat_id, item.text, "process stopped during the send")
+                log.warning("outbox %s was being sent when the process stopped; not resent, staff asked", item.id)
+        return len(stranded)
+
+    async def run_forever(self, idle_seconds: float = 5.0) -> None:
+        """Live mode: drain, then sleep until poked or a held message comes due."""
+        while True:
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("outbox drain failed; retrying shortly")
+            with self.store.begin() as repo:
+                nxt = repo.next_outbox_time()
+            wait = idle_seconds
+            if nxt is not None:
+                wait = max(0.05, min(wait, (nxt - self.clock.now()).total_seconds()))
+            self._wake.clear()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as the wake-up
+            # does (a poke at shutdown), and the loop would never end
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()

@@ -1,0 +1,222 @@
+"""`gridbot replay`: a chat log through the full pipeline on the memory adapter, in simulated time.
+
+The clock is set to each line's timestamp; between one line and the next the
+sweep runs at its configured interval in simulated time (jumping straight to
+the next minute at which something is due), so reminders and escalations
+happen at the simulated minute they would have. Storage commits exactly as
+in the live bot.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.adapters.memory import MemoryAdapter
+from bot.core.clock import FakeClock
+from bot.core.messages import IncomingMessage, MessageKind
+from bot.core.settings import Settings
+from bot.runtime.app import App, build_app
+from handlers.domain.people import name_of
+from storage.retry import wait_for_db
+
+REQUIRED = ("id", "chat_id", "sender_id", "text", "ts")
+
+
+class BadLine(ValueError):
+    pass
+
+
+def parse_line(raw: str) -> IncomingMessage:
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise BadLine(f"not JSON ({exc.msg})") from exc
+    if not isinstance(obj, dict):
+        raise BadLine("not a JSON object")
+    missing = [k for k in REQUIRED if k not in obj]
+    if missing:
+        raise BadLine(f"missing {', '.join(missing)}")
+    try:
+        ts = datetime.fromisoformat(str(obj["ts"]))
+    except ValueError as exc:
+        raise BadLine(f"bad ts {obj['ts']!r}") from exc
+    if ts.tzinfo is None:
+        raise BadLine("ts needs a UTC offset, e.g. 2026-05-01T21:00:00+08:00")
+    mentions = obj.get("mentions") or []
+    if not isinstance(mentions, list):
+        raise BadLine("mentions must be a list of ids")
+    kind = str(obj.get("kind", "text"))
+    return IncomingMessage(
+        message_id=str(obj["id"]),
+        chat_id=str(obj["chat_id"]),
+        chat_topic=str(obj.get("chat_topic", "")),
+        sender_id=str(obj["sender_id"]),
+        sender_name=str(obj.get("sender_name", "")),
+        text=str(obj["text"]),
+        timestamp=ts,
+        mentions=tuple(str(m) for m in mentions),
+        mentions_bot=bool(obj.get("mentions_bot", False)),
+        kind=MessageKind(kind) if kind in MessageKind._value2member_map_ else MessageKind.OTHER,
+        ref=str(obj.get("ref", "")),
+        quoted_id=str(obj.get("quoted_id", "")),
+    )
+
+
+@dataclass
+class ReplaySummary:
+    messages: int = 0
+    tickets: int = 0
+    sent: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "messages": self.messages,
+            "tickets": self.tickets,
+            "sent": self.sent,
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _lines(source: Path | Iterable[str]) -> Iterator[tuple[int, str]]:
+    if isinstance(source, Path):
+        with source.open(encoding="utf-8") as fh:
+            yield from _lines(fh)
+        return
+    for number, raw in enumerate(source, start=1):
+        if raw.strip():
+            yield number, raw
+
+
+async def replay(
+    settings: Settings,
+    log_path: Path | Iterable[str],
+    *,
+    db_url: str | None,
+    sent_path: Path | None,
+    errors: TextIO | None = None,
+    send_delay: float = 0.0,
+    instrument: Callable[[App], None] | None = None,
+) -> ReplaySummary:
+    """`log_path` is a JSONL file, or lines produced as the replay goes (bench/ makes its log that way).
+    `instrument` (bench/) sees the app once it is built, before the first message."""
+    errors = errors or sys.stderr
+    started = time.perf_counter()
+    summary = ReplaySummary()
+    clock: FakeClock | None = None
+    app: App | None = None
+    adapter: MemoryAdapter | None = None
+    interval = timedelta(seconds=settings.sweep_interval_seconds)
+    next_tick: datetime | None = None
+    out = sent_path.open("a", encoding="utf-8") if sent_path else None
+    written = 0
+
+    def flush_sent() -> None:
+        nonlocal written
+        if adapter is None:
+            return
+        for item in adapter.sent[written:]:
+            if out is not None:
+                out.write(
+                    json.dumps(
+                        {
+                            "chat_id": item.chat_id,
+                            "text": item.text,
+                            "mention_ids": list(item.mention_ids),
+                            "ts": item.at.isoformat(),
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
+        summary.sent += len(adapter.sent) - written
+        written = len(adapter.sent)
+
+    try:
+        for number, raw in _lines(log_path):
+            try:
+                msg = parse_line(raw)
+            except BadLine as exc:
+                where = log_path if isinstance(log_path, Path) else "<lines>"
+                errors.write(f"{where}:{number}: skipped: {exc}\n")
+                summary.skipped += 1
+                continue
+            if clock is None:
+                clock = FakeClock(msg.timestamp, settings.tz)
+                adapter = MemoryAdapter(clock.now)
+                adapter.send_delay = send_delay
+                app = build_app(settings, adapter, db_url=db_url, clock=clock)
+                if instrument is not None:
+                    instrument(app)
+                with app.services.store.begin() as repo:
+                    before = repo.counts()["tickets"]
+                    resumed = repo.last_message_time()
+                if resumed is not None and resumed < msg.timestamp:
+                    # continuing an earlier replay: simulated time resumes where that one stopped,
+                    # so every sweep tick in between still happens at its minute
+                    clock.set(resumed)
+                await app.start()
+                next_tick = _align(clock.now(), interval)
+            assert app is not None
+            assert next_tick is not None
+            next_tick = await _advance(app, clock, next_tick, msg.timestamp, interval)
+            if msg.timestamp >= clock.now():
+                clock.set(msg.timestamp)
+            await app.receive(msg)
+            summary.messages += 1
+            flush_sent()
+        if app is not None:
+            with app.services.store.begin() as repo:
+                summary.tickets = repo.counts()["tickets"] - before
+            app.services.store.dispose()
+    finally:
+        if out is not None:
+            out.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _align(when: datetime, interval: timedelta) -> datetime:
+    """The first sweep instant after `when` on the interval's grid (whole minutes by default)."""
+    step = int(interval.total_seconds())
+    epoch = int(when.timestamp())
+    return datetime.fromtimestamp((epoch // step + 1) * step, when.tzinfo)
+
+
+async def _advance(app: Any, clock: FakeClock, next_tick: datetime, until: datetime, interval: timedelta) -> datetime:
+    """Run every sweep tick up to `until`, skipping quiet stretches where nothing can be due."""
+
+    async def next_due() -> datetime | None:
+        due: datetime | None = app.services.store.next_due_time()
+        return due
+
+    while next_tick <= until:
+        due = await wait_for_db(next_due, "replay clock")
+        if due is None or due > until:
+            break
+        if due > next_tick:  # jump to the first tick at or after the next due moment
+            steps = -(-(due - next_tick) // interval)
+            next_tick = next_tick + steps * interval
+            if next_tick > until:
+                break
+        clock.set(next_tick)
+        await app.tick()
+        next_tick += interval
+    # keep the tick grid: the next tick after `until`
+    if next_tick <= until:
+        steps = (until - next_tick) // interval + 1
+        next_tick = next_tick + steps * interval
+    return next_tick
+
+
+def names_for(settings: Settings) -> Any:
+    return lambda pid: name_of(settings, pid)

@@ -1,0 +1,94 @@
+"""核查 and 返工: a verifier confirms a resolved ticket before its result goes out, or sends it back.
+
+`/核查 1024` (or `/核查 1024 通过`) posts the result to the reporters and asks them to rate it;
+`/核查 1024 不通过 原因` and `/返工 1024 原因` send the ticket back to its holder at its level
+with a new deadline. A rework is an event row, and it counts against the on-time rate.
+"""
+
+from __future__ import annotations
+
+from handlers.commands.base import need_text
+from handlers.deps import Deps
+from handlers.domain import ladder, tickets
+from handlers.domain.outbound import private
+from handlers.domain.people import COMMUNITY_WIDE, communities_of
+from handlers.domain.tickets import TicketError
+from nlp.commands import Command
+from storage import records as r
+from storage.records import StoredMessage, Ticket
+
+_REFUSE = ("不通过", "未通过", "不合格")
+
+
+def _verifiable(cmd: Command, msg: StoredMessage, deps: Deps) -> Ticket:
+    person = deps.settings.people_by_id.get(msg.sender_id)
+    if person is None or (person.role != "verifier" and person.role not in COMMUNITY_WIDE):
+        raise TicketError(deps.texts.err_not_verifier)
+    if cmd.ticket is None:
+        raise TicketError(deps.texts.err_need_ticket.format(verb=cmd.verb))
+    ticket = deps.repo.ticket(cmd.ticket, lock=True)
+    if ticket is None:
+        raise TicketError(deps.texts.err_no_ticket.format(ticket=cmd.ticket))
+    if not any(c.id == ticket.community_id for c in communities_of(deps.settings, msg.sender_id)):
+        raise TicketError(deps.texts.err_not_in_reach.format(ticket=ticket.id))
+    return ticket
+
+
+def verify(deps: Deps, ticket: Ticket, actor_id: str, note: str = "") -> Ticket:
+    if ticket.state != r.VERIFYING:
+        raise TicketError(
+            deps.texts.err_wrong_state.format(ticket=ticket.id, state=tickets.state_name(ticket), verb="核查")
+        )
+    ticket = tickets.update(deps, ticket, state=r.RESOLVED)
+    tickets.event(deps, ticket, "verified", actor_id, note=note)
+    tickets.post_result(deps, ticket)
+    return ticket
+
+
+def rework(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:
+    """Back to the holder who resolved it, at its level, with that level's deadline from now."""
+    if ticket.state not in (r.VERIFYING, r.RESOLVED, r.CLOSED):
+        raise TicketError(
+            deps.texts.err_wrong_state.format(ticket=ticket.id, state=tickets.state_name(ticket), verb="返工")
+        )
+    from storage import followups
+
+    timers = ladder.timers_for_level(
+        deps, ticket.level, ticket.category, deps.now, urgent=ticket.urgency == "urgent", accepted=True
+    )
+    ticket = tickets.update(deps, ticket, state=r.ACCEPTED, resolved_at=None, closed_at=None, **timers)
+    followups.drop_for_ticket(deps.repo, ticket.id, ("rating", "reopen_watch"))
+    tickets.event(deps, ticket, "rework", actor_id, note=reason)
+    deadline = ticket.deadline_at.astimezone(deps.settings.tz).strftime("%m-%d %H:%M") if ticket.deadline_at else "-"
+    private(
+        deps,
+        ticket.holder_id,
+        deps.texts.rework_to_holder.format(
+            ticket=ticket.id, category=tickets.category_name(deps, ticket), reason=reason, deadline=deadline
+        ),
+        ticket_id=ticket.id,
+    )
+    return ticket
+
+
+async def cmd_verify(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
+    ticket = _verifiable(cmd, msg, deps)
+    text = cmd.text.strip()
+    refused = next((w for w in _REFUSE if text.startswith(w)), None)
+    if refused is not None:
+        reason = text[len(refused) :].strip(" ：:，,")
+        if not reason:
+            raise TicketError(deps.texts.err_need_text.format(what="返工原因", example=f"/返工 {ticket.id} 灯仍不亮"))
+        return _reworked(deps, rework(deps, ticket, msg.sender_id, reason))
+    ticket = verify(deps, ticket, msg.sender_id, text.removeprefix("通过").strip(" ：:，,"))
+    return deps.texts.verified_ack.format(ticket=ticket.id)
+
+
+async def cmd_rework(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
+    ticket = _verifiable(cmd, msg, deps)
+    reason = need_text(cmd, deps, "返工原因", f"/返工 {ticket.id} 灯仍不亮")
+    return _reworked(deps, rework(deps, ticket, msg.sender_id, reason))
+
+
+def _reworked(deps: Deps, ticket: Ticket) -> str:
+    return deps.texts.rework_ack.format(ticket=ticket.id, holder=tickets.holder_name(deps, ticket))

@@ -1,0 +1,106 @@
+"""Everything the bot says goes into the outbox inside the turn that decided to say it.
+
+Replies to something a person just did go out at once. Posts the bot makes on
+its own in residents' groups wait out the quiet hours, unless urgent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.core.messages import OutgoingMessage
+from handlers.deps import Deps
+from handlers.domain.privacy import mask
+
+
+def _unique(ids: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for i in ids:
+        if i:
+            seen.setdefault(i, None)
+    return tuple(seen)
+
+
+def reply(
+    deps: Deps,
+    chat_id: str,
+    text: str,
+    mentions: Iterable[str] = (),
+    *,
+    ticket_id: int | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    """An answer to what a person just did: sent now, whatever the hour."""
+    deps.repo.enqueue(
+        OutgoingMessage(chat_id=chat_id, text=mask(text), mention_ids=_unique(mentions)),
+        at=deps.now,
+        ticket_id=ticket_id,
+        dedupe_key=dedupe_key,
+    )
+
+
+def private(deps: Deps, person_id: str, text: str, *, ticket_id: int | None = None, unmasked: bool = False) -> None:
+    """A private message to one person (staff get the detail; only the holder sees numbers)."""
+    deps.repo.enqueue(
+        OutgoingMessage(chat_id=person_id, text=text if unmasked else mask(text)),
+        at=deps.now,
+        ticket_id=ticket_id,
+    )
+
+
+def announce(
+    deps: Deps,
+    chat_id: str,
+    text: str,
+    mentions: Iterable[str] = (),
+    *,
+    ticket_id: int | None = None,
+    urgent: bool = False,
+    due: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    """A post the bot makes on its own in a residents' group: held through quiet hours."""
+    when = due or deps.now
+    if not urgent and deps.calendar.in_quiet_hours(when):
+        when = deps.calendar.quiet_end(when)
+    deps.repo.enqueue(
+        OutgoingMessage(chat_id=chat_id, text=mask(text), mention_ids=_unique(mentions)),
+        at=deps.now,
+        not_before=when,
+        ticket_id=ticket_id,
+        dedupe_key=dedupe_key,
+    )
+
+
+def to_staff(
+    deps: Deps,
+    staff_chat: str,
+    text: str,
+    mentions: Iterable[str] = (),
+    *,
+    ticket_id: int | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    """A notice to the community's staff chat, or to each mentioned person privately without one."""
+    if staff_chat:
+        deps.repo.enqueue(
+            OutgoingMessage(chat_id=staff_chat, text=mask(text), mention_ids=_unique(mentions)),
+            at=deps.now,
+            ticket_id=ticket_id,
+            dedupe_key=dedupe_key,
+        )
+        return
+    for who in _unique(mentions):
+        # a private notice follows the person's own setting: most staff want nights left alone
+        person = deps.settings.people_by_id.get(who)
+        when = deps.now
+        if person is not None and person.private_quiet_hours and deps.calendar.in_quiet_hours(when):
+            when = deps.calendar.quiet_end(when)
+        deps.repo.enqueue(
+            OutgoingMessage(chat_id=who, text=mask(text)),
+            at=deps.now,
+            not_before=when,
+            ticket_id=ticket_id,
+            dedupe_key=f"{dedupe_key}:{who}" if dedupe_key else None,
+        )

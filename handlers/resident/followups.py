@@ -1,0 +1,123 @@
+"""Answers the bot asked for: 不是同一件事 (split a joined report) and a number for a clarifying question."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+from handlers.deps import Deps
+from handlers.domain import tickets
+from handlers.domain.outbound import reply
+from handlers.resident.intake import acknowledge, community_for, grid_of_chat, report
+from storage.records import StoredMessage
+
+_NOT_SAME = re.compile(r"不是同一(件|个)?事|不是一回事|不是一件事|说的不是这个")
+_CHOICE = re.compile(r"^\s*([0-9])\s*$")
+
+
+def split(msg: StoredMessage, deps: Deps) -> int | None:
+    """不是同一件事: the resident's earlier message becomes a ticket of its own."""
+    pending = deps.repo.pending(msg.chat_id, msg.sender_id, "split", deps.now)
+    if pending is None or pending.ticket_id is None:
+        reply(deps, msg.chat_id, deps.texts.split_nothing, [msg.sender_id])
+        return None
+    deps.repo.drop_pending(pending.id)
+    joined = deps.repo.ticket(pending.ticket_id)
+    data = json.loads(pending.data or "{}")
+    original_pk = int(data.get("message", 0))
+    urgency = "urgent" if data.get("urgency") == "urgent" else "normal"
+    original = next((m for m in deps.repo.messages_of_ticket(pending.ticket_id) if m.pk == original_pk), None)
+    if joined is None or original is None:
+        reply(deps, msg.chat_id, deps.texts.split_nothing, [msg.sender_id])
+        return None
+    deps.repo.remove_reporter(joined.id, msg.sender_id)
+    tickets.event(deps, joined, "split", msg.sender_id, actor_name=msg.sender_name, note="反映人说明不是同一件事")
+    grid = grid_of_chat(deps, msg.chat_id)
+    community = community_for(deps, grid)
+    if community is None:
+        return None
+    ticket = tickets.open_ticket(
+        deps,
+        msg=original,
+        chat_id=original.chat_id,
+        chat_topic=original.chat_topic,
+        reporter_id=original.sender_id,
+        reporter_name=original.sender_name,
+        text=original.text,
+        category=joined.category,
+        urgency=urgency,
+        grid=grid,
+        community=community,
+    )
+    deps.repo.link_message(original.pk, ticket.id)
+    if urgency == "urgent":
+        acknowledge(deps, ticket, community)  # an emergency of its own: its own alarm, as on a first report
+        return ticket.id
+    reply(
+        deps,
+        msg.chat_id,
+        deps.texts.split.format(
+            ticket=ticket.id,
+            category=tickets.category_name(deps, ticket),
+            holder=tickets.holder_name(deps, ticket),
+            promise_hours=f"{deps.settings.promise_hours:g}",
+        ),
+        [msg.sender_id, ticket.holder_id],
+        ticket_id=ticket.id,
+    )
+    return ticket.id
+
+
+def ask_to_clarify(msg: StoredMessage, deps: Deps, candidates: list[str]) -> bool:
+    """The rules and the fallback disagree: ask, at most a few times per group per day."""
+    if not candidates:
+        return False
+    day = deps.now.astimezone(deps.settings.tz).date().isoformat()
+    limit = deps.settings.clarify_per_group_per_day
+    if not any(deps.repo.claim_notice(f"clarify:{msg.chat_id}:{day}:{i}", deps.now) for i in range(limit)):
+        return False
+    options = candidates[:5]
+    menu = " ".join(f"{i + 1} {deps.settings.category_name(c)}" for i, c in enumerate(options))
+    deps.repo.set_pending(
+        msg.chat_id,
+        msg.sender_id,
+        "clarify",
+        at=deps.now,
+        expires_at=deps.now + timedelta(hours=2),
+        data={"message": msg.pk, "options": options},
+    )
+    reply(deps, msg.chat_id, deps.texts.clarify.format(menu=menu), [msg.sender_id])
+    return True
+
+
+def clarified(msg: StoredMessage, deps: Deps, choice: int) -> int | None:
+    pending = deps.repo.pending(msg.chat_id, msg.sender_id, "clarify", deps.now)
+    if pending is None:
+        return None
+    data = json.loads(pending.data or "{}")
+    options: list[str] = data.get("options", [])
+    deps.repo.drop_pending(pending.id)
+    if not 1 <= choice <= len(options):
+        return None
+    original = next(
+        (
+            m
+            for m in deps.repo.recent_messages(msg.chat_id, msg.sender_id, pending.created_at)
+            if m.pk == data.get("message")
+        ),
+        None,
+    )
+    source = original or msg
+    ticket_id = report(source, deps, options[choice - 1], "normal")
+    if original is not None and ticket_id is not None:
+        deps.repo.link_message(original.pk, ticket_id)
+    return ticket_id
+
+
+def is_not_same(text: str) -> bool:
+    return _NOT_SAME.search(text) is not None
+
+
+def choice(text: str) -> re.Match[str] | None:
+    return _CHOICE.match(text)

@@ -1,0 +1,49 @@
+"""A resident asks how their report is going: one calm line per open ticket they reported (who holds it;
+or, resolved and not yet rated, the result and how to say it is not solved).
+
+In a group, the tickets they reported in that group (a sensitive category's only privately, as
+everything about it); in a private chat with the bot, all of theirs.
+Without one, a message that is a complaint in its own right ("我上次说的路灯还没修好") is left to the
+ordinary intake, so nothing is lost; otherwise they are told nothing is open and how to report.
+"""
+
+from __future__ import annotations
+
+from handlers.deps import Deps
+from handlers.domain import tickets
+from handlers.domain.outbound import private, reply
+from nlp.classifier import Classification
+from storage import records as r
+from storage.records import StoredMessage
+
+# held, or resolved and waiting for their rating (after that it is closed: nothing left to ask about)
+_ASKED_ABOUT = (*r.HELD_STATES, r.RESOLVED)
+_SHOWN = 3  # newest first; a resident with more open tickets than this is rare, and staff see them all
+
+
+def answer(msg: StoredMessage, deps: Deps, verdict: Classification) -> bool:
+    """True when the question was answered; False: handle the message as any other."""
+    found = deps.repo.tickets_reported_by(
+        msg.sender_id, states=_ASKED_ABOUT, chat_id=None if msg.is_private else msg.chat_id, limit=_SHOWN
+    )
+    if not found:
+        if verdict.is_ticket and verdict.category != "other":
+            return False  # a matter named in the question itself: intake registers it
+        reply(deps, msg.chat_id, deps.texts.status_none, [msg.sender_id])
+        return True
+    shown: list[str] = []
+    hidden: list[str] = []
+    for t in found:
+        fields = {"ticket": t.id, "category": tickets.category_name(deps, t)}
+        if t.state == r.RESOLVED:
+            line = deps.texts.status_resolved.format(**fields, result=t.result.rstrip("。.！!"))
+        else:
+            line = deps.texts.status_line.format(**fields, holder=tickets.holder_name(deps, t))
+        cat = deps.settings.categories.get(t.category)
+        # a sensitive category is never named in the group, as at its acknowledgement: told privately
+        (hidden if not msg.is_private and cat is not None and cat.sensitive else shown).append(line)
+    if shown:
+        reply(deps, msg.chat_id, "\n".join(shown), [msg.sender_id], ticket_id=found[0].id)
+    if hidden:
+        private(deps, msg.sender_id, "\n".join(hidden))
+    return True

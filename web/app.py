@@ -1,0 +1,192 @@
+"""The aiohttp application: wiring, sessions, CSRF and the error page. Views live in web/views*.py."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from bot.core.settings import Settings
+from handlers.deps import Services
+from handlers.domain import directory
+from storage.point_cache import PastPoints
+from web.auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Signer, Throttle
+from web.reach import Viewer, viewer_for
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+PUBLIC_PREFIXES = ("/login", "/static/")
+API_PREFIXES = ("/api/", "/open311/")
+
+
+@dataclass
+class WebContext:
+    services: Services
+    signer: Signer
+    throttle: Throttle
+    templates: jinja2.Environment
+    open311_keys: frozenset[str] = frozenset()
+    wall: Callable[[], float] = time.time
+    secure_cookies: bool = False
+    on_change: Callable[[], None] = lambda: None  # the bot's dispatcher poke, when served inside the bot
+    points: PastPoints = field(default_factory=PastPoints)  # the overview's 积分 of past days, remembered
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    def hash_of(self, person_id: str) -> str:
+        person = self.services.settings.people_by_id.get(person_id)
+        return person.password_hash if person else ""
+
+
+CTX = web.AppKey("ctx", WebContext)
+CSRF_VALUE: web.RequestKey[str] = web.RequestKey("csrf_cookie", str)
+VIEWER: web.RequestKey[Viewer | None] = web.RequestKey("viewer")
+
+
+def ctx(request: web.Request) -> WebContext:
+    return request.app[CTX]
+
+
+def viewer(request: web.Request) -> Viewer:
+    found = request.get(VIEWER)
+    if found is None:
+        raise web.HTTPUnauthorized()
+    return found
+
+
+def csrf_token(request: web.Request) -> str:
+    return ctx(request).signer.csrf_token(request[CSRF_VALUE])
+
+
+def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
+    page = (
+        ctx(request)
+        .templates.get_template(template)
+        .render(viewer=request.get(VIEWER), csrf=csrf_token(request), path=request.path, **values)
+    )
+    return web.Response(text=page, content_type="text/html", charset="utf-8", status=status)
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith(API_PREFIXES) or path.endswith((".csv", ".xlsx", ".json"))
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> Any:
+    """No traceback reaches a person: unexpected errors are logged and answered with a short page."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("web: %s %s failed", request.method, request.path)
+        if _is_api(request.path):
+            return web.json_response({"error": "服务器内部错误，请稍后再试。"}, status=500)
+        return web.Response(
+            text="<!doctype html><meta charset=utf-8><title>出错了</title><p>页面出错了，请稍后再试。</p>",
+            content_type="text/html",
+            status=500,
+        )
+
+
+@web.middleware
+async def sessions(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> Any:
+    c = ctx(request)
+    directory.refresh(c.services)  # another process (the bot, another page) may have changed the directory
+    fresh_csrf = CSRF_COOKIE not in request.cookies
+    request[CSRF_VALUE] = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    person_id = None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        person_id = c.signer.session_person(cookie, c.hash_of, c.wall())
+    found = viewer_for(c.settings, person_id) if person_id else None
+    request[VIEWER] = found
+    if request.method == "POST":
+        form = await request.post()
+        sent = str(form.get("csrf", ""))
+        if fresh_csrf or not secrets.compare_digest(sent, csrf_token(request)):
+            return web.Response(text="表单已过期或来源不明，请刷新页面后重试。", status=403)
+    if found is None and not request.path.startswith(PUBLIC_PREFIXES) and not request.path.startswith("/open311/"):
+        if _is_api(request.path):
+            return web.json_response({"error": "请先登录。"}, status=401)
+        raise web.HTTPFound("/login?next=" + request.path_qs if request.path != "/" else "/login")
+    response = await handler(request)
+    if fresh_csrf:
+        response.set_cookie(
+            CSRF_COOKIE, request[CSRF_VALUE], httponly=True, samesite="Strict", secure=c.secure_cookies, path="/"
+        )
+    return response
+
+
+def set_session(request: web.Request, response: web.StreamResponse, person_id: str) -> None:
+    c = ctx(request)
+    value = c.signer.session_cookie(person_id, c.hash_of(person_id), c.wall())
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="Lax",
+        secure=c.secure_cookies,
+        max_age=SESSION_SECONDS,
+        path="/",
+    )
+
+
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("web", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    return env
+
+
+def make_app(
+    services: Services,
+    env: Mapping[str, str],
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    wall: Callable[[], float] = time.time,
+    on_change: Callable[[], None] | None = None,
+) -> web.Application:
+    """The page for one deployment. Secrets come from `env`: GRIDBOT_WEB_SECRET signs sessions,
+    GRIDBOT_OPEN311_KEYS (comma-separated) lets machines read the Open311 API without a login."""
+    from web.views import admin, open311
+    from web.views import overview as views
+    from web.views import tickets as views_tickets
+
+    secret = env.get("GRIDBOT_WEB_SECRET", "")
+    if not secret:
+        secret = secrets.token_urlsafe(32)
+        log.warning("GRIDBOT_WEB_SECRET is not set: using a random key, so sessions end when the server restarts")
+    context = WebContext(
+        services=services,
+        signer=Signer(secret),
+        throttle=Throttle(sleep=sleep),
+        templates=_templates(),
+        open311_keys=frozenset(k.strip() for k in env.get("GRIDBOT_OPEN311_KEYS", "").split(",") if k.strip()),
+        wall=wall,
+        secure_cookies=env.get("GRIDBOT_WEB_SECURE_COOKIES", "") == "1",
+        on_change=on_change or (lambda: None),
+    )
+    app = web.Application(middlewares=[errors, sessions], client_max_size=1024 * 1024)
+    app[CTX] = context
+    views.add_routes(app)
+    views_tickets.add_routes(app)
+    open311.add_routes(app)
+    admin.add_routes(app)
+    app.router.add_static("/static/", STATIC, show_index=False)
+    return app

@@ -1,0 +1,250 @@
+"""The ticket list (filters, paging, CSV/XLSX), one ticket with its timeline, and the actions on it.
+
+Actions go through handlers/domain/tickets.py in one turn, exactly like the chat commands: same checks,
+same events, same messages queued for the groups.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from aiohttp import web
+
+from bot.core.settings import Settings
+from handlers.deps import Deps
+from handlers.domain import tickets
+from handlers.domain.people import can_act_on, name_of
+from handlers.domain.privacy import mask
+from handlers.domain.tickets import TicketError
+from handlers.domain.timeline import ACTION_NAMES
+from storage import web_queries as q
+from storage.records import Ticket
+from web import export, filters
+from web.app import ctx, render, viewer
+
+EXPORT_LIMIT = 100_000
+FLASH = "gridbot_flash"
+ACTIONS = {
+    "accept": "接单",
+    "progress": "记录进展",
+    "resolve": "办结",
+    "transfer": "转办",
+    "reject": "退回",
+}
+
+
+def _ticket_id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if not raw.isdigit() or len(raw) > 12:
+        raise web.HTTPNotFound(text="没有这个工单。")
+    return int(raw)
+
+
+async def ticket_list(request: web.Request) -> web.Response:
+    c, who = ctx(request), viewer(request)
+    query = filters.parse(request.query, c.settings)
+    now = c.services.clock.now()
+    with c.services.store.begin() as repo:
+        found, total = q.list_tickets(
+            repo, who.scope, query.filter, now, offset=(query.page - 1) * filters.PER_PAGE, limit=filters.PER_PAGE
+        )
+        holders = q.holders(repo, who.scope, states=[s for _, states in filters.STATE_CHOICES.values() for s in states])
+    pages = max(1, -(-total // filters.PER_PAGE))
+    return render(
+        request,
+        "tickets.html",
+        title="工单",
+        rows=[export.row(c.settings, t, now) for t in found],
+        total=total,
+        page=query.page,
+        pages=pages,
+        query=query,
+        errors=query.errors,
+        states={k: v[0] for k, v in filters.STATE_CHOICES.items()},
+        categories={k: v.name for k, v in c.settings.categories.items()},
+        grids=who.grids,
+        holders=[(h, name_of(c.settings, h)) for h, _ in holders],
+        ladder=c.settings.ladder,
+    )
+
+
+async def _export(request: web.Request) -> tuple[list[Ticket], str]:
+    c, who = ctx(request), viewer(request)
+    query = filters.parse(request.query, c.settings)
+    if query.errors:
+        raise web.HTTPBadRequest(text=" ".join(query.errors))
+    now = c.services.clock.now()
+    with c.services.store.begin() as repo:
+        found, _ = q.list_tickets(repo, who.scope, query.filter, now, limit=EXPORT_LIMIT, newest_first=False)
+    return found, now.astimezone(c.settings.tz).strftime("%Y%m%d-%H%M")
+
+
+def _attachment(body: bytes, filename: str, content_type: str) -> web.Response:
+    return web.Response(
+        body=body,
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename.encode("ascii", "ignore").decode()}"; '
+            f"filename*=UTF-8''{quote(filename)}"
+        },
+    )
+
+
+async def export_csv(request: web.Request) -> web.Response:
+    found, stamp = await _export(request)
+    body = export.to_csv(ctx(request).settings, found, ctx(request).services.clock.now())
+    response = _attachment(body, f"工单-{stamp}.csv", "text/csv")
+    response.charset = "utf-8"
+    return response
+
+
+async def export_xlsx(request: web.Request) -> web.Response:
+    found, stamp = await _export(request)
+    body = export.to_xlsx(ctx(request).settings, found, ctx(request).services.clock.now())
+    return _attachment(body, f"工单-{stamp}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+async def ticket_page(request: web.Request) -> web.Response:
+    c, who = ctx(request), viewer(request)
+    ticket_id = _ticket_id(request)
+    now = c.services.clock.now()
+    with c.services.store.begin() as repo:
+        ticket = q.ticket_in_scope(repo, who.scope, ticket_id)
+        if ticket is None:
+            raise web.HTTPNotFound(text=f"没有找到工单 #{ticket_id}，或它不在您的范围内。")
+        events = repo.events(ticket_id)
+        reporters = repo.reporters(ticket_id)
+        messages = repo.messages_of_ticket(ticket_id)
+    reveal = ticket.holder_id == who.id  # like /查询: only the holder sees phone and ID numbers
+    show = (lambda text: text) if reveal else mask
+    tz = c.settings.tz
+    timeline = [
+        {
+            "at": ev.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "actor": ev.actor_name or "网格助手",
+            "action": ACTION_NAMES.get(ev.action, ev.action),
+            "code": ev.action,
+            "note": show(ev.note),
+        }
+        for ev in events
+    ]
+    evidence = [
+        {
+            "id": ev.id,
+            "ref": ev.note,
+            "kind": json.loads(ev.data or "{}").get("kind", ""),
+            "file": _evidence_path(c.settings, ev.note) is not None,
+        }
+        for ev in events
+        if ev.action == "evidence"
+    ]
+    flash = request.cookies.get(FLASH, "")
+    response = render(
+        request,
+        "ticket.html",
+        title=f"#{ticket.id}",
+        t=export.row(c.settings, ticket, now),
+        ticket=ticket,
+        text=show(ticket.text),
+        result=show(ticket.result),
+        timeline=timeline,
+        evidence=evidence,
+        reporters=reporters,
+        messages=[
+            (m.received_at.astimezone(tz).strftime("%m-%d %H:%M"), m.sender_name, show(m.text)) for m in messages
+        ],
+        may_act=can_act_on(c.settings, who.id, ticket) and ticket.is_active,
+        flash=read_flash(flash),
+    )
+    if flash:
+        response.del_cookie(FLASH, path="/")
+    return response
+
+
+def _evidence_path(settings: Settings, ref: str) -> Path | None:
+    """A photo the adapter saved under data_dir; anything outside it is never served."""
+    if not ref or "://" in ref:
+        return None
+    base = settings.data_dir.resolve()
+    path = (base / ref).resolve() if not Path(ref).is_absolute() else Path(ref).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        return None
+    return path
+
+
+async def evidence_file(request: web.Request) -> web.StreamResponse:
+    c, who = ctx(request), viewer(request)
+    ticket_id = _ticket_id(request)
+    event_id = request.match_info["event"]
+    with c.services.store.begin() as repo:
+        if q.ticket_in_scope(repo, who.scope, ticket_id) is None:
+            raise web.HTTPNotFound()
+        event = next((e for e in repo.events(ticket_id) if str(e.id) == event_id and e.action == "evidence"), None)
+    path = _evidence_path(c.settings, event.note) if event else None
+    if path is None:
+        raise web.HTTPNotFound(text="找不到这张图片。")
+    return web.FileResponse(path)
+
+
+def read_flash(value: str) -> tuple[str, str] | None:
+    kind, _, text = value.partition(":")
+    return (kind, unquote(text)) if kind in ("ok", "error") and text else None
+
+
+async def ticket_action(request: web.Request) -> web.StreamResponse:
+    """接单 / 进展 / 办结 / 转办 / 退回 from the page, through the same handler code as the chat commands."""
+    c, who = ctx(request), viewer(request)
+    ticket_id = _ticket_id(request)
+    form = await request.post()
+    action = str(form.get("action", ""))
+    text = str(form.get("text", "")).strip()[:1000]
+    public = form.get("public") in ("1", "on")
+    try:
+        if action not in ACTIONS:
+            raise TicketError("没有这个操作。")
+        with c.services.turn() as deps:
+            ticket = deps.repo.ticket(ticket_id, lock=True)
+            if ticket is None or q.ticket_in_scope(deps.repo, who.scope, ticket_id) is None:
+                raise TicketError(deps.texts.err_no_ticket.format(ticket=ticket_id))
+            if not can_act_on(deps.settings, who.id, ticket):
+                raise TicketError(deps.texts.err_not_in_reach.format(ticket=ticket_id))
+            message = _apply(deps, ticket, who.id, action, text, public)
+        c.on_change()
+        flash = "ok:" + quote(message)
+    except TicketError as exc:
+        flash = "error:" + quote(str(exc))
+    response = web.HTTPSeeOther(f"/tickets/{ticket_id}")
+    response.set_cookie(FLASH, flash, httponly=True, samesite="Strict", path="/", max_age=60)
+    raise response
+
+
+def _apply(deps: Deps, ticket: Ticket, actor: str, action: str, text: str, public: bool) -> str:
+    texts = deps.texts
+    if action == "accept":
+        ticket = tickets.accept(deps, ticket, actor)
+        return texts.accepted.format(ticket=ticket.id, holder=tickets.holder_name(deps, ticket))
+    if action != "accept" and not text:
+        what = {"progress": "进展", "resolve": "办理结果", "transfer": "转办原因", "reject": "退回原因"}[action]
+        raise TicketError(f"请写明{what}。")
+    if action == "progress":
+        ticket = tickets.progress(deps, ticket, actor, text, public=public)
+        return texts.progress_saved.format(ticket=ticket.id)
+    if action == "resolve":
+        ticket = tickets.resolve(deps, ticket, actor, text)
+        return texts.resolved_ack.format(ticket=ticket.id)
+    if action == "transfer":
+        ticket = tickets.escalate(deps, ticket, actor, text, automatic=False)
+        return tickets.transferred_text(deps, ticket)
+    ticket = tickets.reject(deps, ticket, actor, text)
+    return texts.rejected_ack.format(ticket=ticket.id)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/tickets", ticket_list)
+    app.router.add_get("/tickets.csv", export_csv)
+    app.router.add_get("/tickets.xlsx", export_xlsx)
+    app.router.add_get("/tickets/{id}", ticket_page)
+    app.router.add_post("/tickets/{id}/action", ticket_action)
+    app.router.add_get("/tickets/{id}/evidence/{event}", evidence_file)
