@@ -22,13 +22,13 @@ def _moment(value: str | None, tz: Any, now: datetime) -> datetime:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from bot.cli.main import _clock, _db, _settings
+    from bot.cli.common import clock_of, db_of, settings_of
     from handlers.jobs.digest import Period, build
     from storage.repository import Store
 
-    settings = _settings(args)
+    settings = settings_of(args)
     try:
-        at = _moment(args.at, settings.tz, _clock(settings).now())
+        at = _moment(args.at, settings.tz, clock_of(settings).now())
     except ValueError as exc:
         sys.stderr.write(f"gridbot: {exc}\n")
         return 2
@@ -37,7 +37,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         known = ", ".join(c.id for c in settings.all_communities) or "none configured"
         sys.stderr.write(f"gridbot: no community {args.community!r} in the config (known: {known})\n")
         return 2
-    store = Store(_db(args) or settings.database_url)
+    store = Store(db_of(args) or settings.database_url)
     try:
         with store.begin() as repo:
             for i, community in enumerate(communities):

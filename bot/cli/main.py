@@ -11,44 +11,27 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.core.clock import Clock, clock_from_env
-from bot.core.settings import ConfigError, Settings, load_settings
+from bot.cli.common import clock_of, config_path, db_of, settings_of
+from bot.cli.common import command as add_command
+from bot.cli.digest import add_digest_subcommands
+from bot.cli.maintenance import add_maintenance_subcommands
+from bot.cli.nlp import add_nlp_subcommands
+from bot.cli.ops import add_ops_subcommands
+from bot.cli.web import add_web_subcommands
+from bot.core.settings import ConfigError
 from storage.db import DatabaseError
 
 log = logging.getLogger("gridbot")
 
 
-def _config_path(args: argparse.Namespace) -> Path | None:
-    path = Path(args.config) if getattr(args, "config", None) else None
-    if path is None and Path("config.yaml").exists():
-        path = Path("config.yaml")
-    return path
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(_config_path(args))
-
-
-def _db(args: argparse.Namespace) -> str | None:
-    return getattr(args, "db", None) or None
-
-
-def _clock(settings: Settings) -> Clock:
-    """The wall clock, or the one `GRIDBOT_NOW` pins (tests run subprocesses on a date they choose)."""
-    try:
-        return clock_from_env(settings.tz, os.environ)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.runtime.app import build_app, build_services, make_adapter
 
-    settings = _settings(args)
-    services = build_services(settings, db_url=_db(args), clock=_clock(settings))
+    settings = settings_of(args)
+    services = build_services(settings, db_url=db_of(args), clock=clock_of(settings))
     adapter = make_adapter(settings, services.clock, os.environ)
     app = build_app(settings, adapter, services=services, paced=settings.adapter == "wechaty")
-    app.config_path = _config_path(args)
+    app.config_path = config_path(args)
     log.info("gridbot ready: adapter=%s database=%s", settings.adapter, services.store.engine.url.render_as_string())
     try:
         if settings.web.enabled:  # the page in the same process (config `web:`)
@@ -66,11 +49,11 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from bot.adapters.console import ConsoleAdapter
     from bot.runtime.app import build_app, build_services
 
-    settings = _settings(args)
-    services = build_services(settings, db_url=_db(args), clock=_clock(settings))
+    settings = settings_of(args)
+    services = build_services(settings, db_url=db_of(args), clock=clock_of(settings))
     adapter = ConsoleAdapter(settings, services.clock.now)
     app = build_app(settings, adapter, services=services)
-    app.config_path = _config_path(args)
+    app.config_path = config_path(args)
     if sys.stdin.isatty():
         print("gridbot shell — type as residents and staff, e.g.  [美景天城3栋] 周阿姨: 楼道灯坏了   (Ctrl-D ends)")
     if getattr(args, "web", None):
@@ -85,7 +68,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from bot.runtime.replay import replay
 
-    settings = _settings(args)
+    settings = settings_of(args)
     log_path = Path(args.log)
     if not log_path.is_file():
         raise ConfigError(f"replay log not found: {log_path}")
@@ -93,7 +76,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         replay(
             settings,
             log_path,
-            db_url=_db(args),
+            db_url=db_of(args),
             sent_path=Path(args.sent) if args.sent else None,
             send_delay=args.send_delay,
         )
@@ -113,9 +96,9 @@ def cmd_health(args: argparse.Namespace) -> int:
 
     from bot.runtime.health import check
 
-    settings = _settings(args)
+    settings = settings_of(args)
     max_age = timedelta(seconds=max(3 * settings.sweep_interval_seconds, 180))
-    ok, line = check(settings.data_dir, _clock(settings).now(), max_age)
+    ok, line = check(settings.data_dir, clock_of(settings).now(), max_age)
     print(line)
     return 0 if ok else 1
 
@@ -128,12 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     def command(
         name: str, func: Callable[[argparse.Namespace], int], help_text: str, db: bool = True
     ) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
-        p.add_argument("--config", help="path to config.yaml (default: ./config.yaml if present)")
-        if db:
-            p.add_argument("--db", help="database URL (default: sqlite under data_dir)")
-        p.set_defaults(func=func)
-        return p
+        return add_command(sub, name, func, help_text, db)
 
     command("run", cmd_run, "run the bot on the configured adapter")
     sp = command("shell", cmd_shell, "talk to the bot in the terminal (console adapter)")
@@ -147,31 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cp = sub.add_parser("classify", help="classify messages from stdin, one JSON result per line")
     cp.set_defaults(func=cmd_classify)
-    try:
-        from bot.cli.nlp import add_nlp_subcommands
-    except ImportError:  # the nlp tooling is optional for the core commands
-        pass
-    else:
-        add_nlp_subcommands(sub)
-    from bot.cli.web import add_web_subcommands
-
+    add_nlp_subcommands(sub)
     add_web_subcommands(sub, command)
-    from bot.cli.ops import add_ops_subcommands
-
     add_ops_subcommands(sub)
-    from bot.cli.maintenance import add_maintenance_subcommands
-
     add_maintenance_subcommands(sub, command)
-    from bot.cli.digest import add_digest_subcommands
-
     add_digest_subcommands(sub, command)
-    for extra in _EXTRA_COMMANDS:
-        extra(sub, command)
     return parser
-
-
-# later features register here: (subparsers, command-factory) -> None
-_EXTRA_COMMANDS: list[Callable[..., None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

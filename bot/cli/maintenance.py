@@ -22,10 +22,10 @@ from bot.runtime import pidfile
 
 def _target(args: argparse.Namespace) -> tuple[str, Path]:
     """(database URL, data_dir) from --db / --config."""
-    from bot.cli.main import _settings
+    from bot.cli.common import settings_of
     from storage.db import backend
 
-    settings = _settings(args)
+    settings = settings_of(args)
     url = str(getattr(args, "db", None) or settings.database_url)
     backend(url)  # DatabaseError for a URL that is neither SQLite nor PostgreSQL: said in one line, exit 2
     return url, settings.data_dir
@@ -198,11 +198,11 @@ def _pg_restore(url: str, data_dir: Path, backup: Path, *, force: bool) -> int:
 
 def cmd_reload(args: argparse.Namespace) -> int:
     """Validate the file here first (a bad one is never sent), then SIGHUP the bot and print its answer."""
-    from bot.cli.main import _config_path
+    from bot.cli.common import config_path
     from bot.core.settings import ConfigError, load_settings
     from bot.runtime.reload import read_outcome
 
-    path = _config_path(args)
+    path = config_path(args)
     try:
         settings = load_settings(path)
     except ConfigError as exc:

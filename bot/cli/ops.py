@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 
 def _url(args: argparse.Namespace) -> str:
-    from bot.cli.main import _settings
+    from bot.cli.common import settings_of
 
-    return str(getattr(args, "db", None) or _settings(args).database_url)
+    return str(getattr(args, "db", None) or settings_of(args).database_url)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

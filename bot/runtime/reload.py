@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.runtime.app import App
+    from bot.runtime.running import RunningBot
 
 log = logging.getLogger("gridbot.reload")
 
@@ -78,7 +78,7 @@ def describe_changes(old: Settings, new: Settings) -> list[str]:
     return lines
 
 
-async def apply_settings(app: App, new: Settings, notes: list[str] | None = None) -> ReloadReport:
+async def apply_settings(app: RunningBot, new: Settings, notes: list[str] | None = None) -> ReloadReport:
     """Swap the settings every part of a running bot reads, then move tickets of replaced workers."""
     from handlers.domain import directory
     from handlers.domain.worktime import WorkCalendar
@@ -136,14 +136,14 @@ def read_outcome(data_dir: Path, after: float) -> ReloadReport | None:
         return None
 
 
-async def reload_from_file(app: App, env: Mapping[str, str] | None = None) -> ReloadReport:
+async def reload_from_file(app: RunningBot, env: Mapping[str, str] | None = None) -> ReloadReport:
     """Read config.yaml again and apply it; a bad file changes nothing. Never raises for a bad file."""
     report = await _reload(app, env)
     write_outcome(app.settings.data_dir, report)
     return report
 
 
-async def _reload(app: App, env: Mapping[str, str] | None) -> ReloadReport:
+async def _reload(app: RunningBot, env: Mapping[str, str] | None) -> ReloadReport:
     path = app.config_path
     try:
         new, notes = read_config(path, app.services.file_settings or app.settings, os.environ if env is None else env)

@@ -1,6 +1,6 @@
 """The live bot's timetable (apscheduler): the deadline sweep every interval, plus any cron jobs.
 
-Jobs are plain async functions of the App; tests and replay call them directly
+Jobs are plain async functions of the running bot (bot/runtime/running.py); tests and replay call them directly
 with a fake clock instead of waiting for the scheduler.
 """
 
@@ -17,14 +17,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
-    from bot.runtime.app import App
+    from bot.runtime.running import RunningBot
 
 log = logging.getLogger(__name__)
-Job = Callable[["App"], Awaitable[None]]
+Job = Callable[["RunningBot"], Awaitable[None]]
 
 
 @contextmanager
-def running(app: App) -> Iterator[None]:
+def running(app: RunningBot) -> Iterator[None]:
     """A scheduled job in flight: on stop, App.run lets it finish its turn instead of cutting it off."""
     task = asyncio.current_task()
     if task is not None:
@@ -36,7 +36,7 @@ def running(app: App) -> Iterator[None]:
             app.running_jobs.discard(task)
 
 
-async def sweep_job(app: App) -> None:
+async def sweep_job(app: RunningBot) -> None:
     with running(app):
         try:
             await app.tick()
@@ -51,7 +51,7 @@ def digest_jobs(settings: Settings) -> list[tuple[str, object, Job]]:
     from handlers.jobs.digest import PERIODS, Period, scheduled
 
     def make(period: Period) -> Job:
-        async def digest_job(app: App) -> None:
+        async def digest_job(app: RunningBot) -> None:
             with running(app):
                 try:
                     with app.services.turn() as deps:
@@ -74,7 +74,7 @@ def digest_jobs(settings: Settings) -> list[tuple[str, object, Job]]:
     return jobs
 
 
-def build_scheduler(app: App, extra: list[tuple[str, object, Job]] | None = None) -> AsyncIOScheduler:
+def build_scheduler(app: RunningBot, extra: list[tuple[str, object, Job]] | None = None) -> AsyncIOScheduler:
     """`extra`: (job id, apscheduler trigger, job) for cron jobs such as digests."""
     scheduler = AsyncIOScheduler(timezone=app.settings.tz)
     scheduler.add_job(

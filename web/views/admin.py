@@ -16,7 +16,7 @@ from handlers.domain import directory
 from storage import directory as store_dir
 from storage.repository import Repo
 from web import admin_forms as f
-from web.app import ctx, render, viewer
+from web.context import ctx, render, viewer
 from web.reach import ROLE_NAMES, Viewer
 from web.views.tickets import FLASH, read_flash
 

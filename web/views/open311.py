@@ -19,7 +19,7 @@ from bot.core.settings import Settings
 from handlers.domain.privacy import mask
 from storage import web_queries as q
 from storage.records import Ticket
-from web.app import VIEWER, ctx
+from web.context import VIEWER, ctx
 
 DEFAULT_DAYS = 90
 MAX_RESULTS = 1000

@@ -7,8 +7,8 @@ import asyncio
 from aiohttp import web
 
 from web import overview
-from web.app import ctx, render, set_session, viewer
 from web.auth import SESSION_COOKIE, dummy_hash, verify_password
+from web.context import ctx, render, set_session, viewer
 
 
 def _safe_next(target: str) -> str:

@@ -22,7 +22,7 @@ from handlers.domain.timeline import ACTION_NAMES
 from storage import web_queries as q
 from storage.records import Ticket
 from web import export, filters
-from web.app import ctx, render, viewer
+from web.context import ctx, render, viewer
 
 EXPORT_LIMIT = 100_000
 FLASH = "gridbot_flash"

@@ -1,0 +1,82 @@
+"""What every view gets from the request: the deployment's context, the viewer, rendering, the session."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from bot.core.settings import Settings
+from handlers.deps import Services
+from storage.point_cache import PastPoints
+from web.auth import SESSION_COOKIE, SESSION_SECONDS, Signer, Throttle
+from web.reach import Viewer
+
+
+@dataclass
+class WebContext:
+    services: Services
+    signer: Signer
+    throttle: Throttle
+    templates: jinja2.Environment
+    open311_keys: frozenset[str] = frozenset()
+    wall: Callable[[], float] = time.time
+    secure_cookies: bool = False
+    on_change: Callable[[], None] = lambda: None  # the bot's dispatcher poke, when served inside the bot
+    points: PastPoints = field(default_factory=PastPoints)  # the overview's 积分 of past days, remembered
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    def hash_of(self, person_id: str) -> str:
+        person = self.services.settings.people_by_id.get(person_id)
+        return person.password_hash if person else ""
+
+
+CTX = web.AppKey("ctx", WebContext)
+CSRF_VALUE: web.RequestKey[str] = web.RequestKey("csrf_cookie", str)
+VIEWER: web.RequestKey[Viewer | None] = web.RequestKey("viewer")
+
+
+def ctx(request: web.Request) -> WebContext:
+    return request.app[CTX]
+
+
+def viewer(request: web.Request) -> Viewer:
+    found = request.get(VIEWER)
+    if found is None:
+        raise web.HTTPUnauthorized()
+    return found
+
+
+def csrf_token(request: web.Request) -> str:
+    return ctx(request).signer.csrf_token(request[CSRF_VALUE])
+
+
+def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
+    page = (
+        ctx(request)
+        .templates.get_template(template)
+        .render(viewer=request.get(VIEWER), csrf=csrf_token(request), path=request.path, **values)
+    )
+    return web.Response(text=page, content_type="text/html", charset="utf-8", status=status)
+
+
+def set_session(request: web.Request, response: web.StreamResponse, person_id: str) -> None:
+    c = ctx(request)
+    value = c.signer.session_cookie(person_id, c.hash_of(person_id), c.wall())
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="Lax",
+        secure=c.secure_cookies,
+        max_age=SESSION_SECONDS,
+        path="/",
+    )
