@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -15,6 +16,14 @@ from storage.repository import Repo, Store
 
 if TYPE_CHECKING:
     from nlp.classifier import Classification
+
+
+log = logging.getLogger("handlers.router")
+
+
+def log_handler_error(pk: int, exc: Exception) -> None:
+    """The default `Services.on_handler_error`: one ERROR record with the traceback."""
+    log.error("message %s could not be handled; marked processed without a reply", pk, exc_info=exc)
 
 
 class Classifies(Protocol):
@@ -47,6 +56,9 @@ class Services:
     calendar: Calendar
     file_settings: Settings | None = None  # config.yaml alone, before the page's changes
     directory_version: str = ""  # storage/directory.py's version the settings were built at
+    # A handler raised on a stored message (handlers/router.py): production logs it and the message is
+    # marked processed without a reply, so one bad message never blocks the queue; tests fail on it.
+    on_handler_error: Callable[[int, Exception], None] = field(default=lambda pk, exc: log_handler_error(pk, exc))
 
     @contextmanager
     def turn(self) -> Iterator[Deps]:

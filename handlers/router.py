@@ -115,7 +115,7 @@ async def process(pk: int, services: Services, fresh: StoredMessage | None = Non
         if transient(exc):
             raise  # the database went away: the turn rolled back whole and is done again (storage/retry.py)
         # never let one bad message block the queue or reach a user as a traceback
-        log.exception("message %s could not be handled; marked processed without a reply", pk)
+        services.on_handler_error(pk, exc)
         with services.store.begin() as repo:
             repo.mark_processed(pk, services.clock.now())
 

@@ -1,5 +1,6 @@
 """Shared test setup."""
 
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -50,6 +51,32 @@ def another_db_url(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) 
         return str(server.create_database(f"t_{uuid.uuid4().hex[:12]}", template=template))
 
     return make
+
+
+class _Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _handlers_never_crash(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A handler that raises is logged and its message marked processed with no reply: right in
+    production, but in a test it would pass for "correctly ignored". So an ERROR from handlers/
+    fails the test, unless the test is about that very crash (`@pytest.mark.handler_errors`)."""
+    errors = _Errors()
+    logger = logging.getLogger("handlers")
+    logger.addHandler(errors)
+    try:
+        yield
+    finally:
+        logger.removeHandler(errors)
+    if errors.records and request.node.get_closest_marker("handler_errors") is None:
+        first = errors.records[0]
+        pytest.fail(f"a handler logged an ERROR: {first.name}: {first.getMessage()}\n{first.exc_text or ''}")
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from bot.core.messages import MessageKind
 from tests.chat import Chat
 
@@ -247,3 +249,30 @@ async def test_unknown_group_is_reported_to_staff_once_and_can_be_bound(chat: Ch
     assert [s.text for s in bound] == ["本群已绑定到第十网格。"]
     later = await chat.say("某居民", "3号楼电梯坏了,老人下不了楼", chat="room_new")
     assert "由张燕跟进" in later[0].text
+
+
+@pytest.mark.handler_errors
+async def test_a_handler_that_raises_is_reported_and_its_message_marked_processed(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production logs and moves on (the message is not handled again and again); the hook sees it."""
+    seen: list[tuple[int, str]] = []
+    services = chat.app.services
+    default = services.on_handler_error
+
+    def hook(pk: int, exc: Exception) -> None:
+        seen.append((pk, str(exc)))
+        default(pk, exc)
+
+    def broken(text: str) -> None:
+        raise RuntimeError("classifier fell over")
+
+    monkeypatch.setattr(services, "on_handler_error", hook)
+    monkeypatch.setattr(services.classifier, "classify", broken)
+    assert await chat.say("周阿姨", "楼道灯坏了好几天了") == []
+    assert [why for _, why in seen] == ["classifier fell over"]
+    with services.store.begin() as repo:
+        assert repo.counts()["tickets"] == 0
+    monkeypatch.undo()
+    sent = await chat.say("周阿姨", "楼道灯坏了好几天了，晚上黑漆漆的")  # the next message is handled as usual
+    assert any("已登记 #1" in s.text for s in sent)

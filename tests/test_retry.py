@@ -39,7 +39,7 @@ async def test_a_missing_table_is_raised_at_once_not_retried_forever() -> None:
         calls.append(1)
         raise _error("no such table: standins")
 
-    with pytest.raises(OperationalError):
+    with pytest.raises(OperationalError, match="no such table: standins"):
         await wait_for_db(wrong_schema, "message 8", first_delay=0.001)
     assert calls == [1]
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
 from bot.core.messages import IncomingMessage, OutgoingMessage
-from bot.core.port import OnChatEvent, OnMessage
+from bot.core.port import AdapterHealth, OnChatEvent, OnMessage
 from bot.core.settings import Settings
 
 _LINE = re.compile(r"^\s*(?:\[(?P<chat>[^\]]+)\]\s*)?(?P<who>[^:：\s][^:：]{0,20})[:：]\s*(?P<text>.*)$")
@@ -36,6 +37,7 @@ class ConsoleAdapter:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self._stopping = False
+        self._wake: asyncio.Queue[str] | None = None
         self._counter = 0
         # people known by name: staff from config; anyone else is a resident with an id made from the name
         self._ids = {p.name: p.id for p in settings.people_by_id.values()}
@@ -112,11 +114,24 @@ class ConsoleAdapter:
         )
 
     async def run(self, on_message: OnMessage, on_chat_event: OnChatEvent) -> None:
+        # A daemon thread reads stdin: a read blocked on a terminal cannot be cancelled, and a thread
+        # of the loop's executor would hold the process at exit until someone pressed Enter.
         loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[str] = asyncio.Queue()
+        self._wake = lines
+
+        def read() -> None:
+            while True:
+                line = self.stdin.readline()
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+                if line == "":
+                    return
+
+        threading.Thread(target=read, name="console-stdin", daemon=True).start()
         while not self._stopping:
-            line = await loop.run_in_executor(None, self.stdin.readline)
-            if line == "":
-                return  # end of input: the demo can be scripted
+            line = await lines.get()
+            if line == "" or self._stopping:
+                return  # end of input (the demo can be scripted), or stop()
             parsed = self.parse(line)
             if isinstance(parsed, str):
                 self.stdout.write(f"  ! {parsed}\n")
@@ -138,3 +153,8 @@ class ConsoleAdapter:
 
     async def stop(self) -> None:
         self._stopping = True
+        if self._wake is not None:
+            self._wake.put_nowait("")
+
+    def health(self) -> AdapterHealth:
+        return AdapterHealth(connected=True)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.messages import IncomingMessage, OutgoingMessage
-from bot.core.port import OnChatEvent, OnMessage, SendError
+from bot.core.port import AdapterHealth, OnChatEvent, OnMessage, SendError
+from bot.core.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +60,9 @@ class MemoryAdapter:
 
     def display_name(self, person_id: str) -> str:
         return self._names(person_id)
+
+    def health(self) -> AdapterHealth:
+        return AdapterHealth(connected=True)
+
+    def reload_settings(self, settings: Settings) -> None:
+        """Nothing to follow: the memory adapter knows no names of its own."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.messages import ChatEvent, IncomingMessage, OutgoingMessage
+from bot.core.settings import Settings
 
 OnMessage = Callable[[IncomingMessage], Awaitable[None]]
 OnChatEvent = Callable[[ChatEvent], Awaitable[None]]
@@ -24,7 +26,21 @@ class SendError(Exception):
         self.uncertain = uncertain
 
 
+@dataclass(frozen=True)
+class AdapterHealth:
+    """What `gridbot health` and the staff chat are told about the platform connection."""
+
+    connected: bool
+    detail: str = ""
+
+
 class Adapter(Protocol):
+    """Every capability the runtime uses is here: nothing is looked up with getattr.
+
+    Signals are the runtime's: SIGTERM / SIGINT call `stop()`, SIGHUP reloads and calls
+    `reload_settings()`. An adapter never installs signal handlers of its own.
+    """
+
     name: str
 
     async def run(self, on_message: OnMessage, on_chat_event: OnChatEvent) -> None:
@@ -38,3 +54,9 @@ class Adapter(Protocol):
 
     def display_name(self, person_id: str) -> str:
         """The name to render an @-mention with (adapters that render mentions themselves)."""
+
+    def health(self) -> AdapterHealth:
+        """The connection as the adapter sees it (adapters without one are always connected)."""
+
+    def reload_settings(self, settings: Settings) -> None:
+        """A config reload: new staff names and group topics take effect without a restart."""

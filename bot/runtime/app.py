@@ -89,9 +89,7 @@ class App:
     def settings_changed(self) -> None:
         """New settings (a reload, the page's changes): the outbox and the adapter's names follow."""
         self.dispatcher.reconfigure(self.settings)
-        adapter_reload = getattr(self.adapter, "reload_settings", None)
-        if callable(adapter_reload):
-            adapter_reload(self.settings)
+        self.adapter.reload_settings(self.settings)
 
     async def reassign_workers(self) -> int:
         """Open tickets of workers who left their grid go to its worker now (handlers/jobs/staffing.py)."""
@@ -130,11 +128,8 @@ class App:
 
     def report_health(self) -> None:
         """Heartbeat for `gridbot health`; a failing adapter is also said in the staff chat, once an hour."""
-        probe = getattr(self.adapter, "health", None)
-        connected, detail = True, ""
-        if callable(probe):
-            state = probe()
-            connected, detail = bool(getattr(state, "connected", True)), str(getattr(state, "detail", ""))
+        state = self.adapter.health()
+        connected, detail = state.connected, state.detail
         with self.services.store.begin() as repo:
             pending = len(repo.outbox_items(["pending"]))
             failed = len(repo.outbox_items(["failed"]))
@@ -207,19 +202,16 @@ class App:
         self._tasks = [asyncio.create_task(self.dispatcher.run_forever(), name="outbox")]
         self.scheduler = scheduler = build_scheduler(self, self.scheduled_jobs)
         scheduler.start()
-        loop = asyncio.get_running_loop()
-        try:
-            loop.add_signal_handler(signal.SIGHUP, self.request_reload)
-        except (NotImplementedError, RuntimeError, ValueError, AttributeError):  # not the main thread, no SIGHUP
-            log.warning("config reload by SIGHUP is not available here; restart to apply config changes")
+        handled = self._install_signals()
         pidfile.write(self.settings.data_dir, self.services.store.url)
         await sweep_job(self)  # catch up at once on what came due while the bot was down
         try:
             await self.adapter.run(self.receive, self.chat_event)
             await self.dispatcher.drain()  # what the last lines asked for goes out before exit
         finally:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
-                loop.remove_signal_handler(signal.SIGHUP)
+            loop = asyncio.get_running_loop()
+            for sig in handled:
+                loop.remove_signal_handler(sig)
             pidfile.remove(self.settings.data_dir)
             # no new jobs; one under way finishes first (apscheduler's shutdown cancels running jobs)
             scheduler.pause()
@@ -231,6 +223,26 @@ class App:
             for task in self._tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+    def _install_signals(self) -> list[signal.Signals]:
+        """The runtime owns every signal: SIGTERM / SIGINT stop the adapter (what is queued still goes
+        out and the exit status is 0), SIGHUP reloads config.yaml. Returns the ones installed."""
+        loop = asyncio.get_running_loop()
+        actions: dict[signal.Signals, Callable[[], object]] = {
+            signal.SIGTERM: lambda: asyncio.ensure_future(self.adapter.stop()),
+            signal.SIGINT: lambda: asyncio.ensure_future(self.adapter.stop()),
+            signal.SIGHUP: self.request_reload,
+        }
+        handled = []
+        for sig, action in actions.items():
+            try:
+                loop.add_signal_handler(sig, action)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signal
+                continue
+            handled.append(sig)
+        if signal.SIGHUP not in handled:
+            log.warning("config reload by SIGHUP is not available here; restart to apply config changes")
+        return handled
 
     async def _finish_jobs(self) -> None:
         """Let a sweep or digest that is under way finish its turn: cut off, it would roll back and log an error."""

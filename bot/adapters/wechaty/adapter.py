@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import re
-import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import Any
 from bot.adapters.wechaty.compat import load_wechaty
 from bot.adapters.wechaty.send_outcome import answer_lost
 from bot.core.messages import ChatEvent, IncomingMessage, MessageKind, OutgoingMessage
-from bot.core.port import OnChatEvent, OnMessage, SendError
+from bot.core.port import AdapterHealth, OnChatEvent, OnMessage, SendError
 from bot.core.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
@@ -40,12 +39,6 @@ class _Progress:
 
     issued: int = 0
     answered: int = 0
-
-
-@dataclass(frozen=True)
-class AdapterHealth:
-    connected: bool
-    detail: str
 
 
 def _kind(type_name: str) -> MessageKind:
@@ -146,7 +139,6 @@ class WechatyAdapter:
     async def run(self, on_message: OnMessage, on_chat_event: OnChatEvent) -> None:
         self._sdk = load_wechaty(self.settings.data_dir / "wechaty", log_level="error")
         self._stopping = asyncio.Event()
-        self._install_signal_handlers()
         reader = asyncio.create_task(self._read(on_message, on_chat_event), name="wechaty-reader")
         failures = 0
         try:
@@ -272,13 +264,6 @@ class WechatyAdapter:
         return incoming
 
     # -- connection ----------------------------------------------------------------------------
-
-    def _install_signal_handlers(self) -> None:
-        """SIGTERM/SIGINT end `run` cleanly, so what is queued goes out and the exit status is 0."""
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, lambda: asyncio.ensure_future(self.stop()))
 
     def _new_bot(self) -> Any:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
