@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.core.messages import IncomingMessage, MessageKind
-from handlers.commands.staff import on_command
+from handlers.commands.dispatch import on_command
 from handlers.deps import Deps, Services
 from handlers.domain.outbound import reply
 from handlers.domain.people import is_staff

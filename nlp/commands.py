@@ -2,49 +2,15 @@
 
 Accepts a full-width `／`, `#12` or `＃12` for the number, a leading @-mention
 of the bot (the adapters strip mentions, but a console user may type one), and
-Chinese or ASCII spaces. Pure: no knowledge of who may run what.
+Chinese or ASCII spaces. Pure: no knowledge of who may run what, nor of which verbs exist
+(the verb table is handed in: handlers/commands/registry.py declares the commands).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-# verb → canonical action. Aliases are what people actually type on a phone.
-VERBS: dict[str, str] = {
-    "接单": "accept",
-    "受理": "accept",
-    "进展": "progress",
-    "进度": "progress",
-    "办结": "resolve",
-    "完成": "resolve",
-    "转办": "transfer",
-    "退回": "reject",
-    "上报": "report",
-    "合并": "merge",
-    "我的": "mine",
-    "查询": "show",
-    "查看": "show",
-    "帮助": "help",
-    "延期": "extend",
-    "同意延期": "approve_extension",
-    "不同意延期": "refuse_extension",
-    "绑定": "bind",
-    "改类": "recategorize",
-    "补单": "missed",
-    "代班": "standin",
-    "核查": "verify",
-    "返工": "rework",
-    "积分": "points",
-    "排行": "ranking",
-    "日报": "digest_day",
-    "周报": "digest_week",
-    "月报": "digest_month",
-    "重载": "reload",
-}
-
-# verbs whose text is free: "/上报 3栋楼道…" must not read 3 as a ticket number
-NO_NUMBER = frozenset({"report", "mine", "help", "bind", "digest_day", "digest_week", "digest_month", "ranking"})
 
 _PREFIX = re.compile(r"^\s*(?:@\S+\s+)*[/](?P<verb>[^\s\d#]+)\s*(?P<rest>.*)$", re.S)
 _NUMBER = re.compile(r"^#?(?P<num>\d{1,9})(?=\s|$|[^\d])\s*(?P<rest>.*)$", re.S)
@@ -71,26 +37,35 @@ def _fold(text: str) -> str:
     return text.translate(_FOLD).strip()
 
 
-def parse_command(text: str) -> Command | None:
-    """Parse a message starting with `/`; None when it is not a command at all."""
-    m = _PREFIX.match(_fold(text))
-    if m is None:
-        return None
-    verb = m.group("verb")
-    rest = m.group("rest").strip()
-    numbers: list[int] = []
-    while VERBS.get(verb) not in NO_NUMBER:
-        n = _NUMBER.match(rest)
-        if n is None:
-            break
-        numbers.append(int(n.group("num")))
-        rest = n.group("rest").strip()
-        if VERBS.get(verb) != "merge":
-            break
-    return Command(
-        verb=verb,
-        action=VERBS.get(verb, ""),
-        ticket=numbers[0] if numbers else None,
-        numbers=tuple(numbers),
-        text=rest,
-    )
+@dataclass(frozen=True)
+class Grammar:
+    """The verb table (handlers/commands/registry.py builds it from the declared commands)."""
+
+    verbs: Mapping[str, str]  # verb as typed → canonical action
+    no_number: frozenset[str] = frozenset()  # actions whose text is free: "/上报 3栋…" is not ticket #3
+    many_numbers: frozenset[str] = frozenset()  # actions that take several numbers (合并 1024 1031)
+
+    def parse(self, text: str) -> Command | None:
+        """Parse a message starting with `/`; None when it is not a command at all."""
+        m = _PREFIX.match(_fold(text))
+        if m is None:
+            return None
+        verb = m.group("verb")
+        action = self.verbs.get(verb, "")
+        rest = m.group("rest").strip()
+        numbers: list[int] = []
+        while action not in self.no_number:
+            n = _NUMBER.match(rest)
+            if n is None:
+                break
+            numbers.append(int(n.group("num")))
+            rest = n.group("rest").strip()
+            if action not in self.many_numbers:
+                break
+        return Command(
+            verb=verb,
+            action=action,
+            ticket=numbers[0] if numbers else None,
+            numbers=tuple(numbers),
+            text=rest,
+        )

@@ -2,7 +2,8 @@
 
 import pytest
 
-from nlp.commands import looks_like_command, parse_command
+from handlers.commands.registry import parse_command
+from nlp.commands import looks_like_command
 
 CASES = [
     ("/办结 12 已与宠物主人沟通", "resolve", 12, "已与宠物主人沟通"),
@@ -38,3 +39,18 @@ def test_merge_takes_every_number() -> None:
 def test_not_commands(text: str) -> None:
     assert parse_command(text) is None
     assert not looks_like_command(text)
+
+
+def test_every_declared_verb_parses_to_its_command_and_help_shows_each_once() -> None:
+    from handlers.commands.registry import COMMANDS
+
+    for spec in COMMANDS:
+        for verb in spec.verbs:
+            cmd = parse_command(f"/{verb} 12 文字")
+            assert cmd is not None
+            assert cmd.action == spec.action
+            assert (cmd.ticket == 12) is (spec.number != "none")
+    shown = [s.help.split(" ")[0] for s in COMMANDS if s.help]
+    assert len(shown) == len(set(shown))
+    assert {s.action for s in COMMANDS} >= {"accept", "resolve", "help", "digest_week"}
+    assert parse_command("/重载").action == ""  # type: ignore[union-attr]  # a verb nobody declared is unknown

@@ -29,7 +29,7 @@ def test_data_survive_a_restart(pg_server: PgServer, pg_url: str) -> None:
     port = pg_server.port
     pg_server.stop()
     assert not pg_server.is_running()
-    with pytest.raises(psycopg.OperationalError, match="connect|refused|server"):
+    with pytest.raises(psycopg.OperationalError, match=r"connect|refused|server"):
         psycopg.connect(_dsn(pg_url), connect_timeout=2).close()
     pg_server.start()
     assert pg_server.port == port  # same address after the restart
@@ -89,7 +89,7 @@ def test_standalone_entry_prints_a_url_and_stops_with_its_parent(pg_bin_dir: Pat
             assert conn.execute("SELECT 1").fetchone() == (1,)
         proc.stdin.close()  # the parent going away stops the server
         assert proc.wait(timeout=60) == 0
-        with pytest.raises(psycopg.OperationalError, match="connect|refused|server"):
+        with pytest.raises(psycopg.OperationalError, match=r"connect|refused|server"):
             psycopg.connect(_dsn(url), connect_timeout=2).close()
     finally:
         if proc.poll() is None:

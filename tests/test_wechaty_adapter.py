@@ -154,7 +154,7 @@ async def test_a_send_is_uncertain_only_once_its_call_was_issued(
     settings: Settings, lookup: BaseException | None, call: BaseException | None, uncertain: bool
 ) -> None:
     adapter = _adapter(settings, lookup=lookup, call=call)
-    said = "it may have gone out" if uncertain else r"\((before the call was issued|refused by the puppet service)\)"
+    said = r"it may have gone out" if uncertain else r"\((before the call was issued|refused by the puppet service)\)"
     with pytest.raises(SendError, match=said) as failed:
         await adapter.send(OutgoingMessage(chat_id="g@chatroom", text="已登记 #1", mention_ids=("wxid_zhou",)))
     assert failed.value.uncertain is uncertain
@@ -178,7 +178,7 @@ async def test_a_send_that_times_out_is_uncertain_and_drops_the_connection(setti
     with pytest.raises(SendError, match="timed out") as failed:
         await adapter.send(OutgoingMessage(chat_id="g@chatroom", text="已登记 #1"))
     assert failed.value.uncertain
-    with pytest.raises(asyncio.CancelledError, match="^$"):  # cancelled, with no message of its own
+    with pytest.raises(asyncio.CancelledError, match=r"^$"):  # cancelled, with no message of its own
         await session  # the session is cancelled: `run` connects afresh
     assert not adapter._connected
     with pytest.raises(SendError, match="not connected") as behind:  # the sends behind it wait for the new one

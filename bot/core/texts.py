@@ -96,6 +96,7 @@ class Texts(BaseModel):
     verified_ack: str = "#{ticket} 核查通过，结果已发给反映人。"
     rework_ack: str = "#{ticket} 已退回{holder}返工。"
     rework_to_holder: str = "#{ticket}【{category}】核查未通过，需要返工：{reason}。请在 {deadline} 前重新办结。"
+    err_bind_role: str = "只有社区书记可以绑定群。"
     err_not_verifier: str = "只有核查员、社区书记或督办人员可以核查和返工。"
     # points (积分) and digests (日报 / 周报 / 月报)
     points_mine: str = "{name} 本月积分 {month} 分（累计 {total} 分）。\n{lines}"

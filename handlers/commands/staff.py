@@ -1,54 +1,21 @@
-"""Staff commands: `/接单 1024`, `/办结 1024 结果`, … Every command is answered in the chat it came from."""
+"""The ticket commands: `/接单 1024`, `/办结 1024 结果`, … (declared in registry.py, dispatched by dispatch.py)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
 
-from handlers.commands import corrections, extensions, verify
 from handlers.commands.base import need_text, ticket_in_reach
 from handlers.deps import Deps
-from handlers.domain import points, tickets
-from handlers.domain.outbound import private, reply
-from handlers.domain.people import is_staff, name_of, reachable_grid_ids
+from handlers.domain import tickets
+from handlers.domain.outbound import private
+from handlers.domain.people import name_of
 from handlers.domain.tickets import TicketError
-from handlers.jobs import digest
-from nlp.commands import Command, parse_command
+from nlp.commands import Command
 from storage import records as r
 from storage.records import StoredMessage
 
 Handler = Callable[[StoredMessage, Command, Deps], Awaitable[str | None]]
-
-# what /帮助 shows, in this order; the role sets say who may use each
-HELP: dict[str, str] = {
-    "accept": "/接单 1024 — 接单",
-    "progress": "/进展 1024 已联系物业 — 记录进展（加“公开”发到群里）",
-    "resolve": "/办结 1024 结果说明 — 办结并把结果发回原群",
-    "transfer": "/转办 1024 原因 — 交上一级（/转办 1024 第十一网格：转给其他网格）",
-    "reject": "/退回 1024 原因 — 不属于工单，关闭并告知反映人",
-    "report": "/上报 楼道堆放杂物 — 登记巡查发现的问题",
-    "merge": "/合并 1024 1031 — 同一件事合并，结果发到所有群",
-    "mine": "/我的 — 我的未办结工单",
-    "show": "/查询 1024 — 工单详情和处理记录",
-    "extend": "/延期 1024 2天 等配件 — 向上一级申请延期",
-    "approve_extension": "/同意延期 1024 — 批准延期（上一级）",
-    "refuse_extension": "/不同意延期 1024 原因 — 不批准延期（上一级）",
-    "standin": "/代班 李网格 11-30 — 请假期间由他人代班，未办结工单一并转交",
-    "recategorize": "/改类 1024 停车 — 改正工单类别（帮助网格助手学习）",
-    "missed": "/补单 停车 — 引用一条没被登记的居民消息，补登记为工单",
-    "bind": "/绑定 第十网格 — 把本群绑定到网格（社区书记）",
-    "verify": "/核查 1024 — 核查通过，结果发给反映人（/核查 1024 不通过 原因：返工）",
-    "rework": "/返工 1024 原因 — 核查未通过，退回返工",
-    "points": "/积分 — 我本月的积分（/积分 张燕：查看同事的）",
-    "ranking": "/排行 — 本月积分排行",
-    "digest_day": "/日报 /周报 /月报 — 本社区的日报、周报（附图）、月报（附图）",
-    "help": "/帮助 — 本说明",
-}
-SECRETARY_ONLY = frozenset({"bind"})
-# 核查 / 返工: verifiers and the community-wide roles
-VERIFIER_ONLY = frozenset({"verify", "rework"})
-SUPERVISOR_ONLY = frozenset({"digest_day"})
-
 
 _ticket_in_reach = ticket_in_reach
 _need_text = need_text
@@ -193,9 +160,6 @@ async def cmd_show(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:
 
 
 async def cmd_bind(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
-    person = deps.settings.people_by_id[msg.sender_id]
-    if person.role not in ("secretary", "street_center", "supervisor"):
-        raise TicketError("只有社区书记可以绑定群。")
     if msg.is_private:
         raise TicketError("请在要绑定的群里发送 /绑定 网格名称。")
     target = cmd.text.strip()
@@ -206,77 +170,5 @@ async def cmd_bind(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     return deps.texts.bound.format(grid=grid.name)
 
 
-async def cmd_help(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
-    role = deps.settings.people_by_id[msg.sender_id].role
-    lines = [deps.texts.help_header]
-    for action, line in HELP.items():
-        if action in SECRETARY_ONLY and role not in ("secretary", "street_center", "supervisor"):
-            continue
-        if action in VERIFIER_ONLY and role not in ("verifier", "secretary", "street_center", "supervisor"):
-            continue
-        if action in SUPERVISOR_ONLY and role not in ("secretary", "street_center", "supervisor"):
-            continue
-        lines.append(line)
-    return "\n".join(lines)
-
-
-COMMANDS: dict[str, Handler] = {
-    "accept": cmd_accept,
-    "progress": cmd_progress,
-    "resolve": cmd_resolve,
-    "transfer": cmd_transfer,
-    "reject": cmd_reject,
-    "report": cmd_report,
-    "merge": cmd_merge,
-    "mine": cmd_mine,
-    "show": cmd_show,
-    "bind": cmd_bind,
-    "help": cmd_help,
-    "extend": extensions.cmd_extend,
-    "approve_extension": extensions.cmd_approve_extension,
-    "refuse_extension": extensions.cmd_refuse_extension,
-    "standin": extensions.cmd_standin,
-    "recategorize": corrections.cmd_recategorize,
-    "missed": corrections.cmd_missed,
-    "verify": verify.cmd_verify,
-    "rework": verify.cmd_rework,
-    "points": points.cmd_points,
-    "ranking": points.cmd_ranking,
-    "digest_day": digest.cmd_digest,
-    "digest_week": digest.cmd_digest,
-    "digest_month": digest.cmd_digest,
-}
-
-
-async def on_command(msg: StoredMessage, deps: Deps) -> int | None:
-    cmd = parse_command(msg.text)
-    if cmd is None:
-        return None
-    if not is_staff(deps.settings, msg.sender_id):
-        # a resident typing a slash: answered once a day, then ignored
-        day = deps.now.astimezone(deps.settings.tz).date().isoformat()
-        if deps.repo.claim_notice(f"norole:{msg.sender_id}:{day}", deps.now):
-            reply(deps, msg.chat_id, deps.texts.err_no_role, [] if msg.is_private else [msg.sender_id])
-        return None
-    handler = COMMANDS.get(cmd.action)
-    if handler is None:
-        reply(deps, msg.chat_id, deps.texts.err_unknown_command.format(verb=cmd.verb))
-        return None
-    mention: list[str] = []
-    try:
-        # a refused command changes nothing: whatever it wrote before refusing is rolled back
-        with deps.repo.savepoint():
-            answer = await handler(msg, cmd, deps)
-    except TicketError as exc:
-        answer = str(exc)
-        mention = [] if msg.is_private else [msg.sender_id]
-    if answer:
-        reply(deps, msg.chat_id, answer, mention)
-    return None
-
-
 def staff_name(deps: Deps, person_id: str) -> str:
     return name_of(deps.settings, person_id)
-
-
-__all__ = ["COMMANDS", "on_command", "reachable_grid_ids"]

@@ -20,9 +20,8 @@ from bot.core.messages import OutgoingMessage
 from bot.core.settings import Community, Settings
 from handlers.deps import Deps
 from handlers.domain import points
-from handlers.domain.people import COMMUNITY_WIDE, communities_of, name_of, name_with_title
+from handlers.domain.people import communities_of, name_of, name_with_title
 from handlers.domain.privacy import mask
-from handlers.domain.tickets import TicketError
 from nlp.commands import Command
 from storage import stats
 from storage.records import StoredMessage
@@ -220,9 +219,6 @@ async def cmd_digest(msg: StoredMessage, cmd: Command, deps: Deps) -> None:
 
     Asked in a residents' group, the digest goes to the person privately: it is staff business.
     """
-    person = deps.settings.people_by_id.get(msg.sender_id)
-    if person is None or person.role not in COMMUNITY_WIDE:
-        raise TicketError(deps.texts.err_digest_role)
     period: Period = {"digest_week": "week", "digest_month": "month"}.get(cmd.action, "day")  # type: ignore[assignment]
     staff_chats = {c.staff_chat for c in deps.settings.all_communities if c.staff_chat}
     where = msg.chat_id if msg.is_private or msg.chat_id in staff_chats else msg.sender_id
