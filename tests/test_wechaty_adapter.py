@@ -10,8 +10,9 @@ import pytest
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 
-from bot.adapters.wechaty.adapter import AT_SEPARATOR, WechatyAdapter, strip_mentions, to_datetime
+from bot.adapters.wechaty.adapter import WechatyAdapter
 from bot.adapters.wechaty.compat import load_wechaty
+from bot.adapters.wechaty.convert import AT_SEPARATOR, strip_mentions, to_datetime
 from bot.adapters.wechaty.send_outcome import answer_lost
 from bot.cli.main import main
 from bot.core.messages import IncomingMessage, OutgoingMessage

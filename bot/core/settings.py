@@ -9,202 +9,35 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from bot.core.settings_base import ConfigError, Model
+from bot.core.settings_org import BotIdentity, Community, DutyEntry, Grid, Person, StandIn
+from bot.core.settings_platform import WebPage, WechatySettings
+from bot.core.settings_work import (
+    Category,
+    Dedupe,
+    Digests,
+    FaqEntry,
+    Holidays,
+    LadderLevel,
+    Limits,
+    Outbox,
+    Points,
+    QuietHours,
+)
 from bot.core.texts import Texts
 
-Role = Literal[
-    "grid_worker", "area_cadre", "secretary", "street_center", "supervisor", "property", "department", "verifier"
-]
-STAFF_ROLES: frozenset[str] = frozenset(
-    {"grid_worker", "area_cadre", "secretary", "street_center", "supervisor", "property", "department", "verifier"}
-)
 DEFAULTS_PATH = Path(__file__).with_name("defaults.yaml")
 
 
-class ConfigError(Exception):
-    """config.yaml is malformed; the message names the key."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Person(_Model):
-    id: str
-    name: str
-    role: Role
-    phone: str = ""
-    password_hash: str = ""  # pbkdf2 hash for the web page; never a plain password
-    private_quiet_hours: bool = True  # staff who want night notices can turn this off
-
-
-class Grid(_Model):
-    id: str
-    name: str
-    worker: str | list[str]  # the first listed worker is the default holder
-    area_cadre: str = ""
-    property_company: str = ""  # property company (物业) person id for repairs
-    groups: list[str] = Field(default_factory=list)
-
-    @property
-    def workers(self) -> list[str]:
-        return [self.worker] if isinstance(self.worker, str) else list(self.worker)
-
-
-class Community(_Model):
-    id: str = ""
-    name: str
-    secretary: str = ""
-    street_center: str = ""
-    staff_chat: str = ""
-    people: list[Person] = Field(default_factory=list)
-    grids: list[Grid] = Field(default_factory=list)
-
-
-class Category(_Model):
-    name: str
-    sensitive: bool = False  # acknowledged privately, never posted in the group
-    start_level: int = Field(default=1, ge=1, le=4)
-    deadline_hours: float | None = None  # overrides the start level's deadline
-    route_to: Literal["", "property", "department"] = ""
-    department: str = ""  # person id of the functional department, with route_to: department
-    verify: bool = False  # a verifier confirms before the ticket is closed
-
-
-class LadderLevel(_Model):
-    level: int = Field(ge=1, le=4)
-    role: Role
-    name: str  # how residents are told who has it, e.g. 片区负责人
-    deadline: float  # in `unit`s, counted from arrival at this level
-    unit: Literal["hours", "work_hours", "work_days"] = "hours"
-    ack_within: float | None = None  # accept (接单) deadline, in work hours
-    remind_before: float = 2.0  # hours before the deadline
-
-
-class QuietHours(_Model):
-    start: time = time(22, 0)
-    end: time = time(7, 30)
-
-
-class Holidays(_Model):
-    """Official schedule beyond the calendar package's range (e.g. next year's)."""
-
-    holidays: list[date] = Field(default_factory=list)
-    workdays: list[date] = Field(default_factory=list)  # make-up working days (调休)
-
-
-class DutyEntry(_Model):
-    """Who is on duty for urgent tickets at nights, weekends and holidays (值班表)."""
-
-    person: str
-    dates: list[date] = Field(default_factory=list)  # named days (holidays)
-    weekdays: list[int] = Field(default_factory=list)  # 1 = Monday … 7 = Sunday
-    default: bool = False  # everyone else's nights
-
-
-class StandIn(_Model):
-    """Someone covering for a person on leave (also set with /代班)."""
-
-    person: str  # who is away
-    by: str  # who covers
-    until: date
-
-
-class Dedupe(_Model):
-    window_hours: float = 24.0
-    similarity: float = Field(default=0.3, ge=0.0, le=1.0)
-    split_window_hours: float = 2.0
-    # an emergency reported again in the same group soon after: one ticket, not a second round of alarms;
-    # later it is taken as a new emergency
-    urgent_window_minutes: float = Field(default=120.0, ge=0.0)
-
-
-class Limits(_Model):
-    max_text_chars: int = 2000
-    flood_per_minute: int = 20  # messages per person per minute before the bot stops answering
-    retention_days: int = 7  # residents' messages that opened nothing
-
-
-class Outbox(_Model):
-    per_chat_per_minute: int = 20
-    global_per_minute: int = 60
-    max_attempts: int = 8
-
-
-class FaqEntry(_Model):
-    keywords: list[str]
-    answer: str
-    category: str = "permits"
-
-
-class WechatySettings(_Model):
-    """The Wechaty adapter. Endpoint and token come from the environment, never from here."""
-
-    plugin_port: int = Field(default=0, ge=0, le=65535)  # the SDK's plugin web server; 0 = any free port
-    reconnect_min_seconds: float = Field(default=1.0, gt=0)
-    reconnect_max_seconds: float = Field(default=60.0, gt=0)
-    send_timeout_seconds: float = Field(default=15.0, gt=0)
-    health_grace_seconds: float = Field(default=90.0, ge=0)  # not connected for longer: a health problem
-
-
-class WebPage(_Model):
-    """`gridbot run` also serves the command-center page (web/) in the same process when enabled."""
-
-    enabled: bool = False
-    host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=1, le=65535)
-
-
-class Points(_Model):
-    """积分 per event row; points are always recomputed from the timeline, never kept as a counter."""
-
-    resolved_on_time: int = 5  # 办结 within the deadline in force
-    resolved_late: int = 2
-    satisfied: int = 2  # the reporter's rating, credited to whoever resolved it
-    basic: int = 1
-    unsatisfied: int = 0
-    reopened: int = -3  # 不满意 / 还是没解决 reopened it
-    rework: int = -2  # 核查 sent it back (返工)
-
-
-class Digests(_Model):
-    """Supervisors' digests: crontab lines (minute hour day month weekday, in `timezone`); "" turns one off."""
-
-    day: str = "30 7 * * *"  # every morning: the preceding 24 hours
-    week: str = "0 8 * * mon"  # Monday morning: the preceding 7 days, with a chart
-    month: str = "0 8 1 * *"  # the 1st: the preceding month, with a chart
-    to_staff_chat: bool = True
-    to_supervisors: bool = False  # also privately to each supervisor of the community
-    overdue_listed: int = Field(default=10, ge=0)  # overdue tickets named one by one; the rest are counted
-    chart: bool = True  # weekly and monthly briefings come with a PNG chart
-
-    @field_validator("day", "week", "month")
-    @classmethod
-    def _crontab(cls, value: str) -> str:
-        if value.strip():
-            from apscheduler.triggers.cron import CronTrigger
-
-            try:
-                CronTrigger.from_crontab(value)
-            except ValueError as exc:
-                raise ValueError(f"not a crontab line (minute hour day month weekday): {value!r}: {exc}") from exc
-        return value
-
-
-class BotIdentity(_Model):
-    id: str = "gridbot"
-    name: str = "网格助手"
-
-
-class Settings(_Model):
+class Settings(Model):
     adapter: Literal["console", "memory", "wechaty"] = "console"
     data_dir: Path = Path("./data")
     database: str = ""

@@ -1,0 +1,13 @@
+"""What every settings model shares: strict (unknown keys are errors) and frozen."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ConfigError(Exception):
+    """config.yaml is malformed; the message names the key."""
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)

@@ -1,0 +1,25 @@
+"""The platform and the page: the Wechaty adapter's knobs and the web page's address."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from bot.core.settings_base import Model
+
+
+class WechatySettings(Model):
+    """The Wechaty adapter. Endpoint and token come from the environment, never from here."""
+
+    plugin_port: int = Field(default=0, ge=0, le=65535)  # the SDK's plugin web server; 0 = any free port
+    reconnect_min_seconds: float = Field(default=1.0, gt=0)
+    reconnect_max_seconds: float = Field(default=60.0, gt=0)
+    send_timeout_seconds: float = Field(default=15.0, gt=0)
+    health_grace_seconds: float = Field(default=90.0, ge=0)  # not connected for longer: a health problem
+
+
+class WebPage(Model):
+    """`gridbot run` also serves the command-center page (web/) in the same process when enabled."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)

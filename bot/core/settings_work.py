@@ -1,0 +1,106 @@
+"""How the work is done: categories, the ladder, quiet hours and holidays, limits, the outbox, FAQ, points, digests."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from bot.core.settings_base import Model
+from bot.core.settings_org import Role
+
+
+class Category(Model):
+    name: str
+    sensitive: bool = False  # acknowledged privately, never posted in the group
+    start_level: int = Field(default=1, ge=1, le=4)
+    deadline_hours: float | None = None  # overrides the start level's deadline
+    route_to: Literal["", "property", "department"] = ""
+    department: str = ""  # person id of the functional department, with route_to: department
+    verify: bool = False  # a verifier confirms before the ticket is closed
+
+
+class LadderLevel(Model):
+    level: int = Field(ge=1, le=4)
+    role: Role
+    name: str  # how residents are told who has it, e.g. 片区负责人
+    deadline: float  # in `unit`s, counted from arrival at this level
+    unit: Literal["hours", "work_hours", "work_days"] = "hours"
+    ack_within: float | None = None  # accept (接单) deadline, in work hours
+    remind_before: float = 2.0  # hours before the deadline
+
+
+class QuietHours(Model):
+    start: time = time(22, 0)
+    end: time = time(7, 30)
+
+
+class Holidays(Model):
+    """Official schedule beyond the calendar package's range (e.g. next year's)."""
+
+    holidays: list[date] = Field(default_factory=list)
+    workdays: list[date] = Field(default_factory=list)  # make-up working days (调休)
+
+
+class Dedupe(Model):
+    window_hours: float = 24.0
+    similarity: float = Field(default=0.3, ge=0.0, le=1.0)
+    split_window_hours: float = 2.0
+    # an emergency reported again in the same group soon after: one ticket, not a second round of alarms;
+    # later it is taken as a new emergency
+    urgent_window_minutes: float = Field(default=120.0, ge=0.0)
+
+
+class Limits(Model):
+    max_text_chars: int = 2000
+    flood_per_minute: int = 20  # messages per person per minute before the bot stops answering
+    retention_days: int = 7  # residents' messages that opened nothing
+
+
+class Outbox(Model):
+    per_chat_per_minute: int = 20
+    global_per_minute: int = 60
+    max_attempts: int = 8
+
+
+class FaqEntry(Model):
+    keywords: list[str]
+    answer: str
+    category: str = "permits"
+
+
+class Points(Model):
+    """积分 per event row; points are always recomputed from the timeline, never kept as a counter."""
+
+    resolved_on_time: int = 5  # 办结 within the deadline in force
+    resolved_late: int = 2
+    satisfied: int = 2  # the reporter's rating, credited to whoever resolved it
+    basic: int = 1
+    unsatisfied: int = 0
+    reopened: int = -3  # 不满意 / 还是没解决 reopened it
+    rework: int = -2  # 核查 sent it back (返工)
+
+
+class Digests(Model):
+    """Supervisors' digests: crontab lines (minute hour day month weekday, in `timezone`); "" turns one off."""
+
+    day: str = "30 7 * * *"  # every morning: the preceding 24 hours
+    week: str = "0 8 * * mon"  # Monday morning: the preceding 7 days, with a chart
+    month: str = "0 8 1 * *"  # the 1st: the preceding month, with a chart
+    to_staff_chat: bool = True
+    to_supervisors: bool = False  # also privately to each supervisor of the community
+    overdue_listed: int = Field(default=10, ge=0)  # overdue tickets named one by one; the rest are counted
+    chart: bool = True  # weekly and monthly briefings come with a PNG chart
+
+    @field_validator("day", "week", "month")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        if value.strip():
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a crontab line (minute hour day month weekday): {value!r}: {exc}") from exc
+        return value

@@ -1,0 +1,34 @@
+"""What residents read in their groups and privately. Part of `Texts` (bot/core/texts.py)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ResidentTexts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # resident-facing
+    ack: str = "已登记 #{ticket}【{category}】，由{holder}跟进，{promise_hours}小时内给您回复。"
+    ack_urgent: str = "已登记 #{ticket}【{category}】（紧急），已通知{holders}。{advice}"
+    ack_private_sensitive: str = (
+        "您反映的情况已登记为 #{ticket}【{category}】，由{holder}私下与您联系，{promise_hours}小时内给您回复。"
+    )
+    ack_sensitive_group: str = "已收到，工作人员会私下与您联系。"
+    joined: str = "这件事已在 #{ticket}【{category}】登记，由{holder}跟进，办理结果会一并告诉您。如不是同一件事，请回复“不是同一件事”。"
+    joined_urgent: str = (
+        "这件事已在 #{ticket}【{category}】紧急登记，工作人员已收到通知。{advice}如不是同一件事，请回复“不是同一件事”。"
+    )
+    split: str = "好的，已单独登记 #{ticket}【{category}】，由{holder}跟进，{promise_hours}小时内给您回复。"
+    split_nothing: str = "没有找到可以拆分的登记。"
+    clarify: str = "您是要反映问题吗？请回复数字：{menu}"
+    faq_answer: str = "#{ticket}【{category}】{answer}（{holder}会再确认补充）"
+    resolved: str = "#{ticket} 已办结：{result}\n满意请回复“满意”，仍有问题请回复“不满意”。"
+    rejected_to_reporter: str = "#{ticket} 经核实不属于需要办理的事项，已关闭：{reason}。如有疑问请联系{holder}。"
+    cancelled_recall: str = "#{ticket} 已随您撤回的消息取消。"
+    voice_reply: str = "收到您的语音。为方便登记，请用几个字说明一下情况，例如：“3栋楼道灯坏了”。"
+    escalated_status: str = "#{ticket}【{category}】已转交{to} 处理，请您耐心等待。"  # to: 片区负责人 王片长
+    status_line: str = "#{ticket}【{category}】正在办理中，目前由{holder}跟进。"
+    private_where: str = "您好，已收到，会转给社区工作人员与您联系。以后也可以在您小区的居民群里直接反映。"
+    status_resolved: str = "#{ticket}【{category}】已办结：{result}。如仍有问题，请回复“不满意”。"
+    status_none: str = "没有查到您反映的、还在办理中的事项。如有问题，请直接说明情况，我们会登记跟进。"

@@ -1,0 +1,60 @@
+"""What grid workers and the ladder's other levels read: command answers, escalations, notices. Part of `Texts` (bot/core/texts.py)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class StaffTexts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # staff-facing
+    remind_accept: str = "#{ticket}【{category}】还没有接单，请尽快处理（{chat}）。"
+    remind_deadline: str = "#{ticket}【{category}】将于 {deadline} 到期，请抓紧办理。"
+    escalation_reason: str = "超过{hours}小时未办结"
+    escalated_staff_late: str = "（系统恢复后补发，晚了{late}）"
+    overdue_top: str = "#{ticket}【{category}】已超过{level_name}期限仍未办结，请督办。处理人：{holder}。"
+    accepted: str = "#{ticket} 已由{holder}接单。"
+    progress_saved: str = "#{ticket} 进展已记录。"
+    progress_public: str = "#{ticket} 最新进展：{note}"
+    resolved_ack: str = "#{ticket} 已办结，结果已发到原群。"
+    rejected_ack: str = "#{ticket} 已退回，已告知反映人。"
+    transferred: str = "#{ticket} 已转交{to}。"  # to: 杨海霞（片区负责人）
+    transferred_to_you: str = "#{ticket}【{category}】已转交您处理（{reason}）。原处理人：{previous}。内容：{text}"
+    recategorized: str = "#{ticket} 类别已改为【{category}】，谢谢指正。"
+    reported: str = "已登记 #{ticket}【{category}】，由{holder}跟进。"
+    merged: str = "已将 {others} 合并到 #{ticket}，办结结果会发到所有相关群。"
+    private_unplaced_staff: str = "{reporter}（私聊网格助手，尚不知道住哪个小区）反映：{text}\n请认领并与其联系。"
+    new_ticket_private: str = "新工单 #{ticket}【{category}】来自「{chat}」{reporter}：{text}"
+    recalled_notice: str = "#{ticket} 的反映人撤回了原消息。"
+    voice_forward: str = "「{chat}」{reporter} 发来一条语音，请留意：{ref}"
+    my_tickets_header: str = "您有 {count} 件未办结工单："
+    my_tickets_none: str = "您目前没有未办结的工单。"
+    my_ticket_line: str = "#{ticket}【{category}】{state} · {chat} · 期限 {deadline}"
+    ticket_detail: str = (
+        "#{ticket}【{category}】{state} · 第{level}级 {holder}\n群：{chat} · 反映人：{reporter}\n内容：{text}"
+    )
+    timeline_line: str = "{at} {actor} {action}{note}"
+    help_header: str = "您可以使用的命令："
+    unknown_group_staff: str = "网格助手被拉进了未绑定的群「{chat}」。请社区书记在该群发送 /绑定 网格名称。"
+    send_unknown: str = "网格助手发送消息时中断（重启或连接断开），不确定是否已发出，请到「{chat}」核对：{text}"
+    bound: str = "本群已绑定到{grid}。"
+    extension_asked: str = "#{ticket}【{category}】{who}申请延期 {amount}：{reason}。同意请回复 /同意延期 {ticket}，不同意请回复 /不同意延期 {ticket} 原因"
+    extension_sent: str = "#{ticket} 延期申请已发给{approver}。"
+    extension_approved: str = "#{ticket} 延期已批准，新的期限是 {deadline}。"
+    extension_refused: str = "#{ticket} 延期未获批准：{reason}"
+    standin_set: str = "已设置：{until} 前由{by}代班，{count} 件未办结工单已转交。"
+    reassigned_to_you: str = (
+        "{grid}的网格员已由{previous}改为您，{count} 件未办结工单已转给您：{tickets}。发送 /我的 查看。"
+    )
+    cadre_reassigned_to_you: str = (
+        "{grid}的片区负责人已由{previous}改为您，{count} 件未办结工单已转给您：{tickets}。发送 /我的 查看。"
+    )
+    cadre_removed_to_you: str = (
+        "{grid}不再设片区负责人，{previous}手上 {count} 件未办结工单已转给您：{tickets}。发送 /我的 查看。"
+    )
+    standin_notice: str = "{who}请假，{until} 前由您代班，已转交 {count} 件未办结工单。发送 /我的 查看。"
+    health_problem: str = "网格助手运行异常：{problem}。消息可能发不出去，请联系管理员检查。"
+    schedule_warning: str = (
+        "提醒：节假日安排只知道到 {until}，请在 config.yaml 的 holidays: 中补充下一年的放假和调休日期。"
+    )
