@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.memory_adapter import MemoryAdapter
 from bot.settings import Settings, load_settings
 from storage.repository import Store
+from tests import fixed_time
 from tests.chat import Chat
 
 pytest_plugins = ["tests.pg_fixture"]
@@ -50,6 +51,13 @@ def another_db_url(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) 
         return str(server.create_database(f"t_{uuid.uuid4().hex[:12]}", template=template))
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _pinned_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a test starts without a clock of its own (`main([...])` in-process, a subprocess that
+    inherits the environment) runs on the session's pinned timeline, never on today's date."""
+    monkeypatch.setenv("GRIDBOT_NOW", fixed_time.now().isoformat())
 
 
 @pytest.fixture(autouse=True)
