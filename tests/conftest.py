@@ -16,6 +16,7 @@ from bot.core.clock import FakeClock
 from bot.core.settings import Settings, load_settings
 from bot.runtime.app import build_app
 from storage.repository import Store
+from tests import fixed_time
 from tests.chat import Chat
 
 pytest_plugins = ["tests.pg_fixture"]
@@ -77,6 +78,13 @@ def _handlers_never_crash(request: pytest.FixtureRequest) -> Iterator[None]:
     if errors.records and request.node.get_closest_marker("handler_errors") is None:
         first = errors.records[0]
         pytest.fail(f"a handler logged an ERROR: {first.name}: {first.getMessage()}\n{first.exc_text or ''}")
+
+
+@pytest.fixture(autouse=True)
+def _pinned_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a test starts without a clock of its own (`main([...])` in-process, a subprocess that
+    inherits the environment) runs on the session's pinned timeline, never on today's date."""
+    monkeypatch.setenv("GRIDBOT_NOW", fixed_time.now().isoformat())
 
 
 @pytest.fixture(autouse=True)

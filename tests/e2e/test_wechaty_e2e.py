@@ -69,6 +69,7 @@ def health(world: World) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "health", "--config", str(world.workdir / "config.yaml")],
         cwd=ROOT,
+        env=fixed_time.env(),
         capture_output=True,
         text=True,
         timeout=30,
