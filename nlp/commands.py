@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 _PREFIX = re.compile(r"^\s*(?:@\S+\s+)*[/](?P<verb>[^\s\d#]+)\s*(?P<rest>.*)$", re.S)
-_NUMBER = re.compile(r"^#?(?P<num>\d{1,9})(?=\s|$|[^\d])\s*(?P<rest>.*)$", re.S)
+# A ticket number is digits alone: then a space, the end, or a full-width pause (1024，已修好).
+# `7.5`, `1.5`, `1;DROP` are not numbers but malformed ones: the command gets the format answer.
+_NUMBER = re.compile(r"^#?(?P<num>\d+)(?:\s+|$|(?=[，：、]))[，：、]?\s*(?P<rest>.*)$", re.S)
+_DIGITS = re.compile(r"^#?\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,7 @@ class Command:
     ticket: int | None  # the first number, if any
     numbers: tuple[int, ...]  # every leading number (合并 1024 1031)
     text: str  # the rest, stripped
+    malformed: bool = False  # a number was meant (it starts with a digit) but is not one: 7.5, 1;…
 
 
 def looks_like_command(text: str) -> bool:
@@ -54,9 +58,11 @@ class Grammar:
         action = self.verbs.get(verb, "")
         rest = m.group("rest").strip()
         numbers: list[int] = []
+        malformed = False
         while action not in self.no_number:
             n = _NUMBER.match(rest)
             if n is None:
+                malformed = bool(_DIGITS.match(rest))
                 break
             numbers.append(int(n.group("num")))
             rest = n.group("rest").strip()
@@ -68,4 +74,5 @@ class Grammar:
             ticket=numbers[0] if numbers else None,
             numbers=tuple(numbers),
             text=rest,
+            malformed=malformed,
         )

@@ -54,3 +54,23 @@ def test_every_declared_verb_parses_to_its_command_and_help_shows_each_once() ->
     assert len(shown) == len(set(shown))
     assert {s.action for s in COMMANDS} >= {"accept", "resolve", "help", "digest_week"}
     assert parse_command("/重载").action == ""  # type: ignore[union-attr]  # a verb nobody declared is unknown
+
+
+@pytest.mark.parametrize(
+    ("text", "ticket", "malformed"),
+    [
+        ("/进展 7.5 已上门", None, True),
+        ("/接单 1.5", None, True),
+        ("/接单 1; DROP TABLE tickets;--", None, True),
+        ("/办结 12abc 已修好", None, True),
+        ("/接单 99999999999999999999", 99999999999999999999, False),  # a number, just not a ticket's
+        ("/办结 1024，已修好", 1024, False),
+        ("/办结 1024：已修好", 1024, False),
+        ("/接单 1024", 1024, False),
+        ("/上报 3.5米高的树枝挂在电线上", None, False),  # free text: no number is read
+    ],
+)
+def test_a_ticket_number_is_digits_alone(text: str, ticket: int | None, malformed: bool) -> None:
+    cmd = parse_command(text)
+    assert cmd is not None
+    assert (cmd.ticket, cmd.malformed) == (ticket, malformed)
