@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine, say
 from bot.core.settings import Settings, load_settings
-from storage import point_cache, stats, web_queries
+from storage import overview_queries, point_cache, stats
 from storage.store import Store
 from storage.writes import NewEvent
 from web import overview
@@ -116,7 +116,7 @@ class DbTimer:
         self.queries = 0
         self.parts: dict[str, list[float]] = {}
         for module, names in (
-            (web_queries, ["headline", "overdue_tickets", "per_category", "per_grid", "daily_new_closed"]),
+            (overview_queries, ["headline", "overdue_tickets", "per_category", "per_grid", "daily_new_closed"]),
             (stats, ["point_counts"]),
             (point_cache, ["events_since"]),
         ):

@@ -1,4 +1,4 @@
-"""The big screen's figures for one viewer: read in SQL (storage/web_queries.py), shaped here for HTML and JSON."""
+"""The big screen's figures for one viewer: read in SQL (storage/overview_queries.py), shaped here for HTML and JSON."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from bot.core.settings import Settings
 from handlers.domain.people import name_of
 from handlers.domain.points import score
 from handlers.domain.privacy import mask
+from storage import overview_queries as q
 from storage import stats
-from storage import web_queries as q
 from storage.point_cache import PastPoints
 from storage.uow import UnitOfWork
 from web import charts
