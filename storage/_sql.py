@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Table, bindparam, insert, text, update
+from sqlalchemy import Connection, Table, bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import Select
@@ -131,6 +131,10 @@ class Sql:
     def __init__(self, session: Session, postgres: bool) -> None:
         self.session = session
         self.postgres = postgres
+
+    def connection(self) -> Connection:
+        """The session's connection (it begins the transaction on first use)."""
+        return self.session.connection()
 
     def run(self, stmt: Any, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> Any:
         return self.session.connection().execute(stmt, params)

@@ -58,7 +58,7 @@ def unindexed(column: Any) -> Any:
 
 
 def tickets_of(rows: Any) -> list[Ticket]:
-    """Core rows of the tickets table as domain records (the same mapping the repository uses)."""
+    """Core rows of the tickets table as domain records (the same mapping uow.tickets uses)."""
     return [ticket_of(row) for row in rows]
 
 

@@ -90,7 +90,7 @@ class Outbox:
         sending = select(OUTBOX).where(OB.state == OutboxState.SENDING).order_by(OB.id)
         rows = self.sql.run(self.sql.for_update(sending, skip_locked=True)).all()
         alive: dict[str, bool] = {}
-        conn = self.sql.session.connection()
+        conn = self.sql.connection()
         stranded = []
         for row in rows:
             if row.owner not in alive:
