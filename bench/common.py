@@ -71,8 +71,8 @@ def digest_runs(store: Any, settings: Any, community: Any, now: datetime, runs: 
         for _ in range(runs):
             timer.reset()
             wall = time.perf_counter()
-            with store.begin() as repo:
-                digest = compose(repo, settings, community, period, now)
+            with store.begin() as uow:
+                digest = compose(uow, settings, community, period, now)
             measured.append(
                 {
                     "period": period,

@@ -11,14 +11,13 @@ Usage: .venv/bin/python bench/digest_100k.py [--tickets N] [--db URL]
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import digest_runs, machine, say
 from bot.core.settings import load_settings
-from storage.repository import Store
+from storage.store import Store
+from storage.writes import EventData, NewEvent
 
 TZ = ZoneInfo("Asia/Shanghai")
 CONFIG = Path(__file__).resolve().parent.parent / "tests" / "data" / "config.yaml"
@@ -35,17 +35,8 @@ GRIDS = (("g10", "wxid_zhangyan", "room_tiancheng_3"), ("g11", "wxid_li", "room_
 BATCH = 5000
 
 
-def _event(ticket_id: int, action: str, at: datetime, actor: str = "", **data: Any) -> dict[str, Any]:
-    return {
-        "ticket_id": ticket_id,
-        "action": action,
-        "at": at,
-        "actor_id": actor,
-        "actor_name": "",
-        "note": "",
-        "data": json.dumps(data, ensure_ascii=False) if data else "",
-        "level": 1,
-    }
+def _event(ticket_id: int, action: str, at: datetime, actor: str = "", **data: Unpack[EventData]) -> NewEvent:
+    return NewEvent(ticket_id=ticket_id, action=action, at=at, actor_id=actor, data=data or None)
 
 
 def seed(store: Store, count: int, now: datetime) -> int:
@@ -53,7 +44,7 @@ def seed(store: Store, count: int, now: datetime) -> int:
     rnd = random.Random(6)
     span = timedelta(days=365).total_seconds()
     tickets: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
+    events: list[NewEvent] = []
     written = 0
     for i in range(count):
         tid = i + 1
@@ -108,14 +99,14 @@ def seed(store: Store, count: int, now: datetime) -> int:
             }
         )
         if len(tickets) == BATCH:
-            with store.begin() as repo:
-                repo.insert_tickets(tickets)
-                repo.insert_events(events)
+            with store.begin() as uow:
+                uow.tickets.add_many(tickets)
+                uow.tickets.add_events(events)
             written += len(events)
             tickets, events = [], []
-    with store.begin() as repo:
-        repo.insert_tickets(tickets)
-        repo.insert_events(events)
+    with store.begin() as uow:
+        uow.tickets.add_many(tickets)
+        uow.tickets.add_events(events)
     return written + len(events)
 
 

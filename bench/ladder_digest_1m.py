@@ -121,11 +121,7 @@ async def sweep_figures(settings: Any, url: str, now: datetime, due: int) -> Non
         handled = await run_sweep(services, limit=10_000)
         idle.append((time.perf_counter() - started, timer.seconds, timer.statements, handled))
     wall, db, statements, handled = sorted(idle)[len(idle) // 2]
-    open_now = services.store.begin
-    with open_now() as repo:
-        open_count = int(
-            repo.session.execute(text("SELECT count(*) FROM tickets WHERE state = 'accepted'")).scalar_one()
-        )
+    open_count = int(services.store.peek(text("SELECT count(*) FROM tickets WHERE state = 'accepted'"))[0][0])
     say(
         f"sweep tick, nothing due ({open_count:,} open tickets): {wall * 1000:.1f} ms "
         f"({db * 1000:.1f} ms database time, {statements} statements; median of 5)"
@@ -154,7 +150,7 @@ async def sweep_figures(settings: Any, url: str, now: datetime, due: int) -> Non
 
 
 def digest_figures(settings: Any, url: str, now: datetime) -> None:
-    from storage.repository import Store
+    from storage.store import Store
 
     store = Store(url)
     timer = DbTimer(store.engine)
@@ -185,7 +181,7 @@ def main() -> int:
 
             server = stack.enter_context(PgServer())
             url = server.create_database("bench")
-        from storage.repository import Store
+        from storage.store import Store
 
         store = Store(url)  # the schema, through the migrations
         started = time.perf_counter()

@@ -29,8 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine, say
 from bot.core.settings import Settings, load_settings
-from storage import point_cache, stats, web_queries
-from storage.repository import Store
+from storage import overview_queries, point_cache, stats
+from storage.store import Store
+from storage.writes import NewEvent
 from web import overview
 from web.reach import viewer_for
 
@@ -63,7 +64,7 @@ def street(tmp: Path) -> Settings:
 def seed(store: Store, count: int) -> None:
     rnd = random.Random(8)
     tickets: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
+    events: list[NewEvent] = []
     for i in range(1, count + 1):
         c, g = rnd.randrange(5), rnd.randrange(10)
         created = NOW - timedelta(minutes=rnd.randrange(365 * 24 * 60))
@@ -78,11 +79,9 @@ def seed(store: Store, count: int) -> None:
             "level": 2 if escalated else 1, "holder_id": f"w{c}_{g}", "text": "楼道灯坏了", "result": "",
             "created_at": created, "updated_at": created, "level_since": created, "rating": "", "version": 0,
         }  # fmt: skip
-        events.append({"ticket_id": i, "at": created, "action": "created", "actor_id": "", "actor_name": "", "note": "",
-                       "data": "", "level": 1})  # fmt: skip
+        events.append(NewEvent(ticket_id=i, at=created, action="created"))
         if escalated:
-            events.append({"ticket_id": i, "at": deadline, "action": "escalated", "actor_id": "", "actor_name": "",
-                           "note": "", "data": "", "level": 2})  # fmt: skip
+            events.append(NewEvent(ticket_id=i, at=deadline, action="escalated", level=2))
         if active:
             row.update(state=rnd.choice(["open", "accepted"]), deadline_at=deadline, next_due_at=deadline)
         else:
@@ -91,23 +90,21 @@ def seed(store: Store, count: int) -> None:
             row.update(
                 state="closed", resolved_at=done, closed_at=done, updated_at=done, result="已处理", rating=rating
             )
-            on_time = str(done <= deadline).lower()
-            events.append({"ticket_id": i, "at": done, "action": "resolved", "actor_id": row["holder_id"],
-                           "actor_name": "", "note": "已处理", "data": f'{{"on_time": {on_time}}}',
-                           "level": row["level"]})  # fmt: skip
+            events.append(NewEvent(ticket_id=i, at=done, action="resolved", actor_id=row["holder_id"], note="已处理",
+                                   level=row["level"], data={"on_time": done <= deadline}))  # fmt: skip
             if rating:
                 rated_at = done + timedelta(hours=1)
-                events.append({"ticket_id": i, "at": rated_at, "action": "rated", "actor_id": f"r{i}", "actor_name": "",
-                               "note": "", "data": f'{{"rating": "{rating}"}}', "level": 1})  # fmt: skip
+                events.append(NewEvent(ticket_id=i, at=rated_at, action="rated", actor_id=f"r{i}",
+                                       data={"rating": rating}))  # fmt: skip
         tickets.append(row)
         if len(tickets) == 10_000:
-            with store.begin() as repo:
-                repo.insert_tickets(tickets)
-                web_queries.insert_events(repo, events)
+            with store.begin() as uow:
+                uow.tickets.add_many(tickets)
+                uow.tickets.add_events(events)
             tickets, events = [], []
-    with store.begin() as repo:
-        repo.insert_tickets(tickets)
-        web_queries.insert_events(repo, events)
+    with store.begin() as uow:
+        uow.tickets.add_many(tickets)
+        uow.tickets.add_events(events)
 
 
 class DbTimer:
@@ -119,7 +116,7 @@ class DbTimer:
         self.queries = 0
         self.parts: dict[str, list[float]] = {}
         for module, names in (
-            (web_queries, ["headline", "overdue_tickets", "per_category", "per_grid", "daily_new_closed"]),
+            (overview_queries, ["headline", "overdue_tickets", "per_category", "per_grid", "daily_new_closed"]),
             (stats, ["point_counts"]),
             (point_cache, ["events_since"]),
         ):
@@ -163,8 +160,8 @@ def main() -> None:
             for run in range(args.runs + 1):
                 timer.total, timer.queries = 0.0, 0
                 t0 = time.perf_counter()
-                with store.begin() as repo:
-                    data = overview.build(repo, settings, viewer, NOW, past)
+                with store.begin() as uow:
+                    data = overview.build(uow, settings, viewer, NOW, past)
                 if run == 0:  # the first view after the page started: nothing remembered yet
                     first = timer.total
                     timer.parts.clear()

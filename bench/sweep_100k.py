@@ -57,11 +57,11 @@ def seed(services, count: int, now: datetime, due: int) -> None:  # type: ignore
             }
         )
         if len(batch) == 5000:
-            with services.store.begin() as repo:
-                repo.insert_tickets(batch)
+            with services.store.begin() as uow:
+                uow.tickets.add_many(batch)
             batch = []
-    with services.store.begin() as repo:
-        repo.insert_tickets(batch)
+    with services.store.begin() as uow:
+        uow.tickets.add_many(batch)
 
 
 async def tick(services) -> tuple[float, int]:  # type: ignore[no-untyped-def]

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from bot.core.clock import Clock
 from bot.core.settings import Settings
 from bot.core.texts import Texts
-from storage.repository import Repo, Store
+from storage.store import Store
+from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from nlp.classifier import Classification
@@ -55,7 +56,7 @@ class Services:
     clock: Clock
     calendar: Calendar
     file_settings: Settings | None = None  # config.yaml alone, before the page's changes
-    directory_version: str = ""  # storage/directory.py's version the settings were built at
+    directory_version: str = ""  # storage/repos/directory.py's version the settings were built at
     # A handler raised on a stored message (handlers/router.py): production logs it and the message is
     # marked processed without a reply, so one bad message never blocks the queue; tests fail on it.
     on_handler_error: Callable[[int, Exception], None] = field(default=lambda pk, exc: log_handler_error(pk, exc))
@@ -63,14 +64,14 @@ class Services:
     @contextmanager
     def turn(self) -> Iterator[Deps]:
         """One unit of work: everything a handler changes commits together or not at all."""
-        with self.store.begin() as repo:
-            yield Deps(self.settings, repo, self.classifier, self.clock, self.calendar, self.clock.now())
+        with self.store.begin() as uow:
+            yield Deps(self.settings, uow, self.classifier, self.clock, self.calendar, self.clock.now())
 
 
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
-    repo: Repo
+    uow: UnitOfWork
     classifier: Classifies
     clock: Clock
     calendar: Calendar

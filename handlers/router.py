@@ -29,7 +29,7 @@ async def _ignore(msg: StoredMessage, deps: Deps) -> int | None:
 
 async def _too_long(msg: StoredMessage, deps: Deps) -> int | None:
     day = deps.now.astimezone(deps.settings.tz).date().isoformat()
-    if deps.repo.claim_notice(f"toolong:{msg.sender_id}:{day}", deps.now):
+    if deps.uow.state.claim_notice(f"toolong:{msg.sender_id}:{day}", deps.now):
         limit = deps.settings.limits.max_text_chars
         reply(
             deps,
@@ -46,7 +46,7 @@ def _from_bot(msg: StoredMessage, deps: Deps) -> bool:
 
 def _flooding(msg: StoredMessage, deps: Deps) -> bool:
     limit = deps.settings.limits.flood_per_minute
-    return deps.repo.count_messages_since(msg.sender_id, deps.now - timedelta(minutes=1)) > limit
+    return deps.uow.messages.count_since(msg.sender_id, deps.now - timedelta(minutes=1)) > limit
 
 
 def _oversized(msg: StoredMessage, deps: Deps) -> bool:
@@ -94,8 +94,8 @@ async def route(msg: StoredMessage, deps: Deps) -> int | None:
 def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool]:
     """Store before act: the message is committed before anything is decided about it."""
     keep = services.settings.limits.retention_days
-    with services.store.begin() as repo:
-        return repo.add_message(msg, purge_after=msg.timestamp + timedelta(days=keep))
+    with services.store.begin() as uow:
+        return uow.messages.add(msg, purge_after=msg.timestamp + timedelta(days=keep))
 
 
 async def process(pk: int, services: Services, fresh: StoredMessage | None = None) -> None:
@@ -105,19 +105,19 @@ async def process(pk: int, services: Services, fresh: StoredMessage | None = Non
     handled it, so it is not read again; on PostgreSQL the row lock still decides who handles it."""
     try:
         with services.turn() as deps:
-            stored = fresh if fresh is not None and not deps.repo.postgres else deps.repo.claim_message(pk)
+            stored = fresh if fresh is not None and not deps.uow.postgres else deps.uow.messages.claim(pk)
             if stored is None:
                 return  # done already, or another bot process holds it
-            deps.repo.lock_chat(stored.chat_id)  # one turn per chat at a time across bot processes
+            deps.uow.chats.lock(stored.chat_id)  # one turn per chat at a time across bot processes
             ticket_id = await route(stored, deps)
-            deps.repo.mark_processed(pk, deps.now, ticket_id)
+            deps.uow.messages.mark_processed(pk, deps.now, ticket_id)
     except Exception as exc:
         if transient(exc):
             raise  # the database went away: the turn rolled back whole and is done again (storage/retry.py)
         # never let one bad message block the queue or reach a user as a traceback
         services.on_handler_error(pk, exc)
-        with services.store.begin() as repo:
-            repo.mark_processed(pk, services.clock.now())
+        with services.store.begin() as uow:
+            uow.messages.mark_processed(pk, services.clock.now())
 
 
 async def handle_incoming(msg: IncomingMessage, services: Services) -> bool:
@@ -140,8 +140,8 @@ async def repair_unprocessed(services: Services) -> int:
     """At start-up: messages stored but never handled (a crash between the two) are handled now."""
     seen: set[int] = set()
     while True:
-        with services.store.begin() as repo:
-            pending = [m for m in repo.unprocessed_messages(limit=200) if m.pk not in seen]
+        with services.store.begin() as uow:
+            pending = [m for m in uow.messages.unprocessed(limit=200) if m.pk not in seen]
         if not pending:
             return len(seen)  # (a message another process is holding is left to that process)
         for msg in pending:

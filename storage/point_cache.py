@@ -16,22 +16,21 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 
 from storage import stats
-from storage.repository import Repo, _as_utc
+from storage._sql import as_utc_or_none
+from storage.uow import UnitOfWork
 
 Counts = dict[str, dict[str, int]]
 E = stats.E
 
 
-def events_since(repo: Repo, last_id: int) -> tuple[int, datetime | None, bool]:
+def events_since(uow: UnitOfWork, last_id: int) -> tuple[int, datetime | None, bool]:
     """(newest event id, earliest time among events after `last_id`, whether one moved a ticket)."""
     if last_id == 0:  # the first look: nothing remembered yet, so only where to start
-        newest = repo.session.execute(select(func.max(E.id))).scalar_one()
+        newest = uow.sql.run(select(func.max(E.id))).scalar_one()
         return int(newest or 0), None, False
     moved = func.max(case((E.action == "moved", 1), else_=0))
-    newest, earliest, moved_any = repo.session.execute(
-        select(func.max(E.id), func.min(E.at), moved).where(E.id > last_id)
-    ).one()
-    return int(newest or last_id), (_as_utc(earliest) if earliest is not None else None), bool(moved_any)
+    newest, earliest, moved_any = uow.sql.run(select(func.max(E.id), func.min(E.at), moved).where(E.id > last_id)).one()
+    return int(newest or last_id), as_utc_or_none(earliest), bool(moved_any)
 
 
 def _add(total: Counts, more: Counts) -> Counts:
@@ -51,10 +50,10 @@ class PastPoints:
     _past: dict[tuple[tuple[str, ...], datetime, datetime], Counts] = field(default_factory=dict)
 
     def counts(
-        self, repo: Repo, communities: Sequence[str], start: datetime, day_start: datetime, end: datetime
+        self, uow: UnitOfWork, communities: Sequence[str], start: datetime, day_start: datetime, end: datetime
     ) -> Counts:
         """Points for events in [start, end): [start, day_start) remembered, [day_start, end) counted now."""
-        newest, earliest, moved = events_since(repo, self.last_id)
+        newest, earliest, moved = events_since(uow, self.last_id)
         if moved:
             self._past.clear()
         elif earliest is not None:
@@ -63,8 +62,8 @@ class PastPoints:
         self.last_id = newest
         key = (tuple(sorted(communities)), start, day_start)
         if day_start <= start:
-            return stats.point_counts(repo, list(communities), start, end)
+            return stats.point_counts(uow, list(communities), start, end)
         past = self._past.get(key)
         if past is None:
-            past = self._past[key] = stats.point_counts(repo, list(communities), start, day_start)
-        return _add(past, stats.point_counts(repo, list(communities), day_start, end))
+            past = self._past[key] = stats.point_counts(uow, list(communities), start, day_start)
+        return _add(past, stats.point_counts(uow, list(communities), day_start, end))

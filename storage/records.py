@@ -1,23 +1,11 @@
-"""Domain objects the repository returns. Handlers see these, never table rows."""
+"""Domain records the repositories return. Handlers see these, never table rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-# Ticket states. `open` and `accepted` are active: the ladder's clock runs on them.
-OPEN = "open"
-ACCEPTED = "accepted"
-RESOLVED = "resolved"  # result posted; waiting for the resident's rating
-VERIFYING = "verifying"  # resolved in a category with 核查: waiting for a verifier before the result is posted
-CLOSED = "closed"
-REJECTED = "rejected"  # 退回: not a ticket
-CANCELLED = "cancelled"  # the resident withdrew the message before anyone acted
-MERGED = "merged"  # folded into another ticket (合并)
-ACTIVE_STATES: tuple[str, ...] = (OPEN, ACCEPTED)
-# a ticket waiting for 核查 still belongs to its holder: a rework (返工) goes back to them
-HELD_STATES: tuple[str, ...] = (*ACTIVE_STATES, VERIFYING)
-FINAL_STATES: tuple[str, ...] = (CLOSED, REJECTED, CANCELLED, MERGED)
+from storage.states import ACTIVE_STATES, OutboxState, ReporterKind, TicketState
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +19,7 @@ class Ticket:
     reporter_name: str
     category: str
     urgency: str
-    state: str
+    state: TicketState
     level: int
     holder_id: str
     text: str
@@ -79,7 +67,7 @@ class Reporter:
     reporter_id: str
     reporter_name: str
     message_id: int | None
-    kind: str
+    kind: ReporterKind
     at: datetime
 
 
@@ -117,7 +105,7 @@ class OutboxItem:
     ticket_id: int | None
     created_at: datetime
     not_before: datetime
-    state: str
+    state: OutboxState
     attempts: int
     last_error: str
     sent_at: datetime | None

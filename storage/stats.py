@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 
-from storage import records as r
-from storage.repository import Repo, _as_utc
-from storage.tables import EventRow, TicketRow
+from storage._sql import EVENTS, TICKETS, as_utc
+from storage.states import ACTIVE_STATES, TicketState
+from storage.uow import UnitOfWork
 
 # actions that mark a ticket late; `resolved` events carry their own on_time flag
 LATE_ACTIONS = ("escalated", "overdue", "rework")
-CLOSED_STATES = (r.RESOLVED, r.VERIFYING, r.CLOSED)
-NOT_COUNTED = (r.MERGED, r.CANCELLED)
+CLOSED_STATES = (TicketState.RESOLVED, TicketState.VERIFYING, TicketState.CLOSED)
+NOT_COUNTED = (TicketState.MERGED, TicketState.CANCELLED)
 # (reason, action, JSON fragment in the event's data or None): what a point is given for
 POINT_REASONS: tuple[tuple[str, str, tuple[str, Any] | None], ...] = (
     ("resolved_on_time", "resolved", ("on_time", True)),
@@ -37,19 +37,17 @@ POINT_REASONS: tuple[tuple[str, str, tuple[str, Any] | None], ...] = (
     ("reopened", "reopened", None),
     ("rework", "rework", None),
 )
-TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
-EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 T, E = TICKETS.c, EVENTS.c
 REASON_ORDER = tuple(reason for reason, _, _ in POINT_REASONS)
 
 
 def _has(key: str, value: Any) -> ColumnElement[bool]:
-    """The event's JSON data holds key: value (as `json.dumps` wrote it in Repo.add_event)."""
+    """The event's JSON data holds key: value (as `NewEvent.columns` wrote it)."""
     return E.data.like(f"%{json.dumps({key: value}, ensure_ascii=False)[1:-1]}%")
 
 
-def _seconds(repo: Repo, later: Any, earlier: Any) -> ColumnElement[float]:
-    if repo.postgres:
+def _seconds(uow: UnitOfWork, later: Any, earlier: Any) -> ColumnElement[float]:
+    if uow.postgres:
         return func.extract("epoch", later - earlier)  # type: ignore[return-value]
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
@@ -58,7 +56,7 @@ def _seconds(repo: Repo, later: Any, earlier: Any) -> ColumnElement[float]:
 
 
 def point_counts(
-    repo: Repo, community_id: str | Sequence[str], start: datetime | None, end: datetime
+    uow: UnitOfWork, community_id: str | Sequence[str], start: datetime | None, end: datetime
 ) -> dict[str, dict[str, int]]:
     """person id → reason → how many events earned it, for events in [start, end).
 
@@ -88,7 +86,7 @@ def point_counts(
             # `|| ''` hides the community from SQLite's planner: the events' (action, at, …) index is the one to walk;
             # PostgreSQL has statistics, and the hidden column's made-up selectivity misled it into probing the
             # events of every ticket of the community (bench/ladder_digest_1m.py, with migration 0007: 650 -> 66 ms)
-            (T.community_id if repo.postgres else T.community_id.concat("")).in_(
+            (T.community_id if uow.postgres else T.community_id.concat("")).in_(
                 [community_id] if isinstance(community_id, str) else list(community_id)
             ),
             ev.action.in_(sorted({a for _, a, _ in POINT_REASONS})),
@@ -99,7 +97,7 @@ def point_counts(
     if start is not None:
         stmt = stmt.where(ev.at >= start)
     out: dict[str, dict[str, int]] = defaultdict(dict)
-    for who, reason, n in repo.session.execute(stmt):
+    for who, reason, n in uow.sql.run(stmt):
         if who and reason:
             out[str(who)][str(reason)] = int(n)
     return dict(out)
@@ -145,7 +143,7 @@ class DigestFigures:
     overdue_by_holder: dict[tuple[int, str], int] = field(default_factory=dict)  # (level, holder) → count
 
 
-def _late_marker(ticket_id: Any) -> ColumnElement[bool]:
+def late_marker(ticket_id: Any) -> ColumnElement[bool]:
     """A timeout escalation, an overdue mark or a rework, or a resolution flagged late. Two probes of the
     (ticket, action) index: the first reads the index alone, only the second reads the resolution's data."""
     late_action = select(E.id).where(E.ticket_id == ticket_id, E.action.in_(LATE_ACTIONS)).exists()
@@ -165,7 +163,7 @@ def _overdue(end: datetime) -> ColumnElement[bool]:
     )
 
 
-def _medians(repo: Repo, key: Any, seconds: Any, where: Sequence[ColumnElement[bool]]) -> dict[str, float]:
+def _medians(uow: UnitOfWork, key: Any, seconds: Any, where: Sequence[ColumnElement[bool]]) -> dict[str, float]:
     """Median of `seconds` per `key`, with window functions (no median() in SQLite)."""
     inner = select(key.label("k"), seconds.label("s")).where(*where).subquery()
     ranked = select(
@@ -179,11 +177,11 @@ def _medians(repo: Repo, key: Any, seconds: Any, where: Sequence[ColumnElement[b
         .where(ranked.c.rn.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2))
         .group_by(ranked.c.k)
     )
-    return {str(k): float(v) for k, v in repo.session.execute(stmt) if v is not None}
+    return {str(k): float(v) for k, v in uow.sql.run(stmt) if v is not None}
 
 
 def digest_figures(
-    repo: Repo, community_id: str, start: datetime, end: datetime, *, overdue_limit: int = 10
+    uow: UnitOfWork, community_id: str, start: datetime, end: datetime, *, overdue_limit: int = 10
 ) -> DigestFigures:
     t = T
     fig = DigestFigures(start=start, end=end)
@@ -192,28 +190,28 @@ def digest_figures(
     closed_in = and_(t.resolved_at >= start, t.resolved_at < end, t.state.in_(CLOSED_STATES))
     # open work is found through (state, community_id); coalesce() keeps SQLite's planner from
     # preferring the (community_id, created_at) index, which would read every ticket ever made
-    is_open = and_(t.state.in_(r.ACTIVE_STATES), func.coalesce(t.created_at, t.created_at) < end)
+    is_open = and_(t.state.in_(ACTIVE_STATES), func.coalesce(t.created_at, t.created_at) < end)
 
     def grid(gid: str) -> GridFigures:
         return fig.grids.setdefault(gid, GridFigures(gid))
 
     # new tickets per category
-    for category, n in repo.session.execute(
+    for category, n in uow.sql.run(
         select(t.category, func.count()).where(in_community, created_in).group_by(t.category)
     ):
         fig.new_by_category[str(category)] = int(n)
     fig.new = sum(fig.new_by_category.values())
     # open and overdue, per grid
     overdue = _overdue(end)
-    for gid, n_open, n_overdue in repo.session.execute(
+    for gid, n_open, n_overdue in uow.sql.run(
         select(t.grid_id, func.count(), func.sum(case((overdue, 1), else_=0)))
         .where(in_community, is_open)
         .group_by(t.grid_id)
     ):
         grid(str(gid)).open, grid(str(gid)).overdue = int(n_open), int(n_overdue or 0)
     # closed in the period, and how many of them on time
-    late = _late_marker(t.id)
-    for gid, n_closed, n_late in repo.session.execute(
+    late = late_marker(t.id)
+    for gid, n_closed, n_late in uow.sql.run(
         select(t.grid_id, func.count(), func.sum(case((late, 1), else_=0)))
         .where(in_community, closed_in)
         .group_by(t.grid_id)
@@ -223,7 +221,7 @@ def digest_figures(
     # ratings given in the period
     ev = E
     good = or_(_has("rating", "satisfied"), _has("rating", "basic"))
-    for gid, n_rated, n_good in repo.session.execute(
+    for gid, n_rated, n_good in uow.sql.run(
         select(t.grid_id, func.count(), func.sum(case((good, 1), else_=0)))
         .select_from(EVENTS)
         .join(TICKETS, t.id == ev.ticket_id)
@@ -232,13 +230,13 @@ def digest_figures(
     ):
         grid(str(gid)).rated, grid(str(gid)).satisfied = int(n_rated), int(n_good or 0)
     # medians: first response of tickets reported in the period, resolution of those closed in it
-    response = _seconds(repo, t.first_response_at, t.created_at)
-    resolution = _seconds(repo, t.resolved_at, t.created_at)
+    response = _seconds(uow, t.first_response_at, t.created_at)
+    resolution = _seconds(uow, t.resolved_at, t.created_at)
     has_response = [in_community, created_in, t.first_response_at.is_not(None)]
     for key, target in ((t.grid_id, None), (literal("*"), fig.total)):
-        for gid, value in _medians(repo, key, response, has_response).items():
+        for gid, value in _medians(uow, key, response, has_response).items():
             (target or grid(gid)).median_response_s = value
-        for gid, value in _medians(repo, key, resolution, [in_community, closed_in]).items():
+        for gid, value in _medians(uow, key, resolution, [in_community, closed_in]).items():
             (target or grid(gid)).median_resolution_s = value
     for g in fig.grids.values():
         for name in ("open", "overdue", "closed", "on_time", "rated", "satisfied"):
@@ -254,7 +252,7 @@ def digest_figures(
         .scalar_subquery()
     )
     since = func.coalesce(first_missed, t.overdue_at, t.deadline_at)
-    rows = repo.session.execute(
+    rows = uow.sql.run(
         select(t.id, t.category, t.grid_id, t.holder_id, t.level, t.chat_topic, t.text, since.label("since"))
         .where(in_community, is_open, overdue)
         .order_by(since, t.id)
@@ -263,10 +261,10 @@ def digest_figures(
     for tid, category, gid, holder, level, topic, text, late_since in rows:
         fig.overdue_list.append(
             OverdueTicket(
-                int(tid), str(category), str(gid), str(holder), int(level), str(topic), str(text), _as_utc(late_since)
+                int(tid), str(category), str(gid), str(holder), int(level), str(topic), str(text), as_utc(late_since)
             )
         )
-    for level, holder, n in repo.session.execute(
+    for level, holder, n in uow.sql.run(
         select(t.level, t.holder_id, func.count()).where(in_community, is_open, overdue).group_by(t.level, t.holder_id)
     ):
         fig.overdue_by_holder[(int(level), str(holder))] = int(n)

@@ -1,33 +1,32 @@
-"""The web page's reads: scoped ticket lists and the overview's aggregates, all counted in SQL.
+"""The web page's reads: what one viewer may see (`Scope`), and the ticket list within it, counted in SQL.
 
 A `Scope` is what one viewer may see: tickets of some communities (optionally only some grids of
-them), plus whatever they hold themselves. Every query here takes one, so no page can read past it.
+them), plus whatever they hold themselves. Every query here and in storage/overview_queries.py takes
+one, so no page can read past it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 
-from storage import records as r
-from storage.repository import Repo, _ticket
-from storage.stats import _late_marker
-from storage.tables import EventRow, LinkRow, TicketRow
+from storage._sql import LINKS, TICKETS
+from storage.records import Ticket
+from storage.repos.tickets import ticket_of
+from storage.states import ACTIVE_STATES, FINAL_STATES, TicketState
+from storage.uow import UnitOfWork
 
-TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
-T = TICKETS.c
-E = EventRow.__table__.c  # type: ignore[attr-defined]
-L = LinkRow.__table__.c  # type: ignore[attr-defined]
+T, L = TICKETS.c, LINKS.c
 
-ACTIVE = list(r.ACTIVE_STATES)
-DONE = [r.RESOLVED, r.CLOSED]  # 办结: a result was given (rejections and merges are not counted)
+ACTIVE = list(ACTIVE_STATES)
+DONE = [TicketState.RESOLVED, TicketState.CLOSED]  # 办结: a result was given (rejections and merges are not counted)
 # Open311's two states: a ticket waiting for its verifier (核查) is still open to the public
-ACTIVE_TUPLE: tuple[str, ...] = (*r.ACTIVE_STATES, r.VERIFYING)
-FINISHED_TUPLE: tuple[str, ...] = (r.RESOLVED, *r.FINAL_STATES)
+ACTIVE_TUPLE: tuple[TicketState, ...] = (*ACTIVE_STATES, TicketState.VERIFYING)
+FINISHED_TUPLE: tuple[TicketState, ...] = (TicketState.RESOLVED, *FINAL_STATES)
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Scope:
 
 @dataclass(frozen=True)
 class TicketFilter:
-    states: tuple[str, ...] = ()
+    states: tuple[TicketState, ...] = ()
     category: str = ""
     grid_id: str = ""
     holder_id: str = ""
@@ -52,33 +51,33 @@ class TicketFilter:
     ids: tuple[int, ...] = field(default_factory=tuple)
 
 
-def _unindexed(column: Any) -> Any:
+def unindexed(column: Any) -> Any:
     """The column's value, hidden from SQLite's planner (`col || ''`): without statistics it would rather walk
     an equality index (state, category) over most of the table than the narrow time range the query has."""
     return column.concat("")
 
 
-def _tickets(rows: Any) -> list[r.Ticket]:
-    """Core rows of the tickets table as domain records (the same mapping the repository uses)."""
-    return [_ticket(row) for row in rows]
+def tickets_of(rows: Any) -> list[Ticket]:
+    """Core rows of the tickets table as domain records (the same mapping uow.tickets uses)."""
+    return [ticket_of(row) for row in rows]
 
 
-def _scope_clause(scope: Scope) -> ColumnElement[bool]:
+def scope_clause(scope: Scope) -> ColumnElement[bool]:
     # `community_id || ''` keeps SQLite's planner off the community index (a street's communities are
     # nearly every row) and on the time or state index the rest of the query offers; the same for a
     # worker's grid: a month of the street read from a covering index beats a grid's years of rows
-    community = _unindexed(T.community_id)
+    community = unindexed(T.community_id)
     inside: ColumnElement[bool] = community.in_(list(scope.community_ids))
     if not scope.community_ids:
         inside = false()
     elif scope.grid_ids is not None:
-        inside = and_(inside, _unindexed(T.grid_id).in_(list(scope.grid_ids)))
+        inside = and_(inside, unindexed(T.grid_id).in_(list(scope.grid_ids)))
     if scope.holder_id:
         return or_(inside, T.holder_id == scope.holder_id)
     return inside
 
 
-def _overdue_clause(now: datetime) -> ColumnElement[bool]:
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
     """Active and past its current deadline, or past the top level's deadline (the sweep clears deadline_at)."""
     return and_(
         T.state.in_(ACTIVE),
@@ -106,7 +105,7 @@ def _filter_clauses(flt: TicketFilter, now: datetime) -> list[ColumnElement[bool
     if flt.level is not None:
         out.append(T.level == flt.level)
     if flt.overdue:
-        out.append(_overdue_clause(now))
+        out.append(overdue_clause(now))
     if flt.created_from is not None:
         out.append(T.created_at >= flt.created_from)
     if flt.created_to is not None:
@@ -131,7 +130,7 @@ def _filter_clauses(flt: TicketFilter, now: datetime) -> list[ColumnElement[bool
 
 
 def list_tickets(
-    repo: Repo,
+    uow: UnitOfWork,
     scope: Scope,
     flt: TicketFilter,
     now: datetime,
@@ -139,170 +138,44 @@ def list_tickets(
     offset: int = 0,
     limit: int | None = 50,
     newest_first: bool = True,
-) -> tuple[list[r.Ticket], int]:
+) -> tuple[list[Ticket], int]:
     """One page of tickets in reach that match, and how many match in all."""
-    where = [_scope_clause(scope), *_filter_clauses(flt, now)]
-    total = int(repo.session.execute(select(func.count()).select_from(TICKETS).where(*where)).scalar_one())
+    where = [scope_clause(scope), *_filter_clauses(flt, now)]
+    total = int(uow.sql.run(select(func.count()).select_from(TICKETS).where(*where)).scalar_one())
     order = T.id.desc() if newest_first else T.id.asc()
     stmt = select(TICKETS).where(*where).order_by(order).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return _tickets(repo.session.execute(stmt)), total
+    return tickets_of(uow.sql.run(stmt)), total
 
 
-def ticket_in_scope(repo: Repo, scope: Scope, ticket_id: int) -> r.Ticket | None:
-    stmt = select(TICKETS).where(T.id == ticket_id, _scope_clause(scope))
-    found = _tickets(repo.session.execute(stmt))
+def ticket_in_scope(uow: UnitOfWork, scope: Scope, ticket_id: int) -> Ticket | None:
+    stmt = select(TICKETS).where(T.id == ticket_id, scope_clause(scope))
+    found = tickets_of(uow.sql.run(stmt))
     return found[0] if found else None
 
 
-def _count_if(condition: ColumnElement[bool]) -> Any:
+def count_if(condition: ColumnElement[bool]) -> Any:
+    """How many rows meet `condition` (0, not NULL, when none do)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-@dataclass(frozen=True)
-class Headline:
-    new_today: int
-    new_week: int
-    closed_today: int
-    closed_week: int
-    open: int
-    overdue: int
-    levels: dict[int, tuple[int, int]]  # level → (open, of them overdue)
-
-
-def headline(repo: Repo, scope: Scope, now: datetime, day_start: datetime, week_start: datetime) -> Headline:
-    """The big numbers: three small queries, each on its own index (created_at, resolved_at, state)."""
-    where = _scope_clause(scope)
-    new_today, new_week = repo.session.execute(
-        select(_count_if(T.created_at >= day_start), func.count()).where(where, T.created_at >= week_start)
-    ).one()
-    closed_today, closed_week = repo.session.execute(
-        select(_count_if(T.resolved_at >= day_start), func.count()).where(
-            where, T.resolved_at >= week_start, _unindexed(T.state).in_(DONE)
-        )
-    ).one()
-    levels = open_by_level(repo, scope, now)
-    active, overdue = sum(n for n, _ in levels.values()), sum(late for _, late in levels.values())
-    return Headline(int(new_today), int(new_week), int(closed_today), int(closed_week), active, overdue, levels)
-
-
-def open_by_level(repo: Repo, scope: Scope, now: datetime) -> dict[int, tuple[int, int]]:
-    """level → (open tickets, of them overdue)."""
-    stmt = (
-        select(T.level, func.count(), _count_if(_overdue_clause(now)))
-        .where(_scope_clause(scope), T.state.in_(ACTIVE))
-        .group_by(T.level)
-    )
-    return {int(level): (int(n), int(late)) for level, n, late in repo.session.execute(stmt)}
-
-
-def overdue_tickets(repo: Repo, scope: Scope, now: datetime, limit: int = 20) -> list[r.Ticket]:
-    late_since = func.coalesce(T.deadline_at, T.overdue_at)
-    stmt = (
-        select(TICKETS).where(_scope_clause(scope), _overdue_clause(now)).order_by(late_since.asc(), T.id).limit(limit)
-    )
-    return _tickets(repo.session.execute(stmt))
-
-
-def per_category(repo: Repo, scope: Scope, since: datetime) -> list[tuple[str, int, int]]:
-    """(category, reported since, of them still open), most reported first."""
-    category = _unindexed(T.category)
-    stmt = (
-        select(category, func.count(), _count_if(T.state.in_(ACTIVE)))
-        .where(_scope_clause(scope), T.created_at >= since)
-        .group_by(category)
-        .order_by(func.count().desc(), category)
-    )
-    return [(str(c), int(n), int(o)) for c, n, o in repo.session.execute(stmt)]
-
-
-@dataclass(frozen=True)
-class GridFigures:
-    grid_id: str
-    resolved: int  # 办结 since the window's start
-    on_time: int  # of them, without any deadline of the ladder passing
-    rated: int
-    satisfied: int  # 满意 or 基本满意
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.on_time / self.resolved if self.resolved else None
-
-    @property
-    def satisfaction(self) -> float | None:
-        return self.satisfied / self.rated if self.rated else None
-
-
-def per_grid(repo: Repo, scope: Scope, since: datetime) -> list[GridFigures]:
-    late = or_(T.overdue_at.is_not(None), _late_marker(T.id))  # the digests' rule (storage/stats.py)
-    rated = T.rating.in_(["satisfied", "basic", "unsatisfied"])
-    grid = _unindexed(T.grid_id)  # grouping must not walk the whole grid index: the time range is narrow
-    stmt = (
-        select(
-            grid,
-            func.count(),
-            _count_if(~late),
-            _count_if(rated),
-            _count_if(T.rating.in_(["satisfied", "basic"])),
-        )
-        .where(_scope_clause(scope), _unindexed(T.state).in_(DONE), T.resolved_at >= since)
-        .group_by(grid)
-        .order_by(grid)
-    )
-    return [GridFigures(str(g), int(n), int(o), int(rt), int(s)) for g, n, o, rt, s in repo.session.execute(stmt)]
-
-
-def _local_day(column: Any, offset: timedelta, postgres: bool) -> Any:
-    """The calendar day of a UTC timestamp column in a fixed-offset zone, as 'YYYY-MM-DD' text."""
-    seconds = int(offset.total_seconds())
-    if postgres:
-        shifted = column + func.make_interval(0, 0, 0, 0, 0, 0, literal(seconds))
-        return func.to_char(shifted, "YYYY-MM-DD")
-    return func.strftime("%Y-%m-%d", column, f"{seconds:+d} seconds")
-
-
-def daily_new_closed(
-    repo: Repo, scope: Scope, since: datetime, offset: timedelta
-) -> tuple[dict[date, int], dict[date, int]]:
-    """New and 办结 tickets per local day since `since` (the zone's UTC offset at `since`)."""
-    new_day = _local_day(T.created_at, offset, repo.postgres)
-    done_day = _local_day(T.resolved_at, offset, repo.postgres)
-    new_stmt = select(new_day, func.count()).where(_scope_clause(scope), T.created_at >= since).group_by(new_day)
-    done_stmt = (
-        select(done_day, func.count())
-        .where(_scope_clause(scope), _unindexed(T.state).in_(DONE), T.resolved_at >= since)
-        .group_by(done_day)
-    )
-
-    def read(stmt: Any) -> dict[date, int]:
-        return {date.fromisoformat(str(d)): int(n) for d, n in repo.session.execute(stmt) if d}
-
-    return read(new_stmt), read(done_stmt)
-
-
-def holders(repo: Repo, scope: Scope, states: Sequence[str] = ACTIVE) -> list[tuple[str, int]]:
+def holders(uow: UnitOfWork, scope: Scope, states: Sequence[TicketState] = ACTIVE) -> list[tuple[str, int]]:
     """Who holds how many tickets in these states."""
     stmt = (
         select(T.holder_id, func.count())
-        .where(_scope_clause(scope), T.state.in_(list(states)))
+        .where(scope_clause(scope), T.state.in_(list(states)))
         .group_by(T.holder_id)
         .order_by(func.count().desc())
     )
-    return [(str(h), int(n)) for h, n in repo.session.execute(stmt)]
+    return [(str(h), int(n)) for h, n in uow.sql.run(stmt)]
 
 
-def reporter_names(repo: Repo, ticket_ids: Sequence[int]) -> dict[int, list[str]]:
+def reporter_names(uow: UnitOfWork, ticket_ids: Sequence[int]) -> dict[int, list[str]]:
     """Every reporter's name per ticket, in one query (for blanking names out of public texts)."""
     out: dict[int, list[str]] = {i: [] for i in ticket_ids}
     if ticket_ids:
         stmt = select(L.ticket_id, L.reporter_name).where(L.ticket_id.in_(list(ticket_ids)))
-        for ticket_id, name in repo.session.execute(stmt):
+        for ticket_id, name in uow.sql.run(stmt):
             out.setdefault(int(ticket_id), []).append(str(name))
     return out
-
-
-def insert_events(repo: Repo, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk insert of event rows (benchmarks, imports): one executemany."""
-    if rows:
-        repo.session.execute(EventRow.__table__.insert(), list(rows))  # type: ignore[attr-defined]

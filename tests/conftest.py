@@ -15,7 +15,7 @@ from bot.adapters.memory import MemoryAdapter
 from bot.core.clock import FakeClock
 from bot.core.settings import Settings, load_settings
 from bot.runtime.app import build_app
-from storage.repository import Store
+from storage.store import Store
 from tests import fixed_time
 from tests.chat import Chat
 

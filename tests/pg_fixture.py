@@ -53,7 +53,7 @@ def pg_server(pg_bin_dir: Path) -> Iterator[PgServer]:
 @pytest.fixture(scope="session")
 def pg_template(pg_server: PgServer) -> str:
     """A database at the current schema, copied for each `pg_schema_url` (a copy is ~0.1 s, a schema ~0.3 s)."""
-    from storage.repository import Store
+    from storage.store import Store
 
     name = f"tmpl_{uuid.uuid4().hex[:8]}"
     Store(pg_server.create_database(name)).dispose()

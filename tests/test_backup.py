@@ -16,7 +16,7 @@ import pytest
 from bot.cli.main import main
 from bot.core.settings import Settings
 from bot.runtime import pidfile
-from storage.repository import Store
+from storage.store import Store
 from tests.chat import Chat
 from tests.conftest import _chat as _bot
 from tests.pgserver import PgServer
@@ -31,8 +31,8 @@ async def sqlite_chat(settings: Settings, tmp_path: Path) -> AsyncIterator[Chat]
 def _tickets(url: str) -> list[tuple[int, str, str]]:
     store = Store(url)
     try:
-        with store.begin() as repo:
-            return [(t.id, t.text, t.holder_id) for t in repo.tickets()]
+        with store.begin() as uow:
+            return [(t.id, t.text, t.holder_id) for t in uow.tickets.find()]
     finally:
         store.dispose()
 

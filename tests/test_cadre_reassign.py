@@ -16,7 +16,7 @@ import yaml
 
 from bot.core.settings import load_settings
 from bot.runtime.reload import reload_from_file
-from storage.repository import Store
+from storage.store import Store
 from tests.chat import Chat
 from tests.test_reload import _bot, config, moved_by_two_bots_starting_together
 
@@ -55,8 +55,8 @@ async def _tickets_at_every_level(chat: Chat) -> None:
 
 
 def held(chat: Chat) -> dict[int, tuple[str, int]]:
-    with chat.app.services.store.begin() as repo:
-        return {t.id: (t.holder_id, t.level) for t in repo.tickets()}
+    with chat.app.services.store.begin() as uow:
+        return {t.id: (t.holder_id, t.level) for t in uow.tickets.find()}
 
 
 BEFORE = {1: ("wxid_yanghx", 2), 2: ("wxid_yanghx", 2), 3: ("wxid_zhangyan", 1), 4: ("wxid_wanghuan", 3)}
@@ -75,8 +75,8 @@ async def test_reload_moves_the_old_cadres_tickets_of_that_grid_to_the_new_cadre
     assert held(bot) == {**BEFORE, 1: ("wxid_sun", 2)}
     told = bot.new()
     assert [(s.chat_id, s.mention_ids, s.text) for s in told] == [("room_staff", ("wxid_sun",), MOVED)]
-    with bot.app.services.store.begin() as repo:
-        last = repo.events(1)[-1]
+    with bot.app.services.store.begin() as uow:
+        last = uow.tickets.events(1)[-1]
     assert (last.action, last.actor_id, last.note, last.level) == ("cadre_reassigned", "", "杨海霞 → 孙片长", 2)
     assert json.loads(last.data) == {"to": "wxid_sun", "previous": "wxid_yanghx", "grid": "g10"}
 
@@ -90,8 +90,8 @@ async def test_reload_moves_the_old_cadres_tickets_of_that_grid_to_the_new_cadre
     again = await reload_from_file(bot.app, env={})  # the same file again: nothing changes, nothing moves
     assert (again.ok, again.changes, again.moved_tickets) == (True, [], 0)
     assert bot.new() == []
-    with bot.app.services.store.begin() as repo:
-        assert [e.action for e in repo.events(1)].count("cadre_reassigned") == 1
+    with bot.app.services.store.begin() as uow:
+        assert [e.action for e in uow.tickets.events(1)].count("cadre_reassigned") == 1
 
 
 async def test_a_grid_left_without_a_cadre_sends_them_up_the_ladder(bot: Chat, tmp_path: Path) -> None:
@@ -103,8 +103,8 @@ async def test_a_grid_left_without_a_cadre_sends_them_up_the_ladder(bot: Chat, t
     assert [(s.mention_ids, s.text) for s in bot.new()] == [
         (("wxid_wanghuan",), "第十网格不再设片区负责人，杨海霞手上 1 件未办结工单已转给您：#1。发送 /我的 查看。")
     ]
-    with bot.app.services.store.begin() as repo:
-        last = repo.events(1)[-1]
+    with bot.app.services.store.begin() as uow:
+        last = uow.tickets.events(1)[-1]
     assert (last.action, last.note, last.level) == ("cadre_reassigned", "杨海霞 → 王欢", 3)
 
 
@@ -118,20 +118,18 @@ async def test_a_cadre_changed_while_the_bot_was_down_gets_the_tickets_at_start_
         assert [s.text for s in chat.adapter.sent] == [MOVED]
     async for chat in _bot(load_settings(after, env={}), db_url):  # a second start moves nothing again
         assert chat.adapter.sent == []
-        with chat.app.services.store.begin() as repo:
-            assert [e.action for e in repo.events(1)].count("cadre_reassigned") == 1
+        with chat.app.services.store.begin() as uow:
+            assert [e.action for e in uow.tickets.events(1)].count("cadre_reassigned") == 1
 
 
 async def test_a_cadre_changed_on_the_administration_page_gets_the_tickets(bot: Chat) -> None:
-    from storage import directory as store_dir
     from web.admin_forms import grid_record
 
     await _tickets_at_every_level(bot)
     record = grid_record(bot.app.settings, bot.app.settings.grids_by_id["g10"])
     assert record is not None
-    with bot.app.services.store.begin() as repo:  # what the 管理 page stores (web/admin_forms.py)
-        store_dir.save(
-            repo,
+    with bot.app.services.store.begin() as uow:  # what the 管理 page stores (web/admin_forms.py)
+        uow.directory.save(
             "grid",
             "g10",
             {**record, "area_cadre": "wxid_sun"},
@@ -157,9 +155,9 @@ async def test_two_processes_starting_together_move_the_cadres_tickets_once(tmp_
     assert sorted(sum(len(m.ticket_ids) for m in found if m.role == "area_cadre") for found in moved) == [0, 1]
     store = Store(pg_schema_url)
     try:
-        with store.begin() as repo:
-            assert {t.id: (t.holder_id, t.level) for t in repo.tickets()} == {**BEFORE, 1: ("wxid_sun", 2)}
-            assert [e.action for e in repo.events(1)].count("cadre_reassigned") == 1
-            assert [o.text for o in repo.outbox_items() if "片区负责人已由" in o.text] == [MOVED]
+        with store.begin() as uow:
+            assert {t.id: (t.holder_id, t.level) for t in uow.tickets.find()} == {**BEFORE, 1: ("wxid_sun", 2)}
+            assert [e.action for e in uow.tickets.events(1)].count("cadre_reassigned") == 1
+            assert [o.text for o in uow.outbox.items() if "片区负责人已由" in o.text] == [MOVED]
     finally:
         store.dispose()

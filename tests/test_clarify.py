@@ -29,8 +29,8 @@ async def test_unsure_message_gets_a_numbered_question_and_the_answer_opens_it(c
     assert [s.text for s in sent] == ["您是要反映问题吗？请回复数字：1 停车问题 2 占道堆物"]
     answered = await chat.say("周阿姨", "2")
     assert answered[0].text.startswith("已登记 #1【占道堆物】")
-    with chat.app.services.store.begin() as repo:
-        ticket = repo.ticket(1)
+    with chat.app.services.store.begin() as uow:
+        ticket = uow.tickets.get(1)
     assert ticket is not None
     assert ticket.text == "门口那个东西一直在那儿,挡着大家走路"
 

@@ -26,8 +26,8 @@ async def test_greetings_thanks_and_stickers_get_no_reply(chat: Chat) -> None:
     assert await chat.say("周阿姨", "谢谢") == []
     assert await chat.say("周阿姨", "早上好") == []
     assert await chat.say("周阿姨", "", kind=MessageKind.EMOTICON) == []
-    with chat.app.services.store.begin() as repo:
-        assert repo.counts()["tickets"] == 0
+    with chat.app.services.store.begin() as uow:
+        assert uow.counts()["tickets"] == 0
 
 
 async def test_worker_accepts_and_resolves_result_goes_to_original_group(chat: Chat) -> None:
@@ -84,11 +84,11 @@ async def test_bad_commands_get_one_line_and_change_nothing(chat: Chat) -> None:
     for text, answer in cases.items():
         sent = await chat.say("张燕", text, chat="private")
         assert [s.text for s in sent] == [answer], text
-    with chat.app.services.store.begin() as repo:
-        ticket = repo.ticket(1)
+    with chat.app.services.store.begin() as uow:
+        ticket = uow.tickets.get(1)
         assert ticket is not None
         assert ticket.state == "open"
-        assert [e.action for e in repo.events(1)] == ["created"]
+        assert [e.action for e in uow.tickets.events(1)] == ["created"]
 
 
 async def test_wrong_state_and_out_of_reach(chat: Chat) -> None:
@@ -124,8 +124,8 @@ async def test_same_message_id_twice_opens_one_ticket(chat: Chat) -> None:
     second = await chat.say("周阿姨", DOG, message_id="wx-123")
     assert len(first) == 1
     assert second == []
-    with chat.app.services.store.begin() as repo:
-        assert repo.counts()["tickets"] == 1
+    with chat.app.services.store.begin() as uow:
+        assert uow.counts()["tickets"] == 1
 
 
 async def test_duplicate_report_joins_and_can_be_split(chat: Chat) -> None:
@@ -136,9 +136,9 @@ async def test_duplicate_report_joins_and_can_be_split(chat: Chat) -> None:
     ]
     split = await chat.say("刘大爷", "不是同一件事")
     assert split[0].text.startswith("好的，已单独登记 #2【噪音扰民】")
-    with chat.app.services.store.begin() as repo:
-        assert {r.reporter_name for r in repo.reporters(1)} == {"周阿姨"}
-        assert {r.reporter_name for r in repo.reporters(2)} == {"刘大爷"}
+    with chat.app.services.store.begin() as uow:
+        assert {r.reporter_name for r in uow.tickets.reporters(1)} == {"周阿姨"}
+        assert {r.reporter_name for r in uow.tickets.reporters(2)} == {"刘大爷"}
 
 
 async def test_same_category_but_different_matter_is_a_new_ticket(chat: Chat) -> None:
@@ -164,15 +164,15 @@ async def test_merge_posts_result_to_every_group(chat: Chat) -> None:
     sent = await chat.say("张燕", "/办结 1 路灯已更换", chat="private")
     results = {s.chat_id for s in sent if s.text.startswith("#1 已办结：")}
     assert results == {"room_tiancheng_3", "room_longcheng_1"}
-    with chat.app.services.store.begin() as repo:
-        assert repo.ticket(2).state == "merged"  # type: ignore[union-attr]
+    with chat.app.services.store.begin() as uow:
+        assert uow.tickets.get(2).state == "merged"  # type: ignore[union-attr]
 
 
 async def test_patrol_report_opens_a_ticket_held_by_the_worker(chat: Chat) -> None:
     sent = await chat.say("张燕", "/上报 3栋楼道堆放大量纸箱杂物", chat="private")
     assert sent[0].text.startswith("已登记 #1【")
-    with chat.app.services.store.begin() as repo:
-        ticket = repo.ticket(1)
+    with chat.app.services.store.begin() as uow:
+        ticket = uow.tickets.get(1)
         assert ticket is not None
         assert ticket.text == "3栋楼道堆放大量纸箱杂物"
         assert ticket.state == "accepted"
@@ -190,9 +190,9 @@ async def test_transfer_up_and_sideways(chat: Chat) -> None:
     await chat.say("周阿姨", "3栋楼道里堆满了杂物，过不去人")
     back = await chat.say("张燕", "/转办 2 第十一网格：楼栋划错了", chat="private")
     assert [s.text for s in chat.to(back, "wxid_zhangyan")] == ["#2 已转交李网格（网格员）。"]
-    with chat.app.services.store.begin() as repo:
-        actions = [e.action for e in repo.events(1)]
-        moved = repo.events(2)[-1]
+    with chat.app.services.store.begin() as uow:
+        actions = [e.action for e in uow.tickets.events(1)]
+        moved = uow.tickets.events(2)[-1]
     assert actions == ["created", "transferred", "moved"]
     assert (moved.action, moved.note) == ("moved", "楼栋划错了")
 
@@ -201,8 +201,8 @@ async def test_timeline_records_actor_action_and_note(chat: Chat) -> None:
     await chat.say("周阿姨", DOG)
     await chat.say("张燕", "/接单 1", chat="private")
     await chat.say("张燕", "/进展 1 已联系", chat="private")
-    with chat.app.services.store.begin() as repo:
-        events = repo.events(1)
+    with chat.app.services.store.begin() as uow:
+        events = uow.tickets.events(1)
     assert [(e.action, e.actor_name, e.note) for e in events[1:]] == [
         ("accepted", "张燕", ""),
         ("progress", "张燕", "已联系"),
@@ -227,15 +227,15 @@ async def test_permit_question_gets_faq_answer_at_once(chat: Chat) -> None:
 
 async def test_staff_chatter_opens_nothing(chat: Chat) -> None:
     assert await chat.say("张燕", "楼下的狗我去看过了,晚上还在叫") == []
-    with chat.app.services.store.begin() as repo:
-        assert repo.counts()["tickets"] == 0
+    with chat.app.services.store.begin() as uow:
+        assert uow.counts()["tickets"] == 0
 
 
 async def test_oversized_message_gets_a_clear_answer(chat: Chat) -> None:
     sent = await chat.say("周阿姨", "吵" * 5000)
     assert [s.text for s in sent] == ["消息太长了，请精简到2000字以内再发。"]
-    with chat.app.services.store.begin() as repo:
-        assert repo.counts()["tickets"] == 0
+    with chat.app.services.store.begin() as uow:
+        assert uow.counts()["tickets"] == 0
 
 
 async def test_unknown_group_is_reported_to_staff_once_and_can_be_bound(chat: Chat) -> None:

@@ -9,18 +9,18 @@ async def test_recategorize_is_recorded_as_a_correction(chat: Chat) -> None:
     await chat.say("周阿姨", DOG)
     sent = await chat.say("张燕", "/改类 1 宠物", chat="private")
     assert [s.text for s in sent] == ["#1 类别已改为【宠物管理】，谢谢指正。"]
-    with chat.app.services.store.begin() as repo:
-        assert repo.ticket(1).category == "pets"  # type: ignore[union-attr]
-        assert repo.corrections() == [(DOG, "pets")]
+    with chat.app.services.store.begin() as uow:
+        assert uow.tickets.get(1).category == "pets"  # type: ignore[union-attr]
+        assert uow.tickets.corrections() == [(DOG, "pets")]
 
 
 async def test_recategorize_unknown_category_changes_nothing(chat: Chat) -> None:
     await chat.say("周阿姨", DOG)
     sent = await chat.say("张燕", "/改类 1 天气", chat="private")
     assert sent[0].text.startswith("没有“天气”这个类别。可选：噪音扰民")
-    with chat.app.services.store.begin() as repo:
-        assert repo.ticket(1).category == "noise"  # type: ignore[union-attr]
-        assert repo.corrections() == []
+    with chat.app.services.store.begin() as uow:
+        assert uow.tickets.get(1).category == "noise"  # type: ignore[union-attr]
+        assert uow.tickets.corrections() == []
 
 
 async def test_missed_message_becomes_a_ticket_when_quoted(chat: Chat) -> None:
@@ -28,8 +28,8 @@ async def test_missed_message_becomes_a_ticket_when_quoted(chat: Chat) -> None:
     sent = await chat.say("张燕", "/补单 其他", quoted_id="wx-missed")
     assert "已登记 #1【其他诉求】" in sent[0].text
     assert sent[0].mention_ids[0] == chat.id_of("吴奶奶")
-    with chat.app.services.store.begin() as repo:
-        assert repo.corrections() == [("早上好", "other")]
+    with chat.app.services.store.begin() as uow:
+        assert uow.tickets.corrections() == [("早上好", "other")]
     again = await chat.say("张燕", "/补单", quoted_id="wx-missed")
     assert [s.text for s in again] == ["这条消息已经登记为 #1。"]
 

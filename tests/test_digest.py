@@ -104,8 +104,8 @@ WEEKLY = """【美景社区周报】11-23 09:00 至 11-30 09:00
 async def test_daily_digest_of_the_first_day(any_chat: Chat) -> None:
     chat = any_chat  # on SQLite and on PostgreSQL
     await scripted_week(chat, at(24, 9))
-    with chat.app.services.store.begin() as repo:
-        made = digest.build(repo, chat.settings, chat.settings.all_communities[0], "day", at(24, 9))
+    with chat.app.services.store.begin() as uow:
+        made = digest.build(uow, chat.settings, chat.settings.all_communities[0], "day", at(24, 9))
     assert made.text == DAILY
     assert made.chart is None  # the daily digest is text only
     assert "13812345678" not in made.text
@@ -114,9 +114,9 @@ async def test_daily_digest_of_the_first_day(any_chat: Chat) -> None:
 async def test_weekly_digest_with_chart(any_chat: Chat) -> None:
     chat = any_chat
     await scripted_week(chat, at(30, 9))
-    with chat.app.services.store.begin() as repo:
-        made = digest.build(repo, chat.settings, chat.settings.all_communities[0], "week", at(30, 9))
-        points = digest.points.totals(repo, chat.settings, "default", None, at(30, 9))
+    with chat.app.services.store.begin() as uow:
+        made = digest.build(uow, chat.settings, chat.settings.all_communities[0], "week", at(30, 9))
+        points = digest.points.totals(uow, chat.settings, "default", None, at(30, 9))
     assert made.text == WEEKLY
     assert points == {"wxid_zhangyan": 7, "wxid_li": 14, "wxid_yanghx": 6}
     assert made.chart is not None
@@ -167,8 +167,8 @@ def test_periods() -> None:
 
 async def test_another_communitys_tickets_never_show(chat: Chat) -> None:
     await scripted_week(chat, at(24, 9))
-    with chat.app.services.store.begin() as repo:
-        figures = stats.digest_figures(repo, "elsewhere", at(23, 9), at(24, 9))
+    with chat.app.services.store.begin() as uow:
+        figures = stats.digest_figures(uow, "elsewhere", at(23, 9), at(24, 9))
     assert (figures.new, figures.total.open, figures.total.closed, figures.overdue_list) == (0, 0, 0, [])
 
 

@@ -31,13 +31,13 @@ async def make_chat(settings: Settings, db_url: str, start: datetime) -> Chat:
 
 
 def ticket(chat: Chat, number: int):  # type: ignore[no-untyped-def]
-    with chat.app.services.store.begin() as repo:
-        return repo.ticket(number)
+    with chat.app.services.store.begin() as uow:
+        return uow.tickets.get(number)
 
 
 def events(chat: Chat, number: int) -> list[str]:
-    with chat.app.services.store.begin() as repo:
-        return [e.action for e in repo.events(number)]
+    with chat.app.services.store.begin() as uow:
+        return [e.action for e in uow.tickets.events(number)]
 
 
 async def test_reminder_then_escalation_with_status_line(settings: Settings, db_url: str) -> None:

@@ -24,8 +24,8 @@ async def test_photo_after_a_complaint_is_evidence_on_its_ticket(chat: Chat) -> 
 async def test_photo_quoting_a_complaint_from_another_person(chat: Chat) -> None:
     await chat.say("周阿姨", DOG, message_id="wx-dog")
     await chat.say("刘大爷", "", kind=MessageKind.IMAGE, ref="media/dog2.jpg", quoted_id="wx-dog")
-    with chat.app.services.store.begin() as repo:
-        assert [e.note for e in repo.events(1) if e.action == "evidence"] == ["media/dog2.jpg"]
+    with chat.app.services.store.begin() as uow:
+        assert [e.note for e in uow.tickets.events(1) if e.action == "evidence"] == ["media/dog2.jpg"]
 
 
 async def test_photo_with_no_complaint_is_ignored(chat: Chat) -> None:
@@ -37,8 +37,8 @@ async def test_recall_of_an_untouched_report_cancels_it(chat: Chat) -> None:
     sent = await chat.say("周阿姨", "", kind=MessageKind.RECALLED, ref="wx-dog")
     assert [s.chat_id for s in sent] == [GROUP, "wxid_zhangyan"]
     assert "已随您撤回的消息取消" in sent[0].text
-    with chat.app.services.store.begin() as repo:
-        assert repo.ticket(1).state == "cancelled"  # type: ignore[union-attr]
+    with chat.app.services.store.begin() as uow:
+        assert uow.tickets.get(1).state == "cancelled"  # type: ignore[union-attr]
 
 
 async def test_recall_after_the_worker_acted_only_marks_it(chat: Chat) -> None:
@@ -46,6 +46,6 @@ async def test_recall_after_the_worker_acted_only_marks_it(chat: Chat) -> None:
     await chat.say("张燕", "/接单 1", chat="private")
     sent = await chat.say("周阿姨", "", kind=MessageKind.RECALLED, ref="wx-dog")
     assert [s.chat_id for s in sent] == ["wxid_zhangyan"]
-    with chat.app.services.store.begin() as repo:
-        assert repo.ticket(1).state == "accepted"  # type: ignore[union-attr]
-        assert "recalled" in [e.action for e in repo.events(1)]
+    with chat.app.services.store.begin() as uow:
+        assert uow.tickets.get(1).state == "accepted"  # type: ignore[union-attr]
+        assert "recalled" in [e.action for e in uow.tickets.events(1)]

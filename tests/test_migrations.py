@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 from bot.cli.main import main
 from storage.db import make_engine
 from storage.migrate import SchemaMismatch, alembic_config, current, head, upgrade
-from storage.repository import Store
+from storage.store import Store
 from tests.pgserver import PgServer
 
 
@@ -51,8 +51,8 @@ def test_db_upgrade_creates_a_new_database_at_the_current_schema(
     assert main(["db", "upgrade", "--db", empty_url]) == 0
     assert "nothing to do" in capsys.readouterr().out
     assert main(["db", "current", "--db", empty_url]) == 0
-    with Store(empty_url).begin() as repo:
-        assert repo.counts() == {"messages": 0, "tickets": 0, "sent": 0}
+    with Store(empty_url).begin() as uow:
+        assert uow.counts() == {"messages": 0, "tickets": 0, "sent": 0}
 
 
 def test_start_up_refuses_an_old_schema_and_names_the_command(
@@ -84,8 +84,8 @@ def test_start_up_refuses_an_old_schema_and_names_the_command(
 
     assert main(["db", "upgrade", "--db", empty_url]) == 0
     assert capsys.readouterr().out.strip() == f"gridbot db upgrade: upgraded from revision 0001 to {head()}"
-    with Store(empty_url).begin() as repo:
-        kept = repo.ticket(1)
+    with Store(empty_url).begin() as uow:
+        kept = uow.tickets.get(1)
         assert kept is not None
         assert kept.text == "楼上装修太吵"
 
@@ -99,8 +99,8 @@ def test_db_upgrade_creates_a_postgres_database_that_does_not_exist(
     try:
         assert main(["db", "upgrade", "--db", url]) == 0
         assert "created the schema" in capsys.readouterr().out
-        with Store(url).begin() as repo:
-            assert repo.counts()["tickets"] == 0
+        with Store(url).begin() as uow:
+            assert uow.counts()["tickets"] == 0
     finally:
         pg_server.drop_database(name)
 

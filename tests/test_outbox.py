@@ -14,28 +14,28 @@ DOG = "楼下有人养狗,到晚上老叫唤,我年纪大了,根本没法休息�
 async def test_failed_send_is_retried_and_not_lost(chat: Chat) -> None:
     chat.adapter.fail_next = 1
     assert await chat.say("周阿姨", DOG) == []
-    with chat.app.services.store.begin() as repo:
-        (item,) = repo.outbox_items()
+    with chat.app.services.store.begin() as uow:
+        (item,) = uow.outbox.items()
         assert (item.state, item.attempts) == ("pending", 1)
     later = await chat.wait(timedelta(seconds=10), step=timedelta(seconds=5))
     assert [s.text for s in later] == ["已登记 #1【噪音扰民】，由张燕跟进，12小时内给您回复。"]
-    with chat.app.services.store.begin() as repo:
-        assert [i.state for i in repo.outbox_items()] == ["sent"]
+    with chat.app.services.store.begin() as uow:
+        assert [i.state for i in uow.outbox.items()] == ["sent"]
 
 
 async def test_send_interrupted_by_a_crash_is_reported_not_resent(chat: Chat) -> None:
     now = chat.clock.now()
-    with chat.app.services.store.begin() as repo:
-        repo.enqueue(OutgoingMessage(chat_id="room_tiancheng_3", text="#7 已办结：路灯已修好"), at=now)
-        claimed = repo.claim_outbox(now, limit=10)  # marked `sending`; then the process "dies"
+    with chat.app.services.store.begin() as uow:
+        uow.outbox.enqueue(OutgoingMessage(chat_id="room_tiancheng_3", text="#7 已办结：路灯已修好"), at=now)
+        claimed = uow.outbox.claim(now, limit=10)  # marked `sending`; then the process "dies"
     assert [c.state for c in claimed] == ["sending"]
     await chat.app.start()  # the next process starts
     sent = chat.new()
     assert [s.chat_id for s in sent] == ["room_staff"]
     assert "不确定是否已发出" in sent[0].text
     assert "路灯已修好" in sent[0].text
-    with chat.app.services.store.begin() as repo:
-        assert [i.state for i in repo.outbox_items()] == ["unknown", "sent"]
+    with chat.app.services.store.begin() as uow:
+        assert [i.state for i in uow.outbox.items()] == ["unknown", "sent"]
     await chat.app.start()  # a second restart does not report it again
     assert chat.new() == []
 
@@ -49,8 +49,8 @@ async def test_a_send_whose_answer_was_lost_is_reported_not_resent(chat: Chat) -
     assert [n.text for n in notices] == [
         f"网格助手发送消息时中断（重启或连接断开），不确定是否已发出，请到「美景天城3栋」核对：{ack}"
     ]
-    with chat.app.services.store.begin() as repo:
-        items = {i.chat_id: i for i in repo.outbox_items()}
+    with chat.app.services.store.begin() as uow:
+        items = {i.chat_id: i for i in uow.outbox.items()}
     assert (items["room_tiancheng_3"].state, items["room_tiancheng_3"].attempts) == ("unknown", 1)
     assert "answer lost" in items["room_tiancheng_3"].last_error
     assert items["room_staff"].state == "sent"
@@ -69,8 +69,8 @@ async def test_a_certain_failure_is_retried_and_sent_once_beside_an_uncertain_on
     acks = [s for s in later if s.chat_id == "room_tiancheng_3"]
     assert [s.text for s in acks] == ["已登记 #1【噪音扰民】，由张燕跟进，12小时内给您回复。"]
     assert len(chat.to(later, "room_staff")) == 1
-    with chat.app.services.store.begin() as repo:
-        (item,) = [i for i in repo.outbox_items() if i.chat_id == "room_tiancheng_3"]
+    with chat.app.services.store.begin() as uow:
+        (item,) = [i for i in uow.outbox.items() if i.chat_id == "room_tiancheng_3"]
     assert (item.state, item.attempts) == ("unknown", 2)
 
 
@@ -78,8 +78,8 @@ async def test_gives_up_after_max_attempts(chat: Chat) -> None:
     chat.adapter.fail_next = 100
     await chat.say("周阿姨", DOG)
     await chat.wait(timedelta(hours=2), step=timedelta(minutes=1))
-    with chat.app.services.store.begin() as repo:
-        ack = repo.outbox_items()[0]
+    with chat.app.services.store.begin() as uow:
+        ack = uow.outbox.items()[0]
     assert (ack.state, ack.attempts) == ("failed", chat.settings.outbox.max_attempts)
 
 
@@ -96,8 +96,8 @@ async def test_health_file_and_staff_notice_when_sends_keep_failing(chat: Chat, 
     ok, line = check(tmp_path, chat.clock.now(), timedelta(minutes=3))
     assert not ok
     assert "6 sends failed in a row" in line
-    with chat.app.services.store.begin() as repo:
-        notices = [i for i in repo.outbox_items() if i.chat_id == "room_staff"]
+    with chat.app.services.store.begin() as uow:
+        notices = [i for i in uow.outbox.items() if i.chat_id == "room_staff"]
     assert len(notices) == 1
     assert "运行异常" in notices[0].text
 

@@ -48,12 +48,12 @@ async def test_points_are_recomputed_from_rows_under_new_weights(any_chat: Chat)
     await scripted_month(chat)
     strict = chat.settings.model_copy(update={"points": Points(resolved_on_time=10, resolved_late=-5, reopened=-10)})
     end = START + timedelta(days=2)
-    with chat.app.services.store.begin() as repo:
-        assert points.totals(repo, chat.settings, "default", None, end) == {"wxid_zhangyan": 16}
+    with chat.app.services.store.begin() as uow:
+        assert points.totals(uow, chat.settings, "default", None, end) == {"wxid_zhangyan": 16}
         # 3 × 10 − 5 + 2 (满意) + 0 − 10
-        assert points.totals(repo, strict, "default", None, end) == {"wxid_zhangyan": 17}
+        assert points.totals(uow, strict, "default", None, end) == {"wxid_zhangyan": 17}
         # a window before anything happened has no points
-        assert points.totals(repo, chat.settings, "default", None, START) == {}
+        assert points.totals(uow, chat.settings, "default", None, START) == {}
 
 
 async def test_rework_costs_the_resolver_points(chat: Chat) -> None:

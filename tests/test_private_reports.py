@@ -27,8 +27,8 @@ async def street(tmp_path: Path) -> AsyncIterator[Chat]:
 
 
 def holder_and_grid(chat: Chat) -> list[tuple[str, str, str]]:
-    with chat.app.services.store.begin() as repo:
-        return [(t.holder_id, t.grid_id, t.community_id) for t in repo.tickets()]
+    with chat.app.services.store.begin() as uow:
+        return [(t.holder_id, t.grid_id, t.community_id) for t in uow.tickets.find()]
 
 
 async def test_a_private_complaint_goes_to_the_grid_of_the_residents_group(chat: Chat) -> None:

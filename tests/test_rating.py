@@ -42,15 +42,15 @@ async def closing_chat(tmp_path: Path, db_url: str) -> Chat:
 
 
 def ticket(chat: Chat, number: int) -> Ticket:
-    with chat.app.services.store.begin() as repo:
-        found = repo.ticket(number)
+    with chat.app.services.store.begin() as uow:
+        found = uow.tickets.get(number)
     assert found is not None
     return found
 
 
 def actions(chat: Chat, number: int) -> list[str]:
-    with chat.app.services.store.begin() as repo:
-        return [e.action for e in repo.events(number)]
+    with chat.app.services.store.begin() as uow:
+        return [e.action for e in uow.tickets.events(number)]
 
 
 async def resolved_dog(chat: Chat) -> None:
@@ -197,8 +197,8 @@ async def test_rework_sends_it_back_with_a_new_deadline(tmp_path: Path, db_url: 
     # resolved in time and verified at last: still not on time, because it was reworked
     await chat.say("张燕", "/办结 1 已请物业加装地锁", chat="private")
     await chat.say("赵核查", "/核查 1 通过", chat="private")
-    with chat.app.services.store.begin() as repo:
-        figures = stats.digest_figures(repo, "default", START, chat.clock.now() + timedelta(minutes=1))
+    with chat.app.services.store.begin() as uow:
+        figures = stats.digest_figures(uow, "default", START, chat.clock.now() + timedelta(minutes=1))
     assert (figures.total.closed, figures.total.on_time) == (1, 0)
     chat.app.services.store.dispose()
 

@@ -24,7 +24,7 @@ from bot.runtime.app import build_services
 from bot.runtime.reload import apply_settings, read_outcome, reload_from_file
 from bot.runtime.scheduler import build_scheduler
 from handlers.jobs.staffing import Reassigned, reassign_changed_workers
-from storage.repository import Store
+from storage.store import Store
 from tests import fixed_time
 from tests.chat import Chat
 from tests.conftest import DATA, _chat
@@ -67,8 +67,8 @@ async def _three_tickets(chat: Chat) -> None:
 
 
 def holders(chat: Chat) -> dict[int, tuple[str, str]]:
-    with chat.app.services.store.begin() as repo:
-        return {t.id: (t.holder_id, t.state) for t in repo.tickets()}
+    with chat.app.services.store.begin() as uow:
+        return {t.id: (t.holder_id, t.state) for t in uow.tickets.find()}
 
 
 async def test_reload_moves_open_tickets_of_a_replaced_worker_and_tells_the_new_one(bot: Chat, tmp_path: Path) -> None:
@@ -84,8 +84,8 @@ async def test_reload_moves_open_tickets_of_a_replaced_worker_and_tells_the_new_
     assert [(s.chat_id, s.mention_ids, s.text) for s in told] == [
         ("room_staff", ("wxid_zhao",), "第十网格的网格员已由张燕改为您，1 件未办结工单已转给您：#1。发送 /我的 查看。")
     ]
-    with bot.app.services.store.begin() as repo:
-        last = repo.events(1)[-1]
+    with bot.app.services.store.begin() as uow:
+        last = uow.tickets.events(1)[-1]
     assert (last.action, last.actor_id, last.note) == ("reassigned", "", "张燕 → 赵新")
     assert json.loads(last.data) == {"to": "wxid_zhao", "previous": "wxid_zhangyan", "grid": "g10"}
 
@@ -160,8 +160,8 @@ async def test_a_worker_changed_while_the_bot_was_down_gets_the_tickets_at_start
         ]
     async for chat in _bot(load_settings(after, env={}), db_url):  # a second start moves nothing again
         assert chat.adapter.sent == []
-        with chat.app.services.store.begin() as repo:
-            assert [e.action for e in repo.events(1)].count("reassigned") == 1
+        with chat.app.services.store.begin() as uow:
+            assert [e.action for e in uow.tickets.events(1)].count("reassigned") == 1
 
 
 async def test_a_worker_still_listed_for_the_grid_keeps_their_tickets(bot: Chat, tmp_path: Path) -> None:
@@ -282,12 +282,10 @@ async def test_a_running_shell_reloads_on_sighup_and_gridbot_reload(tmp_path: Pa
 async def test_a_worker_changed_on_the_administration_page_gets_the_tickets_and_a_reload_keeps_it(
     bot: Chat,
 ) -> None:
-    from storage import directory as store_dir
 
     await _three_tickets(bot)
-    with bot.app.services.store.begin() as repo:  # what the 管理 page stores (web/views/admin.py)
-        store_dir.save(
-            repo,
+    with bot.app.services.store.begin() as uow:  # what the 管理 page stores (web/views/admin.py)
+        uow.directory.save(
             "grid",
             "g10",
             {"worker": ["wxid_zhao"], "community": "default"},
@@ -341,8 +339,8 @@ async def test_two_processes_starting_together_move_the_tickets_once(tmp_path: P
     assert sorted(sum(len(m.ticket_ids) for m in found) for found in moved) == [0, 1]
     store = Store(pg_schema_url)
     try:
-        with store.begin() as repo:
-            assert [e.action for e in repo.events(1)].count("reassigned") == 1
-            assert len([o for o in repo.outbox_items() if "改为您" in o.text]) == 1
+        with store.begin() as uow:
+            assert [e.action for e in uow.tickets.events(1)].count("reassigned") == 1
+            assert len([o for o in uow.outbox.items() if "改为您" in o.text]) == 1
     finally:
         store.dispose()

@@ -140,12 +140,12 @@ def scripted_day() -> list[str]:
 
 
 def tickets_of(db: str) -> list[tuple]:
-    from storage.repository import Store
+    from storage.store import Store
 
     store = Store(db)
-    with store.begin() as repo:
-        rows = [(t.id, t.category, t.level, t.holder_id, t.state, t.deadline_at) for t in repo.tickets()]
-        escalations = [(e.ticket_id, e.action, e.at) for t in repo.tickets() for e in repo.events(t.id)]
+    with store.begin() as uow:
+        rows = [(t.id, t.category, t.level, t.holder_id, t.state, t.deadline_at) for t in uow.tickets.find()]
+        escalations = [(e.ticket_id, e.action, e.at) for t in uow.tickets.find() for e in uow.tickets.events(t.id)]
     store.dispose()
     return rows + escalations
 

@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 
 from bot.core.messages import IncomingMessage, OutgoingMessage
-from storage.repository import Store
+from storage.states import TicketState
+from storage.store import Store
+from storage.writes import NewTicket, TicketUpdate
 from tests.conftest import START
 
 
@@ -42,15 +44,15 @@ def _ticket(**extra: object) -> dict[str, object]:
 
 def test_a_message_stored_twice_is_one_row_and_the_second_store_says_so(db_url: str) -> None:
     store = Store(db_url)
-    with store.begin() as repo:
-        first, new = repo.add_message(_msg("m1"), purge_after=START + timedelta(days=7))
+    with store.begin() as uow:
+        first, new = uow.messages.add(_msg("m1"), purge_after=START + timedelta(days=7))
     assert new
     assert first.mentions == ("wxid_b", "wxid_c")
     assert first.processed_at is None
-    with store.begin() as repo:
-        repo.mark_processed(first.pk, START)
-        again, new_again = repo.add_message(_msg("m1", text="别的字"), purge_after=None)
-        assert repo.counts()["messages"] == 1
+    with store.begin() as uow:
+        uow.messages.mark_processed(first.pk, START)
+        again, new_again = uow.messages.add(_msg("m1", text="别的字"), purge_after=None)
+        assert uow.counts()["messages"] == 1
     assert not new_again
     assert (again.pk, again.text, again.processed_at) == (first.pk, "楼道灯坏了", START)
 
@@ -58,41 +60,41 @@ def test_a_message_stored_twice_is_one_row_and_the_second_store_says_so(db_url: 
 def test_a_dedupe_key_or_notice_key_is_taken_once(db_url: str) -> None:
     store = Store(db_url)
     out = OutgoingMessage(chat_id="room_1", text="提醒")
-    with store.begin() as repo:
-        assert repo.enqueue(out, at=START, dedupe_key="k1")
-        assert not repo.enqueue(out, at=START, dedupe_key="k1")
-        assert repo.enqueue(out, at=START)  # no key: every enqueue is a message
-        assert repo.claim_notice("n1", START)
-        assert not repo.claim_notice("n1", START)
-    with store.begin() as repo:
-        assert len(repo.outbox_items()) == 2
-        assert not repo.claim_notice("n1", START)
+    with store.begin() as uow:
+        assert uow.outbox.enqueue(out, at=START, dedupe_key="k1")
+        assert not uow.outbox.enqueue(out, at=START, dedupe_key="k1")
+        assert uow.outbox.enqueue(out, at=START)  # no key: every enqueue is a message
+        assert uow.state.claim_notice("n1", START)
+        assert not uow.state.claim_notice("n1", START)
+    with store.begin() as uow:
+        assert len(uow.outbox.items()) == 2
+        assert not uow.state.claim_notice("n1", START)
 
 
 def test_a_ticket_update_returns_the_row_as_stored_and_counts_its_version(db_url: str) -> None:
     store = Store(db_url)
-    with store.begin() as repo:
-        ticket = repo.create_ticket(**_ticket())
+    with store.begin() as uow:
+        ticket = uow.tickets.add(NewTicket(**_ticket()))
         assert (ticket.version, ticket.level, ticket.reporter_id) == (0, 1, "")
-        changed = repo.update_ticket(ticket.id, state="accepted", first_response_at=START)
+        changed = uow.tickets.update(ticket.id, TicketUpdate(state=TicketState.ACCEPTED, first_response_at=START))
         assert (changed.state, changed.first_response_at, changed.version) == ("accepted", START, 1)
-        assert repo.ticket(ticket.id) == changed
+        assert uow.tickets.get(ticket.id) == changed
         with pytest.raises(AttributeError):
-            repo.update_ticket(ticket.id, colour="red")
+            uow.tickets.update(ticket.id, {"colour": "red"})  # type: ignore[typeddict-unknown-key]  # (mypy refuses it too)
         with pytest.raises(KeyError):
-            repo.update_ticket(ticket.id + 100, state="closed")
+            uow.tickets.update(ticket.id + 100, TicketUpdate(state=TicketState.CLOSED))
 
 
 def test_a_bulk_insert_takes_rows_that_name_different_columns(db_url: str) -> None:
     store = Store(db_url)
-    with store.begin() as repo:
-        repo.insert_tickets(
+    with store.begin() as uow:
+        uow.tickets.add_many(
             [
                 _ticket(id=1, text="", result="", urgency="normal", level=1, rating="", version=0),
                 _ticket(id=2, text="", result="", urgency="normal", level=1, rating="", version=0, closed_at=START),
             ]
         )
-        first, second = repo.ticket(1), repo.ticket(2)
+        first, second = uow.tickets.get(1), uow.tickets.get(2)
     assert first is not None
     assert second is not None
     assert (first.closed_at, second.closed_at) == (None, START)

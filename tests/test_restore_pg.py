@@ -19,7 +19,7 @@ import pytest
 from bot.cli.main import main
 from bot.core.settings import Settings
 from bot.runtime import pidfile
-from storage.repository import Store
+from storage.store import Store
 from tests.conftest import _chat as _bot
 from tests.pgserver import PgServer, free_port
 
@@ -50,10 +50,10 @@ def _state(url: str) -> tuple[list[tuple[int, str, str, str]], list[tuple[int, s
     """(tickets, their events, messages) as the bot reads them."""
     store = Store(url)
     try:
-        with store.begin() as repo:
-            tickets = repo.tickets()
-            events = [(e.ticket_id, e.action, e.actor_id) for t in tickets for e in repo.events(t.id)]
-            messages = repo.session.connection().exec_driver_sql("SELECT count(*) FROM messages").scalar_one()
+        with store.begin() as uow:
+            tickets = uow.tickets.find()
+            events = [(e.ticket_id, e.action, e.actor_id) for t in tickets for e in uow.tickets.events(t.id)]
+            messages = uow.counts()["messages"]
             return [(t.id, t.text, t.holder_id, t.state) for t in tickets], events, int(messages)
     finally:
         store.dispose()

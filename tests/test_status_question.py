@@ -10,8 +10,8 @@ NONE_OPEN = "没有查到您反映的、还在办理中的事项。如有问题�
 
 
 def ticket_count(chat: Chat) -> int:
-    with chat.app.services.store.begin() as repo:
-        return repo.counts()["tickets"]
+    with chat.app.services.store.begin() as uow:
+        return uow.counts()["tickets"]
 
 
 async def test_the_reporter_asking_gets_one_status_line_naming_whoever_holds_it_now(chat: Chat) -> None:

@@ -14,8 +14,8 @@ NOT_SAME = "如不是同一件事，请回复“不是同一件事”。"
 
 
 def tickets_of(chat: Chat) -> list[tuple[int, str]]:
-    with chat.app.services.store.begin() as repo:
-        return [(t.id, t.urgency) for t in repo.tickets()]
+    with chat.app.services.store.begin() as uow:
+        return [(t.id, t.urgency) for t in uow.tickets.find()]
 
 
 def alarms(sent: list) -> list[str]:  # type: ignore[type-arg]
@@ -38,8 +38,8 @@ async def test_the_same_gas_smell_reported_three_times_is_one_alarm(chat: Chat) 
             )
         ]
     assert tickets_of(chat) == [(1, "urgent")]
-    with chat.app.services.store.begin() as repo:
-        assert [e.action for e in repo.events(1)].count("joined") == 2
+    with chat.app.services.store.begin() as uow:
+        assert [e.action for e in uow.tickets.events(1)].count("joined") == 2
 
 
 async def test_an_emergency_after_the_window_is_a_new_alarm(chat: Chat) -> None:

@@ -18,7 +18,7 @@ from bot.cli.main import main
 from bot.core.messages import IncomingMessage, OutgoingMessage
 from bot.core.port import SendError
 from bot.core.settings import ConfigError, Settings
-from storage.repository import Store
+from storage.store import Store
 from tests import fixed_time
 
 
@@ -77,10 +77,10 @@ def test_the_sdk_imports_on_this_python_and_sqlmodel_still_works(
     # the SQLAlchemy the SDK pulls in is the one sqlmodel runs on: a round trip through the store
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     msg = IncomingMessage("m1", "room@chatroom", "楼", "wxid_a", "周阿姨", "楼道灯坏了", fixed_time.START)
-    with store.begin() as repo:
-        _, new = repo.add_message(msg, purge_after=None)
-    with store.begin() as repo:
-        _, again = repo.add_message(msg, purge_after=None)
+    with store.begin() as uow:
+        _, new = uow.messages.add(msg, purge_after=None)
+    with store.begin() as uow:
+        _, again = uow.messages.add(msg, purge_after=None)
     store.dispose()
     assert (new, again) == (True, False)
 

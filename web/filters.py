@@ -9,19 +9,19 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from bot.core.settings import Settings
-from storage import records as r
+from storage.states import ACTIVE_STATES, TicketState
 from storage.web_queries import TicketFilter
 
 # the state filter's choices: "active" is what the ladder still runs on
-STATE_CHOICES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "active": ("未办结", r.ACTIVE_STATES),
-    r.OPEN: ("待接单", (r.OPEN,)),
-    r.ACCEPTED: ("办理中", (r.ACCEPTED,)),
-    r.VERIFYING: ("待核查", (r.VERIFYING,)),
-    r.RESOLVED: ("已办结待评价", (r.RESOLVED,)),
-    r.CLOSED: ("已关闭", (r.CLOSED,)),
-    r.REJECTED: ("已退回", (r.REJECTED,)),
-    "other": ("已取消/已合并", (r.CANCELLED, r.MERGED)),
+STATE_CHOICES: dict[str, tuple[str, tuple[TicketState, ...]]] = {
+    "active": ("未办结", ACTIVE_STATES),
+    TicketState.OPEN: ("待接单", (TicketState.OPEN,)),
+    TicketState.ACCEPTED: ("办理中", (TicketState.ACCEPTED,)),
+    TicketState.VERIFYING: ("待核查", (TicketState.VERIFYING,)),
+    TicketState.RESOLVED: ("已办结待评价", (TicketState.RESOLVED,)),
+    TicketState.CLOSED: ("已关闭", (TicketState.CLOSED,)),
+    TicketState.REJECTED: ("已退回", (TicketState.REJECTED,)),
+    "other": ("已取消/已合并", (TicketState.CANCELLED, TicketState.MERGED)),
 }
 KEYS = ("state", "category", "grid", "holder", "level", "overdue", "from", "to", "q")
 PER_PAGE = 50
@@ -47,7 +47,7 @@ def _day(text: str, tz: ZoneInfo) -> datetime:
 def parse(query: Mapping[str, str], settings: Settings) -> ListQuery:
     values = {k: query.get(k, "").strip()[:100] for k in KEYS}
     errors: list[str] = []
-    states: tuple[str, ...] = ()
+    states: tuple[TicketState, ...] = ()
     if values["state"]:
         if values["state"] in STATE_CHOICES:
             states = STATE_CHOICES[values["state"]][1]

@@ -1,4 +1,4 @@
-"""The big screen's figures for one viewer: read in SQL (storage/web_queries.py), shaped here for HTML and JSON."""
+"""The big screen's figures for one viewer: read in SQL (storage/overview_queries.py), shaped here for HTML and JSON."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from bot.core.settings import Settings
 from handlers.domain.people import name_of
 from handlers.domain.points import score
 from handlers.domain.privacy import mask
+from storage import overview_queries as q
 from storage import stats
-from storage import web_queries as q
 from storage.point_cache import PastPoints
-from storage.repository import Repo
+from storage.uow import UnitOfWork
 from web import charts
 from web.reach import Viewer
 
@@ -43,7 +43,7 @@ def windows(settings: Settings, now: datetime) -> tuple[datetime, datetime, date
 
 
 def points_ranking(
-    repo: Repo, settings: Settings, viewer: Viewer, now: datetime, past: PastPoints | None = None, limit: int = 10
+    uow: UnitOfWork, settings: Settings, viewer: Viewer, now: datetime, past: PastPoints | None = None, limit: int = 10
 ) -> list[Any]:
     """This month's 积分 (handlers/domain/points.py, from the event rows) in the viewer's communities, best first;
     with `past`, the days of the month that have ended are remembered (storage/point_cache.py)."""
@@ -51,9 +51,9 @@ def points_ranking(
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     communities, end = [c.id for c in viewer.communities], now + timedelta(seconds=1)
     if past is None:
-        counts = stats.point_counts(repo, communities, start, end)
+        counts = stats.point_counts(uow, communities, start, end)
     else:
-        counts = past.counts(repo, communities, start, local.replace(hour=0, minute=0, second=0, microsecond=0), end)
+        counts = past.counts(uow, communities, start, local.replace(hour=0, minute=0, second=0, microsecond=0), end)
     board = {who: score(settings, reasons) for who, reasons in counts.items()}
     ordered = sorted(board.items(), key=lambda item: (-item[1], name_of(settings, item[0])))[:limit]
     return [
@@ -63,11 +63,11 @@ def points_ranking(
 
 
 def build(
-    repo: Repo, settings: Settings, viewer: Viewer, now: datetime, past: PastPoints | None = None
+    uow: UnitOfWork, settings: Settings, viewer: Viewer, now: datetime, past: PastPoints | None = None
 ) -> dict[str, Any]:
     scope = viewer.scope
     day_start, week_start, month_start = windows(settings, now)
-    head = q.headline(repo, scope, now, day_start, week_start)
+    head = q.headline(uow, scope, now, day_start, week_start)
     level_rows = [(f"L{lv.level} {lv.name}", head.levels.get(lv.level, (0, 0))[0]) for lv in settings.ladder]
     overdue = [
         {
@@ -79,10 +79,10 @@ def build(
             "late": lateness(now - (t.deadline_at or t.overdue_at or now)),
             "text": mask(t.text)[:40],
         }
-        for t in q.overdue_tickets(repo, scope, now)
+        for t in q.overdue_tickets(uow, scope, now)
     ]
-    categories = [(settings.category_name(c), n, o) for c, n, o in q.per_category(repo, scope, month_start)]
-    figures = q.per_grid(repo, scope, month_start)
+    categories = [(settings.category_name(c), n, o) for c, n, o in q.per_category(uow, scope, month_start)]
+    figures = q.per_grid(uow, scope, month_start)
     grid_names = [settings.grids_by_id[g.grid_id].name if g.grid_id in settings.grids_by_id else "—" for g in figures]
     grids = [
         {
@@ -95,9 +95,9 @@ def build(
         for name, g in zip(grid_names, figures, strict=True)
     ]
     on_time_bars = [(name, round(100 * (g.on_time_rate or 0))) for name, g in zip(grid_names, figures, strict=True)]
-    ranking = points_ranking(repo, settings, viewer, now, past)
+    ranking = points_ranking(uow, settings, viewer, now, past)
     offset = month_start.utcoffset() or timedelta(0)
-    new_by_day, done_by_day = q.daily_new_closed(repo, scope, month_start, offset)
+    new_by_day, done_by_day = q.daily_new_closed(uow, scope, month_start, offset)
     days = [(month_start + timedelta(days=i)).date() for i in range(DAYS)]
     new_series = [new_by_day.get(d, 0) for d in days]
     done_series = [done_by_day.get(d, 0) for d in days]

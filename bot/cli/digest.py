@@ -24,7 +24,7 @@ def _moment(value: str | None, tz: Any, now: datetime) -> datetime:
 def cmd_digest(args: argparse.Namespace) -> int:
     from bot.cli.common import clock_of, db_of, settings_of
     from handlers.jobs.digest import Period, build
-    from storage.repository import Store
+    from storage.store import Store
 
     settings = settings_of(args)
     try:
@@ -39,9 +39,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
         return 2
     store = Store(db_of(args) or settings.database_url)
     try:
-        with store.begin() as repo:
+        with store.begin() as uow:
             for i, community in enumerate(communities):
-                digest = build(repo, settings, community, cast(Period, args.period), at)
+                digest = build(uow, settings, community, cast(Period, args.period), at)
                 sys.stdout.write(("\n" if i else "") + digest.text + "\n")
                 if digest.chart is not None:
                     sys.stdout.write(f"chart: {digest.chart}\n")

@@ -65,13 +65,13 @@ def _database_rows(url: str | None, corrections_only: bool) -> list[tuple[str, s
     """Corrections (and, for the report, unmatched messages) stored by the bot's handlers."""
     if not url:
         return []
-    from storage.repository import Store  # only when asked: the nlp tools work without a database
+    from storage.store import Store  # only when asked: the nlp tools work without a database
 
     store = Store(url, create=False)
-    with store.begin() as repo:
-        rows: list[tuple[str, str | None]] = [(t, c) for t, c in repo.corrections()]
+    with store.begin() as uow:
+        rows: list[tuple[str, str | None]] = [(t, c) for t, c in uow.tickets.corrections()]
         if not corrections_only:
-            rows.extend((m.text, None) for m in repo.unmatched_messages())
+            rows.extend((m.text, None) for m in uow.messages.unmatched())
     return rows
 
 

@@ -29,8 +29,9 @@ from handlers.domain.worktime import WorkCalendar
 from handlers.jobs import chat_events as groups
 from handlers.jobs import staffing, sweep
 from handlers.router import handle_incoming, repair_unprocessed
-from storage.repository import Store
 from storage.retry import wait_for_db
+from storage.states import OutboxState
+from storage.store import Store
 
 log = logging.getLogger(__name__)
 # on stop, a sweep or digest under way gets this long to finish (a sweep of 1,000 due tickets takes ≈1.5 s)
@@ -130,9 +131,9 @@ class App:
         """Heartbeat for `gridbot health`; a failing adapter is also said in the staff chat, once an hour."""
         state = self.adapter.health()
         connected, detail = state.connected, state.detail
-        with self.services.store.begin() as repo:
-            pending = len(repo.outbox_items(["pending"]))
-            failed = len(repo.outbox_items(["failed"]))
+        with self.services.store.begin() as uow:
+            pending = len(uow.outbox.items([OutboxState.PENDING]))
+            failed = len(uow.outbox.items([OutboxState.FAILED]))
         now = self.services.clock.now()
         health = Health(
             at=now.isoformat(),
@@ -150,7 +151,7 @@ class App:
             hour = now.strftime("%Y%m%d%H")
             with self.services.turn() as deps:
                 for community in self.settings.all_communities:
-                    if community.staff_chat and deps.repo.claim_notice(f"health:{hour}:{community.id}", now):
+                    if community.staff_chat and deps.uow.state.claim_notice(f"health:{hour}:{community.id}", now):
                         to_staff(
                             deps,
                             community.staff_chat,

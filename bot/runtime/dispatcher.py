@@ -21,8 +21,10 @@ from bot.core.clock import Clock
 from bot.core.messages import OutgoingMessage
 from bot.core.port import Adapter, SendError
 from bot.core.settings import Settings
-from storage.repository import Repo, Store
 from storage.retry import wait_for_db
+from storage.states import OutboxState
+from storage.store import Store
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +79,8 @@ class Dispatcher:
             now = self.clock.now()
             # one row at a time: a row is `sending` only while its own call is under way, so after a
             # crash exactly that one is uncertain and every row behind it is sent normally
-            with self.store.begin() as repo:
-                batch = repo.claim_outbox(now, limit=1, owner=self.store.lease.owner)
+            with self.store.begin() as uow:
+                batch = uow.outbox.claim(now, limit=1, owner=self.store.lease.owner)
             if not batch:
                 return sent
             for item in batch:
@@ -104,8 +106,8 @@ class Dispatcher:
                 why = f"answer lost during the send: {exc}"
 
                 async def report() -> None:
-                    with self.store.begin() as repo:
-                        self._report_unknown(repo, outbox_id, chat_id, text, why)
+                    with self.store.begin() as uow:
+                        self._report_unknown(uow, outbox_id, chat_id, text, why)
 
                 await wait_for_db(report, f"outbox {outbox_id} unknown")
                 return False
@@ -119,10 +121,10 @@ class Dispatcher:
                 ", giving up" if final else "",
                 exc,
             )
-            with self.store.begin() as repo:
-                repo.finish_outbox(
+            with self.store.begin() as uow:
+                uow.outbox.finish(
                     outbox_id,
-                    state="failed" if final else "pending",
+                    state=OutboxState.FAILED if final else OutboxState.PENDING,
                     at=self.clock.now(),
                     error=str(exc),
                     retry_at=None if final else retry,
@@ -133,29 +135,31 @@ class Dispatcher:
             self.pacer.record(chat_id, time.monotonic())
 
         async def finish() -> None:  # the message is out: record it even if the database blinks now
-            with self.store.begin() as repo:
-                repo.finish_outbox(outbox_id, state="sent", at=self.clock.now())
+            with self.store.begin() as uow:
+                uow.outbox.finish(outbox_id, state=OutboxState.SENT, at=self.clock.now())
 
         await wait_for_db(finish, f"outbox {outbox_id} sent")
         return True
 
-    def _report_unknown(self, repo: Repo, outbox_id: int, chat_id: str, text: str, why: str) -> None:
+    def _report_unknown(self, uow: UnitOfWork, outbox_id: int, chat_id: str, text: str, why: str) -> None:
         """Mark the row `unknown` (never resent) and ask each community's staff chat to check the chat."""
         now = self.clock.now()
-        repo.finish_outbox(outbox_id, state="unknown", at=now, error=why)
-        group, person = repo.group(chat_id), self.settings.people_by_id.get(chat_id)
+        uow.outbox.finish(outbox_id, state=OutboxState.UNKNOWN, at=now, error=why)
+        group, person = uow.chats.get(chat_id), self.settings.people_by_id.get(chat_id)
         where = (group.topic if group else "") or self.settings.group_names.get(chat_id) or (person and person.name)
         note = self.settings.texts.send_unknown.format(chat=where or chat_id, text=text[:60])
         staff_chats = dict.fromkeys(c.staff_chat for c in self.settings.all_communities if c.staff_chat)
         for chat in staff_chats:
-            repo.enqueue(OutgoingMessage(chat_id=chat, text=note), at=now, dedupe_key=f"unknown:{outbox_id}:{chat}")
+            uow.outbox.enqueue(
+                OutgoingMessage(chat_id=chat, text=note), at=now, dedupe_key=f"unknown:{outbox_id}:{chat}"
+            )
 
     def recover_stranded(self) -> int:
         """Rows left `sending` by a dead process: mark `unknown` and ask staff to check them."""
-        with self.store.begin() as repo:
-            stranded = repo.stranded_sends(self.store.lease)
+        with self.store.begin() as uow:
+            stranded = uow.outbox.stranded(self.store.lease)
             for item in stranded:
-                self._report_unknown(repo, item.id, item.chat_id, item.text, "process stopped during the send")
+                self._report_unknown(uow, item.id, item.chat_id, item.text, "process stopped during the send")
                 log.warning("outbox %s was being sent when the process stopped; not resent, staff asked", item.id)
         return len(stranded)
 
@@ -166,8 +170,8 @@ class Dispatcher:
                 await self.drain()
             except Exception:
                 log.exception("outbox drain failed; retrying shortly")
-            with self.store.begin() as repo:
-                nxt = repo.next_outbox_time()
+            with self.store.begin() as uow:
+                nxt = uow.outbox.next_time()
             wait = idle_seconds
             if nxt is not None:
                 wait = max(0.05, min(wait, (nxt - self.clock.now()).total_seconds()))

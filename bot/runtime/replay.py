@@ -157,9 +157,9 @@ async def replay(
                 app = build_app(settings, adapter, db_url=db_url, clock=clock)
                 if instrument is not None:
                     instrument(app)
-                with app.services.store.begin() as repo:
-                    before = repo.counts()["tickets"]
-                    resumed = repo.last_message_time()
+                with app.services.store.begin() as uow:
+                    before = uow.counts()["tickets"]
+                    resumed = uow.messages.last_time()
                 if resumed is not None and resumed < msg.timestamp:
                     # continuing an earlier replay: simulated time resumes where that one stopped,
                     # so every sweep tick in between still happens at its minute
@@ -175,8 +175,8 @@ async def replay(
             summary.messages += 1
             flush_sent()
         if app is not None:
-            with app.services.store.begin() as repo:
-                summary.tickets = repo.counts()["tickets"] - before
+            with app.services.store.begin() as uow:
+                summary.tickets = uow.counts()["tickets"] - before
             app.services.store.dispose()
     finally:
         if out is not None:

@@ -12,7 +12,7 @@ from storage.records import StoredMessage, Ticket
 def ticket_in_reach(cmd: Command, msg: StoredMessage, deps: Deps) -> Ticket:
     if cmd.ticket is None:
         raise TicketError(deps.texts.err_need_ticket.format(verb=cmd.verb))
-    ticket = deps.repo.ticket(cmd.ticket, lock=True)
+    ticket = deps.uow.tickets.get(cmd.ticket, lock=True)
     if ticket is None:
         raise TicketError(deps.texts.err_no_ticket.format(ticket=cmd.ticket))
     if not can_act_on(deps.settings, msg.sender_id, ticket):

@@ -1,7 +1,7 @@
 """Staff teach the classifier: /改类 fixes a ticket's category, /补单 turns a missed message into a ticket.
 
 Both are stored as event rows (`recategorized`, `missed`) whose data carries the text and the right
-category; `gridbot nlp train` reads them back through `Repo.corrections()`.
+category; `gridbot nlp train` reads them back through `uow.tickets.corrections()`.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ async def cmd_recategorize(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
 
 async def cmd_missed(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:
     """/补单 [类别], quoting the resident's message the bot did not pick up."""
-    quoted = deps.repo.message_by_platform_id(msg.quoted_id) if msg.quoted_id else None
+    quoted = deps.uow.messages.by_platform_id(msg.quoted_id) if msg.quoted_id else None
     if quoted is None:
         raise TicketError(deps.texts.err_missed_quote)
     if quoted.ticket_id is not None:
@@ -86,7 +86,7 @@ async def cmd_missed(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None
         community=community,
         actor_id=msg.sender_id,
     )
-    deps.repo.link_message(quoted.pk, ticket.id)
+    deps.uow.messages.link(quoted.pk, ticket.id)
     tickets.event(deps, ticket, "missed", msg.sender_id, note="补登记", text=quoted.text, category=key)
     acknowledge(deps, ticket, community)
     if msg.chat_id == quoted.chat_id:

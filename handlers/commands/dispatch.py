@@ -18,7 +18,7 @@ async def on_command(msg: StoredMessage, deps: Deps) -> int | None:
     if not is_staff(deps.settings, msg.sender_id):
         # a resident typing a slash: answered once a day, then ignored
         day = deps.now.astimezone(deps.settings.tz).date().isoformat()
-        if deps.repo.claim_notice(f"norole:{msg.sender_id}:{day}", deps.now):
+        if deps.uow.state.claim_notice(f"norole:{msg.sender_id}:{day}", deps.now):
             reply(deps, msg.chat_id, deps.texts.err_no_role, [] if msg.is_private else [msg.sender_id])
         return None
     spec = BY_ACTION.get(cmd.action)
@@ -31,7 +31,7 @@ async def on_command(msg: StoredMessage, deps: Deps) -> int | None:
         return None
     try:
         # a refused command changes nothing: whatever it wrote before refusing is rolled back
-        with deps.repo.savepoint():
+        with deps.uow.savepoint():
             answer = await spec.handler(msg, cmd, deps)
     except TicketError as exc:
         answer = str(exc)

@@ -15,6 +15,7 @@ from handlers.domain.tickets import TicketError
 from nlp.commands import Command
 from storage import records as r
 from storage.records import StoredMessage
+from storage.states import ACTIVE_STATES
 
 _AMOUNT = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>个?工作日|天|日|d|个?小时|h)\s*(?P<reason>.*)$", re.S | re.I)
 _UNTIL = re.compile(r"^(?P<name>\S+)\s+(?:(?P<md>\d{1,2}[-/.月]\d{1,2}日?)|(?P<days>\d+)\s*天)\s*$")
@@ -49,7 +50,7 @@ async def cmd_extend(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
         raise TicketError(deps.texts.err_extension_range)
     reason = m.group("reason").strip()
     approver = approver_of(deps, ticket)
-    deps.repo.set_pending(
+    deps.uow.followups.set(
         approver,
         approver,
         f"extension:{ticket.id}",
@@ -76,7 +77,7 @@ async def cmd_extend(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
 
 
 def _pending_extension(deps: Deps, ticket: r.Ticket, approver: str) -> r.Pending:
-    pending = deps.repo.pending(approver, approver, f"extension:{ticket.id}", deps.now)
+    pending = deps.uow.followups.get(approver, approver, f"extension:{ticket.id}", deps.now)
     if pending is None:
         raise TicketError(deps.texts.err_no_extension.format(ticket=ticket.id))
     return pending
@@ -88,7 +89,7 @@ async def cmd_approve_extension(msg: StoredMessage, cmd: Command, deps: Deps) ->
     pending = _pending_extension(deps, ticket, msg.sender_id)
     data = json.loads(pending.data or "{}")
     hours = float(data.get("hours", 0))
-    deps.repo.drop_pending(pending.id)
+    deps.uow.followups.drop(pending.id)
     base = ticket.deadline_at or deps.now
     deadline = base + timedelta(hours=hours)
     lv = deps.settings.level(ticket.level)
@@ -111,7 +112,7 @@ async def cmd_refuse_extension(msg: StoredMessage, cmd: Command, deps: Deps) -> 
     ticket = ticket_in_reach(cmd, msg, deps)
     pending = _pending_extension(deps, ticket, msg.sender_id)
     data = json.loads(pending.data or "{}")
-    deps.repo.drop_pending(pending.id)
+    deps.uow.followups.drop(pending.id)
     reason = cmd.text or "未说明"
     tickets.event(deps, ticket, "extension_refused", msg.sender_id, note=reason)
     private(
@@ -148,8 +149,8 @@ async def cmd_standin(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     if by is None or by == msg.sender_id:
         raise TicketError(deps.texts.err_standin_format)
     until = _parse_until(deps, m.group("md"), m.group("days"))
-    deps.repo.set_standin(msg.sender_id, by, until, set_by=msg.sender_id, at=deps.now)
-    mine = deps.repo.tickets(states=r.ACTIVE_STATES, holder_id=msg.sender_id)
+    deps.uow.directory.set_standin(msg.sender_id, by, until, set_by=msg.sender_id, at=deps.now)
+    mine = deps.uow.tickets.find(states=ACTIVE_STATES, holder_id=msg.sender_id)
     moved = len(tickets.hand_over(deps, mine, by, "standin", msg.sender_id, note=name_of(deps.settings, by)))
     private(
         deps,

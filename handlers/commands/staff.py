@@ -7,13 +7,13 @@ from collections.abc import Awaitable, Callable
 
 from handlers.commands.base import need_text, ticket_in_reach
 from handlers.deps import Deps
-from handlers.domain import tickets
+from handlers.domain import results, tickets, transfers
 from handlers.domain.outbound import private
 from handlers.domain.people import name_of
 from handlers.domain.tickets import TicketError
 from nlp.commands import Command
-from storage import records as r
 from storage.records import StoredMessage
+from storage.states import ACTIVE_STATES, TicketState
 
 Handler = Callable[[StoredMessage, Command, Deps], Awaitable[str | None]]
 
@@ -34,7 +34,7 @@ async def cmd_progress(msg: StoredMessage, cmd: Command, deps: Deps) -> str | No
     if not note:
         raise TicketError(deps.texts.err_need_text.format(what="进展", example=f"/进展 {ticket.id} 公开 已联系物业"))
     ticket = tickets.progress(deps, ticket, msg.sender_id, note, public=public)
-    if public and msg.chat_id in {rep.chat_id for rep in deps.repo.reporters(ticket.id)}:
+    if public and msg.chat_id in {rep.chat_id for rep in deps.uow.tickets.reporters(ticket.id)}:
         return None  # the public note itself is the answer in this group
     return deps.texts.progress_saved.format(ticket=ticket.id)
 
@@ -42,11 +42,11 @@ async def cmd_progress(msg: StoredMessage, cmd: Command, deps: Deps) -> str | No
 async def cmd_resolve(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:
     ticket = _ticket_in_reach(cmd, msg, deps)
     result = _need_text(cmd, deps, "办理结果", f"/办结 {ticket.id} 已与住户沟通，问题已解决")
-    ticket = tickets.resolve(deps, ticket, msg.sender_id, result)
-    if ticket.state == r.VERIFYING:
-        names = "、".join(staff_name(deps, v) for v in tickets.verifiers(deps, ticket))
+    ticket = results.resolve(deps, ticket, msg.sender_id, result)
+    if ticket.state == TicketState.VERIFYING:
+        names = "、".join(staff_name(deps, v) for v in results.verifiers(deps, ticket))
         return deps.texts.verify_waiting.format(ticket=ticket.id, verifier=names)
-    if msg.chat_id in {rep.chat_id for rep in deps.repo.reporters(ticket.id)}:
+    if msg.chat_id in {rep.chat_id for rep in deps.uow.tickets.reporters(ticket.id)}:
         return None  # the result posted in this group is the answer
     return deps.texts.resolved_ack.format(ticket=ticket.id)
 
@@ -61,19 +61,19 @@ async def cmd_transfer(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     grid = next((g for g in deps.settings.grids_by_id.values() if target in (g.name, g.id)), None) if target else None
     if grid is not None:
         reason = cmd.text[len(target) :].strip(" \t\n:：,，")
-        ticket = tickets.move_to_grid(deps, ticket, msg.sender_id, grid, reason)
+        ticket = transfers.move_to_grid(deps, ticket, msg.sender_id, grid, reason)
     elif target.endswith("网格"):
         raise TicketError(deps.texts.err_no_grid.format(grid=target))
     else:
         reason = _need_text(cmd, deps, "转办原因", f"/转办 {ticket.id} 需要物业配合")
-        ticket = tickets.escalate(deps, ticket, msg.sender_id, reason, automatic=False)
-    return tickets.transferred_text(deps, ticket)
+        ticket = transfers.escalate(deps, ticket, msg.sender_id, reason, automatic=False)
+    return transfers.transferred_text(deps, ticket)
 
 
 async def cmd_reject(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     ticket = _ticket_in_reach(cmd, msg, deps)
     reason = _need_text(cmd, deps, "退回原因", f"/退回 {ticket.id} 属于住户私事")
-    ticket = tickets.reject(deps, ticket, msg.sender_id, reason)
+    ticket = results.reject(deps, ticket, msg.sender_id, reason)
     return deps.texts.rejected_ack.format(ticket=ticket.id)
 
 
@@ -107,7 +107,7 @@ async def cmd_report(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     )
     if ticket.holder_id == msg.sender_id:
         ticket = tickets.accept(deps, ticket, msg.sender_id)  # found it on patrol: it is theirs already
-    deps.repo.link_message(msg.pk, ticket.id)
+    deps.uow.messages.link(msg.pk, ticket.id)
     return deps.texts.reported.format(
         ticket=ticket.id, category=tickets.category_name(deps, ticket), holder=tickets.holder_name(deps, ticket)
     )
@@ -127,7 +127,7 @@ async def cmd_merge(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
 
 
 async def cmd_mine(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
-    mine = deps.repo.tickets(states=r.ACTIVE_STATES, holder_id=msg.sender_id, order_by_deadline=True)
+    mine = deps.uow.tickets.find(states=ACTIVE_STATES, holder_id=msg.sender_id, order_by_deadline=True)
     if not mine:
         return deps.texts.my_tickets_none
     tz = deps.settings.tz
@@ -166,7 +166,7 @@ async def cmd_bind(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     grid = next((g for g in deps.settings.grids_by_id.values() if target in (g.name, g.id)), None)
     if grid is None:
         raise TicketError(deps.texts.err_no_grid.format(grid=target or "（空）"))
-    deps.repo.upsert_group(msg.chat_id, deps.now, topic=msg.chat_topic, grid_id=grid.id, active=True)
+    deps.uow.chats.upsert(msg.chat_id, deps.now, topic=msg.chat_topic, grid_id=grid.id, active=True)
     return deps.texts.bound.format(grid=grid.name)
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from handlers.commands.base import need_text
 from handlers.deps import Deps
-from handlers.domain import ladder, tickets
+from handlers.domain import ladder, results, tickets
 from handlers.domain.outbound import private
 from handlers.domain.people import communities_of
 from handlers.domain.tickets import TicketError
 from nlp.commands import Command
-from storage import records as r
 from storage.records import StoredMessage, Ticket
+from storage.states import TicketState
 
 _REFUSE = ("不通过", "未通过", "不合格")
 
@@ -23,7 +23,7 @@ _REFUSE = ("不通过", "未通过", "不合格")
 def _verifiable(cmd: Command, msg: StoredMessage, deps: Deps) -> Ticket:
     if cmd.ticket is None:
         raise TicketError(deps.texts.err_need_ticket.format(verb=cmd.verb))
-    ticket = deps.repo.ticket(cmd.ticket, lock=True)
+    ticket = deps.uow.tickets.get(cmd.ticket, lock=True)
     if ticket is None:
         raise TicketError(deps.texts.err_no_ticket.format(ticket=cmd.ticket))
     if not any(c.id == ticket.community_id for c in communities_of(deps.settings, msg.sender_id)):
@@ -32,29 +32,28 @@ def _verifiable(cmd: Command, msg: StoredMessage, deps: Deps) -> Ticket:
 
 
 def verify(deps: Deps, ticket: Ticket, actor_id: str, note: str = "") -> Ticket:
-    if ticket.state != r.VERIFYING:
+    if ticket.state != TicketState.VERIFYING:
         raise TicketError(
             deps.texts.err_wrong_state.format(ticket=ticket.id, state=tickets.state_name(ticket), verb="核查")
         )
-    ticket = tickets.update(deps, ticket, state=r.RESOLVED)
+    ticket = tickets.update(deps, ticket, state=TicketState.RESOLVED)
     tickets.event(deps, ticket, "verified", actor_id, note=note)
-    tickets.post_result(deps, ticket)
+    results.post_result(deps, ticket)
     return ticket
 
 
 def rework(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:
     """Back to the holder who resolved it, at its level, with that level's deadline from now."""
-    if ticket.state not in (r.VERIFYING, r.RESOLVED, r.CLOSED):
+    if ticket.state not in (TicketState.VERIFYING, TicketState.RESOLVED, TicketState.CLOSED):
         raise TicketError(
             deps.texts.err_wrong_state.format(ticket=ticket.id, state=tickets.state_name(ticket), verb="返工")
         )
-    from storage import followups
 
     timers = ladder.timers_for_level(
         deps, ticket.level, ticket.category, deps.now, urgent=ticket.urgency == "urgent", accepted=True
     )
-    ticket = tickets.update(deps, ticket, state=r.ACCEPTED, resolved_at=None, closed_at=None, **timers)
-    followups.drop_for_ticket(deps.repo, ticket.id, ("rating", "reopen_watch"))
+    ticket = tickets.update(deps, ticket, state=TicketState.ACCEPTED, resolved_at=None, closed_at=None, **timers)
+    deps.uow.followups.drop_for_ticket(ticket.id, ("rating", "reopen_watch"))
     tickets.event(deps, ticket, "rework", actor_id, note=reason)
     deadline = ticket.deadline_at.astimezone(deps.settings.tz).strftime("%m-%d %H:%M") if ticket.deadline_at else "-"
     private(

@@ -1,6 +1,6 @@
 """The directory the handlers use: config.yaml merged with what the administration page changed.
 
-`apply_overrides(settings, repo)` returns config + the database's changes (storage/directory.py),
+`apply_overrides(settings, uow)` returns config + the database's changes (storage/repos/directory.py),
 which win over the file. `refresh(services)` keeps a running bot (or page) current: each message,
 tick and page request compares one version number and rebuilds the settings only when it moved.
 A config reload calls `reload(services, new_file_settings)` so the page's changes stay on top.
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from bot.core.settings import Settings
-from storage import directory as d
-from storage.repository import Repo
+from storage.repos import directory as d
 from storage.retry import TRANSIENT
+from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from handlers.deps import Services
@@ -121,9 +121,9 @@ def merge_leniently(settings: Settings, items: Sequence[d.Override]) -> Settings
         return merge(settings, kept)
 
 
-def apply_overrides(settings: Settings, repo: Repo) -> Settings:
+def apply_overrides(settings: Settings, uow: UnitOfWork) -> Settings:
     """config.yaml's settings with the administration page's changes on top (the page wins)."""
-    return merge_leniently(settings, d.overrides(repo))
+    return merge_leniently(settings, uow.directory.overrides())
 
 
 def refresh(services: Services, *, force: bool = False) -> bool:
@@ -134,10 +134,10 @@ def refresh(services: Services, *, force: bool = False) -> bool:
     try:
         if d.version(services.store) == services.directory_version and not force:
             return False  # the common case: one read, no transaction of its own
-        with services.store.begin() as repo:
-            current = d.version(repo)
+        with services.store.begin() as uow:
+            current = uow.directory.version()
             base = services.file_settings or services.settings
-            merged = apply_overrides(base, repo)
+            merged = apply_overrides(base, uow)
     except TRANSIENT as exc:
         log.debug("directory: not refreshed, the database is not answering: %s", exc)
         return False

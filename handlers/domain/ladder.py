@@ -7,12 +7,34 @@ with one indexed range query and a restart loses nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 from handlers.deps import Deps
+from storage.writes import TicketUpdate
 
 URGENT_DEADLINE_HOURS = 2.0
+TIMERS = ("deadline_at", "ack_due_at", "remind_at", "promise_at")  # `next_due_at` is the earliest of these
+
+
+class NoTimers(TypedDict):
+    """A ticket that leaves the ladder (resolved, rejected, merged, cancelled) has nothing left due."""
+
+    deadline_at: None
+    ack_due_at: None
+    remind_at: None
+    promise_at: None
+
+
+class LevelTimers(TypedDict):
+    """A ticket's place on the ladder as it arrives at a level (a ticket's columns of those names)."""
+
+    level: int
+    level_since: datetime
+    deadline_at: datetime
+    remind_at: datetime | None
+    ack_due_at: datetime | None
 
 
 def level_deadline(deps: Deps, level: int, category: str, start: datetime, urgent: bool) -> datetime:
@@ -29,7 +51,7 @@ def level_deadline(deps: Deps, level: int, category: str, start: datetime, urgen
 
 def timers_for_level(
     deps: Deps, level: int, category: str, start: datetime, *, urgent: bool, accepted: bool
-) -> dict[str, Any]:
+) -> LevelTimers:
     """The deadline, accept-by and reminder times of a ticket arriving at `level` at `start`."""
     lv = deps.settings.level(level)
     deadline = level_deadline(deps, level, category, start, urgent)
@@ -60,13 +82,12 @@ def promise_time(deps: Deps, reported_at: datetime) -> datetime:
     return mark
 
 
-def next_due(values: dict[str, Any]) -> datetime | None:
-    times = [values.get(k) for k in ("deadline_at", "ack_due_at", "remind_at", "promise_at")]
-    present = [t for t in times if t is not None]
+def next_due(values: Mapping[str, object]) -> datetime | None:
+    present = [t for t in (values.get(k) for k in TIMERS) if isinstance(t, datetime)]
     return min(present) if present else None
 
 
-def with_next_due(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+def with_next_due(current: TicketUpdate, changes: TicketUpdate) -> TicketUpdate:
     """Add `next_due_at` to a set of changes, reading unchanged timers from `current`."""
-    merged = {**current, **changes}
+    merged: TicketUpdate = {**current, **changes}
     return {**changes, "next_due_at": next_due(merged)}

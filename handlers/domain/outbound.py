@@ -32,7 +32,7 @@ def reply(
     dedupe_key: str | None = None,
 ) -> None:
     """An answer to what a person just did: sent now, whatever the hour."""
-    deps.repo.enqueue(
+    deps.uow.outbox.enqueue(
         OutgoingMessage(chat_id=chat_id, text=mask(text), mention_ids=_unique(mentions)),
         at=deps.now,
         ticket_id=ticket_id,
@@ -42,7 +42,7 @@ def reply(
 
 def private(deps: Deps, person_id: str, text: str, *, ticket_id: int | None = None, unmasked: bool = False) -> None:
     """A private message to one person (staff get the detail; only the holder sees numbers)."""
-    deps.repo.enqueue(
+    deps.uow.outbox.enqueue(
         OutgoingMessage(chat_id=person_id, text=text if unmasked else mask(text)),
         at=deps.now,
         ticket_id=ticket_id,
@@ -64,7 +64,7 @@ def announce(
     when = due or deps.now
     if not urgent and deps.calendar.in_quiet_hours(when):
         when = deps.calendar.quiet_end(when)
-    deps.repo.enqueue(
+    deps.uow.outbox.enqueue(
         OutgoingMessage(chat_id=chat_id, text=mask(text), mention_ids=_unique(mentions)),
         at=deps.now,
         not_before=when,
@@ -84,7 +84,7 @@ def to_staff(
 ) -> None:
     """A notice to the community's staff chat, or to each mentioned person privately without one."""
     if staff_chat:
-        deps.repo.enqueue(
+        deps.uow.outbox.enqueue(
             OutgoingMessage(chat_id=staff_chat, text=mask(text), mention_ids=_unique(mentions)),
             at=deps.now,
             ticket_id=ticket_id,
@@ -97,7 +97,7 @@ def to_staff(
         when = deps.now
         if person is not None and person.private_quiet_hours and deps.calendar.in_quiet_hours(when):
             when = deps.calendar.quiet_end(when)
-        deps.repo.enqueue(
+        deps.uow.outbox.enqueue(
             OutgoingMessage(chat_id=who, text=mask(text)),
             at=deps.now,
             not_before=when,

@@ -11,7 +11,7 @@ from handlers.domain.tickets import TicketError
 from nlp.commands import Command
 from storage import stats
 from storage.records import StoredMessage
-from storage.repository import Repo
+from storage.uow import UnitOfWork
 
 
 def score(settings: Settings, counts: dict[str, int]) -> int:
@@ -19,9 +19,11 @@ def score(settings: Settings, counts: dict[str, int]) -> int:
     return sum(int(getattr(weights, reason)) * n for reason, n in counts.items())
 
 
-def totals(repo: Repo, settings: Settings, community_id: str, start: datetime | None, end: datetime) -> dict[str, int]:
+def totals(
+    uow: UnitOfWork, settings: Settings, community_id: str, start: datetime | None, end: datetime
+) -> dict[str, int]:
     """person id → points earned in [start, end) in one community."""
-    return {who: score(settings, counts) for who, counts in stats.point_counts(repo, community_id, start, end).items()}
+    return {who: score(settings, counts) for who, counts in stats.point_counts(uow, community_id, start, end).items()}
 
 
 def until_now(deps: Deps) -> datetime:
@@ -37,7 +39,7 @@ def month_start(deps: Deps) -> datetime:
 def _counts(deps: Deps, person_id: str, start: datetime | None) -> dict[str, int]:
     merged: dict[str, int] = {}
     for community in communities_of(deps.settings, person_id):
-        counts = stats.point_counts(deps.repo, community.id, start, until_now(deps)).get(person_id, {})
+        counts = stats.point_counts(deps.uow, community.id, start, until_now(deps)).get(person_id, {})
         for reason, n in counts.items():
             merged[reason] = merged.get(reason, 0) + n
     return merged
@@ -69,7 +71,7 @@ async def cmd_points(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
 
 
 def ranking_lines(deps: Deps, community: Community, start: datetime, limit: int = 10) -> list[str]:
-    board = totals(deps.repo, deps.settings, community.id, start, until_now(deps))
+    board = totals(deps.uow, deps.settings, community.id, start, until_now(deps))
     ordered = sorted(board.items(), key=lambda item: (-item[1], name_of(deps.settings, item[0])))
     return [
         deps.texts.ranking_line.format(rank=i, name=name_of(deps.settings, who), points=points)

@@ -8,26 +8,26 @@ what people must be told, all inside the caller's turn. Wrong state raises
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
-from typing import Any
+from typing import Unpack
 
 from bot.core.settings import Community, Grid
 from handlers.deps import Deps
 from handlers.domain import ladder
-from handlers.domain.outbound import announce, reply, to_staff
-from handlers.domain.people import name_of, name_with_title, resolve_holder, titled
-from storage import records as r
-from storage.records import Ticket
+from handlers.domain.outbound import reply
+from handlers.domain.people import name_of, resolve_holder
+from storage.records import StoredMessage, Ticket
+from storage.states import ReporterKind, TicketState
+from storage.writes import EventData, NewEvent, NewReporter, NewTicket, TicketUpdate
 
 STATE_NAMES = {
-    r.OPEN: "待接单",
-    r.ACCEPTED: "办理中",
-    r.RESOLVED: "已办结",
-    r.VERIFYING: "待核查",
-    r.CLOSED: "已关闭",
-    r.REJECTED: "已退回",
-    r.CANCELLED: "已取消",
-    r.MERGED: "已合并",
+    TicketState.OPEN: "待接单",
+    TicketState.ACCEPTED: "办理中",
+    TicketState.RESOLVED: "已办结",
+    TicketState.VERIFYING: "待核查",
+    TicketState.CLOSED: "已关闭",
+    TicketState.REJECTED: "已退回",
+    TicketState.CANCELLED: "已取消",
+    TicketState.MERGED: "已合并",
 }
 
 
@@ -35,8 +35,7 @@ class TicketError(Exception):
     """An operation that cannot be done; the message is what the person is told."""
 
 
-# a ticket that leaves the ladder (resolved, rejected, merged, cancelled) has nothing left due
-NO_DEADLINES: dict[str, None] = {"deadline_at": None, "ack_due_at": None, "remind_at": None, "promise_at": None}
+NO_DEADLINES: ladder.NoTimers = {"deadline_at": None, "ack_due_at": None, "remind_at": None, "promise_at": None}
 
 
 def state_name(ticket: Ticket) -> str:
@@ -51,14 +50,6 @@ def holder_name(deps: Deps, ticket: Ticket) -> str:
     return name_of(deps.settings, ticket.holder_id)
 
 
-def transferred_text(deps: Deps, ticket: Ticket) -> str:
-    """The answer to a transfer (/转办, or the page's button): where the ticket is now."""
-    holder, lname = holder_name(deps, ticket), level_name(deps, ticket.level)
-    return deps.texts.transferred.format(
-        ticket=ticket.id, holder=holder, level_name=lname, to=name_with_title(holder, lname)
-    )
-
-
 def level_name(deps: Deps, level: int) -> str:
     return deps.settings.level(level).name if deps.settings.ladder else ""
 
@@ -68,7 +59,7 @@ def require_active(deps: Deps, ticket: Ticket, verb: str) -> None:
         raise TicketError(deps.texts.err_wrong_state.format(ticket=ticket.id, state=state_name(ticket), verb=verb))
 
 
-def _timers(ticket: Ticket) -> dict[str, Any]:
+def _timers(ticket: Ticket) -> TicketUpdate:
     return {
         "deadline_at": ticket.deadline_at,
         "ack_due_at": ticket.ack_due_at,
@@ -77,36 +68,51 @@ def _timers(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def update(deps: Deps, ticket: Ticket, **changes: Any) -> Ticket:
+def update(deps: Deps, ticket: Ticket, **changes: Unpack[TicketUpdate]) -> Ticket:
     """Change a ticket and keep `next_due_at` consistent with its timers."""
-    if any(k in changes for k in ("deadline_at", "ack_due_at", "remind_at", "promise_at")):
+    if any(k in changes for k in ladder.TIMERS):
         changes = ladder.with_next_due(_timers(ticket), changes)
-    return deps.repo.update_ticket(ticket.id, updated_at=deps.now, **changes)
+    return deps.uow.tickets.update(ticket.id, TicketUpdate(updated_at=deps.now, **changes))
 
 
 def event(
-    deps: Deps, ticket: Ticket, action: str, actor_id: str = "", note: str = "", actor_name: str = "", **data: Any
+    deps: Deps,
+    ticket: Ticket,
+    action: str,
+    actor_id: str = "",
+    note: str = "",
+    actor_name: str = "",
+    **data: Unpack[EventData],
 ) -> None:
     """One row of the timeline. Residents are named as they appear in the chat; staff as in config."""
     actor_name = actor_name or (name_of(deps.settings, actor_id) if actor_id else "网格助手")
-    deps.repo.add_event(
-        ticket.id,
-        action,
-        deps.now,
-        actor_id=actor_id,
-        actor_name=actor_name,
-        note=note,
-        level=ticket.level,
-        data=data or None,
+    deps.uow.tickets.add_event(
+        NewEvent(
+            ticket_id=ticket.id,
+            action=action,
+            at=deps.now,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            note=note,
+            level=ticket.level,
+            data=data or None,
+        )
     )
 
 
 def hand_over(
-    deps: Deps, found: list[Ticket], holder: str, action: str, actor_id: str = "", note: str = "", **data: Any
+    deps: Deps,
+    found: list[Ticket],
+    new_holder: str,
+    action: str,
+    actor_id: str = "",
+    note: str = "",
+    **data: Unpack[EventData],
 ) -> list[int]:
-    """Give these tickets to `holder`, each with its event row (a stand-in, a grid's new worker)."""
+    """Give these tickets to `new_holder`, each with its event row (a stand-in, a grid's new worker)."""
+    payload: EventData = {"to": new_holder, **data}  # `to` first: the JSON reads as it always did
     for ticket in found:
-        event(deps, update(deps, ticket, holder_id=holder), action, actor_id, note=note, to=holder, **data)
+        event(deps, update(deps, ticket, holder_id=new_holder), action, actor_id, note=note, **payload)
     return [t.id for t in found]
 
 
@@ -116,7 +122,7 @@ def covering(deps: Deps, person_id: str) -> str:
     for stand in deps.settings.standins:
         if stand.person == person_id and stand.until >= today:
             return stand.by
-    return deps.repo.standins(deps.now).get(person_id, person_id)
+    return deps.uow.directory.standins(deps.now).get(person_id, person_id)
 
 
 def assign(deps: Deps, grid: Grid | None, community: Community, level: int, category: str) -> tuple[int, str]:
@@ -138,7 +144,7 @@ def assign(deps: Deps, grid: Grid | None, community: Community, level: int, cate
 def open_ticket(
     deps: Deps,
     *,
-    msg: r.StoredMessage | None,
+    msg: StoredMessage | None,
     chat_id: str,
     chat_topic: str,
     reporter_id: str,
@@ -155,11 +161,10 @@ def open_ticket(
     start_level = cat.start_level if cat else 1
     level, holder = assign(deps, grid, community, start_level, category)
     urgent = urgency == "urgent"
-    values: dict[str, Any] = ladder.timers_for_level(deps, level, category, deps.now, urgent=urgent, accepted=False)
+    timers = ladder.timers_for_level(deps, level, category, deps.now, urgent=urgent, accepted=False)
     in_group = chat_id != reporter_id and bool(grid)
-    values["promise_at"] = ladder.promise_time(deps, deps.now) if in_group else None
-    values["next_due_at"] = ladder.next_due(values)
-    ticket = deps.repo.create_ticket(
+    promise_at = ladder.promise_time(deps, deps.now) if in_group else None
+    new = NewTicket(
         community_id=community.id,
         grid_id=grid.id if grid else "",
         chat_id=chat_id,
@@ -168,29 +173,22 @@ def open_ticket(
         reporter_name=reporter_name,
         category=category,
         urgency=urgency,
-        state=r.OPEN,
+        state=TicketState.OPEN,
         holder_id=holder,
         text=text,
         source_message_id=msg.pk if msg else None,
         created_at=deps.now,
         updated_at=deps.now,
-        **values,
+        promise_at=promise_at,
+        next_due_at=ladder.next_due({**timers, "promise_at": promise_at}),
+        **timers,
     )
-    deps.repo.add_reporter(
-        ticket.id,
-        msg,
-        kind="origin",
-        at=deps.now,
-        **(
-            {}
-            if msg
-            else {
-                "chat_id": chat_id,
-                "chat_topic": chat_topic,
-                "reporter_id": reporter_id,
-                "reporter_name": reporter_name,
-            }
-        ),
+    ticket = deps.uow.tickets.add(new)
+    origin = ReporterKind.ORIGIN
+    deps.uow.tickets.add_reporter(
+        NewReporter.of_message(ticket.id, msg, origin, deps.now)
+        if msg
+        else NewReporter(ticket.id, chat_id, chat_topic, reporter_id, reporter_name, origin, deps.now)
     )
     event(
         deps,
@@ -207,12 +205,12 @@ def open_ticket(
 
 def accept(deps: Deps, ticket: Ticket, actor_id: str) -> Ticket:
     require_active(deps, ticket, "接单")
-    if ticket.state == r.ACCEPTED and ticket.holder_id == actor_id:
+    if ticket.state == TicketState.ACCEPTED and ticket.holder_id == actor_id:
         raise TicketError(f"#{ticket.id} 您已接单。")
     ticket = update(
         deps,
         ticket,
-        state=r.ACCEPTED,
+        state=TicketState.ACCEPTED,
         holder_id=actor_id,
         ack_due_at=None,
         first_response_at=ticket.first_response_at or deps.now,
@@ -223,13 +221,13 @@ def accept(deps: Deps, ticket: Ticket, actor_id: str) -> Ticket:
 
 def progress(deps: Deps, ticket: Ticket, actor_id: str, note: str, *, public: bool) -> Ticket:
     require_active(deps, ticket, "记录进展")
-    changes: dict[str, Any] = {"first_response_at": ticket.first_response_at or deps.now}
+    changes: TicketUpdate = {"first_response_at": ticket.first_response_at or deps.now}
     if public:
         changes["promise_at"] = None  # the group heard about it: the 12-hour promise is kept
     ticket = update(deps, ticket, **changes)
     event(deps, ticket, "progress", actor_id, note=note, public=public)
     if public:
-        for chat_id, mentions in _reporter_chats(deps, ticket).items():
+        for chat_id, mentions in reporter_chats(deps, ticket).items():
             reply(
                 deps,
                 chat_id,
@@ -240,7 +238,7 @@ def progress(deps: Deps, ticket: Ticket, actor_id: str, note: str, *, public: bo
     return ticket
 
 
-def _reporter_chats(deps: Deps, ticket: Ticket, *, include_private: bool = False) -> dict[str, list[str]]:
+def reporter_chats(deps: Deps, ticket: Ticket, *, include_private: bool = False) -> dict[str, list[str]]:
     """Chats to tell about this ticket, with the reporters to @ in each.
 
     Group reports are answered in their group; private reports only when `include_private`
@@ -249,7 +247,7 @@ def _reporter_chats(deps: Deps, ticket: Ticket, *, include_private: bool = False
     cat = deps.settings.categories.get(ticket.category)
     sensitive = cat is not None and cat.sensitive
     chats: dict[str, list[str]] = defaultdict(list)
-    for rep in deps.repo.reporters(ticket.id):
+    for rep in deps.uow.tickets.reporters(ticket.id):
         chat_id = rep.chat_id
         if sensitive or rep.chat_id == rep.reporter_id:
             if not (sensitive or include_private):
@@ -260,97 +258,6 @@ def _reporter_chats(deps: Deps, ticket: Ticket, *, include_private: bool = False
     return dict(chats)
 
 
-def needs_verification(deps: Deps, ticket: Ticket) -> bool:
-    cat = deps.settings.categories.get(ticket.category)
-    return cat is not None and cat.verify
-
-
-def verifiers(deps: Deps, ticket: Ticket) -> list[str]:
-    """The community's verifiers (核查员); the secretary when none is configured."""
-    community = community_of(deps, ticket)
-    found = [p.id for p in community.people if p.role == "verifier"]
-    return found or [community.secretary]
-
-
-def resolve(deps: Deps, ticket: Ticket, actor_id: str, result: str) -> Ticket:
-    """办结: the result goes to the reporters, or first to a verifier when the category has 核查."""
-    require_active(deps, ticket, "办结")
-    if ticket.state == r.OPEN:  # a holder's 办结 implies 接单
-        event(deps, ticket, "accepted", actor_id, note="办结时自动接单")
-    on_time = _on_time(ticket, deps.now)  # judged against the deadline in force, before it is cleared
-    verify = needs_verification(deps, ticket)
-    ticket = update(
-        deps,
-        ticket,
-        state=r.VERIFYING if verify else r.RESOLVED,
-        holder_id=actor_id,
-        result=result,
-        resolved_at=deps.now,
-        first_response_at=ticket.first_response_at or deps.now,
-        **NO_DEADLINES,
-    )
-    event(deps, ticket, "resolved", actor_id, note=result, on_time=on_time)
-    if verify:
-        to_staff(
-            deps,
-            community_of(deps, ticket).staff_chat,
-            deps.texts.verify_request.format(
-                ticket=ticket.id, category=category_name(deps, ticket), holder=holder_name(deps, ticket), result=result
-            ),
-            verifiers(deps, ticket),
-            ticket_id=ticket.id,
-        )
-    else:
-        post_result(deps, ticket)
-    return ticket
-
-
-def post_result(deps: Deps, ticket: Ticket) -> None:
-    """The result to every reporter (group, or privately), each asked to rate it within the window."""
-    from storage import followups
-
-    window = timedelta(hours=deps.settings.rating_window_hours)
-    for chat_id, mentions in _reporter_chats(deps, ticket, include_private=True).items():
-        private_chat = chat_id in mentions
-        template = deps.texts.resolved_private if private_chat else deps.texts.resolved
-        text = template.format(ticket=ticket.id, category=category_name(deps, ticket), result=ticket.result)
-        reply(deps, chat_id, text, [] if private_chat else mentions, ticket_id=ticket.id)
-        for who in mentions:
-            followups.add_for_ticket(
-                deps.repo, chat_id, who, "rating", ticket.id, at=deps.now, expires_at=deps.now + window
-            )
-
-
-def _on_time(ticket: Ticket, now: datetime) -> bool:
-    if ticket.overdue_at is not None:
-        return False
-    return ticket.deadline_at is None or now <= ticket.deadline_at
-
-
-def reject(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:
-    require_active(deps, ticket, "退回")
-    ticket = update(
-        deps,
-        ticket,
-        state=r.REJECTED,
-        closed_at=deps.now,
-        result=reason,
-        **NO_DEADLINES,
-    )
-    event(deps, ticket, "rejected", actor_id, note=reason)
-    for chat_id, mentions in _reporter_chats(deps, ticket).items():
-        reply(
-            deps,
-            chat_id,
-            deps.texts.rejected_to_reporter.format(
-                ticket=ticket.id, reason=reason, holder=name_of(deps.settings, actor_id)
-            ),
-            mentions,
-            ticket_id=ticket.id,
-        )
-    return ticket
-
-
 def community_of(deps: Deps, ticket: Ticket) -> Community:
     for comm in deps.settings.all_communities:
         if comm.id == ticket.community_id:
@@ -358,100 +265,16 @@ def community_of(deps: Deps, ticket: Ticket) -> Community:
     return deps.settings.all_communities[0]
 
 
-def escalate(deps: Deps, ticket: Ticket, actor_id: str, reason: str, *, automatic: bool) -> Ticket:
-    """Up one level: the next holder is @-mentioned among staff, the group gets a calm status line."""
-    require_active(deps, ticket, "转办")
-    settings = deps.settings
-    if ticket.level >= settings.top_level:
-        raise TicketError(deps.texts.err_top_level.format(ticket=ticket.id))
-    community = community_of(deps, ticket)
-    grid = settings.grids_by_id.get(ticket.grid_id)
-    level, holder = assign(deps, grid, community, ticket.level + 1, ticket.category)
-    previous = ticket.holder_id
-    timers = ladder.timers_for_level(
-        deps, level, ticket.category, deps.now, urgent=ticket.urgency == "urgent", accepted=True
-    )
-    ticket = update(deps, ticket, state=r.OPEN, holder_id=holder, promise_at=None, **timers)
-    event(
-        deps,
-        ticket,
-        "escalated" if automatic else "transferred",
-        actor_id,
-        note=reason,
-        to=holder,
-        previous=previous,
-        level_to=level,
-    )
-    lname, holder_shown = level_name(deps, level), name_of(settings, holder)
-    to_staff(
-        deps,
-        community.staff_chat,
-        deps.texts.transferred_to_you.format(
-            ticket=ticket.id,
-            category=category_name(deps, ticket),
-            reason=reason,
-            previous=name_of(settings, previous),
-            text=ticket.text,
-        ),
-        [holder],
-        ticket_id=ticket.id,
-    )
-    for chat_id in _reporter_chats(deps, ticket):
-        announce(
-            deps,
-            chat_id,
-            deps.texts.escalated_status.format(
-                ticket=ticket.id,
-                category=category_name(deps, ticket),
-                level_name=lname,
-                holder=holder_shown,
-                to=titled(holder_shown, lname),
-            ),
-            [holder],
-            ticket_id=ticket.id,
-            urgent=ticket.urgency == "urgent",
-        )
-    return ticket
-
-
-def move_to_grid(deps: Deps, ticket: Ticket, actor_id: str, grid: Grid, reason: str) -> Ticket:
-    """Sideways: the ticket belongs to another grid (转办 1024 第十一网格)."""
-    require_active(deps, ticket, "转办")
-    settings = deps.settings
-    community = settings.community_of_grid[grid.id]
-    level, holder = assign(deps, grid, community, 1, ticket.category)
-    previous = ticket.holder_id
-    timers = ladder.timers_for_level(
-        deps, level, ticket.category, deps.now, urgent=ticket.urgency == "urgent", accepted=False
-    )
-    ticket = update(deps, ticket, state=r.OPEN, grid_id=grid.id, community_id=community.id, holder_id=holder, **timers)
-    event(deps, ticket, "moved", actor_id, note=reason or grid.name, grid=grid.id, to=holder, previous=previous)
-    to_staff(
-        deps,
-        community.staff_chat,
-        deps.texts.transferred_to_you.format(
-            ticket=ticket.id,
-            category=category_name(deps, ticket),
-            reason=reason or grid.name,
-            previous=name_of(settings, previous),
-            text=ticket.text,
-        ),
-        [holder],
-        ticket_id=ticket.id,
-    )
-    return ticket
-
-
 def merge(deps: Deps, target: Ticket, others: list[Ticket], actor_id: str) -> Ticket:
     """One incident reported in several groups: the others fold into `target`; its result goes to all."""
     require_active(deps, target, "合并")
     for other in others:
         require_active(deps, other, "合并")
-        deps.repo.move_reporters(other.id, target.id)
+        deps.uow.tickets.move_reporters(other.id, target.id)
         update(
             deps,
             other,
-            state=r.MERGED,
+            state=TicketState.MERGED,
             merged_into=target.id,
             closed_at=deps.now,
             **NO_DEADLINES,
@@ -463,13 +286,13 @@ def merge(deps: Deps, target: Ticket, others: list[Ticket], actor_id: str) -> Ti
 
 def cancel_on_recall(deps: Deps, ticket: Ticket, reporter_id: str) -> Ticket:
     """The resident withdrew the report: untouched tickets are cancelled, others only marked."""
-    untouched = ticket.state == r.OPEN and ticket.first_response_at is None
-    events = [e for e in deps.repo.events(ticket.id) if e.action not in ("created", "joined")]
+    untouched = ticket.state == TicketState.OPEN and ticket.first_response_at is None
+    events = [e for e in deps.uow.tickets.events(ticket.id) if e.action not in ("created", "joined")]
     if untouched and not events:
         ticket = update(
             deps,
             ticket,
-            state=r.CANCELLED,
+            state=TicketState.CANCELLED,
             closed_at=deps.now,
             **NO_DEADLINES,
         )

@@ -54,7 +54,7 @@ def describe(deps: Deps, ticket: Ticket) -> str:
     if ticket.deadline_at and ticket.is_active:
         head += f"\n期限：{ticket.deadline_at.astimezone(tz):%m-%d %H:%M}"
     lines = [head]
-    for ev in deps.repo.events(ticket.id):
+    for ev in deps.uow.tickets.events(ticket.id):
         note = f"：{ev.note[:80]}" if ev.note else ""
         lines.append(
             deps.texts.timeline_line.format(

@@ -10,9 +10,9 @@ from handlers.domain.outbound import to_staff
 async def on_chat_event(event: ChatEvent, services: Services) -> None:
     with services.turn() as deps:
         if event.kind == "left":
-            deps.repo.upsert_group(event.chat_id, deps.now, topic=event.topic or None, active=False)
+            deps.uow.chats.upsert(event.chat_id, deps.now, topic=event.topic or None, active=False)
             return
-        group = deps.repo.upsert_group(event.chat_id, deps.now, topic=event.topic or None, active=True)
+        group = deps.uow.chats.upsert(event.chat_id, deps.now, topic=event.topic or None, active=True)
         if event.chat_id in deps.settings.grid_of_group or group.grid_id:
             return
         note_unknown_group(deps, event.chat_id, event.topic)
@@ -20,7 +20,7 @@ async def on_chat_event(event: ChatEvent, services: Services) -> None:
 
 def note_unknown_group(deps: Deps, chat_id: str, topic: str) -> None:
     """An unknown group: tell the staff once, and ask a secretary to bind it (/绑定 网格)."""
-    if not deps.repo.claim_notice(f"unknown-group:{chat_id}", deps.now):
+    if not deps.uow.state.claim_notice(f"unknown-group:{chat_id}", deps.now):
         return
     for community in deps.settings.all_communities:
         if community.staff_chat:

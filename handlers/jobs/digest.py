@@ -25,7 +25,7 @@ from handlers.domain.privacy import mask
 from nlp.commands import Command
 from storage import stats
 from storage.records import StoredMessage
-from storage.repository import Repo
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 Period = Literal["day", "week", "month"]
@@ -81,18 +81,18 @@ def _level_or_department(settings: Settings, level: int, holder: str) -> str:
         return f"第{level}级"
 
 
-def compose(repo: Repo, settings: Settings, community: Community, period: Period, end: datetime) -> Digest:
+def compose(uow: UnitOfWork, settings: Settings, community: Community, period: Period, end: datetime) -> Digest:
     """The digest of one community at `end` (text only; see `build` for the chart)."""
-    return _compose(repo, settings, community, period, end)[0]
+    return _compose(uow, settings, community, period, end)[0]
 
 
 def _compose(
-    repo: Repo, settings: Settings, community: Community, period: Period, end: datetime
+    uow: UnitOfWork, settings: Settings, community: Community, period: Period, end: datetime
 ) -> tuple[Digest, stats.DigestFigures]:
     texts, tz = settings.texts, settings.tz
     start = period_start(period, end.astimezone(tz))
-    fig = stats.digest_figures(repo, community.id, start, end, overdue_limit=settings.digests.overdue_listed)
-    earned = points.totals(repo, settings, community.id, start, end)
+    fig = stats.digest_figures(uow, community.id, start, end, overdue_limit=settings.digests.overdue_listed)
+    earned = points.totals(uow, settings, community.id, start, end)
     total = fig.total
     nothing = texts.digest_nothing
     lines = [
@@ -161,9 +161,9 @@ def _compose(
     return Digest(community, period, start, end, mask("\n".join(lines))), fig
 
 
-def build(repo: Repo, settings: Settings, community: Community, period: Period, end: datetime) -> Digest:
+def build(uow: UnitOfWork, settings: Settings, community: Community, period: Period, end: datetime) -> Digest:
     """The digest with its chart for weekly and monthly briefings (when `digests.chart` is on)."""
-    digest, fig = _compose(repo, settings, community, period, end)
+    digest, fig = _compose(uow, settings, community, period, end)
     if period == "day" or not settings.digests.chart:
         return digest
     from handlers.jobs.chart import draw
@@ -181,12 +181,12 @@ def build(repo: Repo, settings: Settings, community: Community, period: Period, 
 
 def send(deps: Deps, digest: Digest, chat_id: str, *, dedupe: str | None = None) -> None:
     """The digest text, then its chart as an image, to one chat (each once per dedupe key)."""
-    deps.repo.enqueue(OutgoingMessage(chat_id=chat_id, text=digest.text), at=deps.now, dedupe_key=dedupe)
+    deps.uow.outbox.enqueue(OutgoingMessage(chat_id=chat_id, text=digest.text), at=deps.now, dedupe_key=dedupe)
     if digest.chart is not None:
         caption = deps.texts.digest_chart_caption.format(
             community=digest.community.name, period=deps.texts.digest_periods[digest.period]
         )
-        deps.repo.enqueue(
+        deps.uow.outbox.enqueue(
             OutgoingMessage(chat_id=chat_id, text=caption, image_path=str(digest.chart)),
             at=deps.now,
             dedupe_key=f"{dedupe}:chart" if dedupe else None,
@@ -206,7 +206,7 @@ def scheduled(deps: Deps, period: Period) -> int:
     """The cron job's work: every community's digest to its staff chat and/or supervisors, once."""
     sent = 0
     for community in deps.settings.all_communities:
-        digest = build(deps.repo, deps.settings, community, period, deps.now)
+        digest = build(deps.uow, deps.settings, community, period, deps.now)
         stamp = f"{deps.now.astimezone(deps.settings.tz):%Y%m%d%H%M}"
         for chat_id in recipients(deps.settings, community):
             send(deps, digest, chat_id, dedupe=f"digest:{period}:{community.id}:{stamp}:{chat_id}")
@@ -223,4 +223,4 @@ async def cmd_digest(msg: StoredMessage, cmd: Command, deps: Deps) -> None:
     staff_chats = {c.staff_chat for c in deps.settings.all_communities if c.staff_chat}
     where = msg.chat_id if msg.is_private or msg.chat_id in staff_chats else msg.sender_id
     for community in communities_of(deps.settings, msg.sender_id):
-        send(deps, build(deps.repo, deps.settings, community, period, deps.now), where)
+        send(deps, build(deps.uow, deps.settings, community, period, deps.now), where)

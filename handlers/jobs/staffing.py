@@ -18,7 +18,8 @@ from handlers.domain import tickets
 from handlers.domain.outbound import to_staff
 from handlers.domain.people import name_of, resolve_holder
 from storage import records as r
-from storage import staffing
+from storage.repos.state import CADRES_KEY
+from storage.states import HELD_STATES
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,8 @@ class Reassigned:
 def reassign_changed_workers(deps: Deps) -> list[Reassigned]:
     """Move open tickets of workers and area cadres who left their grid; record the current ones."""
     settings = deps.settings
-    staffing.lock(deps.repo)
-    last = staffing.last_workers(deps.repo)
+    deps.uow.state.lock_staff_changes()
+    last = deps.uow.state.recorded_staff()
     current = {g.id: g.workers[0] for g in settings.grids_by_id.values()}
     moves: list[Reassigned] = []
     for grid_id, previous in (last or {}).items():
@@ -44,7 +45,7 @@ def reassign_changed_workers(deps: Deps) -> list[Reassigned]:
         if grid is None or previous in grid.workers:
             continue  # a grid no longer configured keeps its tickets; a worker still listed keeps theirs
         holder = tickets.covering(deps, grid.workers[0])
-        found = deps.repo.tickets(states=r.HELD_STATES, holder_id=previous, grid_ids=[grid_id])
+        found = deps.uow.tickets.find(states=HELD_STATES, holder_id=previous, grid_ids=[grid_id])
         if not found:
             continue
         note = f"{name_of(settings, previous)} → {name_of(settings, holder)}"
@@ -63,7 +64,7 @@ def reassign_changed_workers(deps: Deps) -> list[Reassigned]:
         )
         moves.append(Reassigned(grid_id, previous, holder, ids))
         log.info("grid %s: worker %s -> %s; %d open tickets moved: %s", grid_id, previous, holder, len(ids), ids)
-    staffing.save_workers(deps.repo, {**(last or {}), **current})  # a grid left out for a while is remembered
+    deps.uow.state.record_staff({**(last or {}), **current})  # a grid left out for a while is remembered
     return moves + _reassign_changed_cadres(deps)
 
 
@@ -71,7 +72,7 @@ def _reassign_changed_cadres(deps: Deps) -> list[Reassigned]:
     """Tickets held at the area-cadre level by a grid's former cadre go to its cadre now (or up the ladder)."""
     settings = deps.settings
     levels = {lv.level for lv in settings.ladder if lv.role == "area_cadre"}
-    last = staffing.last_workers(deps.repo, staffing.CADRES_KEY)
+    last = deps.uow.state.recorded_staff(CADRES_KEY)
     current = {g.id: g.area_cadre for g in settings.grids_by_id.values()}
     moves: list[Reassigned] = []
     for grid_id, previous in (last or {}).items():
@@ -80,7 +81,7 @@ def _reassign_changed_cadres(deps: Deps) -> list[Reassigned]:
             continue
         found = [
             t
-            for t in deps.repo.tickets(states=r.HELD_STATES, holder_id=previous, grid_ids=[grid_id])
+            for t in deps.uow.tickets.find(states=HELD_STATES, holder_id=previous, grid_ids=[grid_id])
             if t.level in levels
         ]
         community = settings.community_of_grid[grid_id]
@@ -105,5 +106,5 @@ def _reassign_changed_cadres(deps: Deps) -> list[Reassigned]:
             log.info(
                 "grid %s: area cadre %s -> %s; %d open tickets moved: %s", grid_id, previous, holder, len(ids), ids
             )
-    staffing.save_workers(deps.repo, {**(last or {}), **current}, staffing.CADRES_KEY)
+    deps.uow.state.record_staff({**(last or {}), **current}, CADRES_KEY)
     return moves

@@ -12,12 +12,12 @@ import logging
 from datetime import datetime, timedelta
 
 from handlers.deps import Deps, Services
-from handlers.domain import tickets
+from handlers.domain import tickets, transfers
 from handlers.domain.outbound import announce, to_staff
 from handlers.domain.people import name_of
-from storage import followups
 from storage import records as r
 from storage.retry import transient
+from storage.states import TicketState
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(hours=1)
@@ -42,7 +42,7 @@ def handle_due(deps: Deps, ticket: r.Ticket) -> None:
         ticket = tickets.update(deps, ticket, promise_at=None)  # the escalation's status line keeps the promise
     if ticket.promise_at is not None and ticket.promise_at <= now:
         # the 12-hour promise: the group hears where its report stands
-        for chat_id, mentions in tickets._reporter_chats(deps, ticket).items():
+        for chat_id, mentions in tickets.reporter_chats(deps, ticket).items():
             announce(
                 deps,
                 chat_id,
@@ -54,7 +54,7 @@ def handle_due(deps: Deps, ticket: r.Ticket) -> None:
         tickets.event(deps, ticket, "status", note="12小时进度告知")
         ticket = tickets.update(deps, ticket, promise_at=None)
     if ticket.ack_due_at is not None and ticket.ack_due_at <= now:
-        if ticket.state == r.OPEN:
+        if ticket.state == TicketState.OPEN:
             to_staff(
                 deps,
                 community.staff_chat,
@@ -89,7 +89,7 @@ def _deadline_passed(deps: Deps, ticket: r.Ticket) -> None:
     if late:
         reason += texts.escalated_staff_late.format(late=late)
     if ticket.level < settings.top_level:
-        tickets.escalate(deps, ticket, "", reason, automatic=True)
+        transfers.escalate(deps, ticket, "", reason, automatic=True)
         return
     # the top of the ladder: nobody left to pass it to; name it to the street center and supervisors
     community = tickets.community_of(deps, ticket)
@@ -112,18 +112,18 @@ def _deadline_passed(deps: Deps, ticket: r.Ticket) -> None:
 
 def _close_unrated(deps: Deps) -> None:
     """A rating window that ran out counts as "no rating", not as satisfied."""
-    followups.drop_expired(deps.repo, "reopen_watch", deps.now)
-    for pending in deps.repo.expired_pendings("rating", deps.now):
-        deps.repo.drop_pending(pending.id)
+    deps.uow.followups.drop_expired("reopen_watch", deps.now)
+    for pending in deps.uow.followups.expired("rating", deps.now):
+        deps.uow.followups.drop(pending.id)
         if pending.ticket_id is None:
             continue
-        ticket = deps.repo.ticket(pending.ticket_id, lock=True)
+        ticket = deps.uow.tickets.get(pending.ticket_id, lock=True)
         if (
             ticket is not None
-            and ticket.state == r.RESOLVED
-            and not deps.repo.pendings_for_ticket(ticket.id, "rating", deps.now)
+            and ticket.state == TicketState.RESOLVED
+            and not deps.uow.followups.for_ticket(ticket.id, "rating", deps.now)
         ):
-            tickets.update(deps, ticket, state=r.CLOSED, closed_at=deps.now)
+            tickets.update(deps, ticket, state=TicketState.CLOSED, closed_at=deps.now)
             tickets.event(deps, ticket, "closed", note="评价期已过，未评价")
 
 
@@ -136,12 +136,12 @@ def _warn_schedule(deps: Deps) -> None:
     today = deps.now.astimezone(deps.settings.tz).date()
     if not deps.calendar.needs_schedule_warning(today):
         return
-    last = deps.repo.meta("schedule_warned_at")
+    last = deps.uow.state.meta("schedule_warned_at")
     if last is not None and timedelta(0) <= deps.now - datetime.fromisoformat(last) < SCHEDULE_WARNING_EVERY:
         return
-    if not deps.repo.claim_notice(f"schedule-warning:{today.isoformat()}", deps.now):
+    if not deps.uow.state.claim_notice(f"schedule-warning:{today.isoformat()}", deps.now):
         return
-    deps.repo.set_meta("schedule_warned_at", deps.now.isoformat())
+    deps.uow.state.set_meta("schedule_warned_at", deps.now.isoformat())
     until = deps.calendar.known_until().isoformat()
     log.warning("the holiday schedule is known only until %s: add next year's dates under holidays:", until)
     for community in deps.settings.all_communities:
@@ -152,13 +152,13 @@ def _warn_schedule(deps: Deps) -> None:
 async def run_sweep(services: Services, *, limit: int = 500) -> int:
     """One tick. Returns how many tickets had something due."""
     now = services.clock.now()
-    with services.store.begin() as repo:
-        due = repo.due_ticket_ids(now, limit=limit)
+    with services.store.begin() as uow:
+        due = uow.tickets.due_ids(now, limit=limit)
     handled = 0
     for ticket_id in due:
         try:
             with services.turn() as deps:
-                ticket = deps.repo.lock_due_ticket(ticket_id, deps.now)
+                ticket = deps.uow.tickets.lock_due(ticket_id, deps.now)
                 if ticket is None:
                     continue  # another process has it, or it is no longer due
                 handle_due(deps, ticket)
@@ -170,10 +170,10 @@ async def run_sweep(services: Services, *, limit: int = 500) -> int:
     with services.turn() as deps:
         _close_unrated(deps)
         _warn_schedule(deps)
-        last = deps.repo.meta("purged_at")
+        last = deps.uow.state.meta("purged_at")
         if last is None or datetime.fromisoformat(last) + PURGE_EVERY <= deps.now:
-            purged = deps.repo.purge_messages(deps.now)
-            deps.repo.set_meta("purged_at", deps.now.isoformat())
+            purged = deps.uow.messages.purge(deps.now)
+            deps.uow.state.set_meta("purged_at", deps.now.isoformat())
             if purged:
                 log.info("retention: purged %d messages that opened no ticket", purged)
     return handled

@@ -18,20 +18,20 @@ _CHOICE = re.compile(r"^\s*([0-9])\s*$")
 
 def split(msg: StoredMessage, deps: Deps) -> int | None:
     """不是同一件事: the resident's earlier message becomes a ticket of its own."""
-    pending = deps.repo.pending(msg.chat_id, msg.sender_id, "split", deps.now)
+    pending = deps.uow.followups.get(msg.chat_id, msg.sender_id, "split", deps.now)
     if pending is None or pending.ticket_id is None:
         reply(deps, msg.chat_id, deps.texts.split_nothing, [msg.sender_id])
         return None
-    deps.repo.drop_pending(pending.id)
-    joined = deps.repo.ticket(pending.ticket_id)
+    deps.uow.followups.drop(pending.id)
+    joined = deps.uow.tickets.get(pending.ticket_id)
     data = json.loads(pending.data or "{}")
     original_pk = int(data.get("message", 0))
     urgency = "urgent" if data.get("urgency") == "urgent" else "normal"
-    original = next((m for m in deps.repo.messages_of_ticket(pending.ticket_id) if m.pk == original_pk), None)
+    original = next((m for m in deps.uow.messages.of_ticket(pending.ticket_id) if m.pk == original_pk), None)
     if joined is None or original is None:
         reply(deps, msg.chat_id, deps.texts.split_nothing, [msg.sender_id])
         return None
-    deps.repo.remove_reporter(joined.id, msg.sender_id)
+    deps.uow.tickets.remove_reporter(joined.id, msg.sender_id)
     tickets.event(deps, joined, "split", msg.sender_id, actor_name=msg.sender_name, note="反映人说明不是同一件事")
     grid = grid_of_chat(deps, msg.chat_id)
     community = community_for(deps, grid)
@@ -50,7 +50,7 @@ def split(msg: StoredMessage, deps: Deps) -> int | None:
         grid=grid,
         community=community,
     )
-    deps.repo.link_message(original.pk, ticket.id)
+    deps.uow.messages.link(original.pk, ticket.id)
     if urgency == "urgent":
         acknowledge(deps, ticket, community)  # an emergency of its own: its own alarm, as on a first report
         return ticket.id
@@ -75,11 +75,11 @@ def ask_to_clarify(msg: StoredMessage, deps: Deps, candidates: list[str]) -> boo
         return False
     day = deps.now.astimezone(deps.settings.tz).date().isoformat()
     limit = deps.settings.clarify_per_group_per_day
-    if not any(deps.repo.claim_notice(f"clarify:{msg.chat_id}:{day}:{i}", deps.now) for i in range(limit)):
+    if not any(deps.uow.state.claim_notice(f"clarify:{msg.chat_id}:{day}:{i}", deps.now) for i in range(limit)):
         return False
     options = candidates[:5]
     menu = " ".join(f"{i + 1} {deps.settings.category_name(c)}" for i, c in enumerate(options))
-    deps.repo.set_pending(
+    deps.uow.followups.set(
         msg.chat_id,
         msg.sender_id,
         "clarify",
@@ -92,18 +92,18 @@ def ask_to_clarify(msg: StoredMessage, deps: Deps, candidates: list[str]) -> boo
 
 
 def clarified(msg: StoredMessage, deps: Deps, choice: int) -> int | None:
-    pending = deps.repo.pending(msg.chat_id, msg.sender_id, "clarify", deps.now)
+    pending = deps.uow.followups.get(msg.chat_id, msg.sender_id, "clarify", deps.now)
     if pending is None:
         return None
     data = json.loads(pending.data or "{}")
     options: list[str] = data.get("options", [])
-    deps.repo.drop_pending(pending.id)
+    deps.uow.followups.drop(pending.id)
     if not 1 <= choice <= len(options):
         return None
     original = next(
         (
             m
-            for m in deps.repo.recent_messages(msg.chat_id, msg.sender_id, pending.created_at)
+            for m in deps.uow.messages.recent(msg.chat_id, msg.sender_id, pending.created_at)
             if m.pk == data.get("message")
         ),
         None,
@@ -111,7 +111,7 @@ def clarified(msg: StoredMessage, deps: Deps, choice: int) -> int | None:
     source = original or msg
     ticket_id = report(source, deps, options[choice - 1], "normal")
     if original is not None and ticket_id is not None:
-        deps.repo.link_message(original.pk, ticket_id)
+        deps.uow.messages.link(original.pk, ticket_id)
     return ticket_id
 
 

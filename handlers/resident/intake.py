@@ -13,13 +13,15 @@ from handlers.jobs.chat_events import note_unknown_group
 from nlp.similarity import similarity
 from storage import records as r
 from storage.records import StoredMessage
+from storage.states import ACTIVE_STATES, ReporterKind
+from storage.writes import NewReporter
 
 
 def grid_of_chat(deps: Deps, chat_id: str) -> Grid | None:
     grid = deps.settings.grid_of_group.get(chat_id)
     if grid is not None:
         return grid
-    bound = deps.repo.group(chat_id)
+    bound = deps.uow.chats.get(chat_id)
     if bound is not None and bound.grid_id:
         return deps.settings.grids_by_id.get(bound.grid_id)
     return None
@@ -27,7 +29,7 @@ def grid_of_chat(deps: Deps, chat_id: str) -> Grid | None:
 
 def grid_of_person(deps: Deps, person_id: str) -> Grid | None:
     """The grid of the group this resident wrote in last: where a private complaint belongs."""
-    for chat_id in deps.repo.groups_written_in(person_id):
+    for chat_id in deps.uow.messages.groups_written_in(person_id):
         grid = grid_of_chat(deps, chat_id)
         if grid is not None:
             return grid
@@ -188,8 +190,8 @@ def join_duplicate(msg: StoredMessage, deps: Deps, category: str, urgency: str =
     dedupe = deps.settings.dedupe
     urgent = urgency == "urgent"
     window = timedelta(minutes=dedupe.urgent_window_minutes) if urgent else timedelta(hours=dedupe.window_hours)
-    candidates = deps.repo.tickets(
-        states=r.ACTIVE_STATES, chat_id=msg.chat_id, category=category, since=deps.now - window
+    candidates = deps.uow.tickets.find(
+        states=ACTIVE_STATES, chat_id=msg.chat_id, category=category, since=deps.now - window
     )
     if urgent:
         candidates = [t for t in candidates if t.urgency == "urgent"]
@@ -201,9 +203,9 @@ def join_duplicate(msg: StoredMessage, deps: Deps, category: str, urgency: str =
     if best is None:
         return None
     ticket = best[1]
-    if any(rep.reporter_id == msg.sender_id for rep in deps.repo.reporters(ticket.id)):
+    if any(rep.reporter_id == msg.sender_id for rep in deps.uow.tickets.reporters(ticket.id)):
         return ticket.id  # the same person saying it again: quietly part of the same ticket
-    deps.repo.add_reporter(ticket.id, msg, kind="joined", at=deps.now)
+    deps.uow.tickets.add_reporter(NewReporter.of_message(ticket.id, msg, ReporterKind.JOINED, deps.now))
     tickets.event(
         deps,
         ticket,
@@ -213,7 +215,7 @@ def join_duplicate(msg: StoredMessage, deps: Deps, category: str, urgency: str =
         note=msg.text[:200],
         similarity=round(best[0], 2),
     )
-    deps.repo.set_pending(
+    deps.uow.followups.set(
         msg.chat_id,
         msg.sender_id,
         "split",

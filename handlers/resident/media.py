@@ -8,8 +8,8 @@ from handlers.deps import Deps
 from handlers.domain import tickets
 from handlers.domain.outbound import private, reply
 from handlers.resident.intake import grid_of_chat
-from storage import records as r
 from storage.records import StoredMessage
+from storage.states import FINAL_STATES
 
 EVIDENCE_WINDOW = timedelta(minutes=30)
 
@@ -35,17 +35,17 @@ def evidence(msg: StoredMessage, deps: Deps) -> int | None:
     """A photo or location right after (or quoting) a complaint is attached to its ticket."""
     target: int | None = None
     if msg.quoted_id:
-        quoted = deps.repo.message_by_platform_id(msg.quoted_id)
+        quoted = deps.uow.messages.by_platform_id(msg.quoted_id)
         target = quoted.ticket_id if quoted else None
     if target is None:
-        for earlier in deps.repo.recent_messages(msg.chat_id, msg.sender_id, deps.now - EVIDENCE_WINDOW):
+        for earlier in deps.uow.messages.recent(msg.chat_id, msg.sender_id, deps.now - EVIDENCE_WINDOW):
             if earlier.ticket_id is not None:
                 target = earlier.ticket_id
                 break
     if target is None:
         return None
-    ticket = deps.repo.ticket(target)
-    if ticket is None or ticket.state in r.FINAL_STATES:
+    ticket = deps.uow.tickets.get(target)
+    if ticket is None or ticket.state in FINAL_STATES:
         return None
     tickets.event(
         deps,
@@ -60,11 +60,11 @@ def evidence(msg: StoredMessage, deps: Deps) -> int | None:
 
 
 def recall(msg: StoredMessage, deps: Deps) -> None:
-    original = deps.repo.message_by_platform_id(msg.ref) if msg.ref else None
+    original = deps.uow.messages.by_platform_id(msg.ref) if msg.ref else None
     if original is None or original.ticket_id is None:
         return None
-    ticket = deps.repo.ticket(original.ticket_id, lock=True)
-    if ticket is None or ticket.state in r.FINAL_STATES or ticket.source_message_id != original.pk:
+    ticket = deps.uow.tickets.get(original.ticket_id, lock=True)
+    if ticket is None or ticket.state in FINAL_STATES or ticket.source_message_id != original.pk:
         return None
     tickets.cancel_on_recall(deps, ticket, msg.sender_id)
     return None

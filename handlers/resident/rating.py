@@ -16,9 +16,9 @@ import unicodedata
 from handlers.deps import Deps
 from handlers.domain import ladder, tickets
 from handlers.domain.outbound import private, reply
-from storage import followups
 from storage import records as r
 from storage.records import Pending, StoredMessage
+from storage.states import TicketState
 
 SATISFIED, BASIC, UNSATISFIED = "satisfied", "basic", "unsatisfied"
 RATING_NAMES = {SATISFIED: "满意", BASIC: "基本满意", UNSATISFIED: "不满意"}
@@ -71,7 +71,7 @@ def _pick(pendings: list[Pending], number: int | None) -> Pending | None:
 
 def handle_rating(msg: StoredMessage, deps: Deps) -> bool:
     """True when the message rated (or reopened) a ticket this resident was asked about."""
-    found = followups.pendings_by_kind(deps.repo, msg.chat_id, msg.sender_id, ("rating", REOPEN_WATCH), deps.now)
+    found = deps.uow.followups.of_kinds(msg.chat_id, msg.sender_id, ("rating", REOPEN_WATCH), deps.now)
     asked, watching = found["rating"], found[REOPEN_WATCH]
     if not asked and not watching:
         return False
@@ -84,28 +84,28 @@ def handle_rating(msg: StoredMessage, deps: Deps) -> bool:
         watch = _pick(watching, number)
         if verdict != UNSATISFIED or watch is None or watch.ticket_id is None:
             return False  # a thank-you after rating is just a thank-you
-        ticket = deps.repo.ticket(watch.ticket_id, lock=True)
-        if ticket is None or ticket.state not in (r.RESOLVED, r.CLOSED):
+        ticket = deps.uow.tickets.get(watch.ticket_id, lock=True)
+        if ticket is None or ticket.state not in (TicketState.RESOLVED, TicketState.CLOSED):
             return False
         reopen(deps, ticket, msg)
         return True
     if pending.ticket_id is None:
         return False
-    ticket = deps.repo.ticket(pending.ticket_id, lock=True)
-    deps.repo.drop_pending(pending.id)
+    ticket = deps.uow.tickets.get(pending.ticket_id, lock=True)
+    deps.uow.followups.drop(pending.id)
     if ticket is None:
         return False
     tickets.event(
         deps, ticket, "rated", msg.sender_id, actor_name=msg.sender_name, note=RATING_NAMES[verdict], rating=verdict
     )
-    if verdict == UNSATISFIED and ticket.state in (r.RESOLVED, r.CLOSED):
+    if verdict == UNSATISFIED and ticket.state in (TicketState.RESOLVED, TicketState.CLOSED):
         reopen(deps, ticket, msg)
         return True
-    followups.add_for_ticket(
-        deps.repo, msg.chat_id, msg.sender_id, REOPEN_WATCH, ticket.id, at=deps.now, expires_at=pending.expires_at
+    deps.uow.followups.set_for_ticket(
+        msg.chat_id, msg.sender_id, REOPEN_WATCH, ticket.id, at=deps.now, expires_at=pending.expires_at
     )
-    if ticket.state == r.RESOLVED:
-        tickets.update(deps, ticket, rating=verdict, state=r.CLOSED, closed_at=deps.now)
+    if ticket.state == TicketState.RESOLVED:
+        tickets.update(deps, ticket, rating=verdict, state=TicketState.CLOSED, closed_at=deps.now)
     else:
         tickets.update(deps, ticket, rating=verdict)
     return True
@@ -117,9 +117,9 @@ def reopen(deps: Deps, ticket: r.Ticket, msg: StoredMessage) -> r.Ticket:
         deps, ticket.level, ticket.category, deps.now, urgent=ticket.urgency == "urgent", accepted=True
     )
     ticket = tickets.update(
-        deps, ticket, state=r.ACCEPTED, rating=UNSATISFIED, resolved_at=None, closed_at=None, **timers
+        deps, ticket, state=TicketState.ACCEPTED, rating=UNSATISFIED, resolved_at=None, closed_at=None, **timers
     )
-    followups.drop_for_ticket(deps.repo, ticket.id, ("rating", REOPEN_WATCH))
+    deps.uow.followups.drop_for_ticket(ticket.id, ("rating", REOPEN_WATCH))
     tickets.event(deps, ticket, "reopened", msg.sender_id, actor_name=msg.sender_name, note=msg.text[:200])
     holder = tickets.holder_name(deps, ticket)
     mention = [] if msg.is_private else [msg.sender_id]

@@ -13,17 +13,17 @@ from handlers.deps import Deps
 from handlers.domain import tickets
 from handlers.domain.outbound import private, reply
 from nlp.classifier import Classification
-from storage import records as r
 from storage.records import StoredMessage
+from storage.states import HELD_STATES, TicketState
 
 # held, or resolved and waiting for their rating (after that it is closed: nothing left to ask about)
-_ASKED_ABOUT = (*r.HELD_STATES, r.RESOLVED)
+_ASKED_ABOUT = (*HELD_STATES, TicketState.RESOLVED)
 _SHOWN = 3  # newest first; a resident with more open tickets than this is rare, and staff see them all
 
 
 def answer(msg: StoredMessage, deps: Deps, verdict: Classification) -> bool:
     """True when the question was answered; False: handle the message as any other."""
-    found = deps.repo.tickets_reported_by(
+    found = deps.uow.tickets.reported_by(
         msg.sender_id, states=_ASKED_ABOUT, chat_id=None if msg.is_private else msg.chat_id, limit=_SHOWN
     )
     if not found:
@@ -35,7 +35,7 @@ def answer(msg: StoredMessage, deps: Deps, verdict: Classification) -> bool:
     hidden: list[str] = []
     for t in found:
         fields = {"ticket": t.id, "category": tickets.category_name(deps, t)}
-        if t.state == r.RESOLVED:
+        if t.state == TicketState.RESOLVED:
             line = deps.texts.status_resolved.format(**fields, result=t.result.rstrip("。.！!"))
         else:
             line = deps.texts.status_line.format(**fields, holder=tickets.holder_name(deps, t))

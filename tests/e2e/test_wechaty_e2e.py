@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.messages import OutgoingMessage
-from storage.repository import Store
+from storage.store import Store
 from tests import fixed_time
 from tests.e2e.conftest import World
 from tests.e2e.peers import BOT_ID, ROOT, Sent
@@ -233,8 +233,8 @@ def test_a_send_cut_off_by_a_frozen_server_is_reported_to_staff_not_resent(world
     os.kill(pid, signal.SIGSTOP)  # the service takes the call and never answers while frozen
     try:
         store = Store(world.bot.db_url)
-        with store.begin() as repo:  # a message queued now: the running bot's outbox picks it up
-            repo.enqueue(OutgoingMessage(chat_id=GROUP, text=FROZEN), at=fixed_time.now())
+        with store.begin() as uow:  # a message queued now: the running bot's outbox picks it up
+            uow.outbox.enqueue(OutgoingMessage(chat_id=GROUP, text=FROZEN), at=fixed_time.now())
         store.dispose()
         state = wait_for(lambda: db_rows(world, "select state, last_error from outbox where text = ?", FROZEN), 60)
     finally:

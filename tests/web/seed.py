@@ -17,8 +17,8 @@ from bot.core.clock import FakeClock
 from bot.core.settings import Settings, load_settings
 from bot.runtime.app import build_services
 from handlers.deps import Services
-from handlers.domain import tickets
-from storage import records as r
+from handlers.domain import results, tickets, transfers
+from storage.states import TicketState
 from web.auth import hash_password
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -142,16 +142,16 @@ def seed(settings: Settings, db_url: str) -> Seeded:
 
     def act(letter: str, op: str, actor: str, note: str = "") -> None:
         with services.turn() as deps:
-            t = deps.repo.ticket(ids[letter])
+            t = deps.uow.tickets.get(ids[letter])
             assert t is not None
             if op == "accept":
                 tickets.accept(deps, t, actor)
             elif op == "resolve":
-                tickets.resolve(deps, t, actor, note)
+                results.resolve(deps, t, actor, note)
             elif op == "escalate":  # what the sweep does when the deadline passes
-                tickets.escalate(deps, t, "", "超过12小时未办结", automatic=True)
+                transfers.escalate(deps, t, "", "超过12小时未办结", automatic=True)
             elif op == "rate":
-                tickets.update(deps, t, rating="satisfied", state=r.CLOSED, closed_at=deps.now)
+                tickets.update(deps, t, rating="satisfied", state=TicketState.CLOSED, closed_at=deps.now)
                 tickets.event(deps, t, "rated", t.reporter_id, note="满意", rating="satisfied")
 
     at(20, 10)  # last Friday

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from bot.adapters.memory import MemoryAdapter
 from bot.core.messages import IncomingMessage
 from bot.runtime.app import build_app, build_services
-from storage import directory as store_dir
+from storage.repos.directory import AdminEvent
 from tests.web.conftest import csrf_of, login
 from tests.web.seed import NOW, TZ, Seeded
 
@@ -30,9 +30,9 @@ async def _post(client: Client, path: str, data: dict[str, str] | list[tuple[str
     return resp.status, await resp.text()
 
 
-def _events(seeded: Seeded) -> list[store_dir.AdminEvent]:
-    with seeded.services.store.begin() as repo:
-        return store_dir.events(repo)
+def _events(seeded: Seeded) -> list[AdminEvent]:
+    with seeded.services.store.begin() as uow:
+        return uow.directory.events()
 
 
 def _grid_form(**values: str) -> list[tuple[str, str]]:

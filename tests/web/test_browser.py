@@ -166,8 +166,11 @@ async def test_list_export_and_accept_in_the_browser(
     assert "王欢 接单" in " ".join((await page.text_content("#timeline")).split())
     assert (await page.text_content("#state")).strip() == "办理中"
     await page.screenshot(path=str(tmp_path / "ticket.png"), full_page=True)
-    with seeded.services.store.begin() as repo:
-        assert [(e.action, e.actor_id) for e in repo.events(ticket)] == [("created", ""), ("accepted", "wxid_wanghuan")]
+    with seeded.services.store.begin() as uow:
+        assert [(e.action, e.actor_id) for e in uow.tickets.events(ticket)] == [
+            ("created", ""),
+            ("accepted", "wxid_wanghuan"),
+        ]
 
 
 async def test_change_a_grids_worker_on_the_admin_page(

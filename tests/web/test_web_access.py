@@ -117,15 +117,15 @@ async def test_actions_need_the_csrf_token(client: Client, seeded: Seeded) -> No
     for data in ({"action": "accept"}, {"action": "accept", "csrf": "forged"}):
         resp = await client.post(f"/tickets/{ticket}/action", data=data, allow_redirects=False)
         assert resp.status == 403
-    with seeded.services.store.begin() as repo:
-        assert [e.action for e in repo.events(ticket)] == ["created"]
+    with seeded.services.store.begin() as uow:
+        assert [e.action for e in uow.tickets.events(ticket)] == ["created"]
     page = await (await client.get(f"/tickets/{ticket}")).text()
     resp = await client.post(
         f"/tickets/{ticket}/action", data={"action": "accept", "csrf": csrf_of(page)}, allow_redirects=False
     )
     assert resp.status == 303
-    with seeded.services.store.begin() as repo:
-        assert [e.action for e in repo.events(ticket)] == ["created", "accepted"]
+    with seeded.services.store.begin() as uow:
+        assert [e.action for e in uow.tickets.events(ticket)] == ["created", "accepted"]
 
 
 async def _visible_ids(client: Client) -> set[int]:
@@ -159,5 +159,5 @@ async def test_actions_outside_reach_change_nothing(client: Client, seeded: Seed
     )
     assert resp.status == 303
     assert (await client.get(resp.headers["Location"])).status == 404
-    with seeded.services.store.begin() as repo:
-        assert [e.action for e in repo.events(ticket)] == ["created"]
+    with seeded.services.store.begin() as uow:
+        assert [e.action for e in uow.tickets.events(ticket)] == ["created"]

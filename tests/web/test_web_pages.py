@@ -74,8 +74,8 @@ def test_overview_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     data = seed(settings, pg_url)
     who = viewer_for(settings, "wxid_wanghuan")
     assert who is not None
-    with data.services.store.begin() as repo:
-        built = overview.build(repo, settings, who, NOW)
+    with data.services.store.begin() as uow:
+        built = overview.build(uow, settings, who, NOW)
     data.services.store.dispose()
     assert built["numbers"] == SECRETARY_NUMBERS
     assert {lv["name"]: lv["count"] for lv in built["levels"]} == SECRETARY_LEVELS
@@ -213,10 +213,10 @@ async def test_accept_progress_resolve_from_the_page(client: Client, seeded: See
     assert f"#{ticket} 进展已记录。" in await act("progress", text="已联系广场舞队调小音量", public="1")
     page = await act("resolve", text="已与广场舞队约定晚上八点半前结束")
     assert f"#{ticket} 已办结，结果已发到原群。" in page
-    with seeded.services.store.begin() as repo:
-        events = repo.events(ticket)
-        outbox = [o for o in repo.outbox_items() if o.ticket_id == ticket]
-        final = repo.ticket(ticket)
+    with seeded.services.store.begin() as uow:
+        events = uow.tickets.events(ticket)
+        outbox = [o for o in uow.outbox.items() if o.ticket_id == ticket]
+        final = uow.tickets.get(ticket)
     assert [(e.action, e.actor_id) for e in events] == [
         ("created", ""),
         ("accepted", "wxid_li"),
@@ -247,13 +247,13 @@ async def test_transfer_and_reject_from_the_page(client: Client, seeded: Seeded)
         page = await (await client.get(url)).text()
         resp = await client.post(url + "/action", data={"action": action, "csrf": csrf_of(page), "text": text})
         assert resp.status == 200
-        with seeded.services.store.begin() as repo:
-            t = repo.ticket(seeded.ids[letter])
+        with seeded.services.store.begin() as uow:
+            t = uow.tickets.get(seeded.ids[letter])
             assert t is not None
             assert t.state == state
-            assert repo.events(t.id)[-1].note == text
-    with seeded.services.store.begin() as repo:
-        b = repo.ticket(seeded.ids["B"])
+            assert uow.tickets.events(t.id)[-1].note == text
+    with seeded.services.store.begin() as uow:
+        b = uow.tickets.get(seeded.ids["B"])
     assert b is not None
     assert b.level == 2
     assert b.holder_id == "wxid_yanghx"

@@ -1,6 +1,6 @@
 """管理: people, grids, group bindings, the duty roster and holidays, changed on the page.
 
-The changes are stored in the database (storage/directory.py) and win over config.yaml; the bot
+The changes are stored in the database (storage/repos/directory.py) and win over config.yaml; the bot
 picks them up at its next message or tick (handlers/domain/directory.py). Every change is an admin event row.
 """
 
@@ -13,8 +13,8 @@ from aiohttp import web
 
 from bot.core.settings import Settings
 from handlers.domain import directory
-from storage import directory as store_dir
-from storage.repository import Repo
+from storage.repos.directory import Override, dumps
+from storage.uow import UnitOfWork
 from web import admin_forms as f
 from web.context import ctx, render, viewer
 from web.reach import ROLE_NAMES, Viewer
@@ -30,17 +30,17 @@ def _admin(request: web.Request) -> Viewer:
     return who
 
 
-def _known_groups(settings: Settings, repo: Repo) -> dict[str, str]:
+def _known_groups(settings: Settings, uow: UnitOfWork) -> dict[str, str]:
     """chat id → topic: the groups config names and the ones the bot has been added to."""
     out = {chat: settings.group_names.get(chat, "") for chat in settings.grid_of_group}
-    for g in repo.groups():
+    for g in uow.chats.all():
         if g.active or g.chat_id in out:
             out[g.chat_id] = g.topic or out.get(g.chat_id, "") or settings.group_names.get(g.chat_id, "")
     staff = {c.staff_chat for c in settings.all_communities}
     return {k: v for k, v in sorted(out.items()) if k not in staff}
 
 
-def _page_data(settings: Settings, who: Viewer, repo: Repo) -> dict[str, Any]:
+def _page_data(settings: Settings, who: Viewer, uow: UnitOfWork) -> dict[str, Any]:
     mine = {c.id for c in who.communities}
     names = {p.id: p.name for p in settings.people_by_id.values()}
     listed = {p.id: p for c in who.communities for p in c.people}  # a street-level person is in several
@@ -62,7 +62,7 @@ def _page_data(settings: Settings, who: Viewer, repo: Repo) -> dict[str, Any]:
         for g in c.grids
     ]
     groups = []
-    for chat_id, topic in _known_groups(settings, repo).items():
+    for chat_id, topic in _known_groups(settings, uow).items():
         grid = settings.grid_of_group.get(chat_id)
         if grid is None or settings.community_of_grid[grid.id].id in mine:
             groups.append({"chat_id": chat_id, "topic": topic, "grid": grid})
@@ -71,10 +71,10 @@ def _page_data(settings: Settings, who: Viewer, repo: Repo) -> dict[str, Any]:
             "at": e.at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
             "actor": e.actor_name or e.actor_id,
             "what": f"{KIND_NAMES.get(e.kind, e.kind)} {e.key}",
-            "before": store_dir._dumps(e.before),
-            "after": store_dir._dumps(e.after),
+            "before": dumps(e.before),
+            "after": dumps(e.after),
         }
-        for e in store_dir.events(repo, tuple(mine), limit=50)
+        for e in uow.directory.events(tuple(mine), limit=50)
     ]
     roles = {k: v for k, v in ROLE_NAMES.items() if f.rank(k) <= f.rank(who.person.role)}
     return {
@@ -95,8 +95,8 @@ def _page_data(settings: Settings, who: Viewer, repo: Repo) -> dict[str, Any]:
 
 async def admin_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
     c, who = ctx(request), _admin(request)
-    with c.services.store.begin() as repo:
-        data = _page_data(c.settings, who, repo)
+    with c.services.store.begin() as uow:
+        data = _page_data(c.settings, who, uow)
     flash = None if error else read_flash(request.cookies.get(FLASH, ""))
     response = render(
         request, "admin.html", status=status, title="管理", error=error, flash=flash, names=ROLE_NAMES, **data
@@ -111,19 +111,18 @@ async def _submit(request: web.Request, build: Any, done: str) -> web.StreamResp
     c, who = ctx(request), _admin(request)
     form = await request.post()
     try:
-        with c.services.store.begin() as repo:
-            changes: list[f.Change] = build(c.settings, who, form, repo)
+        with c.services.store.begin() as uow:
+            changes: list[f.Change] = build(c.settings, who, form, uow)
             if not changes:
                 raise f.FormError("没有需要保存的修改。")
             now = c.services.clock.now()
-            overrides = [store_dir.Override(ch.kind, ch.key, ch.value, now, who.id) for ch in changes]
+            overrides = [Override(ch.kind, ch.key, ch.value, now, who.id) for ch in changes]
             try:
                 directory.merge(c.settings, overrides)
             except directory.DirectoryError as exc:
                 raise f.FormError(f"这样修改会使设置前后矛盾，未保存：{exc}") from exc
             for ch in changes:
-                store_dir.save(
-                    repo,
+                uow.directory.save(
                     ch.kind,
                     ch.key,
                     ch.value,
@@ -134,7 +133,7 @@ async def _submit(request: web.Request, build: Any, done: str) -> web.StreamResp
                     community_id=ch.community_id,
                 )
                 if ch.kind == "group":  # /绑定's binding agrees with the page's
-                    repo.upsert_group(ch.key, now, grid_id=ch.value["grid"])
+                    uow.chats.upsert(ch.key, now, grid_id=ch.value["grid"])
     except f.FormError as exc:
         return await admin_page(request, error=str(exc), status=400)
     directory.refresh(c.services)
@@ -145,33 +144,33 @@ async def _submit(request: web.Request, build: Any, done: str) -> web.StreamResp
 
 
 async def save_person(request: web.Request) -> web.StreamResponse:
-    return await _submit(request, lambda s, w, form, repo: f.person_changes(s, w, form), "人员已保存。")
+    return await _submit(request, lambda s, w, form, uow: f.person_changes(s, w, form), "人员已保存。")
 
 
 async def remove_person(request: web.Request) -> web.StreamResponse:
-    def build(s: Settings, w: Viewer, form: Any, repo: Repo) -> list[f.Change]:
-        return f.remove_person_changes(s, w, form, store_dir.open_tickets_held(repo, str(form.get("id", ""))))
+    def build(s: Settings, w: Viewer, form: Any, uow: UnitOfWork) -> list[f.Change]:
+        return f.remove_person_changes(s, w, form, uow.tickets.count_held_by(str(form.get("id", ""))))
 
     return await _submit(request, build, "人员已删除。")
 
 
 async def save_grid(request: web.Request) -> web.StreamResponse:
-    return await _submit(request, lambda s, w, form, repo: f.grid_changes(s, w, form), "网格已保存。")
+    return await _submit(request, lambda s, w, form, uow: f.grid_changes(s, w, form), "网格已保存。")
 
 
 async def save_group(request: web.Request) -> web.StreamResponse:
-    def build(s: Settings, w: Viewer, form: Any, repo: Repo) -> list[f.Change]:
-        return f.group_changes(s, w, form, set(_known_groups(s, repo)))
+    def build(s: Settings, w: Viewer, form: Any, uow: UnitOfWork) -> list[f.Change]:
+        return f.group_changes(s, w, form, set(_known_groups(s, uow)))
 
     return await _submit(request, build, "群的网格已保存。")
 
 
 async def save_duty(request: web.Request) -> web.StreamResponse:
-    return await _submit(request, lambda s, w, form, repo: f.duty_changes(s, w, form), "值班表已保存。")
+    return await _submit(request, lambda s, w, form, uow: f.duty_changes(s, w, form), "值班表已保存。")
 
 
 async def save_holidays(request: web.Request) -> web.StreamResponse:
-    return await _submit(request, lambda s, w, form, repo: f.holiday_changes(s, w, form), "节假日安排已保存。")
+    return await _submit(request, lambda s, w, form, uow: f.holiday_changes(s, w, form), "节假日安排已保存。")
 
 
 def add_routes(app: web.Application) -> None:

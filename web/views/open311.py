@@ -19,6 +19,7 @@ from bot.core.settings import Settings
 from handlers.domain.privacy import mask
 from storage import web_queries as q
 from storage.records import Ticket
+from storage.states import TicketState
 from web.context import VIEWER, ctx
 
 DEFAULT_DAYS = 90
@@ -114,7 +115,7 @@ async def requests(request: web.Request) -> web.Response:
     c = ctx(request)
     settings, now = c.settings, c.services.clock.now()
     query = request.query
-    states: tuple[str, ...] = ()
+    states: tuple[TicketState, ...] = ()
     if query.get("status"):
         wanted = {s.strip() for s in query["status"].split(",")}
         if not wanted <= {"open", "closed"}:
@@ -145,7 +146,7 @@ async def requests(request: web.Request) -> web.Response:
         start = end = None  # the spec: other parameters are ignored with ids
         states, codes = (), []
     found: list[Ticket] = []
-    with c.services.store.begin() as repo:
+    with c.services.store.begin() as uow:
         for code in codes or [""]:
             flt = q.TicketFilter(
                 states=states,
@@ -154,10 +155,10 @@ async def requests(request: web.Request) -> web.Response:
                 created_to=end + timedelta(microseconds=1) if end else None,
                 ids=ids,
             )
-            page, _ = q.list_tickets(repo, scope, flt, now, limit=MAX_RESULTS)
+            page, _ = q.list_tickets(uow, scope, flt, now, limit=MAX_RESULTS)
             found.extend(page)
         found = sorted(found, key=lambda t: t.id, reverse=True)[:MAX_RESULTS]
-        names = q.reporter_names(repo, [t.id for t in found])
+        names = q.reporter_names(uow, [t.id for t in found])
     return _json([request_json(settings, t, names[t.id]) for t in found])
 
 
@@ -169,9 +170,9 @@ async def one_request(request: web.Request) -> web.Response:
     if not raw.isdigit() or len(raw) > 12:
         return _error(404, "no such service request")
     c = ctx(request)
-    with c.services.store.begin() as repo:
-        ticket = q.ticket_in_scope(repo, scope, int(raw))
-        names = [rep.reporter_name for rep in repo.reporters(int(raw))] if ticket else []
+    with c.services.store.begin() as uow:
+        ticket = q.ticket_in_scope(uow, scope, int(raw))
+        names = [rep.reporter_name for rep in uow.tickets.reporters(int(raw))] if ticket else []
     if ticket is None:
         return _error(404, "no such service request")
     return _json([request_json(c.settings, ticket, names)])

@@ -54,15 +54,15 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 async def overview_page(request: web.Request) -> web.Response:
     c, who = ctx(request), viewer(request)
-    with c.services.store.begin() as repo:
-        data = overview.build(repo, c.settings, who, c.services.clock.now(), c.points)
+    with c.services.store.begin() as uow:
+        data = overview.build(uow, c.settings, who, c.services.clock.now(), c.points)
     return render(request, "overview.html", data=data, title="指挥大屏")
 
 
 async def overview_json(request: web.Request) -> web.Response:
     c, who = ctx(request), viewer(request)
-    with c.services.store.begin() as repo:
-        data = overview.build(repo, c.settings, who, c.services.clock.now(), c.points)
+    with c.services.store.begin() as uow:
+        data = overview.build(uow, c.settings, who, c.services.clock.now(), c.points)
     return web.json_response(data, dumps=_dumps)
 
 

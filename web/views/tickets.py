@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.core.settings import Settings
 from handlers.deps import Deps
-from handlers.domain import tickets
+from handlers.domain import results, tickets, transfers
 from handlers.domain.people import can_act_on, name_of
 from handlers.domain.privacy import mask
 from handlers.domain.tickets import TicketError
@@ -46,11 +46,11 @@ async def ticket_list(request: web.Request) -> web.Response:
     c, who = ctx(request), viewer(request)
     query = filters.parse(request.query, c.settings)
     now = c.services.clock.now()
-    with c.services.store.begin() as repo:
+    with c.services.store.begin() as uow:
         found, total = q.list_tickets(
-            repo, who.scope, query.filter, now, offset=(query.page - 1) * filters.PER_PAGE, limit=filters.PER_PAGE
+            uow, who.scope, query.filter, now, offset=(query.page - 1) * filters.PER_PAGE, limit=filters.PER_PAGE
         )
-        holders = q.holders(repo, who.scope, states=[s for _, states in filters.STATE_CHOICES.values() for s in states])
+        holders = q.holders(uow, who.scope, states=[s for _, states in filters.STATE_CHOICES.values() for s in states])
     pages = max(1, -(-total // filters.PER_PAGE))
     return render(
         request,
@@ -76,8 +76,8 @@ async def _export(request: web.Request) -> tuple[list[Ticket], str]:
     if query.errors:
         raise web.HTTPBadRequest(text=" ".join(query.errors))
     now = c.services.clock.now()
-    with c.services.store.begin() as repo:
-        found, _ = q.list_tickets(repo, who.scope, query.filter, now, limit=EXPORT_LIMIT, newest_first=False)
+    with c.services.store.begin() as uow:
+        found, _ = q.list_tickets(uow, who.scope, query.filter, now, limit=EXPORT_LIMIT, newest_first=False)
     return found, now.astimezone(c.settings.tz).strftime("%Y%m%d-%H%M")
 
 
@@ -110,13 +110,13 @@ async def ticket_page(request: web.Request) -> web.Response:
     c, who = ctx(request), viewer(request)
     ticket_id = _ticket_id(request)
     now = c.services.clock.now()
-    with c.services.store.begin() as repo:
-        ticket = q.ticket_in_scope(repo, who.scope, ticket_id)
+    with c.services.store.begin() as uow:
+        ticket = q.ticket_in_scope(uow, who.scope, ticket_id)
         if ticket is None:
             raise web.HTTPNotFound(text=f"没有找到工单 #{ticket_id}，或它不在您的范围内。")
-        events = repo.events(ticket_id)
-        reporters = repo.reporters(ticket_id)
-        messages = repo.messages_of_ticket(ticket_id)
+        events = uow.tickets.events(ticket_id)
+        reporters = uow.tickets.reporters(ticket_id)
+        messages = uow.messages.of_ticket(ticket_id)
     reveal = ticket.holder_id == who.id  # like /查询: only the holder sees phone and ID numbers
     show = (lambda text: text) if reveal else mask
     tz = c.settings.tz
@@ -178,10 +178,12 @@ async def evidence_file(request: web.Request) -> web.StreamResponse:
     c, who = ctx(request), viewer(request)
     ticket_id = _ticket_id(request)
     event_id = request.match_info["event"]
-    with c.services.store.begin() as repo:
-        if q.ticket_in_scope(repo, who.scope, ticket_id) is None:
+    with c.services.store.begin() as uow:
+        if q.ticket_in_scope(uow, who.scope, ticket_id) is None:
             raise web.HTTPNotFound()
-        event = next((e for e in repo.events(ticket_id) if str(e.id) == event_id and e.action == "evidence"), None)
+        event = next(
+            (e for e in uow.tickets.events(ticket_id) if str(e.id) == event_id and e.action == "evidence"), None
+        )
     path = _evidence_path(c.settings, event.note) if event else None
     if path is None:
         raise web.HTTPNotFound(text="找不到这张图片。")
@@ -205,8 +207,8 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
         if action not in ACTIONS:
             raise TicketError("没有这个操作。")
         with c.services.turn() as deps:
-            ticket = deps.repo.ticket(ticket_id, lock=True)
-            if ticket is None or q.ticket_in_scope(deps.repo, who.scope, ticket_id) is None:
+            ticket = deps.uow.tickets.get(ticket_id, lock=True)
+            if ticket is None or q.ticket_in_scope(deps.uow, who.scope, ticket_id) is None:
                 raise TicketError(deps.texts.err_no_ticket.format(ticket=ticket_id))
             if not can_act_on(deps.settings, who.id, ticket):
                 raise TicketError(deps.texts.err_not_in_reach.format(ticket=ticket_id))
@@ -232,12 +234,12 @@ def _apply(deps: Deps, ticket: Ticket, actor: str, action: str, text: str, publi
         ticket = tickets.progress(deps, ticket, actor, text, public=public)
         return texts.progress_saved.format(ticket=ticket.id)
     if action == "resolve":
-        ticket = tickets.resolve(deps, ticket, actor, text)
+        ticket = results.resolve(deps, ticket, actor, text)
         return texts.resolved_ack.format(ticket=ticket.id)
     if action == "transfer":
-        ticket = tickets.escalate(deps, ticket, actor, text, automatic=False)
-        return tickets.transferred_text(deps, ticket)
-    ticket = tickets.reject(deps, ticket, actor, text)
+        ticket = transfers.escalate(deps, ticket, actor, text, automatic=False)
+        return transfers.transferred_text(deps, ticket)
+    ticket = results.reject(deps, ticket, actor, text)
     return texts.rejected_ack.format(ticket=ticket.id)
 
 

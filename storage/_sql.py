@@ -1,0 +1,176 @@
+"""What every repository shares: the table handles, the turn's connection, row → record conversion,
+UTC for aggregates, and the statements built once per table.
+
+The statements are SQLAlchemy Core, built once (at import, or once per table and dialect here) and run
+on the turn's connection: building an ORM statement and flushing a unit of work cost four to five times
+the statement itself, paid on every message (bench/pipeline_replay.py). With no ORM objects in the
+session there is no identity map to go stale between a read and a write.
+
+Private to storage/: the repositories and the query modules (stats, web_queries) import it; nothing
+outside the package does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar
+
+from pydantic_core import PydanticUndefined
+from sqlalchemy import Connection, Table, bindparam, insert, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert, Update
+from sqlalchemy.sql.selectable import Select
+from sqlmodel import Session, SQLModel
+
+from storage.tables import (
+    AdminEventRow,
+    DirectoryRow,
+    EventRow,
+    GroupRow,
+    LinkRow,
+    MessageRow,
+    MetaRow,
+    NoticeRow,
+    OutboxRow,
+    PendingRow,
+    StandInRow,
+    TicketRow,
+)
+from storage.types import UTCDateTime
+
+R = TypeVar("R")
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+MESSAGES, TICKETS, OUTBOX = _table(MessageRow), _table(TicketRow), _table(OutboxRow)
+EVENTS, LINKS, PENDING = _table(EventRow), _table(LinkRow), _table(PendingRow)
+NOTICES, GROUPS, STANDINS, META = _table(NoticeRow), _table(GroupRow), _table(StandInRow), _table(MetaRow)
+DIRECTORY, ADMIN_EVENTS = _table(DirectoryRow), _table(AdminEventRow)
+
+# advisory lock classes (the first key of PostgreSQL's two-key locks); 7310 is the process lease (leases.py)
+CHAT_LOCK = 7311
+STAFFING_LOCK = 7312
+
+
+# -- rows to records --------------------------------------------------------------------------
+
+
+def to_record(cls: type[R], row: Any, **extra: Any) -> R:
+    """A domain record from a row: every field of `cls` read from the row's column of that name,
+    except those given in `extra` (a converted value, or a field the table names differently)."""
+    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in extra}  # type: ignore[arg-type]
+    return cls(**values, **extra)
+
+
+def as_utc(value: Any) -> datetime:
+    """Aggregates (min/max) bypass the column type: make their result aware UTC like the columns."""
+    converted = UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]
+    assert converted is not None
+    return converted
+
+
+def as_utc_or_none(value: Any) -> datetime | None:
+    return as_utc(value) if value is not None else None
+
+
+def rowcount(result: Any) -> int:
+    """Rows a DELETE or UPDATE touched (0 where the driver does not say)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# -- statements built once ------------------------------------------------------------------------
+
+
+@cache
+def defaults(table: Table) -> dict[str, Any]:
+    """The model's field defaults (SQLModel keeps them on the model, not on the columns)."""
+    model = next(m for m in SQLModel.__subclasses__() if getattr(m, "__table__", None) is table)
+    out = {}
+    for name, info in model.model_fields.items():
+        if name == "id" or info.default is PydanticUndefined:
+            continue
+        out[name] = info.default
+    return out
+
+
+@cache
+def insert_returning_key(table: Table, postgres: bool, conflict: str = "") -> Insert:
+    """INSERT … RETURNING the key; with `conflict` (a unique column), a row that exists is left alone
+    and nothing is returned (rowcount is not reliable for that on every driver)."""
+    if conflict:
+        stmt: Insert = (postgresql.insert if postgres else sqlite.insert)(table).on_conflict_do_nothing(
+            index_elements=[conflict]
+        )
+    else:
+        stmt = insert(table)
+    return stmt.returning(*table.primary_key.columns)
+
+
+@cache
+def update_by_id(table: Table, returning: bool = False, bump_version: bool = False) -> Update:
+    """UPDATE … WHERE id = :_id; the SET columns are the keys of the parameters it runs with."""
+    stmt = update(table).where(table.c.id == bindparam("_id"))
+    if bump_version:
+        stmt = stmt.values(version=table.c.version + 1)
+    return stmt.returning(*table.c) if returning else stmt
+
+
+# -- the turn's connection --------------------------------------------------------------------------
+
+
+class Sql:
+    """The turn's session and its dialect: every repository of one unit of work runs on this one."""
+
+    def __init__(self, session: Session, postgres: bool) -> None:
+        self.session = session
+        self.postgres = postgres
+
+    def connection(self) -> Connection:
+        """The session's connection (it begins the transaction on first use)."""
+        return self.session.connection()
+
+    def run(self, stmt: Any, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> Any:
+        return self.session.connection().execute(stmt, params)
+
+    def add(self, table: Table, values: Mapping[str, Any], *, conflict: str = "") -> Any:
+        """Insert one row with the model's defaults filled in; its key (None: `conflict` kept an existing row)."""
+        found = self.run(insert_returning_key(table, self.postgres, conflict), {**defaults(table), **values}).first()
+        return found[0] if found is not None else None
+
+    def add_many(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One executemany; rows may name different columns (a column a row leaves out is NULL)."""
+        if rows:
+            keys = list(dict.fromkeys(key for row in rows for key in row))
+            self.run(insert(table), [{key: row.get(key) for key in keys} for row in rows])
+
+    def for_update(self, stmt: Select[Any], *, lock: bool = True, skip_locked: bool = False) -> Select[Any]:
+        """PostgreSQL: lock the rows read for this turn (SQLite serialises writers anyway)."""
+        return stmt.with_for_update(skip_locked=skip_locked) if self.postgres and lock else stmt
+
+    def advisory_lock(self, lock_class: int, key: str | None = None) -> None:
+        """PostgreSQL: wait for a transaction-scoped lock on (class, key); no-op on SQLite (one process)."""
+        if not self.postgres:
+            return
+        if key is None:
+            self.run(text(f"SELECT pg_advisory_xact_lock({int(lock_class)}, 0)"))
+        else:
+            self.run(text(f"SELECT pg_advisory_xact_lock({int(lock_class)}, hashtext(:key))"), {"key": key})
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: an exception inside undoes only what was written inside."""
+        nested = self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            raise
+        else:
+            nested.commit()

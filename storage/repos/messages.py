@@ -1,0 +1,149 @@
+"""Residents' and staff's inbound messages: stored before anything is decided about them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+
+from bot.core.messages import IncomingMessage
+from storage._sql import MESSAGES, Sql, as_utc_or_none, rowcount, to_record, update_by_id
+from storage.records import StoredMessage
+
+M = MESSAGES.c
+BY_PLATFORM_ID = select(MESSAGES).where(M.platform_id == bindparam("platform_id"))
+UNPROCESSED = select(MESSAGES).where(M.id == bindparam("pk"), M.processed_at.is_(None))
+SINCE = (
+    select(func.count())
+    .select_from(MESSAGES)
+    .where(M.sender_id == bindparam("sender_id"), M.received_at >= bindparam("since"))
+)
+
+
+def message_of(row: Any) -> StoredMessage:
+    return to_record(StoredMessage, row, pk=row.id, mentions=tuple(row.mentions.split()))
+
+
+class Messages:
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    def add(self, msg: IncomingMessage, purge_after: datetime | None) -> tuple[StoredMessage, bool]:
+        """Store a message unless its platform id is known. Returns (record, is_new).
+
+        One INSERT … ON CONFLICT DO NOTHING: a message another process stored first (or is storing: the
+        insert waits for its transaction) is recognised by the unique platform id, without a read first."""
+        values = {
+            "platform_id": msg.message_id,
+            "chat_id": msg.chat_id,
+            "chat_topic": msg.chat_topic,
+            "sender_id": msg.sender_id,
+            "sender_name": msg.sender_name,
+            "text": msg.text,
+            "kind": str(msg.kind),
+            "ref": msg.ref,
+            "quoted_id": msg.quoted_id,
+            "mentions": " ".join(msg.mentions),
+            "mentions_bot": msg.mentions_bot,
+            "received_at": msg.timestamp,
+            "purge_after": purge_after,
+        }
+        pk = self.sql.add(MESSAGES, values, conflict="platform_id")
+        if pk is None:  # known already
+            return message_of(self.sql.run(BY_PLATFORM_ID, {"platform_id": msg.message_id}).one()), False
+        stored = StoredMessage(
+            pk=int(pk),
+            platform_id=msg.message_id,
+            chat_id=msg.chat_id,
+            chat_topic=msg.chat_topic,
+            sender_id=msg.sender_id,
+            sender_name=msg.sender_name,
+            text=msg.text,
+            kind=str(msg.kind),
+            ref=msg.ref,
+            quoted_id=msg.quoted_id,
+            mentions=tuple(msg.mentions),
+            mentions_bot=msg.mentions_bot,
+            received_at=msg.timestamp,
+            processed_at=None,
+            ticket_id=None,
+        )
+        return stored, True
+
+    def claim(self, pk: int) -> StoredMessage | None:
+        """Lock an unprocessed message for this turn (None: done already, or another process has it)."""
+        row = self.sql.run(self.sql.for_update(UNPROCESSED, skip_locked=True), {"pk": pk}).first()
+        return message_of(row) if row else None
+
+    def mark_processed(self, pk: int, at: datetime, ticket_id: int | None = None) -> None:
+        values: dict[str, Any] = {"_id": pk, "processed_at": at}
+        if ticket_id is not None:
+            values["ticket_id"] = ticket_id
+            values["purge_after"] = None  # ticket texts are kept with the ticket
+        self.sql.run(update_by_id(MESSAGES), values)
+
+    def link(self, pk: int, ticket_id: int) -> None:
+        """The message belongs to a ticket now: kept with it, never purged."""
+        self.sql.run(update_by_id(MESSAGES), {"_id": pk, "ticket_id": ticket_id, "purge_after": None})
+
+    def unprocessed(self, limit: int = 1000) -> list[StoredMessage]:
+        stmt = select(MESSAGES).where(M.processed_at.is_(None)).order_by(M.id).limit(limit)
+        return [message_of(m) for m in self.sql.run(stmt)]
+
+    def by_platform_id(self, platform_id: str) -> StoredMessage | None:
+        row = self.sql.run(BY_PLATFORM_ID, {"platform_id": platform_id}).first()
+        return message_of(row) if row else None
+
+    def recent(self, chat_id: str, sender_id: str, since: datetime) -> list[StoredMessage]:
+        """One person's messages in one chat since `since`, newest first."""
+        stmt = (
+            select(MESSAGES)
+            .where(M.chat_id == chat_id, M.sender_id == sender_id, M.received_at >= since)
+            .order_by(M.id.desc())
+        )
+        return [message_of(m) for m in self.sql.run(stmt)]
+
+    def count_since(self, sender_id: str, since: datetime) -> int:
+        """The flood check: how many messages this person sent since `since`, in any chat."""
+        return int(self.sql.run(SINCE, {"sender_id": sender_id, "since": since}).scalar_one())
+
+    def of_ticket(self, ticket_id: int) -> list[StoredMessage]:
+        stmt = select(MESSAGES).where(M.ticket_id == ticket_id).order_by(M.id)
+        return [message_of(m) for m in self.sql.run(stmt)]
+
+    def unmatched(self, limit: int = 200) -> list[StoredMessage]:
+        """Residents' messages that opened nothing (kept until their purge time): what `nlp report` lists."""
+        stmt = (
+            select(MESSAGES)
+            .where(M.ticket_id.is_(None), M.processed_at.is_not(None), M.kind == "text")
+            .order_by(M.id.desc())
+            .limit(limit)
+        )
+        return [message_of(m) for m in self.sql.run(stmt)]
+
+    def groups_written_in(self, sender_id: str, limit: int = 50) -> list[str]:
+        """The group chats this person wrote in, most recent message first (repeats included)."""
+        stmt = (
+            select(M.chat_id)
+            .where(M.sender_id == sender_id, M.chat_id != sender_id)
+            .order_by(M.received_at.desc())
+            .limit(limit)
+        )
+        return [str(c) for c in self.sql.run(stmt).scalars()]
+
+    def purge(self, now: datetime) -> int:
+        """Residents' words that opened nothing are kept only until their purge time."""
+        result = self.sql.run(
+            MESSAGES.delete().where(
+                M.purge_after.is_not(None),
+                M.purge_after <= now,
+                M.ticket_id.is_(None),
+                M.processed_at.is_not(None),
+            )
+        )
+        return rowcount(result)
+
+    def last_time(self) -> datetime | None:
+        """When the newest stored message was received (a replay resumes after it)."""
+        return as_utc_or_none(self.sql.run(select(func.max(M.received_at))).scalar_one())

@@ -1,0 +1,111 @@
+"""The outbox: every message the bot sends is a row first, written in the turn that decided it.
+
+A row is marked `sending` (and committed) before the platform call, so a crash mid-send leaves it
+visible and it is never resent blindly (bot/runtime/dispatcher.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+
+from bot.core.messages import OutgoingMessage
+from storage._sql import OUTBOX, Sql, as_utc_or_none, to_record, update_by_id
+from storage.leases import Lease
+from storage.records import OutboxItem
+from storage.states import OutboxState
+
+OB = OUTBOX.c
+DUE = (
+    select(OUTBOX)
+    .where(OB.state == OutboxState.PENDING, OB.not_before <= bindparam("now"))
+    .order_by(OB.not_before, OB.id)
+    .limit(bindparam("limit"))
+)
+
+
+def item_of(row: Any, **now: Any) -> OutboxItem:
+    """A row as a record; `now` overrides what the row said before this turn changed it."""
+    now.setdefault("state", OutboxState(row.state))
+    return to_record(OutboxItem, row, mention_ids=tuple(row.mention_ids.split()), **now)
+
+
+class Outbox:
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    def enqueue(
+        self,
+        out: OutgoingMessage,
+        *,
+        at: datetime,
+        not_before: datetime | None = None,
+        ticket_id: int | None = None,
+        dedupe_key: str | None = None,
+    ) -> bool:
+        """Queue a message; with a dedupe key, a second enqueue of the same key is a no-op (False)."""
+        values = {
+            "chat_id": out.chat_id,
+            "text": out.text,
+            "mention_ids": " ".join(out.mention_ids),
+            "image_path": out.image_path,
+            "ticket_id": ticket_id,
+            "created_at": at,
+            "not_before": not_before or at,
+            "dedupe_key": dedupe_key,
+        }
+        # a key another process queued at the same moment is a no-op too, not a failed turn
+        return self.sql.add(OUTBOX, values, conflict="dedupe_key" if dedupe_key is not None else "") is not None
+
+    def claim(self, now: datetime, limit: int, owner: str = "") -> list[OutboxItem]:
+        """Mark due rows as `sending` by `owner` before the send call (a crash mid-send is then visible)."""
+        rows = self.sql.run(self.sql.for_update(DUE, skip_locked=True), {"now": now, "limit": limit}).all()
+        if rows:
+            claimed = [
+                {"_id": row.id, "state": OutboxState.SENDING, "owner": owner, "attempts": row.attempts + 1}
+                for row in rows
+            ]
+            self.sql.run(update_by_id(OUTBOX), claimed)
+        return [
+            item_of(row, state=OutboxState.SENDING, attempts=row.attempts + 1)  # as the row now says
+            for row in rows
+        ]
+
+    def finish(
+        self, outbox_id: int, *, state: OutboxState, at: datetime, error: str = "", retry_at: datetime | None = None
+    ) -> None:
+        """The send's outcome: sent, pending again (a retry at `retry_at`), failed, or unknown."""
+        values: dict[str, Any] = {"_id": outbox_id, "state": state, "last_error": error[:500]}
+        if state == OutboxState.SENT:
+            values["sent_at"] = at
+        if retry_at is not None:
+            values["not_before"] = retry_at
+        self.sql.run(update_by_id(OUTBOX), values)
+
+    def stranded(self, lease: Lease) -> list[OutboxItem]:
+        """Rows left `sending` by a process that died mid-send (never resent blindly); locked for this turn."""
+        sending = select(OUTBOX).where(OB.state == OutboxState.SENDING).order_by(OB.id)
+        rows = self.sql.run(self.sql.for_update(sending, skip_locked=True)).all()
+        alive: dict[str, bool] = {}
+        conn = self.sql.connection()
+        stranded = []
+        for row in rows:
+            if row.owner not in alive:
+                alive[row.owner] = lease.is_alive(conn, row.owner)
+            if not alive[row.owner]:
+                stranded.append(item_of(row))
+        return stranded
+
+    def items(self, states: Sequence[OutboxState] | None = None) -> list[OutboxItem]:
+        stmt = select(OUTBOX).order_by(OB.id)
+        if states is not None:
+            stmt = stmt.where(OB.state.in_(list(states)))
+        return [item_of(row) for row in self.sql.run(stmt)]
+
+    def next_time(self) -> datetime | None:
+        """When the earliest pending row comes due (the dispatcher sleeps until then)."""
+        stmt = select(func.min(OB.not_before)).where(OB.state == OutboxState.PENDING)
+        return as_utc_or_none(self.sql.run(stmt).scalar_one())

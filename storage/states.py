@@ -1,0 +1,45 @@
+"""The states a stored row can be in. Each member's value is the string the database holds, so a
+member compares, hashes, formats and stores exactly as that string did (no schema change)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TicketState(StrEnum):
+    # `open` and `accepted` are active: the ladder's clock runs on them
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    RESOLVED = "resolved"  # result posted; waiting for the resident's rating
+    VERIFYING = "verifying"  # resolved in a category with 核查: waiting for a verifier before the result is posted
+    CLOSED = "closed"
+    REJECTED = "rejected"  # 退回: not a ticket
+    CANCELLED = "cancelled"  # the resident withdrew the message before anyone acted
+    MERGED = "merged"  # folded into another ticket (合并)
+
+
+ACTIVE_STATES: tuple[TicketState, ...] = (TicketState.OPEN, TicketState.ACCEPTED)
+# a ticket waiting for 核查 still belongs to its holder: a rework (返工) goes back to them
+HELD_STATES: tuple[TicketState, ...] = (*ACTIVE_STATES, TicketState.VERIFYING)
+FINAL_STATES: tuple[TicketState, ...] = (
+    TicketState.CLOSED,
+    TicketState.REJECTED,
+    TicketState.CANCELLED,
+    TicketState.MERGED,
+)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"  # waiting for its time (quiet hours, a retry's back-off)
+    SENDING = "sending"  # marked before the platform call: a crash leaves it visible
+    SENT = "sent"
+    FAILED = "failed"  # certainly not sent, and out of attempts
+    UNKNOWN = "unknown"  # may have gone out: never resent, staff asked to check
+
+
+class ReporterKind(StrEnum):
+    """How a person came to be among a ticket's reporters."""
+
+    ORIGIN = "origin"  # the first report
+    JOINED = "joined"  # a duplicate report joined to the open ticket
+    MERGED = "merged"  # a reporter of a ticket merged into this one (合并)

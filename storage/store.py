@@ -1,0 +1,85 @@
+"""The store owns the engine and hands out units of work, one transaction each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from storage._sql import OUTBOX, PENDING, TICKETS, as_utc
+from storage.db import DatabaseError, is_postgres, make_engine
+from storage.leases import Lease, new_owner
+from storage.repos.state import META_VALUE
+from storage.states import OutboxState
+from storage.uow import UnitOfWork
+
+NEXT_DUE = select(
+    select(func.min(TICKETS.c.next_due_at)).scalar_subquery(),
+    select(func.min(OUTBOX.c.not_before)).where(OUTBOX.c.state == OutboxState.PENDING).scalar_subquery(),
+    select(func.min(PENDING.c.expires_at)).where(PENDING.c.kind == "rating").scalar_subquery(),
+)
+
+
+def _next_due(candidates: Sequence[Any]) -> datetime | None:
+    times = [as_utc(c) for c in candidates if c is not None]
+    return min(times) if times else None
+
+
+class Store:
+    """Owns the engine; hands out transaction-bound units of work."""
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        """`create`: a new database gets the current schema; one at an older schema is refused."""
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        self.lease = Lease(self.engine, new_owner())
+        if create:
+            from storage.migrate import ensure_current
+
+            try:
+                ensure_current(self.engine, url)
+            except DatabaseError:
+                self.engine.dispose()
+                raise
+            except OperationalError as exc:
+                self.engine.dispose()
+                raise DatabaseError(f"cannot reach the database: {exc.orig or exc}".strip()) from exc
+
+    @property
+    def is_postgres(self) -> bool:
+        return is_postgres(self.engine)
+
+    @contextmanager
+    def begin(self) -> Iterator[UnitOfWork]:
+        """One turn: commits when the block ends, rolls back whole when it raises."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            uow = UnitOfWork(session, self.is_postgres)
+            try:
+                yield uow
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def peek(self, stmt: Any, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """A read outside any turn (a version number, the next due time): a pooled connection, no session.
+        What it returns may be stale a moment later; callers use it only to decide whether to look closer."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt, params))
+
+    def meta(self, key: str) -> str | None:
+        rows = self.peek(META_VALUE, {"key": key})
+        return str(rows[0][0]) if rows else None
+
+    def next_due_time(self) -> datetime | None:
+        """The earliest moment anything time-driven is due: a ticket timer, a held post, a rating window."""
+        return _next_due(self.peek(NEXT_DUE)[0])
+
+    def dispose(self) -> None:
+        self.lease.release()
+        self.engine.dispose()

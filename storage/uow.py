@@ -1,0 +1,63 @@
+"""The unit of work: one transaction, one repository per aggregate on its connection.
+
+`Store.begin()` makes one per turn; what the turn writes through any of its repositories commits
+together or not at all, so a ticket, its event and its outgoing messages are stored as one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from storage._sql import MESSAGES, OUTBOX, TICKETS, Sql
+from storage.repos.chats import Chats
+from storage.repos.directory import Directory
+from storage.repos.followups import Followups
+from storage.repos.messages import Messages
+from storage.repos.outbox import Outbox
+from storage.repos.state import State
+from storage.repos.tickets import Tickets
+from storage.states import OutboxState
+
+COUNTS = select(
+    select(func.count()).select_from(MESSAGES).scalar_subquery(),
+    select(func.count()).select_from(TICKETS).scalar_subquery(),
+    select(func.count()).select_from(OUTBOX).where(OUTBOX.c.state == OutboxState.SENT).scalar_subquery(),
+)
+
+
+class UnitOfWork:
+    """What a turn sees of the database: `messages`, `tickets` (with reporters and events), `outbox`,
+    `followups`, `chats`, `state` (meta values, notices) and `directory` (the page's changes, stand-ins).
+
+    `sql` is the turn's connection for storage's own query modules (stats, web_queries); code outside
+    storage/ goes through the repositories."""
+
+    def __init__(self, session: Session, postgres: bool) -> None:
+        self.sql = Sql(session, postgres)
+        self.messages = Messages(self.sql)
+        self.tickets = Tickets(self.sql)
+        self.outbox = Outbox(self.sql)
+        self.followups = Followups(self.sql)
+        self.chats = Chats(self.sql)
+        self.state = State(self.sql)
+        self.directory = Directory(self.sql, self.state)
+
+    @property
+    def postgres(self) -> bool:
+        """Several processes may share the database (row locks decide who handles what)."""
+        return self.sql.postgres
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: an exception inside undoes only what was written inside."""
+        with self.sql.savepoint():
+            yield
+
+    def counts(self) -> dict[str, int]:
+        """How many messages and tickets are stored, and how many posts were sent."""
+        one = self.sql.run(COUNTS).one()
+        return {"messages": int(one[0]), "tickets": int(one[1]), "sent": int(one[2])}
