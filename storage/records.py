@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.messages import MessageKind
 from storage.states import ACTIVE_STATES, OutboxState, ReporterKind, TicketState
 
 
@@ -80,7 +81,7 @@ class StoredMessage:
     sender_id: str
     sender_name: str
     text: str
-    kind: str
+    kind: MessageKind  # the neutral kind, as IncomingMessage has it
     ref: str
     quoted_id: str
     mentions: tuple[str, ...]

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
-from bot.core.messages import IncomingMessage
+from bot.core.messages import IncomingMessage, MessageKind
 from storage._sql import MESSAGES, Sql, as_utc_or_none, rowcount, to_record, update_by_id
 from storage.records import StoredMessage
 
@@ -22,7 +22,14 @@ SINCE = (
 
 
 def message_of(row: Any) -> StoredMessage:
-    return to_record(StoredMessage, row, pk=row.id, mentions=tuple(row.mentions.split()))
+    return to_record(StoredMessage, row, pk=row.id, kind=_kind(row.kind), mentions=tuple(row.mentions.split()))
+
+
+def _kind(value: str) -> MessageKind:
+    try:
+        return MessageKind(value)
+    except ValueError:  # a kind an older or newer gridbot stored: handled as a message of no known kind
+        return MessageKind.OTHER
 
 
 class Messages:
@@ -60,7 +67,7 @@ class Messages:
             sender_id=msg.sender_id,
             sender_name=msg.sender_name,
             text=msg.text,
-            kind=str(msg.kind),
+            kind=msg.kind,
             ref=msg.ref,
             quoted_id=msg.quoted_id,
             mentions=tuple(msg.mentions),
