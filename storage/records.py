@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.messages import MessageKind
+from bot.core.messages import MessageKind, OutgoingMessage
 from storage.states import ACTIVE_STATES, OutboxState, ReporterKind, TicketState
 
 
@@ -110,6 +110,16 @@ class OutboxItem:
     attempts: int
     last_error: str
     sent_at: datetime | None
+
+    def message(self) -> OutgoingMessage:
+        """The message to hand to the adapter, carrying its outbox row's id."""
+        return OutgoingMessage(
+            chat_id=self.chat_id,
+            text=self.text,
+            mention_ids=self.mention_ids,
+            image_path=self.image_path,
+            outbox_id=self.id,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,15 +88,13 @@ class Dispatcher:
                     delay = self.pacer.wait_time(item.chat_id, time.monotonic())
                     if delay > 0:
                         await asyncio.sleep(delay)
-                ok = await self._send_one(
-                    item.id, item.chat_id, item.text, item.mention_ids, item.image_path, item.attempts
-                )
+                ok = await self._send_one(item.message(), item.attempts)
                 sent += ok
 
-    async def _send_one(
-        self, outbox_id: int, chat_id: str, text: str, mentions: tuple[str, ...], image: str, attempts: int
-    ) -> bool:
-        out = OutgoingMessage(chat_id=chat_id, text=text, mention_ids=mentions, image_path=image, outbox_id=outbox_id)
+    async def _send_one(self, out: OutgoingMessage, attempts: int) -> bool:
+        if out.outbox_id is None:
+            raise ValueError("the dispatcher sends only messages claimed from the outbox")
+        outbox_id, chat_id, text = out.outbox_id, out.chat_id, out.text
         try:
             await self.adapter.send(out)
         except (SendError, OSError, TimeoutError) as exc:
