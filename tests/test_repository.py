@@ -79,9 +79,9 @@ def test_a_ticket_update_returns_the_row_as_stored_and_counts_its_version(db_url
         changed = uow.tickets.update(ticket.id, TicketUpdate(state=TicketState.ACCEPTED, first_response_at=START))
         assert (changed.state, changed.first_response_at, changed.version) == ("accepted", START, 1)
         assert uow.tickets.get(ticket.id) == changed
-        with pytest.raises(AttributeError):
+        with pytest.raises(AttributeError, match="tickets has no column 'colour'"):
             uow.tickets.update(ticket.id, {"colour": "red"})  # type: ignore[typeddict-unknown-key]  # (mypy refuses it too)
-        with pytest.raises(KeyError):
+        with pytest.raises(KeyError, match=str(ticket.id + 100)):
             uow.tickets.update(ticket.id + 100, TicketUpdate(state=TicketState.CLOSED))
 
 
