@@ -64,7 +64,6 @@ class Settings(Model):
     duty_roster: list[DutyEntry] = Field(default_factory=list)
     standins: list[StandIn] = Field(default_factory=list)
     emergency_advice: str = "如有人员受伤或危险，请立即拨打119/120/110。"
-    emergency_advice_en: str = "If anyone is hurt or in danger, call 119 (fire), 120 (ambulance) or 110 (police) now."
     texts: Texts = Texts()
     sweep_interval_seconds: int = 60
     lexicon: dict[str, Any] = Field(default_factory=dict)  # overrides for nlp's packaged lexicon

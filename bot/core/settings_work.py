@@ -13,7 +13,6 @@ from bot.core.settings_org import Role
 
 class Category(Model):
     name: str
-    name_en: str = ""  # how a resident who writes in English is told the category (the key when empty)
     sensitive: bool = False  # acknowledged privately, never posted in the group
     start_level: int = Field(default=1, ge=1, le=4)
     deadline_hours: float | None = None  # overrides the start level's deadline

@@ -26,4 +26,3 @@ class ErrorTexts(BaseModel):
     err_missed_quote: str = "请引用那条居民消息再发送 /补单（可加类别，例如 /补单 停车）。"
     err_missed_already: str = "这条消息已经登记为 #{ticket}。"
     err_too_long: str = "消息太长了，请精简到{limit}字以内再发。"
-    err_no_likely: str = "没有找到待确认的疑似诉求 {item}（可能已登记、已忽略或已过期）。"

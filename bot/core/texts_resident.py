@@ -31,18 +31,4 @@ class ResidentTexts(BaseModel):
     status_line: str = "#{ticket}【{category}】正在办理中，目前由{holder}跟进。"
     private_where: str = "您好，已收到，会转给社区工作人员与您联系。以后也可以在您小区的居民群里直接反映。"
     status_resolved: str = "#{ticket}【{category}】已办结：{result}。如仍有问题，请回复“不满意”。"
-    # to a resident who writes in English (the classifier's `lang`); {category} is the category's name_en
-    ack_en: str = (
-        "Registered as #{ticket} ({category}). {holder} will follow up and reply within {promise_hours} hours."
-    )
-    ack_urgent_en: str = "Registered as #{ticket} ({category}, urgent); {holders} have been alerted. {advice}"
-    joined_en: str = (
-        "This is already registered as #{ticket} ({category}), followed up by {holder}; you will hear the result too."
-    )
-    joined_urgent_en: str = (
-        "This is already registered as #{ticket} ({category}, urgent); staff have been alerted. {advice}"
-    )
-    # a private message that opens nothing is never met with silence
-    private_ack: str = "您好，消息已收到，工作人员会尽快查看并回复您。"
-    private_ack_en: str = "Hello, your message has been received; a member of staff will read it and reply soon."
     status_none: str = "没有查到您反映的、还在办理中的事项。如有问题，请直接说明情况，我们会登记跟进。"

@@ -58,10 +58,3 @@ class StaffTexts(BaseModel):
     schedule_warning: str = (
         "提醒：节假日安排只知道到 {until}，请在 config.yaml 的 holidays: 中补充下一年的放假和调休日期。"
     )
-    # likely requests (疑似诉求): what the classifier was unsure of, shown to the group's worker privately
-    likely_header: str = "以下居民消息可能是诉求，请确认："
-    likely_line: str = "疑似诉求（{grid}·{chat}）{reporter}：{text} 回复 /登记 {item} 立案，/忽略 {item} 不处理"
-    likely_line_urgent: str = "⚠ 疑似紧急情况（{grid}·{chat}）{reporter}：{text} 请立即核实！回复 /登记 {item} 立案"
-    likely_registered: str = "疑似诉求 {item} 已登记为 #{ticket}。"
-    likely_dismissed: str = "疑似诉求 {item} 已忽略，群里不会有任何提示。"
-    likely_waiting_mine: str = "另有 {count} 条疑似诉求等您确认（/登记 编号 或 /忽略 编号）。"
