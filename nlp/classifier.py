@@ -34,6 +34,10 @@ class Classification:
     matched: tuple[str, ...] = ()  # keywords that fired (for nlp report / debugging)
     reason: str = ""  # which rule decided: "keywords", "request", "fallback", "urgent", or a not-a-ticket cue
     asks_status: bool = False  # the resident asks how their own report is going (nlp/status.py)
+    # not a ticket the bot registers on its own, but likely a request: the grid worker sees it privately
+    # (category and urgency are then the best guess)
+    likely: bool = False
+    lang: str = "zh"  # "zh" or "en": the language the resident is answered in
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -46,6 +50,8 @@ class Classification:
             "matched": list(self.matched),
             "reason": self.reason,
             "asks_status": self.asks_status,
+            "likely": self.likely,
+            "lang": self.lang,
         }
 
 
