@@ -1,8 +1,9 @@
-"""The first decision: is this message a ticket, of which category, how urgent — and are we sure?
+"""The first decision: a ticket, likely a request, or not a ticket — of which category, how urgent.
 
-Order: normalise → one scan for every lexicon phrase → not-a-ticket gate → urgency → keyword categories,
-pushed over the line by signs of a request and of a place in the community → the learned fallback where
-the rules find nothing or are unsure → a clarify flag when the two disagree.
+Order: normalise → one scan for every lexicon phrase → the emergency detector (danger now is always a
+ticket) → not-a-ticket gate → keyword categories, pushed over the line by signs of a request and of a place
+in the community → the learned model wherever the rules are unsure: a ticket when it is sure, otherwise
+*likely* (the bot stays silent in the group and the grid worker is asked privately).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from functools import lru_cache
 from typing import Any
 
 from nlp import decide
+from nlp.emergency import detect
 from nlp.evidence import gather
 from nlp.fallback import Fallback
+from nlp.features import ngrams
 from nlp.lexicon import NONE, build
 from nlp.matcher import Matcher
-from nlp.normalise import normalise
+from nlp.normalise import language, normalise
 from nlp.status import asks_status
 
 _MAX_CHARS = 4000  # a pasted novel is classified by its opening; the rest adds time, not meaning
@@ -28,11 +31,11 @@ class Classification:
     category: str  # a category key, or "none"
     is_ticket: bool
     urgency: str  # "normal" | "urgent"
-    clarify: bool = False  # rules and fallback disagree / unsure: ask the resident
-    candidates: tuple[str, ...] = ()  # category keys to offer in a clarifying question, best first
+    clarify: bool = False  # always False since #16 (the in-group question went: unsure is `likely`); kept for readers
+    candidates: tuple[str, ...] = ()  # for a likely verdict, the categories the worker may choose, best first
     confidence: float = 0.0
     matched: tuple[str, ...] = ()  # keywords that fired (for nlp report / debugging)
-    reason: str = ""  # which rule decided: "keywords", "request", "fallback", "urgent", or a not-a-ticket cue
+    reason: str = ""  # which rule decided: "keywords", "request", "fallback", "emergency", "likely", or a cue
     asks_status: bool = False  # the resident asks how their own report is going (nlp/status.py)
     # not a ticket the bot registers on its own, but likely a request: the grid worker sees it privately
     # (category and urgency are then the best guess)
@@ -62,26 +65,44 @@ class Classifier:
         self._fallback = fallback if fallback is not None else Fallback.load()
 
     def classify(self, text: str) -> Classification:
-        folded = normalise(text[:_MAX_CHARS])
+        head = text[:_MAX_CHARS]
+        folded = normalise(head)
         if not folded:
             return Classification(NONE, False, "normal", reason="empty")
+        lang = language(head)
         evidence = gather(folded, self._matcher.scan(folded), self.lexicon.negation_window)
         fallback = self._fallback
 
-        def second_opinion() -> dict[str, float] | None:
-            return fallback.probabilities(folded) if fallback is not None else None
+        grams: list[set[str]] = []  # the model's features, computed once and only if a model is asked
 
-        verdict = decide.decide(folded, evidence, second_opinion)
+        def features() -> set[str]:
+            if not grams:
+                grams.append(ngrams(folded))
+            return grams[0]
+
+        def second_opinion() -> dict[str, float] | None:
+            return fallback.probabilities(folded, features()) if fallback is not None else None
+
+        def ticket_probability() -> float | None:
+            return fallback.ticket_probability(folded, features()) if fallback is not None else None
+
+        emergency = detect(folded)
+        pinned = bool(self.lexicon.pinned.intersection(evidence.matched))
+        verdict = decide.decide(folded, evidence, second_opinion, emergency, ticket_probability, trust_rules=pinned)
+        matched = tuple(evidence.matched)
+        if emergency is not None and emergency.phrase not in matched:
+            matched = (*matched, emergency.phrase)
         return Classification(
             category=verdict.category,
-            is_ticket=verdict.category != NONE,
+            is_ticket=verdict.category != NONE and not verdict.likely,
             urgency="urgent" if verdict.urgent else "normal",
-            clarify=verdict.clarify,
             candidates=verdict.candidates,
             confidence=verdict.confidence,
-            matched=tuple(evidence.matched),
+            matched=matched,
             reason=verdict.reason,
             asks_status=asks_status(folded, evidence),
+            likely=verdict.likely and verdict.category != NONE,
+            lang=lang,
         )
 
 

@@ -18,6 +18,8 @@ class Example:
     text: str
     category: str
     urgency: str = "normal"
+    style: str = ""  # the writing style (SCHEMA_BLIND.md), where the data names it
+    alt: tuple[str, ...] = ()  # other categories a labeller would also accept
 
 
 def parse_lines(lines: Iterator[str] | list[str], where: str) -> list[Example]:
@@ -27,7 +29,15 @@ def parse_lines(lines: Iterator[str] | list[str], where: str) -> list[Example]:
             continue
         try:
             row = json.loads(line)
-            example = Example(str(row["text"]), str(row["category"]), str(row.get("urgency", "normal")))
+            alt = row.get("alt") or ()
+            alt = (alt,) if isinstance(alt, str) else tuple(str(a) for a in alt)
+            example = Example(
+                str(row["text"]),
+                str(row["category"]),
+                str(row.get("urgency", "normal")),
+                str(row.get("style", "")),
+                alt,
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{where}:{number}: not a labelled example ({exc})") from exc
         if example.category not in LABELS:

@@ -1,31 +1,43 @@
-"""The learned fallback: a multinomial logistic regression over character n-grams, scored with NumPy.
+"""The learned model: logistic regressions over character n-grams, trained offline (nlp/train.py).
 
-The weights live in a plain TSV under nlp/data/ (written by `gridbot nlp train`), one n-gram per line:
-`ngram<TAB>w_class1 w_class2 …`; the first two lines hold the class names and the biases.
+Two parts, both in nlp/data/model.npz (written by `gridbot nlp train`):
+- a binary one, ticket or not: one weight per n-gram, held in a plain dict and scored with a Python sum —
+  it is asked about every message the rules are unsure of, so it costs a few dict lookups, no NumPy;
+- a multinomial one over the categories (an n-grams × classes matrix), scored with one NumPy sum, and only
+  where a category has to be guessed.
+Features are the distinct n-grams of the normalised text, scaled to unit length, exactly as in training.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from nlp.features import ngrams
 
-MODEL_FILE = "fallback_model.tsv"
+MODEL_FILE = "model.npz"
+NONE = "none"
 
 
 @dataclass(frozen=True, slots=True)
 class Fallback:
     classes: tuple[str, ...]
-    index: dict[str, int]
+    index: dict[str, int]  # every n-gram of the training vocabulary → its row
     weights: np.ndarray  # (features, classes)
     bias: np.ndarray  # (classes,)
+    ticket_weights: dict[str, float] = field(default_factory=dict)  # n-gram → log-odds weight of "a ticket"
+    ticket_bias: float = 0.0
 
-    def probabilities(self, normalised: str) -> dict[str, float]:
-        rows = [self.index[g] for g in ngrams(normalised) if g in self.index]
+    def probabilities(self, normalised: str, grams: Collection[str] | None = None) -> dict[str, float]:
+        """P(class) for every class; `grams` are ngrams(normalised) when the caller has them already."""
+        index = self.index
+        rows = [index[g] for g in (ngrams(normalised) if grams is None else grams) if g in index]
         logits = self.bias.copy()
         if rows:
             # binary features scaled to unit length, as in training
@@ -35,33 +47,53 @@ class Fallback:
         probs = exp / exp.sum()
         return {c: float(p) for c, p in zip(self.classes, probs, strict=True)}
 
+    def ticket_probability(self, normalised: str, grams: Collection[str] | None = None) -> float:
+        """P(a ticket) from the binary model; without one, 1 − P(none) from the multinomial model."""
+        if not self.ticket_weights:
+            return 1.0 - self.probabilities(normalised, grams).get(NONE, 0.0)
+        weights = self.ticket_weights
+        present = [weights[g] for g in (ngrams(normalised) if grams is None else grams) if g in weights]
+        score = self.ticket_bias + (math.fsum(present) / math.sqrt(len(present)) if present else 0.0)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+
     def dump(self, path: Path) -> None:
-        lines = ["#classes\t" + "\t".join(self.classes), "#bias\t" + " ".join(f"{b:.4g}" for b in self.bias)]
-        by_row = sorted(self.index.items(), key=lambda kv: kv[1])
-        for gram, row in by_row:
-            lines.append(gram + "\t" + " ".join(f"{w:.3g}" for w in self.weights[row]))
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        """One NumPy archive (written to exactly `path`): class names, n-grams, weights, biases."""
+        grams = sorted(self.index, key=lambda g: self.index[g])
+        with path.open("wb") as fh:
+            np.savez_compressed(
+                fh,
+                classes=np.array(self.classes),
+                grams=np.frombuffer("\n".join(grams).encode("utf-8"), dtype=np.uint8),
+                weights=self.weights.astype(np.float32),
+                bias=self.bias.astype(np.float64),
+                ticket=np.array([self.ticket_weights.get(g, 0.0) for g in grams], dtype=np.float32),
+                ticket_bias=np.array([self.ticket_bias]),
+            )
 
     @classmethod
-    def parse(cls, text: str) -> Fallback:
-        lines = text.splitlines()
-        classes = tuple(lines[0].split("\t")[1:])
-        bias = np.array([float(x) for x in lines[1].split("\t", 1)[1].split()], dtype=np.float64)
-        index: dict[str, int] = {}
-        rows: list[list[float]] = []
-        for line in lines[2:]:
-            gram, _, values = line.partition("\t")
-            index[gram] = len(rows)
-            rows.append([float(x) for x in values.split()])
-        weights = np.array(rows, dtype=np.float32).reshape(len(rows), len(classes))
-        return cls(classes, index, weights, bias)
+    def read(cls, fh: IO[bytes]) -> Fallback:
+        with np.load(fh, allow_pickle=False) as data:
+            classes = tuple(str(c) for c in data["classes"])
+            # n-grams as one UTF-8 blob: reading 40,000 short strings from a NumPy string array is slow
+            grams = data["grams"].tobytes().decode("utf-8").split("\n") if data["grams"].size else []
+            ticket = data["ticket"].tolist()
+            return cls(
+                classes,
+                {g: i for i, g in enumerate(grams)},
+                data["weights"],
+                data["bias"],
+                dict(zip(grams, ticket, strict=True)),
+                float(data["ticket_bias"][0]),
+            )
 
     @classmethod
     def load(cls, path: Path | None = None) -> Fallback | None:
         """The model at `path`, or the packaged one; None if there is none yet (the rules then work alone)."""
         try:
             if path is not None:
-                return cls.parse(path.read_text(encoding="utf-8"))
-            return cls.parse(resources.files("nlp").joinpath("data", MODEL_FILE).read_text(encoding="utf-8"))
+                with path.open("rb") as fh:
+                    return cls.read(fh)
+            with resources.files("nlp").joinpath("data", MODEL_FILE).open("rb") as fh:
+                return cls.read(fh)
         except FileNotFoundError:
             return None

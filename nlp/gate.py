@@ -45,9 +45,7 @@ def _asks_after_solved(ev: Evidence) -> bool:
 
 
 def reason(text: str, ev: Evidence) -> str | None:
-    """Why this message is not a ticket, or None if it may be one."""
-    if ev.urgent:
-        return None
+    """Why this message is not a ticket, or None if it may be one (emergencies never get here: nlp/emergency.py)."""
     _, strongest = ev.best()
     asks = bool(ev.cues.get("request"))
     if is_ad(text, ev):

@@ -59,6 +59,7 @@ class Lexicon:
     off_topic: dict[str, float]
     urgent: tuple[str, ...]
     not_ticket: dict[str, tuple[str, ...]]
+    pinned: frozenset[str] = frozenset()  # keywords config.yaml added: staff's word, not second-guessed by the model
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -154,4 +155,15 @@ def build(overrides: Mapping[str, Any] | None = None) -> Lexicon:
         off_topic={normalise(k): float(v) for k, v in data["off_topic"].items()},
         urgent=folded(data["urgent"]),
         not_ticket={kind: folded(words) for kind, words in data["not_ticket"].items()},
+        pinned=frozenset(_added_keywords(overrides)),
     )
+
+
+def _added_keywords(overrides: Mapping[str, Any] | None) -> list[str]:
+    out: list[str] = []
+    for key, value in (overrides or {}).items():
+        specs = value.items() if key == "categories" and isinstance(value, Mapping) else [(key, value)]
+        for _, spec in specs:
+            if isinstance(spec, Mapping) and isinstance(spec.get("keywords"), Mapping):
+                out.extend(normalise(str(k)) for k, w in spec["keywords"].items() if w)
+    return out

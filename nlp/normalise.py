@@ -40,3 +40,15 @@ def normalise(text: str) -> str:
     folded = _SPACE_BETWEEN_CJK.sub("", folded)
     folded = _RUNS_OF_SPACE.sub(" ", folded).strip()
     return _REPEATED_PUNCT.sub(r"\1", folded)
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+_HAN = re.compile(rf"[{_CJK}]")
+
+
+def language(text: str) -> str:
+    """ "en" when the resident writes mostly Latin letters (English, or pinyin), else "zh": the reply's language."""
+    latin = len(_LATIN.findall(text))
+    if latin < 3:
+        return "zh"
+    return "en" if latin > 2 * len(_HAN.findall(text)) else "zh"

@@ -19,17 +19,19 @@ def report(rows: Iterable[tuple[str, str | None]], classifier: Classifier) -> st
     entries = []
     for text, correction in rows:
         verdict = classifier.classify(text)
-        wrong = correction is not None and correction != verdict.category
+        # a likely request is not registered: until a worker registers it, the bot has not got it right
+        wrong = correction is not None and correction != (verdict.category if verdict.is_ticket else "none")
         if correction is None:
             unmatched += 1
         else:
             corrected += 1
             if wrong:
-                still_wrong[f"{verdict.category}→{correction}"] += 1
-        mark = "✗" if wrong else ("?" if verdict.clarify else " ")
+                still_wrong[f"{verdict.category if verdict.is_ticket else 'none'}→{correction}"] += 1
+        mark = "✗" if wrong else ("?" if verdict.likely else " ")
         fired = ",".join(verdict.matched) or "-"
         shown = " ".join(text.split())[:60]
-        entries.append((not wrong, f"{mark} {verdict.category:12} {correction or '':12} [{fired}] {shown}"))
+        now = verdict.category + ("?" if verdict.likely else "")
+        entries.append((not wrong, f"{mark} {now:12} {correction or '':12} [{fired}] {shown}"))
     entries.sort(key=lambda e: e[0])  # stable: wrong first, otherwise in the given order
     lines.append(f"{unmatched} unmatched, {corrected} corrected, {sum(still_wrong.values())} still classified wrongly")
     lines.append("  now         corrected    [keywords] text")

@@ -77,3 +77,8 @@ class Segmenter:
     def tokens(self, text: str) -> list[tuple[str, int, int]]:
         """(word, start, end) for each jieba token, without the HMM guesser (deterministic, faster)."""
         return [(w, s, e) for w, s, e in self._tokenizer.tokenize(text, HMM=False)]
+
+
+def dictionary_frequencies() -> dict[str, int]:
+    """jieba's word frequencies (shared, read-only): how common a string is as a word."""
+    return _base_dictionary()[0]

@@ -1,4 +1,5 @@
-"""Training the fallback: softmax regression on character n-grams, full-batch Adam in NumPy (no scikit-learn)."""
+"""Training the learned model: L2-regularised multinomial logistic regression (scikit-learn, a development
+dependency) on character n-grams; the runtime reads the exported weights with NumPy (nlp/fallback.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from nlp.corpus import LABELS, packaged
-from nlp.fallback import Fallback
+from nlp.fallback import NONE, Fallback
 from nlp.features import ngrams
 from nlp.normalise import normalise
+
+TRAINING_FILES = ("corpus.jsonl", "corpus_styles.jsonl", "corpus_extra.jsonl")  # never heldout*.jsonl: those measure
 
 
 def _vocabulary(docs: Sequence[set[str]], min_df: int) -> dict[str, int]:
@@ -21,57 +24,47 @@ def _vocabulary(docs: Sequence[set[str]], min_df: int) -> dict[str, int]:
     return {g: i for i, g in enumerate(kept)}
 
 
-def fit(
-    examples: Sequence[tuple[str, str]],
-    *,
-    epochs: int = 300,
-    learning_rate: float = 0.05,
-    l2: float = 1e-4,
-    min_df: int = 2,
-    seed: int = 0,
-) -> Fallback:
-    """A model for (text, label) pairs. Deterministic for a given seed and input order."""
+def fit(examples: Sequence[tuple[str, str]], *, c: float = 4.0, min_df: int = 2, max_iter: int = 2000) -> Fallback:
+    """A model for (text, label) pairs. Deterministic: lbfgs has no randomness, the vocabulary is sorted."""
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
     docs = [ngrams(normalise(text)) for text, _ in examples]
     vocab = _vocabulary(docs, min_df)
     classes = tuple(c for c in LABELS if any(label == c for _, label in examples))
-    col = {c: i for i, c in enumerate(classes)}
-    x = np.zeros((len(docs), len(vocab)), dtype=np.float32)
+    rows, cols, vals = [], [], []
     for r, grams in enumerate(docs):
-        idx = [vocab[g] for g in grams if g in vocab]
-        if idx:
-            x[r, idx] = 1.0 / np.sqrt(len(idx))
-    y = np.zeros((len(docs), len(classes)), dtype=np.float32)
-    for r, (_, label) in enumerate(examples):
-        y[r, col[label]] = 1.0
-    rng = np.random.default_rng(seed)
-    w = rng.normal(0.0, 0.01, (len(vocab), len(classes))).astype(np.float32)
-    b = np.zeros(len(classes), dtype=np.float32)
-    params = [w, b]
-    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
-    for step in range(1, epochs + 1):
-        logits = x @ w + b
-        logits -= logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits)
-        probs /= probs.sum(axis=1, keepdims=True)
-        delta = (probs - y) / len(docs)
-        grads = [x.T @ delta + l2 * w, delta.sum(axis=0)]
-        for p, g, (m, v) in zip(params, grads, moments, strict=True):
-            m *= beta1
-            m += (1 - beta1) * g
-            v *= beta2
-            v += (1 - beta2) * g * g
-            p -= learning_rate * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
-    # drop n-grams that say nothing: the file and the index stay small
-    keep = np.abs(w).max(axis=1) >= 0.02
-    kept_grams = [g for g, i in sorted(vocab.items(), key=lambda kv: kv[1]) if keep[i]]
-    index = {g: i for i, g in enumerate(kept_grams)}
-    return Fallback(classes, index, w[keep].astype(np.float32), b.astype(np.float64))
+        idx = sorted(vocab[g] for g in grams if g in vocab)
+        # binary features scaled to unit length, as the runtime scores them
+        rows.extend([r] * len(idx))
+        cols.extend(idx)
+        vals.extend([1.0 / np.sqrt(len(idx))] * len(idx))
+    x = csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocab)), dtype=np.float64)
+    y = np.array([classes.index(label) for _, label in examples])
+    model = LogisticRegression(C=c, max_iter=max_iter, tol=1e-6)
+    model.fit(x, y)
+    coef = model.coef_.T if len(classes) > 2 else np.hstack([-model.coef_.T / 2, model.coef_.T / 2])
+    bias = model.intercept_ if len(classes) > 2 else np.array([-model.intercept_[0] / 2, model.intercept_[0] / 2])
+    vocab_grams = sorted(vocab, key=lambda g: vocab[g])
+    ticket: dict[str, float] = {}
+    ticket_bias = 0.0
+    is_ticket = np.array([label != NONE for _, label in examples])
+    if NONE in classes and is_ticket.any() and not is_ticket.all():
+        binary = LogisticRegression(C=c, max_iter=max_iter, tol=1e-6)
+        binary.fit(x, is_ticket)
+        ticket = {g: float(w) for g, w in zip(vocab_grams, binary.coef_[0], strict=True)}
+        ticket_bias = float(binary.intercept_[0])
+    # every n-gram of the vocabulary stays: each one counts in the unit-length scaling at run time
+    return Fallback(classes, vocab, coef.astype(np.float32), bias.astype(np.float64), ticket, ticket_bias)
+
+
+def corpus_rows() -> list[tuple[str, str]]:
+    return [(e.text, e.category) for name in TRAINING_FILES for e in packaged(name)]
 
 
 def train(rows: Iterable[tuple[str, str]], *, include_corpus: bool = True) -> Fallback:
-    """The fallback rebuilt from the packaged corpus plus extra (text, category) rows (staff corrections)."""
+    """The model rebuilt from the packaged training corpus plus extra (text, category) rows (staff corrections)."""
     extra = [(t, c) for t, c in rows if c in LABELS and t.strip()]
-    base = [(e.text, e.category) for e in packaged()] if include_corpus else []
+    base = corpus_rows() if include_corpus else []
     # a correction outranks the corpus: it is what staff decided for this group's own wording
     return fit([*base, *extra, *extra])

@@ -77,9 +77,11 @@ def _database_rows(url: str | None, corrections_only: bool) -> list[tuple[str, s
 
 def cmd_eval(args: argparse.Namespace) -> int:
     examples: list[Example] = read(Path(args.file))
-    figures, misses = evaluate(default_classifier(), examples)
+    figures, misses, per_style = evaluate(default_classifier(), examples)
     for ex, cat, urg in misses if args.verbose_misses else []:
         sys.stdout.write(f"miss: gold={ex.category}/{ex.urgency} got={cat}/{urg}  {ex.text[:70]}\n")
+    for style, fig in per_style.items() if args.per_style else []:
+        sys.stdout.write(json.dumps({"style": style, **fig.to_json()}, ensure_ascii=False) + "\n")
     sys.stdout.write(json.dumps(figures.to_json(), ensure_ascii=False) + "\n")
     return 0
 
@@ -106,9 +108,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 def add_nlp_subcommands(subparsers: argparse._SubParsersAction) -> None:
     nlp = subparsers.add_parser("nlp", help="evaluate, retrain and inspect the message classifier")
     sub = nlp.add_subparsers(dest="nlp_command", required=True)
-    ev = sub.add_parser("eval", help="accuracy, macro-F1, ticket precision/recall, urgent recall on a labelled JSONL")
+    ev = sub.add_parser(
+        "eval",
+        help="ticket P/R, category accuracy, emergency recall and false alarms, likely share on a labelled JSONL",
+    )
     ev.add_argument("file", help='JSONL, one {"text", "category", "urgency"} per line')
     ev.add_argument("--misses", dest="verbose_misses", action="store_true", help="also list every miss")
+    ev.add_argument("--per-style", dest="per_style", action="store_true", help="also one line of figures per style")
     ev.set_defaults(func=cmd_eval)
     tr = sub.add_parser("train", help="rebuild the learned fallback from the corpus plus corrections")
     tr.add_argument("--extra", help='JSONL of {"text", "category"} corrections to learn from')

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.nlp import add_nlp_subcommands, run_classify
+from nlp.fallback import Fallback
 
 
 def test_classify_reads_plain_and_json_lines_and_survives_bad_ones() -> None:
@@ -57,8 +58,11 @@ def test_report_lists_corrections_still_wrong_first(tmp_path: Path, capsys: pyte
 def test_train_writes_a_model_that_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     extra = tmp_path / "extra.jsonl"
     extra.write_text('{"text": "阳台上的蜂窝越来越大", "category": "safety"}\n', encoding="utf-8")
-    out = tmp_path / "model.tsv"
+    out = tmp_path / "model.npz"
     args = _parse(["nlp", "train", "--extra", str(extra), "--out", str(out)])
     assert args.func(args) == 0
     assert json.loads(capsys.readouterr().out)["extra_examples"] == 1
-    assert out.read_text(encoding="utf-8").startswith("#classes\t")
+    model = Fallback.load(out)
+    assert model is not None
+    assert "safety" in model.classes
+    assert model.ticket_weights

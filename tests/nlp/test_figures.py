@@ -31,7 +31,7 @@ def _lines(name: str) -> list[str]:
 
 @pytest.mark.parametrize(("name", "floors"), [("heldout.jsonl", HELDOUT_FLOORS), ("corpus.jsonl", CORPUS_FLOORS)])
 def test_figures_do_not_fall(classifier: Classifier, name: str, floors: dict[str, float]) -> None:
-    figures, _ = evaluate(classifier, packaged(name))
+    figures, _, _ = evaluate(classifier, packaged(name))
     measured = figures.to_json()
     for key, floor in floors.items():
         assert measured[key] >= floor, f"{name}: {key} fell to {measured[key]} (floor {floor})"

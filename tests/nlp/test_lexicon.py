@@ -17,8 +17,12 @@ from nlp.lexicon import LexiconError, build
     ],
 )
 def test_overrides_change_the_decision(overrides: dict[str, Any], text: str, before: str, after: str) -> None:
-    assert Classifier().classify(text).category == before
-    assert Classifier(overrides).classify(text).category == after
+    def registered(classifier: Classifier) -> str:  # what the bot registers on its own (not a likely guess)
+        verdict = classifier.classify(text)
+        return verdict.category if verdict.is_ticket else "none"
+
+    assert registered(Classifier()) == before
+    assert registered(Classifier(overrides)) == after
 
 
 @pytest.mark.parametrize(

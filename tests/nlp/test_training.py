@@ -1,4 +1,4 @@
-"""The learned fallback: trained in NumPy, written to a plain file, read back to the same scores."""
+"""The learned model: trained with scikit-learn, written to one NumPy archive, read back to the same scores."""
 
 from pathlib import Path
 
@@ -23,11 +23,12 @@ TOY = [
 
 
 def test_fit_learns_the_toy_set_and_round_trips(tmp_path: Path) -> None:
-    model = fit(TOY, epochs=200, learning_rate=0.1, min_df=1)
+    model = fit(TOY, c=20.0, min_df=1)
     for text, label in TOY:
         probs = model.probabilities(normalise(text))
         assert max(probs, key=lambda c: probs[c]) == label
-    path = tmp_path / "model.tsv"
+        assert (model.ticket_probability(normalise(text)) > 0.5) == (label != "none")
+    path = tmp_path / "model.npz"
     model.dump(path)
     again = Fallback.load(path)
     assert again is not None
@@ -35,13 +36,15 @@ def test_fit_learns_the_toy_set_and_round_trips(tmp_path: Path) -> None:
     for text, _ in TOY:
         a, b = model.probabilities(normalise(text)), again.probabilities(normalise(text))
         assert a == pytest.approx(b, abs=1e-3)
+        assert model.ticket_probability(normalise(text)) == pytest.approx(again.ticket_probability(normalise(text)))
 
 
 def test_training_is_deterministic() -> None:
-    a = fit(TOY, epochs=50, min_df=1)
-    b = fit(TOY, epochs=50, min_df=1)
+    a = fit(TOY, min_df=1)
+    b = fit(TOY, min_df=1)
     assert a.index == b.index
     assert (a.weights == b.weights).all()
+    assert a.ticket_weights == b.ticket_weights
 
 
 @pytest.mark.slow

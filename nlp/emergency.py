@@ -1,0 +1,291 @@
+"""The emergency detector: danger to people now (nlp/data/LABELLING.md, "Urgency"), tuned for recall.
+
+Separate from the category rules on purpose: a message that reads like danger must never be left without the
+advice and the alarm, whatever the rest of the classifier makes of it. It reads the normalised text (simplified,
+lower-case), so traditional characters are already folded; dialect, pinyin-typo and English wordings are in
+the patterns themselves. Each kind of danger is a pair of word groups that must meet within one short span
+(`煤气` … `味`), or a phrase that is danger on its own (`救命`).
+
+Not emergencies: a standing hazard (e-bikes charged indoors), a past event (上次着火了, yesterday), a
+hypothetical (万一着火), advice and drills (消防演练, 发现煤气泄漏请…), and what is said to be over (已经扑灭).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# a span of up to N characters inside one sentence (a question or exclamation mark ends it)
+_GAP = r"[^。！？!?\n]{0,%d}"
+
+
+def _near(first: str, second: str, gap: int = 10) -> str:
+    return rf"(?:{first}){_GAP % gap}(?:{second})"
+
+
+_GAS = r"煤气|燃气|天然气|然气|燃汽|煤汽|液化气|气罐|瓦斯|\bgas\b"
+_PERSON = (
+    r"老人|老太|老爷|老头|大爷|大妈|阿姨|爷爷|奶奶|婆婆|伯伯|阿伯|大叔|有人|一个人|个人|男的|女的|孩子|小孩|邻居|"
+    r"住户|我妈|我爸|老伴"
+)
+_CHILD = r"个仔|小孩|孩子|小朋友|宝宝|儿童|娃|女儿|儿子|小囡|细路|伢|男孩|女孩|闺女|崽"
+_HURT = (
+    r"起不来|爬不起来|站不起来|流血|出血|流雪|血流|头破|磕破|骨折|断了|昏迷|晕倒|晕过去|晕咗|昏过去|不省人事|"
+    r"不动了|没反应|"
+    r"没呼吸|没有呼吸|抽搐|口吐白沫|叫不醒|喊不醒|受伤"
+)
+
+# (category to use when the rules name none, pattern)
+_DANGER: tuple[tuple[str, str], ...] = (
+    # gas: a smell, a leak, hissing — also asked as a question (是不是漏气了?)
+    (
+        "safety",
+        _near(_GAS, r"味|漏|露|泄|嘶|呲|滋滋|臭|冲鼻|呛", 12)
+        + r"|\bgas\b[^.!?]{0,20}(?:smell|leak|hiss)|smell\w* (?:of )?gas",
+    ),
+    ("safety", r"臭鸡蛋味|嘶嘶|hiss"),
+    ("safety", r"漏气|漏汽|露气|气味好大|一股.{0,3}气味|smells? (?:of|like) gas|gas (?:smell|leak)"),
+    # fire, smoke, a burning smell, something smoking
+    (
+        "safety",
+        r"着火|著火|火烛|(?<![油抽吸香])烟.{0,4}(?:浓|冒|往上|窜)|烟.{0,3}这么大|好大的烟|烟好大|大烟|"
+        r"有烟(?![头灰蒂味])|着咗火|起火|失火|火灾|烧起来|燒起|着起来|冒烟|"
+        r"冒煙|浓烟|黑烟|烟好大|好大烟|烟雾|冒火|火苗|明火|火光|"
+        r"焦糊|焦味|糊味|烧焦|焦臭|烧胶|烧塑料|着活|火警|救火|"
+        r"\bon fire\b|"
+        r"\bfire\b(?!s? (?:exit|lane|door|escape|drill|extinguisher|alarm|safety|hydrant|engine|hazard|risk"
+        r"|truck|station|code|inspection))|"
+        r""
+        r""
+        r"\bsmoke\b(?! (?:alarm|detector|free))|burning smell|smell(?:s|ing)? (?:of )?(?:burning|smoke)|flames|"
+        r"(?:socket|outlet|wire|wires|cable|meter|box|panel|charger|battery|bike|scooter|car) (?:is |are )?smoking",
+    ),
+    ("safety", r"爆炸|爆燃|炸了|一氧化碳|中毒|explosion|exploded|carbon monoxide"),
+    # live wires, sparks, electric shock
+    ("safety", r"漏电|触电|电到人|电死|火花|打火|冒火花|sparks?\b|electrocut|electric shock|live wire"),
+    (
+        "safety",
+        _near(
+            r"电线|电缆|高压线|wire|cable", r"掉|断|落地|地上|路上|水里|泡|跌咗|down|on the (?:ground|road|path)", 10
+        ),
+    ),
+    # trapped: in a lift, behind a door
+    (
+        "safety",
+        r"困人|被困|困住|困在|关在电梯|卡在电梯|"
+        r"电梯.{0,8}(?:关人|夹住|夹着|停在两层|停在.{1,6}中间|卡在.{1,8}中间|关了|关着|关起|关住|困|卡住了人|卡人|里面有人|里边|里头)|"
+        r""
+        r"关在里面|出不来了|trapped|stuck in (?:the |a )?(?:lift|elevator)|(?:lift|elevator) (?:is )?stuck with",
+    ),
+    # a person fallen, injured, collapsed, unresponsive
+    ("other", _near(_PERSON, r"摔倒|跌倒|摔了|跌咗|摔咗|栽倒|绊倒|倒在|倒地|躺在地上|晕|昏|遭摔|" + _HURT, 14)),
+    ("other", _near(r"摔倒|跌倒|摔了一跤|摔了|跌咗|倒地|倒在地上|躺在地上", _HURT, 14)),
+    (
+        "other",
+        r"晕倒|昏倒|晕过去|昏迷|不省人事|没有?呼吸|口吐白沫|快叫120|打120|叫救护车|叫个救护车|叫120|打个120|"
+        r"(?<!鼻)流血|(?<!鼻)出血|都是血|满头是血|头.{0,3}血|说不出话|抬不起来|喘不上气|喘不过气|呼吸困难|"
+        r"突然倒下|倒下了|叫不醒|"
+        r"不吱声|没意识|瘫倒|中风|摔地上|摔在地上|stroke|can'?t breathe|chest pain",
+    ),
+    (
+        "other",
+        r"collapsed|fainted|unconscious|not breathing|bleeding|(?:has |have |just )?fallen (?:down|over|and)|"
+        r"fell (?:down|over)|"
+        r"can'?t get up|heart attack|call (?:an )?ambulance|badly (?:hurt|injured)|is injured|seriously injured",
+    ),
+    # not seen for days, no answer at the door
+    (
+        "other",
+        _near(
+            r"好几天|几天|多天|两天|三天|一周|一个星期|一个礼拜|好久|几日",
+            r"没见|没看到|没看见|没出门|没出来|没动静|不开门|没开门|没人应|没应|联系不上|打不通|唔见|冇见|冇看|"
+            r"没露面|没拿",
+            12,
+        ),
+    ),
+    ("other", _near(r"敲门|敲了门|拍门|叫门", r"没人应|没应|不应|没反应|没回应|不开|没人开|冇.{0,2}人应|没动静", 8)),
+    ("other", r"报纸.{0,8}没拿|门缝.{0,6}(?:味|臭)"),
+    (
+        "other",
+        r"(?:hasn'?t|haven'?t|has not|have not) (?:been )?(?:seen|answered|opened|come out|heard).{0,50}(?:days|week)|"
+        r"newspapers? .{0,20}pil|"
+        r"no answer (?:at|from) (?:the |her |his )?door|not answering (?:the |her |his )?door|"
+        r"hasn'?t answered the door",
+    ),
+    # a child in danger now, a person missing now
+    (
+        "public_order",
+        _near(
+            _CHILD,
+            r"窗台|窗户上|窗边|爬窗|爬到窗|阳台边|阳台外|护栏外|栏杆外|站在窗|趴在窗|悬空|爬出|窗外|窗户外|外机上|"
+            r"外机架|楼顶边|天台边|栏杆上|阳台栏杆|爬到阳台|railing",
+            16,
+        ),
+    ),
+    (
+        "public_order",
+        _near(
+            _CHILD + r"|老人|老太|老爷子|老伴|我妈|我爸",
+            r"不见了|唔见|找不到了|找不着|寻勿着|走丢|失踪|走失|冇咗|搵唔到|没回家|联系不上|抱走",
+            30,
+        ),
+    ),
+    (
+        "public_order",
+        r"(?:"
+        + _CHILD
+        + r").{0,30}(?:走丢|走失|失踪|不见)|(?:走丢|走失|失踪)(?:了|的)|(?:"
+        + _CHILD
+        + r").{0,20}(?:到现在|一直|还)没回(?:来|家)|(?:孩子|小孩|娃|女儿|儿子|宝宝)丢了",
+    ),
+    (
+        "public_order",
+        r"(?:child|kid|toddler|boy|girl|baby)[^.!?]{0,30}(?:window|ledge|balcony|railing)|"
+        r"(?:child|kid|son|daughter|boy|girl|mother|father|grandma|grandpa)[^.!?]{0,20}"
+        r"(?:is missing|missing|can'?t be found|disappeared)|"
+        r""
+        r""
+        r"can'?t find (?:my|our) (?:son|daughter|child|kid|boy|girl|mum|mom|dad|grandma|grandpa)",
+    ),
+    # a person threatening to jump
+    (
+        "public_order",
+        r"跳楼|要跳|想跳|跳下去|轻生|自杀|寻短见|不想活|jump(?:ing)? off|going to jump|threaten\w* to jump|suicid",
+    ),
+    # violence in progress
+    (
+        "public_order",
+        r"打人|打起来|打起來|打架|打斗|打鬥|斗殴|砍人|拿刀|持刀|拿着刀|菜刀|动刀|捅人|家暴|打老婆|打媳妇|打孩子|打小孩|"
+        r"救命|呼救|喊救命|哭喊|惨叫|尖叫|砸东西|砸了一地|砸车|铁棍|拿着棍|棍子|追着人打|追着.{0,4}打|拉扯|干起来|"
+        r"干仗|撕打|厮打|打得很凶|正在撬|在撬门|撬我家|快报警|报警啊|报井|"
+        r"\bhelp!|screaming for help|\bfight(?:ing)?\b|beating|\bknife\b|stabb|attack(?:ing|ed)|"
+        r"break(?:ing)? in\b|call the police",
+    ),
+    # a burst pipe, flooding now
+    (
+        "repairs",
+        r"爆管|管.{0,6}(?:爆|崩了|裂开)|暖气片?.{0,4}爆|水喉爆|全是水|到处都是水|满地都是水|满地水|浸晒水|"
+        r"水.{0,6}往外(?:冒|滋|涌)|水管裂|爆裂|水喷|喷水|水漫|漫出来|淹了|"
+        r"被淹|淹水|水淹|进水了|往屋里灌|往下灌|水一直往|"
+        r"水哗哗|burst pipe|pipe (?:has )?burst|flood(?:ing|ed)|water (?:is )?pouring|water everywhere",
+    ),
+    # something about to fall onto a path now
+    (
+        "safety",
+        r"就要掉|要掉了|还挂在|挂在那|悬在|悬着|耷拉|要倒了|快倒了|往.{0,8}倒(?!垃圾|水|东西)|吹歪|马上要掉|"
+        r"快要掉|快掉下来|要掉下来|摇摇欲坠|随时会掉|随时掉|快塌|要塌|塌了|倒塌|坍塌|"
+        r"砸到人|砸伤|砸中|砸到一个|"
+        r"hanging loose|could fall|about to fall|going to fall|(?:could|might) fall on|collaps(?:e|ing)\b|"
+        r"hit someone|fell on (?:a|someone)",
+    ),
+)
+
+# Said of the past, of what might happen, or as advice: no alarm now. A "now" word overrides.
+_NOT_NOW = re.compile(
+    r"万一|如果|假如|要是|一旦|如发现|若发现|发现.{0,8}(?:请|应|要|立即)|容易|会不会引|可能会|防止|预防|演练|演习|"
+    r"培训|讲座|知识|"
+    r"宣传|提醒大家|怕(?!是)|真要|真着|真系|估计|过一次|过几次|过两次|有时候|经常|时不时|的事|昨儿|抖音|刷到|视频|"
+    r"申请|办理|补办|证明|社保|医保|补贴|优待证|隐患|"
+    r"温馨提示|注意安全|安全常识|上次|以前|之前|去年|上个月|上周|上礼拜|前几天|前天|昨天|昨晚|那天|当时|曾经|"
+    r"差点|险些|小时候|新闻|电视|电影|视频里|小说|游戏|梦见|做梦|"
+    r"\bif\b|in case|what if|\bdrill\b|yesterday|last (?:week|night|month|year|time)|\bago\b|used to|another city|"
+    r"read (?:that|about)|\bnews\b|hazard"
+)
+_NOW = re.compile(r"现在|正在|还在|一直|刚才|刚刚|快来|快点|赶紧|马上|\bnow\b|right now|still|urgent|help")
+# said to be over, or a negation of the danger itself
+_OVER = re.compile(
+    r"已经解决|解决了|已经扑灭|扑灭了|火.{0,3}灭了|还好没人|没人受伤|人没事|不严重|一点点|已经救出|救出来了|"
+    r"已经送医|送医院了|已经处理|处理好了|没事了|虚惊|误会|已经修好|修好了|"
+    r"已经找到|找到了|找着了|寻着了|回来了|\bput out\b|is fine now|all fine|found (?:him|her|them)|false alarm|"
+    r"fixed now"
+)
+_FORMAL = re.compile(r"尊敬的|领导|市长|信箱|有关部门|相关部门")
+_NEGATED = re.compile(r"(?:没有|没|不是|无|未|冇|唔係|\bno|\bnot|n't)\s?\S?$")
+_QUESTION_FRAME = re.compile(r"(?:是不是|是否|会不会|有没有|好像|似乎)$")
+# the bot's own danger words in harmless phrases
+_HARMLESS = re.compile(
+    r"火锅|火车|火爆|发火|上火|恼火|打不着火|点不着|打着火|猫打架|狗打架|(?:cats|dogs).{0,60}fight|"
+    r"[猫狗].{0,8}(?:走丢|丢了|不见)|火灾隐患|防火|吸烟|抽烟|打火机|"
+    r"救命稻草|笑死|气死|冒火了我|打架子鼓|打游戏|fire (?:sale|away)|fired"
+)
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[a-z]")
+
+
+def _branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a pattern (outside any group or character class)."""
+    out, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+def _split(pattern: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The Chinese and the English alternatives apart: a message is scanned only for the script it is in, and
+    each smaller pattern keeps the regex engine's first-character shortcut."""
+    branches = _branches(pattern)
+    zh = [b for b in branches if _HAN.search(b)]
+    en = [b for b in branches if not _HAN.search(b)]
+    return (re.compile("|".join(zh)) if zh else None, re.compile("|".join(en)) if en else None)
+
+
+_COMPILED = tuple((cat, *_split(p)) for cat, p in _DANGER)
+
+
+@dataclass(frozen=True, slots=True)
+class Emergency:
+    category: str
+    phrase: str  # what was read as danger (for `matched` and the report)
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    lo = max(text.rfind(c, 0, start) for c in "。！？!?\n;；")
+    hi_candidates = [i for i in (text.find(c, end) for c in "。！？!?\n;；") if i >= 0]
+    return text[lo + 1 : min(hi_candidates) if hi_candidates else len(text)]
+
+
+def detect(normalised: str) -> Emergency | None:
+    """The first danger read in `normalised` that is now, not negated, not past or hypothetical; else None."""
+    han, latin = _HAN.search(normalised) is not None, _LATIN.search(normalised) is not None
+    # a letter to officials describes standing problems; a danger in it needs a "now" of its own
+    formal = _FORMAL.search(normalised) is not None
+    for category, zh, en in _COMPILED:
+        for pattern in (zh if han else None, en if latin else None):
+            if pattern is None or pattern.search(normalised) is None:
+                continue
+            found = _first_now(normalised, pattern, formal)
+            if found is not None:
+                return Emergency(category, found)
+    return None
+
+
+def _first_now(normalised: str, pattern: re.Pattern[str], formal: bool) -> str | None:
+    """The first match of `pattern` that is not negated, past, hypothetical, harmless or said to be over."""
+    for m in pattern.finditer(normalised):
+        before = normalised[max(0, m.start() - 4) : m.start()]
+        if _NEGATED.search(before) and not _QUESTION_FRAME.search(normalised[max(0, m.start() - 6) : m.start()]):
+            continue
+        sentence = _sentence(normalised, m.start(), m.end())
+        now = _NOW.search(sentence) is not None
+        if not now and (_HARMLESS.search(sentence) or _NOT_NOW.search(sentence) or formal):
+            continue
+        if _OVER.search(normalised, m.end()):
+            continue
+        return m.group(0)
+    return None

@@ -1,0 +1,67 @@
+"""Issue #16: an emergency (danger to people now) is always an urgent ticket, in every way residents write it;
+standing hazards, past events and hypotheticals are not emergencies."""
+
+import pytest
+
+from nlp.classifier import Classifier
+from nlp.emergency import detect
+from nlp.normalise import normalise
+
+EMERGENCIES = [
+    # the issue's own examples of emergencies that were missed
+    ("天然气管道好像漏了,嘶嘶响", "safety"),
+    ("有小孩站在窗台上,窗户也没装防护栏", "public_order"),
+    ("有个老人在小区花园摔倒了起不来，头上出血了", "other"),
+    ("我家孩子不见了！！6岁男孩", "public_order"),
+    ("地库有焦糊味!!", "safety"),
+    ("URGENT: strong gas smell in the stairwell of building 4", "safety"),
+    ("someone collapsed in the lobby", "other"),
+    ("my neighbour hasn't answered the door for days", "other"),
+    # questions, dialect, traditional characters, typos, voice transcripts
+    ("是不是漏气了?楼道里一股味", "safety"),
+    ("煤气好似漏咗，好大阵味", "safety"),
+    ("樓梯間有濃煙，好像失火了", "safety"),
+    ("电梯遭卡起了，里头关起个老人", "safety"),
+    ("楼下那俩人干起来了还拿着刀", "public_order"),
+    ("那个就是三楼有股烧焦的味道嗯越来越大了你们快来", "safety"),
+    ("煤汽味好重啊哪家漏了", "safety"),
+    ("隔壁的水管爆了水一直往外冒", "repairs"),
+    ("天台边上坐着一个人说要跳下去", "public_order"),
+    ("There are sparks coming from the meter box and a burning smell", "safety"),
+]
+
+NOT_EMERGENCIES = [
+    ("楼道里有人给电动车充电，太危险了", "safety"),  # a standing hazard
+    ("消防通道又被车堵了，万一着火消防车进不来", "safety"),  # a hypothetical
+    ("上个月隔壁楼着过一次火，楼道充电的管一管吧", "safety"),  # the past
+    ("灭火器都过期了", "safety"),
+    ("井盖丢了好几天了，晚上看不清", "safety"),
+    ("刚才着火的事已经扑灭了，大家放心", "none"),  # said to be over
+    ("【通知】本周五消防演练，届时会有烟雾，请勿惊慌", "none"),
+    ("People keep parking in the fire lane, it's a hazard", "safety"),
+    ("没有煤气味了，应该没事", "none"),  # negated
+]
+
+
+@pytest.mark.parametrize(("text", "category"), EMERGENCIES)
+def test_an_emergency_is_always_an_urgent_ticket(classifier: Classifier, text: str, category: str) -> None:
+    verdict = classifier.classify(text)
+    assert (verdict.is_ticket, verdict.likely, verdict.urgency) == (True, False, "urgent"), verdict.to_json()
+    assert verdict.category == category, verdict.to_json()
+
+
+@pytest.mark.parametrize(("text", "category"), NOT_EMERGENCIES)
+def test_standing_hazards_past_and_hypothetical_are_not_emergencies(
+    classifier: Classifier, text: str, category: str
+) -> None:
+    verdict = classifier.classify(text)
+    assert verdict.urgency == "normal", verdict.to_json()
+    assert (verdict.category if verdict.is_ticket else "none") == category, verdict.to_json()
+
+
+def test_the_detector_names_what_it_read_as_danger() -> None:
+    found = detect(normalise("楼道里好大的煤气味"))
+    assert found is not None
+    assert found.category == "safety"
+    assert "煤气" in found.phrase
+    assert detect(normalise("今天天气真好，出去走走")) is None
