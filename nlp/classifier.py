@@ -17,7 +17,6 @@ from nlp import decide
 from nlp.emergency import detect
 from nlp.evidence import gather
 from nlp.fallback import Fallback
-from nlp.features import ngrams
 from nlp.lexicon import NONE, build
 from nlp.matcher import Matcher
 from nlp.normalise import language, normalise
@@ -73,12 +72,12 @@ class Classifier:
         evidence = gather(folded, self._matcher.scan(folded), self.lexicon.negation_window)
         fallback = self._fallback
 
-        grams: list[set[str]] = []  # the model's features, computed once and only if a model is asked
+        known: list[list[tuple[int, float]]] = []  # the model's features, computed once and only if asked
 
-        def features() -> set[str]:
-            if not grams:
-                grams.append(ngrams(folded))
-            return grams[0]
+        def features() -> list[tuple[int, float]]:
+            if not known and fallback is not None:
+                known.append(fallback.present(folded))
+            return known[0] if known else []
 
         def second_opinion() -> dict[str, float] | None:
             return fallback.probabilities(folded, features()) if fallback is not None else None

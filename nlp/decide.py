@@ -88,6 +88,7 @@ VETO_LIKELY = 0.6  # …and handed to the worker as likely below this one
 VETO_KEEP_INTENT = 1.5  # …but a message that asks for something (又, 能不能, 没通知) goes to the worker at least
 GATE_LIKELY = 0.9  # a message a not-a-ticket cue ruled out goes to the worker as likely from this P(ticket)
 BLEND = 3.0  # weight of the model's category probabilities against the keyword scores (0: keywords alone)
+BLEND_SINGLE = False  # …also when the keywords name one category only (costs a model call per ticket)
 OVERRIDABLE = frozenset({"thanks", "solved", "neighbour_question", "announcement", "apology"})
 
 
@@ -140,7 +141,7 @@ def decide(
         return verdict
     if trust_rules:
         return verdict
-    if BLEND and ev.scores:
+    if BLEND and ev.scores and (len(ev.scores) > 1 or BLEND_SINGLE):
         verdict = _blended(verdict, ev, model)
     if len(text) < MODEL_MIN_CHARS:
         return verdict  # too short for the model to judge: the keywords stand

@@ -11,7 +11,6 @@ Features are the distinct n-grams of the normalised text, scaled to unit length,
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,11 +32,21 @@ class Fallback:
     bias: np.ndarray  # (classes,)
     ticket_weights: dict[str, float] = field(default_factory=dict)  # n-gram → log-odds weight of "a ticket"
     ticket_bias: float = 0.0
+    lookup: dict[str, tuple[int, float]] = field(init=False, repr=False, compare=False)
 
-    def probabilities(self, normalised: str, grams: Collection[str] | None = None) -> dict[str, float]:
-        """P(class) for every class; `grams` are ngrams(normalised) when the caller has them already."""
-        index = self.index
-        rows = [index[g] for g in (ngrams(normalised) if grams is None else grams) if g in index]
+    def __post_init__(self) -> None:
+        # one dict lookup per n-gram serves both models: (row of the multinomial matrix, binary weight)
+        lookup = {g: (row, self.ticket_weights.get(g, 0.0)) for g, row in self.index.items()}
+        object.__setattr__(self, "lookup", lookup)
+
+    def present(self, normalised: str) -> list[tuple[int, float]]:
+        """The message's features known to the model, computed once and handed to both scorers."""
+        lookup = self.lookup
+        return [lookup[g] for g in ngrams(normalised) if g in lookup]
+
+    def probabilities(self, normalised: str, present: list[tuple[int, float]] | None = None) -> dict[str, float]:
+        """P(class) for every class (NumPy: one sum over the rows of the n-grams present)."""
+        rows = [row for row, _ in (self.present(normalised) if present is None else present)]
         logits = self.bias.copy()
         if rows:
             # binary features scaled to unit length, as in training
@@ -47,13 +56,12 @@ class Fallback:
         probs = exp / exp.sum()
         return {c: float(p) for c, p in zip(self.classes, probs, strict=True)}
 
-    def ticket_probability(self, normalised: str, grams: Collection[str] | None = None) -> float:
-        """P(a ticket) from the binary model; without one, 1 − P(none) from the multinomial model."""
+    def ticket_probability(self, normalised: str, present: list[tuple[int, float]] | None = None) -> float:
+        """P(a ticket) from the binary model (a Python sum); without one, 1 − P(none) of the multinomial one."""
         if not self.ticket_weights:
-            return 1.0 - self.probabilities(normalised, grams).get(NONE, 0.0)
-        weights = self.ticket_weights
-        present = [weights[g] for g in (ngrams(normalised) if grams is None else grams) if g in weights]
-        score = self.ticket_bias + (math.fsum(present) / math.sqrt(len(present)) if present else 0.0)
+            return 1.0 - self.probabilities(normalised, present).get(NONE, 0.0)
+        weights = [w for _, w in (self.present(normalised) if present is None else present)]
+        score = self.ticket_bias + (math.fsum(weights) / math.sqrt(len(weights)) if weights else 0.0)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     def dump(self, path: Path) -> None:
