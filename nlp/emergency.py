@@ -169,6 +169,29 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"被淹|淹水|水淹|进水了|往屋里灌|往下灌|水一直往|"
         r"水哗哗|burst pipe|pipe (?:has )?burst|flood(?:ing|ed)|water (?:is )?pouring|water everywhere",
     ),
+    # more everyday forms of the same dangers (definition in LABELLING.md)
+    ("safety", r"烧着了|燃起来|着起火|火着起来|起明火|电动车.{0,4}(?:着了|炸了|自燃)|自燃|煤气中毒|冒火星|电火花"),
+    (
+        "safety",
+        r"(?:smoke|fire|flames) (?:is |are )?(?:coming|pouring|billowing)|caught fire|is burning|gas is leaking",
+    ),
+    (
+        "other",
+        r"快不行了|晕了|昏了|抽风|心脏病发|心脏病犯|发病了|摔伤|撞伤|烫伤|溺水|掉水里|掉进.{0,6}(?:井|水|河|池)|不省人事|没了气息",
+    ),
+    (
+        "other",
+        r"(?:lying|lies) (?:on the (?:floor|ground)|unconscious)|unresponsive|not responding|passed out|"
+        r"(?:fell|fallen) (?:from|off)|hurt (?:badly|himself|herself)|is hurt|got hurt|need(?:s)? an ambulance",
+    ),
+    ("public_order", r"被打了|在打人|打人了|抢劫|抢包|砸门|踹门|闯进|入室|有贼|小偷在|要跳|站在楼顶|坐在楼顶|爬上天台"),
+    (
+        "public_order",
+        r"(?:is |are )?(?:beating|hitting|attacking) (?:a|his|her|someone|the)|"
+        r"robbery|being robbed|someone is breaking",
+    ),
+    ("repairs", r"(?:water|pipe)[^.!?]{0,20}(?:gushing|spraying|bursting|pouring)|ceiling is (?:collapsing|caving)"),
+    ("safety", r"(?:stuck|trapped) in (?:the |a )?(?:lift|elevator)|(?:lift|elevator)[^.!?]{0,20}(?:stuck|trapped)"),
     # something about to fall onto a path now
     (
         "safety",

@@ -17,12 +17,15 @@ DATA = Path(__file__).parent / "data"
 # floors: the targets, and the figures measured when this was written (rounded down)
 HELDOUT_FLOORS = {
     "ticket_precision": 0.98,
-    "ticket_recall": 0.95,
-    "accuracy": 0.90,
+    "ticket_recall": 0.97,
+    "accuracy": 0.93,
+    "category_accuracy": 0.93,
     "urgent_recall": 1.0,
-    "macro_f1": 0.89,
+    "macro_f1": 0.93,
 }
-CORPUS_FLOORS = {"ticket_precision": 0.99, "ticket_recall": 0.95, "accuracy": 0.93, "urgent_recall": 1.0}
+CORPUS_FLOORS = {"ticket_precision": 0.99, "ticket_recall": 0.97, "accuracy": 0.95, "urgent_recall": 1.0}
+# the bars of #16 that are ceilings: false emergencies, and what is handed to the worker as likely
+CEILINGS = {"false_urgent": 0.02, "likely_share": 0.10, "likely_casual": 0.05, "false_ticket_casual": 0.01}
 
 
 def _lines(name: str) -> list[str]:
@@ -35,12 +38,16 @@ def test_figures_do_not_fall(classifier: Classifier, name: str, floors: dict[str
     measured = figures.to_json()
     for key, floor in floors.items():
         assert measured[key] >= floor, f"{name}: {key} fell to {measured[key]} (floor {floor})"
+    for key, ceiling in CEILINGS.items():
+        assert measured[key] <= ceiling, f"{name}: {key} rose to {measured[key]} (ceiling {ceiling})"
 
 
 def test_casual_chat_opens_no_ticket_and_no_question(classifier: Classifier) -> None:
     lines = _lines("small_talk.txt")
     noisy = [t for t in lines if (v := classifier.classify(t)).is_ticket or v.clarify]
     assert len(noisy) <= 0.01 * len(lines), noisy
+    handed_on = [t for t in lines if classifier.classify(t).likely]
+    assert len(handed_on) <= 0.05 * len(lines), handed_on
 
 
 def test_letters_to_officials_are_requests(classifier: Classifier) -> None:
