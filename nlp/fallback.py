@@ -11,7 +11,7 @@ Features are the distinct n-grams of the normalised text, scaled to unit length,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import IO
@@ -27,17 +27,34 @@ NONE = "none"
 @dataclass(frozen=True, slots=True)
 class Fallback:
     classes: tuple[str, ...]
-    index: dict[str, int]  # every n-gram of the training vocabulary → its row
+    # n-gram of the training vocabulary → (its row of the multinomial matrix, its binary weight): one dict
+    # lookup per n-gram serves both models, and the process holds one dict, not two
+    lookup: dict[str, tuple[int, float]]
     weights: np.ndarray  # (features, classes)
     bias: np.ndarray  # (classes,)
-    ticket_weights: dict[str, float] = field(default_factory=dict)  # n-gram → log-odds weight of "a ticket"
     ticket_bias: float = 0.0
-    lookup: dict[str, tuple[int, float]] = field(init=False, repr=False, compare=False)
+    binary: bool = True  # False: no binary model, P(ticket) is 1 − P(none) of the multinomial one
 
-    def __post_init__(self) -> None:
-        # one dict lookup per n-gram serves both models: (row of the multinomial matrix, binary weight)
-        lookup = {g: (row, self.ticket_weights.get(g, 0.0)) for g, row in self.index.items()}
-        object.__setattr__(self, "lookup", lookup)
+    @classmethod
+    def build(
+        cls,
+        classes: tuple[str, ...],
+        index: dict[str, int],
+        weights: np.ndarray,
+        bias: np.ndarray,
+        ticket_weights: dict[str, float],
+        ticket_bias: float,
+    ) -> Fallback:
+        lookup = {g: (row, ticket_weights.get(g, 0.0)) for g, row in index.items()}
+        return cls(classes, lookup, weights, bias, ticket_bias, bool(ticket_weights))
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {g: row for g, (row, _) in self.lookup.items()}
+
+    @property
+    def ticket_weights(self) -> dict[str, float]:
+        return {g: w for g, (_, w) in self.lookup.items()} if self.binary else {}
 
     def present(self, normalised: str) -> list[tuple[int, float]]:
         """The message's features known to the model, computed once and handed to both scorers."""
@@ -58,7 +75,7 @@ class Fallback:
 
     def ticket_probability(self, normalised: str, present: list[tuple[int, float]] | None = None) -> float:
         """P(a ticket) from the binary model (a Python sum); without one, 1 − P(none) of the multinomial one."""
-        if not self.ticket_weights:
+        if not self.binary:
             return 1.0 - self.probabilities(normalised, present).get(NONE, 0.0)
         weights = [w for _, w in (self.present(normalised) if present is None else present)]
         score = self.ticket_bias + (math.fsum(weights) / math.sqrt(len(weights)) if weights else 0.0)
@@ -66,7 +83,7 @@ class Fallback:
 
     def dump(self, path: Path) -> None:
         """One NumPy archive (written to exactly `path`): class names, n-grams, weights, biases."""
-        grams = sorted(self.index, key=lambda g: self.index[g])
+        grams = sorted(self.lookup, key=lambda g: self.lookup[g][0])
         with path.open("wb") as fh:
             np.savez_compressed(
                 fh,
@@ -74,7 +91,8 @@ class Fallback:
                 grams=np.frombuffer("\n".join(grams).encode("utf-8"), dtype=np.uint8),
                 weights=self.weights.astype(np.float32),
                 bias=self.bias.astype(np.float64),
-                ticket=np.array([self.ticket_weights.get(g, 0.0) for g in grams], dtype=np.float32),
+                ticket=np.array([self.lookup[g][1] for g in grams], dtype=np.float32),
+                binary=np.array([self.binary]),
                 ticket_bias=np.array([self.ticket_bias]),
             )
 
@@ -85,14 +103,9 @@ class Fallback:
             # n-grams as one UTF-8 blob: reading 40,000 short strings from a NumPy string array is slow
             grams = data["grams"].tobytes().decode("utf-8").split("\n") if data["grams"].size else []
             ticket = data["ticket"].tolist()
-            return cls(
-                classes,
-                {g: i for i, g in enumerate(grams)},
-                data["weights"],
-                data["bias"],
-                dict(zip(grams, ticket, strict=True)),
-                float(data["ticket_bias"][0]),
-            )
+            binary = bool(data["binary"][0]) if "binary" in data else bool(any(ticket))
+            lookup = {g: (row, w) for row, (g, w) in enumerate(zip(grams, ticket, strict=True))}
+            return cls(classes, lookup, data["weights"], data["bias"], float(data["ticket_bias"][0]), binary)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Fallback | None:

@@ -106,7 +106,7 @@ class Matcher:
     def _sound_hits(self, text: str, hits: list[Hit]) -> list[Hit]:
         """Keywords found only by their sound, where no keyword was found by its characters (号楼电梯 holds
         电梯, so its 楼电 is not 漏电), and the typed string is no common word of its own (大家 is not 打架)."""
-        found = []
+        found: list[Hit] = []
         exact = [(h.start, h.end) for h in hits if h.kind == "kw"]
         for end, (length, entries) in self._by_sound.iter(fold(text)):
             start = end + 1 - length

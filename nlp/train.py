@@ -55,7 +55,7 @@ def fit(examples: Sequence[tuple[str, str]], *, c: float = 4.0, min_df: int = 2,
         ticket = {g: float(w) for g, w in zip(vocab_grams, binary.coef_[0], strict=True)}
         ticket_bias = float(binary.intercept_[0])
     # every n-gram of the vocabulary stays: each one counts in the unit-length scaling at run time
-    return Fallback(classes, vocab, coef.astype(np.float32), bias.astype(np.float64), ticket, ticket_bias)
+    return Fallback.build(classes, vocab, coef.astype(np.float32), bias.astype(np.float64), ticket, ticket_bias)
 
 
 def corpus_rows() -> list[tuple[str, str]]:

@@ -81,3 +81,8 @@ def test_the_corpus_is_what_the_issue_asks_for() -> None:
     texts = {e.text for e in corpus}
     assert not texts & {e.text for e in heldout}
     assert "居住证明需要什么手续?" in texts
+
+
+def test_at_least_3000_labelled_messages_ship_for_training_and_measuring() -> None:
+    names = ("corpus.jsonl", "corpus_styles.jsonl", "corpus_extra.jsonl", "heldout.jsonl")
+    assert sum(len(packaged(n)) for n in names) >= 3000
