@@ -27,6 +27,7 @@ from bot.core.settings_work import (
     FaqEntry,
     Holidays,
     LadderLevel,
+    LikelyRequests,
     Limits,
     Outbox,
     Points,
@@ -52,10 +53,10 @@ class Settings(Model):
     ladder: list[LadderLevel] = Field(default_factory=list)
     promise_hours: float = 12.0
     rating_window_hours: float = 48.0
-    clarify_per_group_per_day: int = 3
     quiet_hours: QuietHours = QuietHours()
     holidays: Holidays = Holidays()
     dedupe: Dedupe = Dedupe()
+    likely: LikelyRequests = LikelyRequests()
     limits: Limits = Limits()
     outbox: Outbox = Outbox()
     wechaty: WechatySettings = WechatySettings()
@@ -64,6 +65,10 @@ class Settings(Model):
     duty_roster: list[DutyEntry] = Field(default_factory=list)
     standins: list[StandIn] = Field(default_factory=list)
     emergency_advice: str = "如有人员受伤或危险，请立即拨打119/120/110。"
+    emergency_advice_en: str = (
+        "If anyone is hurt or in danger, call 119 (fire), 120 (ambulance) or 110 (police) now. "
+        "For a gas smell: no flames or switches, open the windows, leave and call from outside."
+    )
     texts: Texts = Texts()
     sweep_interval_seconds: int = 60
     lexicon: dict[str, Any] = Field(default_factory=dict)  # overrides for nlp's packaged lexicon
@@ -155,8 +160,10 @@ class Settings(Model):
     def community_of_person(self, person_id: str) -> list[Community]:
         return [c for c in self.all_communities if any(p.id == person_id for p in c.people)]
 
-    def category_name(self, key: str) -> str:
+    def category_name(self, key: str, lang: str = "zh") -> str:
         cat = self.categories.get(key)
+        if lang == "en":
+            return cat.name_en if cat and cat.name_en else key.replace("_", " ")
         return cat.name if cat else key
 
     def level(self, number: int) -> LadderLevel:

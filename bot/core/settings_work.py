@@ -13,6 +13,7 @@ from bot.core.settings_org import Role
 
 class Category(Model):
     name: str
+    name_en: str = ""  # how a resident who writes in English is told the category ("" → the key, readable)
     sensitive: bool = False  # acknowledged privately, never posted in the group
     start_level: int = Field(default=1, ge=1, le=4)
     deadline_hours: float | None = None  # overrides the start level's deadline
@@ -50,6 +51,15 @@ class Dedupe(Model):
     # an emergency reported again in the same group soon after: one ticket, not a second round of alarms;
     # later it is taken as a new emergency
     urgent_window_minutes: float = Field(default=120.0, ge=0.0)
+
+
+class LikelyRequests(Model):
+    """Messages that are probably a request: the grid worker is asked privately, in batches (#16)."""
+
+    # a worker gets one private message per batch, not one per doubt
+    batch_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    # an item nobody registers or dismisses lapses (it stays on record, it no longer waits)
+    lapse_hours: float = Field(default=48.0, gt=0, le=24 * 30)
 
 
 class Limits(Model):

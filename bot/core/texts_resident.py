@@ -19,9 +19,24 @@ class ResidentTexts(BaseModel):
     joined_urgent: str = (
         "这件事已在 #{ticket}【{category}】紧急登记，工作人员已收到通知。{advice}如不是同一件事，请回复“不是同一件事”。"
     )
+    # a resident who writes in English is answered in English (#16)
+    ack_en: str = (
+        "Registered as #{ticket} ({category}). {holder} will follow it up and reply within {promise_hours} hours."
+    )
+    ack_urgent_en: str = "Registered as #{ticket} ({category}), URGENT: {holders} have been alerted. {advice}"
+    joined_en: str = (
+        "This is already registered as #{ticket} ({category}); {holder} is following it up and you will hear "
+        "the result too. If it is a different matter, reply “not the same”."
+    )
+    joined_urgent_en: str = (
+        "This is already registered as #{ticket} ({category}), URGENT: staff have been alerted. {advice}"
+        "If it is a different matter, reply “not the same”."
+    )
+    # a private message that is not a ticket is never met with silence: a person reads it (#22)
+    private_ack: str = "收到，已转给{worker}，看过后会回复您。"
+    private_ack_en: str = "Thank you, your message has been passed on to {worker}, who will read it and reply."
     split: str = "好的，已单独登记 #{ticket}【{category}】，由{holder}跟进，{promise_hours}小时内给您回复。"
     split_nothing: str = "没有找到可以拆分的登记。"
-    clarify: str = "您是要反映问题吗？请回复数字：{menu}"
     faq_answer: str = "#{ticket}【{category}】{answer}（{holder}会再确认补充）"
     resolved: str = "#{ticket} 已办结：{result}\n满意请回复“满意”，仍有问题请回复“不满意”。"
     rejected_to_reporter: str = "#{ticket} 经核实不属于需要办理的事项，已关闭：{reason}。如有疑问请联系{holder}。"

@@ -31,6 +31,16 @@ class StaffTexts(BaseModel):
     my_tickets_header: str = "您有 {count} 件未办结工单："
     my_tickets_none: str = "您目前没有未办结的工单。"
     my_ticket_line: str = "#{ticket}【{category}】{state} · {chat} · 期限 {deadline}"
+    # likely requests (#16): what the classifier was unsure of, for the grid worker to decide
+    likely_header: str = "有 {count} 条消息可能是居民诉求，请确认（{hours}小时内未处理的自动失效）："
+    likely_line: str = (
+        "{item}. 疑似诉求（{grid}·{chat}）{reporter}：{text} {urgent}回复 /登记 {item} 立案，/忽略 {item} 不处理"
+    )
+    likely_urgent_mark: str = "【可能紧急】"
+    likely_waiting: str = "另有 {count} 条疑似诉求待您确认（/登记 编号 立案，/忽略 编号 不处理）。"
+    likely_registered: str = "疑似诉求 {item} 已登记为 #{ticket}【{category}】，由{holder}跟进。"
+    likely_dismissed: str = "已忽略疑似诉求 {item}，群里不会有任何消息。"
+    likely_states: dict[str, str] = {"registered": "已登记", "dismissed": "已忽略", "lapsed": "已过期失效"}
     ticket_detail: str = (
         "#{ticket}【{category}】{state} · 第{level}级 {holder}\n群：{chat} · 反映人：{reporter}\n内容：{text}"
     )

@@ -128,8 +128,10 @@ async def cmd_merge(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
 
 async def cmd_mine(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     mine = deps.uow.tickets.find(states=ACTIVE_STATES, holder_id=msg.sender_id, order_by_deadline=True)
+    waiting = deps.uow.likely.waiting_for([msg.sender_id])
+    tail = [deps.texts.likely_waiting.format(count=waiting)] if waiting else []
     if not mine:
-        return deps.texts.my_tickets_none
+        return "\n".join([deps.texts.my_tickets_none, *tail])
     tz = deps.settings.tz
     lines = [deps.texts.my_tickets_header.format(count=len(mine))]
     for t in mine[:30]:
@@ -145,7 +147,7 @@ async def cmd_mine(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
         )
     if len(mine) > 30:
         lines.append(f"……另有 {len(mine) - 30} 件")
-    return "\n".join(lines)
+    return "\n".join([*lines, *tail])
 
 
 async def cmd_show(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:

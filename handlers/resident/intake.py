@@ -43,7 +43,7 @@ def community_for(deps: Deps, grid: Grid | None) -> Community | None:
     return comms[0] if len(comms) == 1 else None
 
 
-def report(msg: StoredMessage, deps: Deps, category: str, urgency: str) -> int | None:
+def report(msg: StoredMessage, deps: Deps, category: str, urgency: str, lang: str = "zh") -> int | None:
     grid = grid_of_chat(deps, msg.chat_id)
     if grid is None and msg.is_private:
         grid = grid_of_person(deps, msg.sender_id)  # their building's worker, not the secretary's desk
@@ -53,10 +53,10 @@ def report(msg: StoredMessage, deps: Deps, category: str, urgency: str) -> int |
     if community is None:
         # a street deployment and no community to give it to: a group's staff were just asked to bind it
         if msg.is_private:
-            _unplaced(msg, deps, urgency)
+            unplaced(msg, deps, urgency, lang)
         return None
     if not msg.is_private:
-        joined = join_duplicate(msg, deps, category, urgency)
+        joined = join_duplicate(msg, deps, category, urgency, lang)
         if joined is not None:
             return joined
     ticket = tickets.open_ticket(
@@ -72,27 +72,33 @@ def report(msg: StoredMessage, deps: Deps, category: str, urgency: str) -> int |
         grid=grid,
         community=community,
     )
-    acknowledge(deps, ticket, community)
+    acknowledge(deps, ticket, community, lang)
     return ticket.id
 
 
-def _unplaced(msg: StoredMessage, deps: Deps, urgency: str) -> None:
+def advice(deps: Deps, lang: str) -> str:
+    return deps.settings.emergency_advice_en if lang == "en" else deps.settings.emergency_advice
+
+
+def unplaced(msg: StoredMessage, deps: Deps, urgency: str, lang: str = "zh") -> None:
     """A stranger writing privately in a street: answered, and every community's staff see the message."""
-    advice = f" {deps.settings.emergency_advice}" if urgency == "urgent" else ""
-    reply(deps, msg.chat_id, deps.texts.private_where + advice)
+    advice_text = f" {advice(deps, lang)}" if urgency == "urgent" else ""
+    reply(deps, msg.chat_id, deps.texts.private_where + advice_text)
     told = deps.texts.private_unplaced_staff.format(reporter=msg.sender_name or msg.sender_id, text=msg.text)
     for each in deps.settings.all_communities:
         lead = each.secretary or each.street_center  # named: without a staff chat, told privately
         to_staff(deps, each.staff_chat, told, [lead] if lead else [])
 
 
-def acknowledge(deps: Deps, ticket: r.Ticket, community: Community) -> None:
+def acknowledge(deps: Deps, ticket: r.Ticket, community: Community, lang: str = "zh") -> None:
+    """The answer to a new ticket; a resident who wrote in English (`lang` "en") is answered in English."""
     settings, texts = deps.settings, deps.texts
+    english = lang == "en"
     cat = settings.categories.get(ticket.category)
     holder = tickets.holder_name(deps, ticket)
     fields = {
         "ticket": ticket.id,
-        "category": tickets.category_name(deps, ticket),
+        "category": settings.category_name(ticket.category, lang) if english else tickets.category_name(deps, ticket),
         "holder": holder,
         "promise_hours": f"{settings.promise_hours:g}",
     }
@@ -107,7 +113,9 @@ def acknowledge(deps: Deps, ticket: r.Ticket, community: Community) -> None:
         reply(
             deps,
             ticket.chat_id,
-            texts.ack_urgent.format(**fields, holders=names, advice=settings.emergency_advice),
+            (texts.ack_urgent_en if english else texts.ack_urgent).format(
+                **fields, holders=names, advice=advice(deps, lang)
+            ),
             [ticket.reporter_id, *alerted],
             ticket_id=ticket.id,
         )
@@ -140,8 +148,9 @@ def acknowledge(deps: Deps, ticket: r.Ticket, community: Community) -> None:
         )
         tickets.event(deps, ticket, "faq", note=answer)
         return
+    ack = texts.ack_en if english else texts.ack
     if ticket.chat_id == ticket.reporter_id:
-        reply(deps, ticket.chat_id, texts.ack.format(**fields), ticket_id=ticket.id)
+        reply(deps, ticket.chat_id, ack.format(**fields), ticket_id=ticket.id)
         private(
             deps,
             ticket.holder_id,
@@ -156,7 +165,7 @@ def acknowledge(deps: Deps, ticket: r.Ticket, community: Community) -> None:
         # routed past the grid worker (safety to the area cadre, repairs to the property company):
         # the worker is @-mentioned too and stays answerable for the 12-hour promise
         mentions.append(tickets.covering(deps, grid.workers[0]))
-    reply(deps, ticket.chat_id, texts.ack.format(**fields), mentions, ticket_id=ticket.id)
+    reply(deps, ticket.chat_id, ack.format(**fields), mentions, ticket_id=ticket.id)
 
 
 def on_duty(deps: Deps) -> list[str]:
@@ -181,7 +190,9 @@ def faq_answer(deps: Deps, text: str) -> str | None:
     return None
 
 
-def join_duplicate(msg: StoredMessage, deps: Deps, category: str, urgency: str = "normal") -> int | None:
+def join_duplicate(
+    msg: StoredMessage, deps: Deps, category: str, urgency: str = "normal", lang: str = "zh"
+) -> int | None:
     """Same group, same category and similar words within the window: one ticket, two reporters.
 
     An emergency joins only an urgent ticket, and only within `dedupe.urgent_window_minutes`: ten
@@ -224,13 +235,15 @@ def join_duplicate(msg: StoredMessage, deps: Deps, category: str, urgency: str =
         expires_at=deps.now + timedelta(hours=dedupe.split_window_hours),
         data={"message": msg.pk, "urgency": urgency},
     )
-    fields = {"ticket": ticket.id, "category": tickets.category_name(deps, ticket)}
+    english, texts = lang == "en", deps.texts
+    name = deps.settings.category_name(ticket.category, lang) if english else tickets.category_name(deps, ticket)
+    fields = {"ticket": ticket.id, "category": name}
     reply(
         deps,
         msg.chat_id,
-        deps.texts.joined_urgent.format(**fields, advice=deps.settings.emergency_advice)
+        (texts.joined_urgent_en if english else texts.joined_urgent).format(**fields, advice=advice(deps, lang))
         if urgent
-        else deps.texts.joined.format(**fields, holder=tickets.holder_name(deps, ticket)),
+        else (texts.joined_en if english else texts.joined).format(**fields, holder=tickets.holder_name(deps, ticket)),
         [msg.sender_id],
         ticket_id=ticket.id,
     )

@@ -98,6 +98,10 @@ class Messages:
         stmt = select(MESSAGES).where(M.processed_at.is_(None)).order_by(M.id).limit(limit)
         return [message_of(m) for m in self.sql.run(stmt)]
 
+    def by_pk(self, pk: int) -> StoredMessage | None:
+        row = self.sql.run(select(MESSAGES).where(M.id == pk)).first()
+        return message_of(row) if row else None
+
     def by_platform_id(self, platform_id: str) -> StoredMessage | None:
         row = self.sql.run(BY_PLATFORM_ID, {"platform_id": platform_id}).first()
         return message_of(row) if row else None
