@@ -224,6 +224,7 @@ FROZEN = "（测试）服务冻结时发出的一条通知"
     [{"wechaty": {"health_grace_seconds": 1, "reconnect_min_seconds": 0.5, "send_timeout_seconds": 3}}],
     indirect=True,
 )
+@pytest.mark.timeout(420)  # up to three freezes of up to 60 s each, and the reconnects after them, on a loaded machine
 def test_a_send_cut_off_by_a_frozen_server_is_reported_to_staff_not_resent(world: World) -> None:
     world.server.say(ZHOU, LIGHT, room=GROUP)
     one(world, where(GROUP, "已登记 #1"))  # the bot has looked the group up: a send there is one call
