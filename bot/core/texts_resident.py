@@ -19,6 +19,11 @@ class ResidentTexts(BaseModel):
     joined_urgent: str = (
         "这件事已在 #{ticket}【{category}】紧急登记，工作人员已收到通知。{advice}如不是同一件事，请回复“不是同一件事”。"
     )
+    # an emergency about the same thing as an ordinary open ticket: it joins, and the ticket becomes urgent
+    joined_raised: str = (
+        "这件事已在 #{ticket}【{category}】登记，现已按紧急处理，已通知{holders}。{advice}"
+        "如不是同一件事，请回复“不是同一件事”。"
+    )
     split: str = "好的，已单独登记 #{ticket}【{category}】，由{holder}跟进，{promise_hours}小时内给您回复。"
     split_nothing: str = "没有找到可以拆分的登记。"
     clarify: str = "您是要反映问题吗？请回复数字：{menu}"
