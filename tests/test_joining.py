@@ -3,9 +3,13 @@ same place; a same-matter report that reads as an emergency joins and raises the
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
+from bot.core.settings import load_settings
 from tests.chat import Chat
+from tests.conftest import DATA, TZ
+from tests.test_ladder import make_chat
 
 GROUP = "room_tiancheng_3"
 ADVICE = "如有人员受伤或危险，请立即拨打119/120/110。"
@@ -90,6 +94,7 @@ async def test_an_emergency_about_the_same_thing_joins_and_raises_the_ticket(cha
 
 async def test_a_second_emergency_about_a_raised_ticket_is_no_second_alarm(chat: Chat) -> None:
     await chat.say("周阿姨", "2单元水管漏水了，麻烦处理一下")
+    chat.clock.advance(timedelta(hours=5))  # the ticket is old; it became urgent only now
     await chat.say("刘大爷", "2单元水管爆了，水漫到楼道了！")
     chat.clock.advance(timedelta(minutes=5))
     sent = await chat.say("老王", "二单元水管爆裂了，楼道里全是水")
@@ -103,3 +108,14 @@ async def test_an_emergency_about_something_else_is_its_own_alarm(chat: Chat) ->
     sent = await chat.say("刘大爷", "2单元电梯里困人了，快来人！")
     assert len(staff_alarms(sent)) == 1
     assert [t[:2] for t in tickets_of(chat)] == [(1, "normal"), (2, "urgent")]
+
+
+async def test_a_raise_off_duty_wakes_the_duty_roster_as_a_new_emergency_would(tmp_path: Path, db_url: str) -> None:
+    text = (DATA / "config.yaml").read_text(encoding="utf-8")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(text + "duty_roster:\n  - {person: wxid_wanghuan, weekdays: [6, 7]}\n", encoding="utf-8")
+    chat = await make_chat(load_settings(cfg, env={}), db_url, datetime(2026, 11, 28, 14, 0, tzinfo=TZ))  # Saturday
+    await chat.say("周阿姨", "2单元水管漏水了，麻烦处理一下")
+    sent = await chat.say("刘大爷", "2单元水管爆了，水漫到楼道了！")
+    assert "wxid_wanghuan" in chat.to(sent, GROUP)[0].mention_ids
+    assert "wxid_wanghuan" in next(s for s in sent if s.chat_id == "room_staff").mention_ids
