@@ -119,3 +119,30 @@ async def test_a_raise_off_duty_wakes_the_duty_roster_as_a_new_emergency_would(t
     sent = await chat.say("刘大爷", "2单元水管爆了，水漫到楼道了！")
     assert "wxid_wanghuan" in chat.to(sent, GROUP)[0].mention_ids
     assert "wxid_wanghuan" in next(s for s in sent if s.chat_id == "room_staff").mention_ids
+
+
+async def test_not_the_same_matter_takes_the_urgency_back_with_it(chat: Chat) -> None:
+    await chat.say("周阿姨", "2单元水管漏水了，麻烦处理一下")
+    with chat.app.services.store.begin() as uow:
+        before = uow.tickets.get(1)
+    assert before is not None
+    chat.clock.advance(timedelta(minutes=30))
+    await chat.say("刘大爷", "2单元水管爆了，水漫到楼道了！")
+    sent = await chat.say("刘大爷", "不是同一件事")
+    assert len(staff_alarms(sent)) == 1  # the split-off emergency sounds its own alarm
+    assert [t[:2] for t in tickets_of(chat)] == [(1, "normal"), (2, "urgent")]
+    with chat.app.services.store.begin() as uow:
+        after = uow.tickets.get(1)
+        actions = [e.action for e in uow.tickets.events(1)]
+    assert after is not None
+    assert after.deadline_at == before.deadline_at
+    assert actions[-3:] == ["urgent", "split", "not_urgent"]
+    assert reporters_of(chat, 1) == {"周阿姨"}
+
+
+async def test_a_raised_ticket_a_neighbour_joined_since_stays_urgent(chat: Chat) -> None:
+    await chat.say("周阿姨", "2单元水管漏水了，麻烦处理一下")
+    await chat.say("刘大爷", "2单元水管爆了，水漫到楼道了！")
+    await chat.say("老王", "二单元水管爆裂了，楼道里全是水")
+    await chat.say("刘大爷", "不是同一件事")
+    assert [t[:2] for t in tickets_of(chat)] == [(1, "urgent"), (2, "urgent")]

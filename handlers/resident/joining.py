@@ -7,6 +7,7 @@ ordinary open ticket joins it and raises it to urgent, with the alarm a new urge
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Unpack
 
@@ -133,8 +134,34 @@ def raise_to_urgent(deps: Deps, ticket: r.Ticket, msg: StoredMessage) -> r.Ticke
         remind_at=remind if remind > deps.now else None,
         ack_due_at=None,
     )
-    _said(deps, raised, "urgent", msg, urgency="urgent", was=ticket.urgency)
+    was = ticket.deadline_at.isoformat() if ticket.deadline_at else ""
+    _said(deps, raised, "urgent", msg, urgency="urgent", was=ticket.urgency, deadline=was)
     return raised
+
+
+def undo_raise(deps: Deps, ticket: r.Ticket, resident_id: str) -> r.Ticket:
+    """The resident whose emergency raised `ticket` says it was another matter: their report leaves with the
+    urgency (it gets its own alarm), and the ticket is as it was — unless someone else has joined it since."""
+    timeline = deps.uow.tickets.events(ticket.id)
+    raise_at = next((i for i, e in enumerate(timeline) if e.action == "urgent" and e.actor_id == resident_id), None)
+    if raise_at is None or ticket.urgency != "urgent":
+        return ticket
+    if any(e.action == "joined" and e.actor_id != resident_id for e in timeline[raise_at:]):
+        return ticket  # a neighbour reported it since, perhaps the same emergency: it stays urgent
+    raised = timeline[raise_at]
+    data = json.loads(raised.data or "{}")
+    was = data.get("deadline")
+    deadline = datetime.fromisoformat(was) if was else None
+    remind = deadline - timedelta(hours=deps.settings.level(ticket.level).remind_before) if deadline else None
+    lowered = tickets.update(
+        deps,
+        ticket,
+        urgency=data.get("was") or "normal",
+        deadline_at=deadline,
+        remind_at=remind if remind and remind > deps.now else None,
+    )
+    tickets.event(deps, lowered, "not_urgent", resident_id, note=deps.texts.not_urgent_note, was="urgent")
+    return lowered
 
 
 def _said(deps: Deps, ticket: r.Ticket, action: str, msg: StoredMessage, **data: Unpack[EventData]) -> None:
