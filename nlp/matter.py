@@ -229,7 +229,9 @@ def matter_of(text: str) -> Matter:
         outdoor=bool(named & table.outdoor),
     )
     words = frozenset().union(*(bigrams(chunk) for chunk in rest.split()))
-    kin = things | {table.parents[t] for t in things if t in table.parents}
+    parents = {table.parents[t] for t in things if t in table.parents}
+    things -= parents  # 停车挡住了出口 is about the car in the way, not parking in general
+    kin = things | parents
     return Matter(frozenset(things), frozenset(conditions), place, words, frozenset(kin))
 
 

@@ -103,6 +103,13 @@ async def test_a_second_emergency_about_a_raised_ticket_is_no_second_alarm(chat:
     assert [t[:2] for t in tickets_of(chat)] == [(1, "urgent")]
 
 
+async def test_an_emergency_that_names_no_thing_is_its_own_alarm_not_a_raise(chat: Chat) -> None:
+    await chat.say("周阿姨", "2单元水管漏水了，麻烦处理一下")
+    sent = await chat.say("刘大爷", "2单元楼道全淹了，水还在往外冒！")
+    assert len(staff_alarms(sent)) == 1
+    assert [t[:2] for t in tickets_of(chat)] == [(1, "normal"), (2, "urgent")]
+
+
 async def test_an_emergency_about_something_else_is_its_own_alarm(chat: Chat) -> None:
     await chat.say("周阿姨", "2单元水管漏水了，麻烦处理一下")
     sent = await chat.say("刘大爷", "2单元电梯里困人了，快来人！")

@@ -34,11 +34,12 @@ def join_duplicate(msg: StoredMessage, deps: Deps, category: str, urgency: str, 
     (ten neighbours smelling the same gas make one alarm, a fire the next morning is a new one); it joins
     an ordinary ticket about the same thing within `dedupe.window_hours` and makes it urgent.
     """
-    found = _best(msg, deps, _candidates(msg, deps, category, urgent=urgency == "urgent"))
+    urgent = urgency == "urgent"
+    found = _best(msg, deps, _candidates(msg, deps, category, urgent=urgent), urgent=urgent)
     if found is None:
         return None
     match, ticket = found
-    raising = urgency == "urgent" and ticket.urgency != "urgent"
+    raising = urgent and ticket.urgency != "urgent"
     again = any(rep.reporter_id == msg.sender_id for rep in deps.uow.tickets.reporters(ticket.id))
     if again and not raising:
         return ticket.id  # the same person saying it again: quietly part of the same ticket
@@ -61,7 +62,7 @@ def join_duplicate(msg: StoredMessage, deps: Deps, category: str, urgency: str, 
         deps,
         msg.chat_id,
         deps.texts.joined_urgent.format(**fields, advice=deps.settings.emergency_advice)
-        if urgency == "urgent"
+        if urgent
         else deps.texts.joined.format(**fields, holder=tickets.holder_name(deps, ticket)),
         [msg.sender_id],
         ticket_id=ticket.id,
@@ -89,7 +90,9 @@ def _urgent_since(deps: Deps, ticket: r.Ticket) -> datetime:
     return max([ticket.created_at, *raised])
 
 
-def _best(msg: StoredMessage, deps: Deps, candidates: list[r.Ticket]) -> tuple[Match, r.Ticket] | None:
+def _best(msg: StoredMessage, deps: Deps, candidates: list[r.Ticket], *, urgent: bool) -> tuple[Match, r.Ticket] | None:
+    """The ticket this report is most surely about. An emergency raises an ordinary ticket only when it names
+    the same thing: "楼道全淹了" may be the leaking pipe or not, and a new alarm is the safe answer."""
     report = matter_of(msg.text)
     soon = deps.now - timedelta(minutes=SAME_REPORTER_MINUTES)
     best: tuple[Match, r.Ticket] | None = None
@@ -100,6 +103,8 @@ def _best(msg: StoredMessage, deps: Deps, candidates: list[r.Ticket]) -> tuple[M
             words_threshold=deps.settings.dedupe.similarity,
             same_reporter_recently=ticket.reporter_id == msg.sender_id and ticket.created_at >= soon,
         )
+        if urgent and ticket.urgency != "urgent" and match.reason != "thing":
+            continue
         if match.join and (best is None or match.score > best[0].score):
             best = (match, ticket)
     return best

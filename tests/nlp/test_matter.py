@@ -43,7 +43,8 @@ JOIN = [
     ("小区监控坏了", "摄像头不工作"),
     ("2号楼后面的井盖松了", "2栋后面井盖坏了"),
     ("停水了", "家里没水了，什么时候来水"),
-    ("楼上太吵了", "楼上噪音太大"),
+    ("楼上又在咚咚咚了！！！", "楼上每天半夜蹦迪一样，咚咚咚的"),
+    ("门口的车谁的啊，挡着我出不去了", "车停在单元门口把路堵住了，乱停车"),
     ("十二单元电梯坏了", "12单元电梯停了"),
     ("东门那边黑漆漆的，路灯不亮", "东门那边黑漆漆的"),
     # English and traditional forms
@@ -84,6 +85,13 @@ SEPARATE = [
     ("我家也是", "3栋电梯坏了"),
     ("2单元水管漏水了，麻烦处理一下", "2单元楼道里好臭，麻烦处理一下"),
     ("1单元4楼闻到很浓的煤气味", "1单元6楼闻到很浓的煤气味"),
+    # noise, smell and questions: what every report of the category says decides nothing
+    ("小区门口那个烧烤摊每天喝酒划拳到一两点，吵得没法睡", "地铁施工夜里也在搞，有没有噪音许可"),
+    ("楼下商铺的大喇叭天天循环播放促销", "小区广场舞太吵了"),
+    ("开亲属关系证明需要什么", "户口迁入需要什么手续"),
+    ("小区车位太少了，能不能规划一下", "车库出入口被人停车挡住了，大家都出不去"),
+    ("水管爆裂，一楼大厅全淹了", "楼顶漏水，下雨天家里墙全湿了"),
+    ("对门在门口放了个鞋柜，堵住了我家门一半", "邻居家装修把下水道堵了"),
     # English and traditional forms
     ("The lift in building 3 is broken", "The lift in building 5 is broken"),
     ("Corridor light on the 4th floor is out", "Street light is out, please fix asap"),
@@ -126,7 +134,7 @@ def test_different_place_or_thing_stays_separate(first: str, second: str) -> Non
         ("A座", Place(building="a")),
         ("3號樓前", Place(building="3", named=frozenset({"楼前"}), outdoor=True)),
         ("地库负二层", Place(named=frozenset({"地库"}), outdoor=True)),
-        ("楼顶", Place(named=frozenset({"楼顶"}))),
+        ("花园", Place(named=frozenset({"花园"}), outdoor=True)),
         ("3栋前天开始", Place(building="3")),
     ],
 )
