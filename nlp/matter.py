@@ -136,7 +136,7 @@ def _number(token: str) -> str:
     if "十" in token:
         tens, _, ones = token.partition("十")
         return str(_CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0))  # 十 10, 十二 12, 二十 20
-    return "".join(str(_CN_DIGITS[ch]) for ch in token)
+    return str(int("".join(str(_CN_DIGITS[ch]) for ch in token)))  # 零三 is 3
 
 
 # 3号楼前 / 3栋楼下 / 5栋门口 are outside that building: a place of their own

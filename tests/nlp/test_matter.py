@@ -7,6 +7,8 @@ or thing keeps reports apart."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlp.matter import Place, compare, matter_of, place_clash
 
@@ -172,3 +174,27 @@ def test_a_matching_place_ranks_a_ticket_higher() -> None:
     assert near.join
     assert vague.join
     assert near.score > vague.score
+
+
+# Every resident's message is read, so no text may break the reading; and the order two reports came in
+# never changes whether they join.
+_PIECES = st.sampled_from(
+    [
+        *"0123456789一二三十两零栋楼层单元号室幢座前后下门口",
+        *"东西地库负#-ab水管漏灯电梯坏了，！ ",
+        *("building ", "unit ", "floor "),
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=30).map("".join), st.lists(_PIECES, max_size=30).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_read_and_joining_is_symmetric(first: str, second: str) -> None:
+    a, b = matter_of(first), matter_of(second)
+    assert compare(a, b, words_threshold=0.3).join == compare(b, a, words_threshold=0.3).join
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_any_unicode_is_read(text: str) -> None:
+    assert isinstance(matter_of(text).place, Place)
