@@ -161,7 +161,8 @@ _ROOM = re.compile(
     r"|\b(?:room|flat|apt\.?|apartment)\s*(\d{3,4})\b"
 )
 _FLOOR = re.compile(
-    rf"(?:(?<![负\d一二两三四五六七八九十零〇]){_NUM}\s*(?:楼|层)(?![道梯栋])|\b(\d{{1,2}})\s*(?:st|nd|rd|th)?\s*floor\b|\bfloor\s*(\d{{1,2}})\b|(?<![\da-z])(\d{{1,2}})f\b)"
+    rf"(?:(?<![负\d一二两三四五六七八九十零〇]){_NUM}\s*(?:楼|层)(?![道梯栋])"  # 4楼, 十二层; not 负二层, 4楼道
+    r"|\b(\d{1,2})\s*(?:st|nd|rd|th)?\s*floor\b|\bfloor\s*(\d{1,2})\b|(?<![\da-z])(\d{1,2})f\b)"
 )
 _NUMBERED = re.compile(r"[\d一二两三四五六七八九十零〇]|[a-h]\s*[座#栋幢]")
 # Single characters that carry nothing once the table's words are cut out.
