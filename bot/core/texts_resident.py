@@ -35,6 +35,15 @@ class ResidentTexts(BaseModel):
     # a private message that is not a ticket is never met with silence: a person reads it (#22)
     private_ack: str = "收到，已转给{worker}，看过后会回复您。"
     private_ack_en: str = "Thank you, your message has been passed on to {worker}, who will read it and reply."
+    joined_raised_en: str = (
+        "This is already registered as #{ticket} ({category}) and is now handled as URGENT: {holders} "
+        "have been alerted. {advice}If it is a different matter, reply “not the same”."
+    )
+    # an emergency about the same thing as an ordinary open ticket: it joins, and the ticket becomes urgent
+    joined_raised: str = (
+        "这件事已在 #{ticket}【{category}】登记，现已按紧急处理，已通知{holders}。{advice}"
+        "如不是同一件事，请回复“不是同一件事”。"
+    )
     split: str = "好的，已单独登记 #{ticket}【{category}】，由{holder}跟进，{promise_hours}小时内给您回复。"
     split_nothing: str = "没有找到可以拆分的登记。"
     faq_answer: str = "#{ticket}【{category}】{answer}（{holder}会再确认补充）"

@@ -26,6 +26,8 @@ class StaffTexts(BaseModel):
     merged: str = "已将 {others} 合并到 #{ticket}，办结结果会发到所有相关群。"
     private_unplaced_staff: str = "{reporter}（私聊网格助手，尚不知道住哪个小区）反映：{text}\n请认领并与其联系。"
     new_ticket_private: str = "新工单 #{ticket}【{category}】来自「{chat}」{reporter}：{text}"
+    not_urgent_note: str = "升为紧急的反映人说明不是同一件事，已单独登记，本工单恢复原期限"  # timeline note
+    raised_urgent_staff: str = "#{ticket}【{category}】升为紧急：「{chat}」{reporter}：{text}"
     recalled_notice: str = "#{ticket} 的反映人撤回了原消息。"
     voice_forward: str = "「{chat}」{reporter} 发来一条语音，请留意：{ref}"
     my_tickets_header: str = "您有 {count} 件未办结工单："

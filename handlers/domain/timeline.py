@@ -9,6 +9,8 @@ from storage.records import Ticket
 ACTION_NAMES = {
     "created": "登记",
     "joined": "并入反映",
+    "urgent": "升为紧急",
+    "not_urgent": "恢复一般",
     "split": "拆分",
     "accepted": "接单",
     "progress": "进展",

@@ -9,6 +9,7 @@ from handlers.deps import Deps
 from handlers.domain import tickets
 from handlers.domain.outbound import reply
 from handlers.resident.intake import acknowledge, community_for, grid_of_chat
+from handlers.resident.joining import undo_raise
 from storage.records import StoredMessage
 
 _NOT_SAME = re.compile(r"不是同一(件|个)?事|不是一回事|不是一件事|说的不是这个|not the same", re.IGNORECASE)
@@ -31,6 +32,8 @@ def split(msg: StoredMessage, deps: Deps) -> int | None:
         return None
     deps.uow.tickets.remove_reporter(joined.id, msg.sender_id)
     tickets.event(deps, joined, "split", msg.sender_id, actor_name=msg.sender_name, note="反映人说明不是同一件事")
+    if urgency == "urgent":
+        undo_raise(deps, joined, msg.sender_id)
     grid = grid_of_chat(deps, msg.chat_id)
     community = community_for(deps, grid)
     if community is None:
