@@ -38,8 +38,9 @@
     }
     var gr = document.querySelector("#grids tbody");
     if (gr) {
-      rows(gr, data.grids, function (g) { return [g.grid, g.resolved, g.on_time_rate, g.rated, g.satisfaction]; },
-           "近30天没有办结的工单");
+      rows(gr, data.grids, function (g) {
+        return [g.grid, g.open, g.overdue, g.resolved, g.on_time_rate, g.rated, g.satisfaction];
+      }, "没有可显示的网格");
     }
     document.body.setAttribute("data-refreshed", data.generated_at);
   }
