@@ -38,7 +38,7 @@ def bar_chart(
 ) -> str:
     """Horizontal bars, one row per (label, value); a value of None (no figure, e.g. a rate of nothing) is a
     row with its label and "—" and no bar; an empty list draws an empty frame with a note."""
-    row_h, label_w, width = 34, 124, 400
+    row_h, label_w, width = 34, 136, 400
     height = max(1, len(items)) * row_h + 10
     top = _nice_max(max((v for _, v in items if v is not None), default=0))
     parts = [_open(chart_id, width, height)]

@@ -77,4 +77,28 @@ async def test_page_and_digest_give_the_same_satisfaction(client: Client, seeded
     g10 = next(g for g in data["grids"] if g["grid"] == "第十网格")
     assert (g10["rated"], g10["satisfaction"]) == (3, "67%")
     page = await (await client.get("/")).text()
-    assert re.search(r"<td>第十网格</td>.*?<td>3</td><td>67%</td>", page, re.S)
+    assert re.search(r'>第十网格</td>.*?>3</td><td data-label="满意率">67%</td>', page, re.S)
+
+
+async def test_accept_is_offered_only_for_a_ticket_nobody_has_accepted(client: Client, seeded: Seeded) -> None:
+    assert await login(client, "wxid_wanghuan") == 302
+    waiting = await (await client.get(f"/tickets/{seeded.ids['F']}")).text()
+    assert 'id="do-accept"' in waiting  # 待接单
+    with seeded.services.turn() as deps:
+        t = deps.uow.tickets.get(seeded.ids["F"])
+        assert t is not None
+        tickets.accept(deps, t, "wxid_zhangyan")
+    for who in ("wxid_wanghuan", "wxid_zhangyan", "wxid_yanghx"):
+        assert await login(client, who) == 302
+        page = await (await client.get(f"/tickets/{seeded.ids['F']}")).text()
+        assert "办理中" in page
+        assert 'id="actions"' in page  # progress, resolve, transfer are still there
+        assert 'id="do-accept"' not in page, who
+
+
+async def test_the_points_note_says_how_points_are_earned(client: Client) -> None:
+    assert await login(client, "wxid_wanghuan") == 302
+    page = await (await client.get("/")).text()
+    assert "config.yaml" not in page
+    assert "points:" not in page
+    assert "按时办结 +5、超时办结 +2、居民满意 +2、基本满意 +1、被重新打开 -3、返工 -2" in page

@@ -12,10 +12,15 @@
       td.colSpan = 7; td.className = "muted"; td.textContent = empty;
       return;
     }
+    // each cell keeps its column's name: on a phone the rows are cards that show it (style.css, table.cards)
+    var heads = Array.prototype.map.call(tbody.parentNode.querySelectorAll("thead th"), function (th) {
+      return th.textContent;
+    });
     items.forEach(function (item) {
       var tr = tbody.insertRow();
-      cells(item).forEach(function (c) {
+      cells(item).forEach(function (c, i) {
         var td = tr.insertCell();
+        if (heads[i]) { td.setAttribute("data-label", heads[i]); }
         if (c && c.href) { var a = document.createElement("a"); a.href = c.href; a.textContent = c.text; td.appendChild(a); }
         else { td.textContent = c; }
       });
