@@ -11,9 +11,10 @@ import unicodedata
 
 from bot.core.messages import MessageKind
 from handlers.deps import Deps
-from handlers.resident import followups, media, status
+from handlers.resident import contact, followups, media, status
 from handlers.resident.intake import acknowledge, community_for, grid_of_chat, report
 from handlers.resident.rating import handle_rating
+from nlp.contact import asks_for_worker
 from storage.records import StoredMessage
 
 __all__ = ["acknowledge", "community_for", "grid_of_chat", "on_resident_message", "report"]
@@ -48,5 +49,7 @@ async def on_resident_message(msg: StoredMessage, deps: Deps) -> int | None:
     ):
         return None  # unsure: the resident's answer (a number) opens the ticket
     if not verdict.is_ticket:
+        if asks_for_worker(msg.text):
+            contact.answer(msg, deps)  # "我想找一下网格员": who they are, and that the bot reaches them
         return None
     return report(msg, deps, verdict.category, verdict.urgency)
