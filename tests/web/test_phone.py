@@ -100,6 +100,14 @@ async def test_overview_and_ticket_pages_on_a_phone(phone: Any, site: str, seede
     assert len(sizes) > 20
     assert min(sizes) >= 12, f"chart text as small as {min(sizes):.1f} px"
     await page.screenshot(path=str(tmp_path / "phone-overview.png"), full_page=True)
+    # the self-refresh redraws the tables' rows: they stay labelled cards
+    await page.evaluate("window.gridbotRefresh()")
+    await page.wait_for_function("document.body.hasAttribute('data-refreshed')")
+    labels = await page.eval_on_selector_all(
+        "#grids tbody tr:last-child td", "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+    )
+    assert labels == ['"网格"', '"在办"', '"超期"', '"办结"', '"按期办结率"', '"评价数"', '"满意率"']
+    assert await _sideways(page) == 0
     for letter in ("F", "C"):  # one that can be acted on, one resolved
         await page.goto(f"{site}/tickets/{seeded.ids[letter]}")
         assert await _sideways(page) == 0, letter
