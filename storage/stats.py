@@ -6,6 +6,10 @@ counter, so a figure can always be recomputed and traced back to the rows behind
 On-time: a ticket closed in the period counts as on time unless its timeline shows a missed
 deadline (an automatic escalation or an overdue notice), a rework (返工), or a resolution after
 the deadline in force (`resolved` with `on_time: false`).
+
+Satisfaction: of the ratings given in the period, the share that were 满意 or 基本满意; every rating counts,
+so a 不满意 that reopened a ticket stays in the figure after a later 满意. The page (web/overview.py) and the
+digests count closures and ratings with the same two functions, `closed_per_grid` and `ratings_per_grid`.
 """
 
 from __future__ import annotations
