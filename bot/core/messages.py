@@ -51,6 +51,9 @@ class OutgoingMessage:
     text: str
     mention_ids: tuple[str, ...] = ()
     image_path: str = ""  # a PNG to send as an image (charts); text is its caption
+    # the name each mentioned person is known by, as stored (parallel to mention_ids, "" where unknown):
+    # for adapters that render mentions themselves, which know only who wrote since they started
+    mention_names: tuple[str, ...] = ()
     outbox_id: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -56,3 +56,19 @@ class ResidentTexts(BaseModel):
     private_where: str = "您好，已收到，会转给社区工作人员与您联系。以后也可以在您小区的居民群里直接反映。"
     status_resolved: str = "#{ticket}【{category}】已办结：{result}。如仍有问题，请回复“不满意”。"
     status_none: str = "没有查到您反映的、还在办理中的事项。如有问题，请直接说明情况，我们会登记跟进。"
+    # what a resident may do (/帮助 from someone without a staff role)
+    help_resident: str = (
+        "您可以这样找网格助手：\n"
+        "· 反映问题：直接说明情况，例如“3栋楼道灯坏了”，会登记并告诉您由谁跟进\n"
+        "· 问进度：问“我反映的事怎么样了”\n"
+        "· 评价：办结后回复“满意”“基本满意”或“不满意”（不满意会重新办理）\n"
+        "· 被并到别人的登记里、其实不是同一件事：回复“不是同一件事”\n"
+        "· 找网格员：问“我们的网格员是谁”"
+    )
+    worker_contact: str = (
+        "您所在的{grid}由网格员{workers}负责。有事直接在这里或居民群里说明情况，我们会登记并转给{workers}跟进。"
+    )
+    worker_contact_phone: str = "{name}的工作电话：{phone}。"  # only for a number config marks `phone_public`
+    worker_unknown: str = (
+        "您好，请问您住在哪个小区、几栋？告诉我们后会请您所在网格的网格员与您联系。也可以直接说明情况，我们会登记跟进。"
+    )

@@ -12,9 +12,10 @@ from bot.core.messages import MessageKind
 from handlers.deps import Deps
 from handlers.domain.outbound import reply
 from handlers.domain.people import name_of
-from handlers.resident import followups, likely, media, status
+from handlers.resident import contact, followups, likely, media, status
 from handlers.resident.intake import acknowledge, community_for, grid_of_chat, report, unplaced
 from handlers.resident.rating import handle_rating
+from nlp.contact import asks_for_worker
 from storage.records import StoredMessage
 
 __all__ = ["acknowledge", "community_for", "grid_of_chat", "on_resident_message", "report"]
@@ -41,6 +42,9 @@ async def on_resident_message(msg: StoredMessage, deps: Deps) -> int | None:
         return None  # a question about a ticket is not part of it: purged like other talk
     if verdict.is_ticket:
         return report(msg, deps, verdict.category, verdict.urgency, verdict.lang)
+    if asks_for_worker(msg.text):
+        contact.answer(msg, deps)  # "我想找一下网格员": who they are, and that the bot reaches them
+        return None
     if verdict.likely or msg.is_private:
         # unsure (or said to the bot alone): the group hears nothing, the grid worker decides
         worker = likely.hold(msg, deps, verdict.category, verdict.urgency)

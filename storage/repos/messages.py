@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -142,6 +143,21 @@ class Messages:
             .limit(limit)
         )
         return [str(c) for c in self.sql.run(stmt).scalars()]
+
+    def names_of(self, person_ids: Iterable[str]) -> dict[str, str]:
+        """The name each person last wrote under (what an @-mention of them shows, also after a restart)."""
+        out: dict[str, str] = {}
+        for pid in dict.fromkeys(person_ids):
+            stmt = (
+                select(M.sender_name)
+                .where(M.sender_id == pid, M.sender_name != "")
+                .order_by(M.received_at.desc())
+                .limit(1)
+            )
+            name = self.sql.run(stmt).scalar_one_or_none()
+            if name:
+                out[pid] = str(name)
+        return out
 
     def purge(self, now: datetime) -> int:
         """Residents' words that opened nothing are kept only until their purge time."""

@@ -6,6 +6,7 @@ Skipped locally when Playwright or Chromium is missing; under CI=true that is a 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import shutil
@@ -46,8 +47,9 @@ def _chromium() -> str:
     return found
 
 
-@pytest.fixture
-async def browser_page(tmp_path: Path) -> AsyncIterator[Any]:
+@contextlib.asynccontextmanager
+async def chromium_page(**context_options: Any) -> AsyncIterator[Any]:
+    """A page in Debian's headless Chromium, in a browser context made with `context_options`."""
     try:
         from playwright.async_api import async_playwright
     except ImportError:
@@ -55,9 +57,7 @@ async def browser_page(tmp_path: Path) -> AsyncIterator[Any]:
     executable = _chromium()
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        context = await browser.new_context(
-            accept_downloads=True, locale="zh-CN", viewport={"width": 1280, "height": 900}
-        )
+        context = await browser.new_context(locale="zh-CN", **context_options)
         page = await context.new_page()
         page.set_default_timeout(15_000)
         try:
@@ -65,6 +65,12 @@ async def browser_page(tmp_path: Path) -> AsyncIterator[Any]:
         finally:
             await context.close()
             await browser.close()
+
+
+@pytest.fixture
+async def browser_page() -> AsyncIterator[Any]:
+    async with chromium_page(accept_downloads=True, viewport={"width": 1280, "height": 900}) as page:
+        yield page
 
 
 @pytest.fixture

@@ -35,7 +35,24 @@ async def test_overview_numbers_for_the_secretary(client: Client) -> None:
         ("设施报修", 1, 1),
     }
     assert data["grids"] == [
-        {"grid": "第十网格", "resolved": 2, "on_time_rate": "50%", "rated": 1, "satisfaction": "100%"}
+        {
+            "grid": "第十网格",
+            "open": 2,
+            "overdue": 1,
+            "resolved": 2,
+            "on_time_rate": "50%",
+            "rated": 1,
+            "satisfaction": "100%",
+        },
+        {
+            "grid": "第十一网格",
+            "open": 3,
+            "overdue": 2,
+            "resolved": 0,
+            "on_time_rate": "—",
+            "rated": 0,
+            "satisfaction": "—",
+        },
     ]
     # 积分 this month, from the events: 张燕 resolved A on time (5) and A was rated 满意 (2); 杨海霞 resolved C late (2)
     assert [(p["rank"], p["name"], p["points"]) for p in data["ranking"]] == [(1, "张燕", 7), (2, "杨海霞", 2)]

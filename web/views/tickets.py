@@ -21,6 +21,7 @@ from handlers.domain.tickets import TicketError
 from handlers.domain.timeline import ACTION_NAMES
 from storage import web_queries as q
 from storage.records import Ticket
+from storage.states import TicketState
 from web import export, filters
 from web.context import ctx, render, viewer
 
@@ -156,6 +157,8 @@ async def ticket_page(request: web.Request) -> web.Response:
             (m.received_at.astimezone(tz).strftime("%m-%d %H:%M"), m.sender_name, show(m.text)) for m in messages
         ],
         may_act=can_act_on(c.settings, who.id, ticket) and ticket.is_active,
+        # 接单 is for a ticket waiting for someone: on one already 办理中 it would only take it from its holder
+        may_accept=ticket.state == TicketState.OPEN,
         flash=read_flash(flash),
     )
     if flash:
