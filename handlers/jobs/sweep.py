@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from handlers.deps import Deps, Services
-from handlers.domain import tickets, transfers
+from handlers.domain import standins, tickets, transfers
 from handlers.domain.outbound import announce, to_staff
 from handlers.domain.people import name_of
 from storage import records as r
@@ -169,6 +169,7 @@ async def run_sweep(services: Services, *, limit: int = 500) -> int:
             log.exception("sweep: ticket #%s could not be handled; it stays due for the next tick", ticket_id)
     with services.turn() as deps:
         _close_unrated(deps)
+        standins.end_expired(deps)
         _warn_schedule(deps)
         last = deps.uow.state.meta("purged_at")
         if last is None or datetime.fromisoformat(last) + PURGE_EVERY <= deps.now:
