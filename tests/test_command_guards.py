@@ -228,8 +228,14 @@ async def test_bind_follows_the_admin_pages_rule(street: Chat) -> None:
         where="room_tiancheng_3",
     )
     await refused(street, "王欢", "/绑定 第二十网格", T.err_grid_other_community.format(grid="第二十网格"), "room_new")
+    # a group config.yaml (or the 管理 page) binds is changed there: a chat binding would be ignored
+    await refused(street, "王欢", "/绑定 第十一网格", T.err_bind_fixed.format(grid="第十网格"), "room_tiancheng_3")
     sent = await street.say("赵书记", "/绑定 第二十网格", chat="room_new")
     assert [s.text for s in sent] == [T.bound.format(grid="第二十网格")]
+    with street.app.services.store.begin() as uow:
+        bound = uow.chats.get("room_new")
+        assert bound is not None
+        assert bound.grid_id == "g20"
 
 
 async def test_points_name_only_colleagues(street: Chat) -> None:

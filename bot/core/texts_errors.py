@@ -23,6 +23,7 @@ class ErrorTexts(BaseModel):
     err_same_grid: str = "#{ticket} 已经在{grid}，不用转办。转给其他网格请写它的名称，例如：/转办 {ticket} 第十一网格"
     err_grid_other_community: str = "{grid}不属于您的社区，不能转过去或绑定。"
     err_bind_other_community: str = "本群属于其他社区的{grid}，请由该社区书记绑定。"
+    err_bind_fixed: str = "本群已在管理页（或 config.yaml）绑定到{grid}，请在管理页的“群”一栏修改。"
     err_no_colleague: str = "您的社区里没有叫“{name}”的工作人员。例如：/积分 张燕"
     err_top_level: str = "#{ticket} 已在最高一级，无法再向上转办。"
     err_private_only: str = "请私聊网格助手使用这个命令。"

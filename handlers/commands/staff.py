@@ -164,14 +164,18 @@ async def cmd_show(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:
 async def cmd_bind(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     if msg.is_private:
         raise TicketError("请在要绑定的群里发送 /绑定 网格名称。")
-    target = cmd.text.strip()
-    grid = grid_named(deps, msg.sender_id, target)
-    if grid is None:
-        raise TicketError(deps.texts.err_no_grid.format(grid=target or "（空）"))
     current = grid_of_chat(deps, msg.chat_id)
     if current is not None and not in_communities_of(deps, msg.sender_id, current):
         # the 管理 page's rule: a group of another community's grid is not yours to rebind
         raise TicketError(deps.texts.err_bind_other_community.format(grid=current.name))
+    target = cmd.text.strip()
+    grid = grid_named(deps, msg.sender_id, target)
+    if grid is None:
+        raise TicketError(deps.texts.err_no_grid.format(grid=target or "（空）"))
+    fixed = deps.settings.grid_of_group.get(msg.chat_id)
+    if fixed is not None and fixed.id != grid.id:
+        # config.yaml or the 管理 page bound it, and they win over a chat binding: saying "bound" would be false
+        raise TicketError(deps.texts.err_bind_fixed.format(grid=fixed.name))
     deps.uow.chats.upsert(msg.chat_id, deps.now, topic=msg.chat_topic, grid_id=grid.id, active=True)
     return deps.texts.bound.format(grid=grid.name)
 
