@@ -277,6 +277,16 @@ def _snapshot(chat: Chat, ticket_id: int) -> tuple[Any, ...]:
 
 async def test_every_command_on_every_column_does_what_the_table_says(world: World) -> None:
     chat, texts, role = world.chat, Texts(), world.role
+    # /我的 lists what they hold, through a stand-in too, and nothing they merely reach
+    held = [n for (_, column), n in world.tried.items() if column in ("held", "stand-in")]
+    held += [n for column, n in world.web.items() if column in ("held", "stand-in")]
+    mine = await chat.say(world.p, "/我的", chat="private")
+    assert mine[0].text.startswith(texts.my_tickets_header.format(count=len(held) + len(world.partner))), mine
+    # the commands for the community level alone
+    for text, refusal in (("/日报", texts.err_digest_role), ("/绑定 网格P", texts.err_bind_role)):
+        chat.clock.advance(timedelta(seconds=10))
+        answers = [s.text for s in await chat.say(world.p, text, chat="room_q2")]
+        assert (answers == [refusal]) == (role not in COMMUNITY_WIDE), (role, text, answers)
     tried = 0
     for verb, template in COMMANDS:
         for column in COLUMNS:
