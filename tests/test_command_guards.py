@@ -193,6 +193,18 @@ async def test_tickets_go_back_to_their_holder_when_the_stand_in_ends(chat: Chat
     assert [s for s in await chat.wait(timedelta(hours=2)) if "代班已结束" in s.text] == []
 
 
+async def test_a_new_stand_in_takes_over_from_the_old_one(chat: Chat) -> None:
+    open_tickets(chat, 1, deadlines=False)
+    await chat.say("张燕", "/代班 李网格 5天", chat="private")
+    await chat.say("张燕", "/代班 杨海霞 3天", chat="private")
+    with chat.app.services.store.begin() as uow:
+        assert [t.holder_id for t in uow.tickets.find()] == ["wxid_yanghx"]
+        assert [e.action for e in uow.tickets.events(1)] == ["created", "standin", "standin_ended", "standin"]
+    await chat.wait(timedelta(days=3, hours=1), step=timedelta(hours=1))
+    with chat.app.services.store.begin() as uow:
+        assert [t.holder_id for t in uow.tickets.find()] == ["wxid_zhangyan"]
+
+
 # -- across communities (issue 17): a street of two communities --------------------------------------------
 
 

@@ -62,6 +62,9 @@ def refusal(deps: Deps, person_id: str, by_id: str) -> str:
 
 def start(deps: Deps, person_id: str, by_id: str, until: datetime) -> int:
     """`by_id` covers for `person_id` until `until` (exclusive); their open tickets move over. Returns how many."""
+    previous = deps.uow.directory.standins(deps.now).get(person_id)
+    if previous is not None and previous != by_id:
+        _give_back(deps, person_id, previous)  # a new stand-in replaces the old one: nothing stays behind
     deps.uow.directory.set_standin(person_id, by_id, until, set_by=person_id, at=deps.now)
     mine = deps.uow.tickets.find(states=ACTIVE_STATES, holder_id=person_id)
     moved = len(tickets.hand_over(deps, mine, by_id, "standin", person_id, note=name_of(deps.settings, by_id)))
@@ -81,17 +84,22 @@ def _handed_over(deps: Deps, ticket_id: int, person_id: str, by_id: str) -> bool
     )
 
 
+def _give_back(deps: Deps, person_id: str, by_id: str) -> list[int]:
+    """The tickets `by_id` still holds from `person_id`'s hand-over go back to `person_id`."""
+    back = []
+    for found in deps.uow.tickets.find(states=ACTIVE_STATES, holder_id=by_id):
+        ticket = deps.uow.tickets.get(found.id, lock=True)
+        if ticket is not None and ticket.holder_id == by_id and _handed_over(deps, ticket.id, person_id, by_id):
+            back.append(ticket)
+    return tickets.hand_over(deps, back, person_id, "standin_ended", note=name_of(deps.settings, by_id))
+
+
 def end_expired(deps: Deps) -> int:
     """Every stand-in whose period is over: the tickets the stand-in still holds from the hand-over go back
     to the person who was away (each with a `standin_ended` row), who is told privately. Returns how many."""
     returned = 0
     for person_id, by_id in deps.uow.directory.ended_standins(deps.now):
-        back = []
-        for found in deps.uow.tickets.find(states=ACTIVE_STATES, holder_id=by_id):
-            ticket = deps.uow.tickets.get(found.id, lock=True)
-            if ticket is not None and ticket.holder_id == by_id and _handed_over(deps, ticket.id, person_id, by_id):
-                back.append(ticket)
-        ids = tickets.hand_over(deps, back, person_id, "standin_ended", note=name_of(deps.settings, by_id))
+        ids = _give_back(deps, person_id, by_id)
         deps.uow.directory.drop_standin(person_id, by_id)
         if ids and person_id in deps.settings.people_by_id:
             numbers = "、".join(f"#{i}" for i in ids)
