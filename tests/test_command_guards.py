@@ -180,15 +180,18 @@ async def test_tickets_go_back_to_their_holder_when_the_stand_in_ends(chat: Chat
     await chat.say("张燕", "/接单 2", chat="private")
     await chat.say("张燕", "/代班 李网格 2天", chat="private")
     await chat.say("李网格", "/接单 1", chat="private")
+    open_tickets(chat, 1, deadlines=False)  # #3 arrives while 张燕 is away: 李网格 gets it
+    open_tickets(chat, 1, "g11", deadlines=False)  # #4 is 李网格's own grid's: it stays
     with chat.app.services.store.begin() as uow:
-        assert {t.id: t.holder_id for t in uow.tickets.find()} == {1: "wxid_li", 2: "wxid_li"}
+        assert {t.id: t.holder_id for t in uow.tickets.find()} == {i: "wxid_li" for i in (1, 2, 3, 4)}
     sent = await chat.wait(timedelta(days=2, hours=1), step=timedelta(hours=1))
     with chat.app.services.store.begin() as uow:
-        assert {t.id: t.holder_id for t in uow.tickets.find()} == {1: "wxid_zhangyan", 2: "wxid_zhangyan"}
+        back = {1: "wxid_zhangyan", 2: "wxid_zhangyan", 3: "wxid_zhangyan", 4: "wxid_li"}
+        assert {t.id: t.holder_id for t in uow.tickets.find()} == back
         assert [e.action for e in uow.tickets.events(1)][-1] == "standin_ended"
         assert uow.directory.ended_standins(chat.clock.now()) == []
     told = [s.text for s in sent if s.chat_id == "wxid_zhangyan"]
-    assert T.standin_ended.format(by="李网格", count=2, tickets="#1、#2") in told
+    assert T.standin_ended.format(by="李网格", count=3, tickets="#1、#2、#3") in told
     # once wound up, later sweeps hand nothing back again
     assert [s for s in await chat.wait(timedelta(hours=2)) if "代班已结束" in s.text] == []
 

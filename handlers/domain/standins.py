@@ -3,7 +3,7 @@
 A stand-in is a colleague of the same community in a role that can do the absent person's work (the same
 role, or the level above on the same ladder). They hold the absent person's open tickets for the period and
 cannot pass them on to a third person; when the period is over the sweep gives back every ticket the
-stand-in still holds from the hand-over (`end_expired`).
+stand-in still holds for them — handed over, or arrived meanwhile for the absent person (`end_expired`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from handlers.deps import Deps
 from handlers.domain import tickets
 from handlers.domain.outbound import private
 from handlers.domain.people import ROLE_NAMES, name_of, shares_community
+from storage.records import Ticket
 from storage.states import ACTIVE_STATES
 
 MAX_DAYS = 90  # a longer absence is a new grid worker (管理 page), not a stand-in
@@ -77,19 +78,25 @@ def start(deps: Deps, person_id: str, by_id: str, until: datetime) -> int:
     return moved
 
 
-def _handed_over(deps: Deps, ticket_id: int, person_id: str, by_id: str) -> bool:
+def _theirs(deps: Deps, ticket: Ticket, person_id: str, by_id: str) -> bool:
+    """The stand-in holds it for `person_id`: handed over by /代班, or it arrived while they were away and
+    the ladder would have given it to them."""
+    grid = deps.settings.grids_by_id.get(ticket.grid_id)
+    community = tickets.community_of(deps, ticket)
+    if tickets.ladder_holder(deps, grid, community, ticket.level, ticket.category)[1] == person_id:
+        return True
     return any(
         e.action == "standin" and e.actor_id == person_id and json.loads(e.data or "{}").get("to") == by_id
-        for e in deps.uow.tickets.events(ticket_id)
+        for e in deps.uow.tickets.events(ticket.id)
     )
 
 
 def _give_back(deps: Deps, person_id: str, by_id: str) -> list[int]:
-    """The tickets `by_id` still holds from `person_id`'s hand-over go back to `person_id`."""
+    """The tickets `by_id` still holds for `person_id` go back to `person_id`."""
     back = []
     for found in deps.uow.tickets.find(states=ACTIVE_STATES, holder_id=by_id):
         ticket = deps.uow.tickets.get(found.id, lock=True)
-        if ticket is not None and ticket.holder_id == by_id and _handed_over(deps, ticket.id, person_id, by_id):
+        if ticket is not None and ticket.holder_id == by_id and _theirs(deps, ticket, person_id, by_id):
             back.append(ticket)
     return tickets.hand_over(deps, back, person_id, "standin_ended", note=name_of(deps.settings, by_id))
 
