@@ -187,10 +187,11 @@ def in_communities_of(deps: Deps, person_id: str, grid: Grid) -> bool:
 
 def grid_named(deps: Deps, person_id: str, name: str) -> Grid | None:
     """A grid by name or id among the person's communities; one of another community's is refused by name."""
-    grid = next((g for g in deps.settings.grids_by_id.values() if name in (g.name, g.id)), None)
-    if grid is not None and not in_communities_of(deps, person_id, grid):
-        raise TicketError(deps.texts.err_grid_other_community.format(grid=grid.name))
-    return grid
+    named = [g for g in deps.settings.grids_by_id.values() if name in (g.name, g.id)]
+    own = next((g for g in named if in_communities_of(deps, person_id, g)), None)
+    if own is None and named:
+        raise TicketError(deps.texts.err_grid_other_community.format(grid=named[0].name))
+    return own
 
 
 def staff_name(deps: Deps, person_id: str) -> str:
