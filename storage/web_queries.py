@@ -33,6 +33,7 @@ FINISHED_TUPLE: tuple[TicketState, ...] = (TicketState.RESOLVED, *FINAL_STATES)
 class Scope:
     community_ids: tuple[str, ...] = ()
     grid_ids: tuple[str, ...] | None = None  # None: every grid of those communities
+    categories: tuple[str, ...] | None = None  # None: every category (a property company: what is routed to it)
     holder_id: str = ""  # tickets this person holds are always in reach
 
 
@@ -72,6 +73,8 @@ def scope_clause(scope: Scope) -> ColumnElement[bool]:
         inside = false()
     elif scope.grid_ids is not None:
         inside = and_(inside, unindexed(T.grid_id).in_(list(scope.grid_ids)))
+    if scope.categories is not None:
+        inside = and_(inside, T.category.in_(list(scope.categories)))
     if scope.holder_id:
         return or_(inside, T.holder_id == scope.holder_id)
     return inside

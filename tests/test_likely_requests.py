@@ -107,6 +107,10 @@ async def test_only_staff_within_reach_decide(chat: Chat) -> None:
     assert [s.text for s in refused] == ["疑似诉求 1 不在您负责的网格。"]
     assert [s.text for s in await chat.say("张燕", "/忽略 99", chat="private")] == ["没有找到疑似诉求 99。"]
     assert [s.text for s in await chat.say("张燕", "/忽略", chat="private")] == ["请带上疑似诉求的编号，例如：/忽略 58"]
+    huge = await chat.say("张燕", "/登记 99999999999999999999", chat="private")
+    assert [s.text for s in huge] == ["没有找到疑似诉求 99999999999999999999。"]
+    odd = await chat.say("张燕", "/登记 1.5", chat="private")
+    assert [s.text for s in odd] == ["“1.5”不是工单号：工单号只写数字，后面空一格再写内容，例如：/登记 1024"]
     held = item(chat)
     assert held is not None
     assert held.state == LikelyState.WAITING

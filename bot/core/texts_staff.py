@@ -66,6 +66,7 @@ class StaffTexts(BaseModel):
         "{grid}不再设片区负责人，{previous}手上 {count} 件未办结工单已转给您：{tickets}。发送 /我的 查看。"
     )
     standin_notice: str = "{who}请假，{until} 前由您代班，已转交 {count} 件未办结工单。发送 /我的 查看。"
+    standin_ended: str = "{by}的代班已结束，{count} 件未办结工单已交还给您：{tickets}。发送 /我的 查看。"
     health_problem: str = "网格助手运行异常：{problem}。消息可能发不出去，请联系管理员检查。"
     schedule_warning: str = (
         "提醒：节假日安排只知道到 {until}，请在 config.yaml 的 holidays: 中补充下一年的放假和调休日期。"

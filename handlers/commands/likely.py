@@ -7,6 +7,7 @@ deadline. Dismissing says nothing in the group. Both are corrections `gridbot nl
 
 from __future__ import annotations
 
+from handlers.commands.base import MAX_TICKET, ticket_number
 from handlers.commands.corrections import category_key, category_menu, register_missed
 from handlers.deps import Deps
 from handlers.domain import tickets
@@ -18,11 +19,12 @@ from storage.states import LikelyState
 
 
 def _item_in_reach(cmd: Command, msg: StoredMessage, deps: Deps) -> Likely:
-    if cmd.ticket is None:
+    if cmd.ticket is None and not cmd.malformed:
         raise TicketError(deps.texts.err_likely_number.format(verb=cmd.verb))
-    item = deps.uow.likely.get(cmd.ticket, lock=True)
+    number = ticket_number(cmd, deps)  # `/登记 7.5` is the format answer, as for a ticket number
+    item = deps.uow.likely.get(number, lock=True) if 0 < number <= MAX_TICKET else None
     if item is None:
-        raise TicketError(deps.texts.err_likely_unknown.format(item=cmd.ticket))
+        raise TicketError(deps.texts.err_likely_unknown.format(item=number))
     if not _may_decide(deps, msg.sender_id, item):
         raise TicketError(deps.texts.err_likely_not_yours.format(item=item.id))
     if not item.is_open:

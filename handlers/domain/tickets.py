@@ -125,8 +125,8 @@ def covering(deps: Deps, person_id: str) -> str:
     return deps.uow.directory.standins(deps.now).get(person_id, person_id)
 
 
-def assign(deps: Deps, grid: Grid | None, community: Community, level: int, category: str) -> tuple[int, str]:
-    """Who holds a ticket arriving at `level`: the ladder, category routing, then stand-ins."""
+def ladder_holder(deps: Deps, grid: Grid | None, community: Community, level: int, category: str) -> tuple[int, str]:
+    """Who holds a ticket arriving at `level` by the ladder and category routing, nobody being away."""
     settings = deps.settings
     cat = settings.categories.get(category)
     if cat is not None and level == cat.start_level:
@@ -136,8 +136,13 @@ def assign(deps: Deps, grid: Grid | None, community: Community, level: int, cate
         elif cat.route_to == "department":
             routed = cat.department
         if routed:
-            return level, covering(deps, routed)
-    level, holder = resolve_holder(settings, grid, community, level)
+            return level, routed
+    return resolve_holder(settings, grid, community, level)
+
+
+def assign(deps: Deps, grid: Grid | None, community: Community, level: int, category: str) -> tuple[int, str]:
+    """Who holds a ticket arriving at `level`: the ladder, category routing, then stand-ins."""
+    level, holder = ladder_holder(deps, grid, community, level, category)
     return level, covering(deps, holder)
 
 

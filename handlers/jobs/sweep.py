@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from handlers.deps import Deps, Services
-from handlers.domain import tickets, transfers
+from handlers.domain import standins, tickets, transfers
 from handlers.domain.outbound import announce, to_staff
 from handlers.domain.people import name_of
 from handlers.jobs import likely_batch
@@ -171,6 +171,7 @@ async def run_sweep(services: Services, *, limit: int = 500) -> int:
     with services.turn() as deps:
         _close_unrated(deps)
         likely_batch.run(deps)
+        standins.end_expired(deps)
         _warn_schedule(deps)
         last = deps.uow.state.meta("purged_at")
         if last is None or datetime.fromisoformat(last) + PURGE_EVERY <= deps.now:
