@@ -18,6 +18,7 @@ from handlers.deps import Services
 from handlers.domain import directory
 from web.auth import CSRF_COOKIE, SESSION_COOKIE, Signer, Throttle
 from web.context import CSRF_VALUE, CTX, VIEWER, WebContext, csrf_token, ctx
+from web.params import read_form
 from web.reach import viewer_for
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ async def sessions(request: web.Request, handler: Callable[[web.Request], Awaita
     found = viewer_for(c.settings, person_id) if person_id else None
     request[VIEWER] = found
     if request.method == "POST":
-        form = await request.post()
+        form = await read_form(request)
         sent = str(form.get("csrf", ""))
         if fresh_csrf or not secrets.compare_digest(sent, csrf_token(request)):
             return web.Response(text="表单已过期或来源不明，请刷新页面后重试。", status=403)

@@ -91,7 +91,7 @@ async def test_no_names_phones_or_chat_ids(client: Client, seeded: Seeded) -> No
         ("/open311/v2/requests.json?start_date=2026-11-23T00:00:00", 400),  # no zone
         ("/open311/v2/requests.json?start_date=2026-11-25T00:00:00Z&end_date=2026-11-20T00:00:00Z", 400),
         ("/open311/v2/requests/99999.json", 404),
-        ("/open311/v2/requests/abc.json", 404),
+        ("/open311/v2/requests/abc.json", 400),  # not a number: bad input (tests/web/test_bad_input.py)
     ],
 )
 async def test_bad_parameters_get_an_open311_error(client: Client, path: str, status: int) -> None:
