@@ -10,14 +10,16 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
 
 from handlers.deps import Services
 from handlers.domain import directory
-from web.auth import CSRF_COOKIE, SESSION_COOKIE, Signer, Throttle
+from web.auth import CSRF_COOKIE, SESSION_COOKIE, Signer
 from web.context import CSRF_VALUE, CTX, VIEWER, WebContext, csrf_token, ctx
+from web.guard import Throttle
 from web.params import read_form
 from web.reach import viewer_for
 
@@ -71,7 +73,7 @@ async def sessions(request: web.Request, handler: Callable[[web.Request], Awaita
     if found is None and not request.path.startswith(PUBLIC_PREFIXES) and not request.path.startswith("/open311/"):
         if _is_api(request.path):
             return web.json_response({"error": "请先登录。"}, status=401)
-        raise web.HTTPFound("/login?next=" + request.path_qs if request.path != "/" else "/login")
+        raise web.HTTPFound("/login?" + urlencode({"next": request.path_qs}) if request.path != "/" else "/login")
     response = await handler(request)
     if fresh_csrf:
         response.set_cookie(

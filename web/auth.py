@@ -1,4 +1,4 @@
-"""Passwords, sessions, CSRF tokens and the slowdown after wrong passwords.
+"""Passwords, sessions and CSRF tokens (the slowdown after wrong passwords is web/guard.py).
 
 Passwords are stored only as PBKDF2-SHA256 hashes (`gridbot web-password` makes one). The session
 is a signed cookie (HMAC-SHA256 with `GRIDBOT_WEB_SECRET`), bound to the person's current hash, so
@@ -13,9 +13,7 @@ import functools
 import hashlib
 import hmac
 import secrets
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 SCHEME = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 600_000
@@ -98,51 +96,3 @@ class Signer:
         if not current or hashlib.sha256(current.encode()).hexdigest()[:16] != bound:
             return None
         return person_id
-
-
-@dataclass
-class Throttle:
-    """Wrong passwords slow the next answers down, per login name and per client address.
-
-    The n-th failure within `window` seconds waits `base * 2**(n-1)` seconds (capped) before the
-    answer; from `lock_after` failures on, attempts are refused without checking the password.
-    """
-
-    sleep: Callable[[float], Awaitable[None]]
-    clock: Callable[[], float] = time.monotonic
-    base: float = 0.5
-    cap: float = 8.0
-    window: float = 900.0
-    lock_after: int = 10
-    _failures: dict[str, list[float]] = field(default_factory=dict)
-
-    def _recent(self, key: str) -> list[float]:
-        cutoff = self.clock() - self.window
-        kept = [t for t in self._failures.get(key, []) if t > cutoff]
-        if kept:
-            self._failures[key] = kept
-        else:
-            self._failures.pop(key, None)
-        return kept
-
-    def failures(self, *keys: str) -> int:
-        return max((len(self._recent(k)) for k in keys), default=0)
-
-    def locked(self, *keys: str) -> bool:
-        return self.failures(*keys) >= self.lock_after
-
-    def delay_for(self, count: int) -> float:
-        return 0.0 if count <= 0 else min(self.base * 2 ** (count - 1), self.cap)
-
-    async def failed(self, *keys: str) -> float:
-        """Record a failure and wait before answering; returns the wait."""
-        now = self.clock()
-        for key in keys:
-            self._failures.setdefault(key, []).append(now)
-        wait = self.delay_for(self.failures(*keys))
-        await self.sleep(wait)
-        return wait
-
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,9 @@ from aiohttp import web
 from bot.core.settings import Settings
 from handlers.deps import Services
 from storage.point_cache import PastPoints
-from web.auth import SESSION_COOKIE, SESSION_SECONDS, Signer, Throttle
+from web import guard
+from web.auth import SESSION_COOKIE, SESSION_SECONDS, Signer
+from web.guard import Throttle
 from web.reach import Viewer
 
 
@@ -53,6 +56,17 @@ def viewer(request: web.Request) -> Viewer:
     if found is None:
         raise web.HTTPUnauthorized()
     return found
+
+
+@functools.cache
+def _trusted(entries: tuple[str, ...]) -> tuple[guard.Network, ...]:
+    return guard.networks(entries)
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address: the peer, or what a trusted proxy (`web.trusted_proxies`) says it forwarded."""
+    trusted = _trusted(tuple(ctx(request).settings.web.trusted_proxies))
+    return guard.client_address(request.remote, request.headers.get("X-Forwarded-For", ""), trusted)
 
 
 def csrf_token(request: web.Request) -> str:
