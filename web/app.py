@@ -18,7 +18,7 @@ from aiohttp import web
 from handlers.deps import Services
 from handlers.domain import directory
 from web.auth import CSRF_COOKIE, SESSION_COOKIE, Signer
-from web.context import CSRF_VALUE, CTX, VIEWER, WebContext, csrf_token, ctx
+from web.context import CSRF_VALUE, CTX, SESSION_VALUE, VIEWER, WebContext, csrf_token, ctx
 from web.guard import Throttle
 from web.params import read_form
 from web.reach import viewer_for
@@ -60,11 +60,12 @@ async def sessions(request: web.Request, handler: Callable[[web.Request], Awaita
     fresh_csrf = CSRF_COOKIE not in request.cookies
     request[CSRF_VALUE] = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     person_id = None
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = request.cookies.get(SESSION_COOKIE, "")
     if cookie:
-        person_id = c.signer.session_person(cookie, c.hash_of, c.wall())
+        person_id = c.signer.session_person(cookie, c.binding_of, c.wall())
     found = viewer_for(c.settings, person_id) if person_id else None
     request[VIEWER] = found
+    request[SESSION_VALUE] = cookie if found is not None else ""
     if request.method == "POST":
         form = await read_form(request)
         sent = str(form.get("csrf", ""))

@@ -11,7 +11,7 @@ from aiohttp import web
 from bot.core.settings import Person, Settings
 from web import overview
 from web.auth import SESSION_COOKIE, dummy_hash, verify_password
-from web.context import client_address, ctx, render, set_session, viewer
+from web.context import VIEWER, client_address, ctx, end_sessions, render, set_session, viewer
 from web.guard import Refusal
 
 LOCKED = "密码错误次数过多，请15分钟后再试。"
@@ -78,6 +78,11 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    """Ends every session of the person, not only this browser's: a copied cookie stops working too."""
+    c, who = ctx(request), request.get(VIEWER)
+    if who is not None:
+        with c.services.store.begin() as uow:
+            end_sessions(uow, who.id)
     response = web.HTTPFound("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
