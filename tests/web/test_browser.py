@@ -60,11 +60,15 @@ async def browser_page(tmp_path: Path) -> AsyncIterator[Any]:
         )
         page = await context.new_page()
         page.set_default_timeout(15_000)
+        # the Content-Security-Policy is on: anything it blocks is a page bug, reported on the console
+        blocked: list[str] = []
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
         try:
             yield page
         finally:
             await context.close()
             await browser.close()
+        assert blocked == []
 
 
 @pytest.fixture

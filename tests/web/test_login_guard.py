@@ -7,13 +7,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.web.conftest import SECRET_ENV, Sleeps, csrf_of
+from tests.web.conftest import SECRET_ENV, Sleeps, csrf_of, from_address
 from tests.web.seed import Seeded, password
 from web import guard
 from web.app import make_app
@@ -105,12 +104,7 @@ async def test_without_a_gate_forty_parallel_guesses_check_at_most_ten(client: C
 
 
 async def _try_from(client: Client, local: str, login: str, pw: str) -> int:
-    """A login from another loopback address: a genuinely different peer, each with its own cookies."""
-    connector = aiohttp.TCPConnector(local_addr=(local, 0))
-    jar = aiohttp.CookieJar(unsafe=True)  # cookies for a bare IP address
-    async with aiohttp.ClientSession(
-        base_url=str(client.make_url("/")), connector=connector, cookie_jar=jar
-    ) as session:
+    async with from_address(client, local) as session:
         page = await (await session.get("/login")).text()
         data = {"login": login, "password": pw, "csrf": csrf_of(page)}
         return (await session.post("/login", data=data, allow_redirects=False)).status

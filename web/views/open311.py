@@ -3,7 +3,7 @@
 Ladder states map to `open` (open, accepted) and `closed` (everything else). Nothing identifies a
 person: no names (reporters' and staff's names are blanked out of the texts too), no phone or ID
 numbers, no chat ids. Readers are logged-in people (their reach) or machines with a key from
-GRIDBOT_OPEN311_KEYS (`?api_key=…`, every community).
+GRIDBOT_OPEN311_KEYS (an `X-Api-Key` header or the spec's `?api_key=…`, every community).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from storage import web_queries as q
 from storage.records import Ticket
 from storage.states import TicketState
 from web import params
-from web.context import VIEWER, ctx
+from web.context import VIEWER, client_address, ctx
+from web.guard import Refusal
 
 DEFAULT_DAYS = 90
 MAX_RESULTS = 1000
@@ -33,13 +34,22 @@ def _error(status: int, description: str) -> web.Response:
     return web.json_response([{"code": status, "description": description}], status=status)
 
 
-def _scope(request: web.Request) -> q.Scope | None:
+def _scope(request: web.Request) -> q.Scope | web.Response:
+    """Who is reading: a machine with a key (X-Api-Key, or the spec's ?api_key=) sees every community, a
+    logged-in person their reach. Wrong keys count per address like wrong passwords: ten in a quarter of an
+    hour and that address is refused for a while, right key or not."""
     c = ctx(request)
-    key = request.query.get("api_key", "")
-    if key and any(secrets.compare_digest(key, known) for known in c.open311_keys):
-        return q.Scope(community_ids=tuple(comm.id for comm in c.settings.all_communities))
+    key = request.headers.get("X-Api-Key", "") or request.query.get("api_key", "")
+    if key:
+        attempt = c.throttle.admit(f"key:{client_address(request)}")
+        if isinstance(attempt, Refusal):
+            return _error(429, "too many wrong api keys from this address; try again later")
+        c.throttle.release(attempt)
+        if any(secrets.compare_digest(key.encode(), known.encode()) for known in c.open311_keys):
+            c.throttle.succeeded(attempt, clear=[])
+            return q.Scope(community_ids=tuple(comm.id for comm in c.settings.all_communities))
     who = request.get(VIEWER)
-    return who.scope if who is not None else None
+    return who.scope if who is not None else _error(401, "log in or pass a valid api_key (X-Api-Key header)")
 
 
 def _json(value: Any, status: int = 200) -> web.Response:
@@ -85,8 +95,9 @@ def request_json(settings: Settings, ticket: Ticket, reporter_names: list[str]) 
 
 
 async def services(request: web.Request) -> web.Response:
-    if _scope(request) is None:
-        return _error(401, "log in or pass a valid api_key")
+    scope = _scope(request)
+    if isinstance(scope, web.Response):
+        return scope
     settings = ctx(request).settings
     return _json(
         [
@@ -169,8 +180,8 @@ def parse_requests(query: Mapping[str, str], settings: Settings, now: datetime) 
 
 async def requests(request: web.Request) -> web.Response:
     scope = _scope(request)
-    if scope is None:
-        return _error(401, "log in or pass a valid api_key")
+    if isinstance(scope, web.Response):
+        return scope
     c = ctx(request)
     settings, now = c.settings, c.services.clock.now()
     parsed = parse_requests(request.query, settings, now)
@@ -188,8 +199,8 @@ async def requests(request: web.Request) -> web.Response:
 
 async def one_request(request: web.Request) -> web.Response:
     scope = _scope(request)
-    if scope is None:
-        return _error(401, "log in or pass a valid api_key")
+    if isinstance(scope, web.Response):
+        return scope
     number = params.ascii_int(request.match_info["id"])
     if number is None:
         return _error(400, f"a service_request_id is a number of at most {params.ID_DIGITS} digits 0-9")
