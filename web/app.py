@@ -143,6 +143,11 @@ def make_app(
         secure_cookies=env.get("GRIDBOT_WEB_SECURE_COOKIES", "") == "1",
         on_change=on_change or (lambda: None),
     )
+    if context.secure_cookies and not services.settings.web.trusted_proxies:
+        log.warning(
+            "GRIDBOT_WEB_SECURE_COOKIES=1 but web.trusted_proxies is empty: behind a reverse proxy every visitor "
+            "has the proxy's address, so one person's wrong passwords lock the login for everyone (SECURITY.md)"
+        )
     app = web.Application(middlewares=[errors, sessions], client_max_size=1024 * 1024)
     app[CTX] = context
     app.on_response_prepare.append(security_headers)

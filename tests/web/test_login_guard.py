@@ -171,13 +171,22 @@ def test_client_address(peer: str | None, forwarded: str, trusted: list[str], ex
     assert guard.client_address(peer, forwarded, guard.networks(trusted)) == expected
 
 
-def test_trusted_proxies_must_be_addresses() -> None:
+def test_trusted_proxies_must_be_addresses(tmp_path: Path) -> None:
+    from bot.core.settings import load_settings
+    from bot.core.settings_base import ConfigError
     from bot.core.settings_platform import WebPage
 
-    assert WebPage().trusted_proxies == []
+    assert WebPage().trusted_proxies == []  # by default X-Forwarded-For is never believed
     assert WebPage(trusted_proxies=[" 10.0.0.0/8", "::1"]).trusted_proxies == ["10.0.0.0/8", "::1"]
-    with pytest.raises(ValueError, match="not an IP address"):
-        WebPage(trusted_proxies=["proxy.local"])
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "adapter: memory\nweb: {trusted_proxies: [proxy.local]}\ncommunities:\n"
+        "  - {id: a, name: A社区, people: [{id: wxid_a, name: 甲, role: grid_worker}],"
+        " grids: [{id: g1, name: 一网格, worker: wxid_a}]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"web\.trusted_proxies: .*'proxy.local' is not an IP address"):
+        load_settings(config, env={})
 
 
 NEXT_TABLE = [
@@ -244,3 +253,12 @@ def test_safe_next_never_leaves_the_site(target: str) -> None:
     assert not seen.startswith("//")
     assert not unquote(seen).startswith("//")
     assert not urlsplit(seen).netloc
+
+
+def test_secure_cookies_without_trusted_proxies_warn(seeded: Seeded, caplog: pytest.LogCaptureFixture) -> None:
+    make_app(seeded.services, {**SECRET_ENV, "GRIDBOT_WEB_SECURE_COOKIES": "1"}, sleep=Sleeps())
+    assert "web.trusted_proxies is empty" in caplog.text
+    caplog.clear()
+    make_app(seeded.services, SECRET_ENV, sleep=Sleeps())
+    assert "trusted_proxies" not in caplog.text
+    seeded.services.store.dispose()
