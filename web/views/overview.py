@@ -21,7 +21,7 @@ WRONG = "账号或密码不对。"
 
 def safe_next(target: str) -> str:
     """Where to land after logging in: a path on this site, or the overview. A browser drops tabs and
-    newlines from a URL and reads a backslash as a slash, so `/\t/evil.example` would be `//evil.example`,
+    newlines from a URL and reads a backslash as a slash, so `/<tab>/evil.example` would be `//evil.example`,
     another site: anything with a control character, whitespace or a backslash, a scheme or a host, or
     a path starting with two slashes (also once percent-decoded) is refused."""
     if not target.startswith("/") or len(target) > 2000:
