@@ -3,11 +3,17 @@ and nothing changes. Extreme but well-formed dates are clamped, so they answer l
 
 from __future__ import annotations
 
-import pytest
-from aiohttp.test_utils import TestClient
+import asyncio
 
-from tests.web.conftest import csrf_of, login
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.web.conftest import SECRET_ENV, Sleeps, csrf_of, login
 from tests.web.seed import Seeded
+from web.app import make_app
+from web.auth import SESSION_COOKIE
 
 Client = TestClient  # type: ignore[type-arg]
 KEY = "api_key=machine-key-1"
@@ -116,3 +122,38 @@ async def test_a_broken_login_body_is_a_short_400(client: Client, content_type: 
     assert "表单" in text
     assert len(text) < 600
     assert (await client.get("/api/overview.json")).status == 401
+
+
+CONTENT_TYPES = st.one_of(
+    st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencoded; charset=latin-1",
+            "multipart/form-data; boundary=XyZ",
+            "multipart/form-data",
+            "text/plain",
+        ]
+    ),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
+)
+BODIES = st.one_of(
+    st.binary(max_size=300),
+    st.builds(
+        lambda head, tail: b"--XyZ\r\n" + head + b"\r\n\r\n" + tail, st.binary(max_size=80), st.binary(max_size=80)
+    ),
+    st.text(max_size=100).map(lambda t: ("login=" + t + "&password=x&csrf=y").encode("utf-8", "surrogatepass")),
+)
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content_type=CONTENT_TYPES, body=BODIES)
+def test_no_login_body_gets_a_500_or_a_session(seeded: Seeded, content_type: str, body: bytes) -> None:
+    async def post() -> tuple[int, str]:
+        async with TestClient(TestServer(make_app(seeded.services, SECRET_ENV, sleep=Sleeps()))) as c:
+            await c.get("/login")
+            resp = await c.post("/login", data=body, headers={"Content-Type": content_type}, allow_redirects=False)
+            return resp.status, resp.headers.getone("Set-Cookie", "")
+
+    status, cookie = asyncio.run(post())
+    assert status in (400, 403), (status, content_type, body)  # unreadable, or readable without a CSRF token
+    assert SESSION_COOKIE not in cookie
