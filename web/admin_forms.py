@@ -250,10 +250,12 @@ def parse_dates(text: str, what: str) -> list[date]:
     for part in re.split(r"[\s,，、;；]+", text.strip()):
         if not part:
             continue
-        try:
-            out.append(date.fromisoformat(part))
-        except ValueError:
-            raise FormError(f"{what}里的“{part[:20]}”不是日期，请写成 2027-01-01 这样。") from None
+        found = params.day(part)
+        if found is None:
+            raise FormError(f"{what}里的“{part[:20]}”不是日期，请写成 2027-01-01 这样。")
+        if found.isoformat() != part:  # clamped: a holiday in year 1 or 9999 is a typing error, not a day off
+            raise FormError(f"{what}里的“{part[:20]}”不在 {params.FIRST_DAY.year}—{params.LAST_DAY.year} 年之间。")
+        out.append(found)
     return sorted(set(out))
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 
 ID_DIGITS = 12  # ticket numbers: a bigint and then some; longer is not a number we have
@@ -73,5 +74,6 @@ async def read_form(request: web.Request) -> MultiDictProxy[Any]:
         return await request.post()
     except web.HTTPException:
         raise  # 413: too large, answered by aiohttp itself
-    except (ValueError, LookupError, AssertionError, RuntimeError) as exc:  # UnicodeDecodeError is a ValueError
+    except (ValueError, LookupError, AssertionError, RuntimeError, HttpProcessingError) as exc:
+        # UnicodeDecodeError is a ValueError; a part's header that is not a header is an HttpProcessingError
         raise bad_request(request, BAD_FORM) from exc

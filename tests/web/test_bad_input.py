@@ -107,6 +107,8 @@ async def test_a_bad_duty_row_count_is_named(client: Client, rows: str) -> None:
         ("multipart/form-data; boundary=XyZ", b'--XyZ\r\nContent-Disposition: form-data; name="login"\r\n\r\nab'),
         ("multipart/form-data; boundary=XyZ", b"--XyZ\r\nContent-Disposition: form-data\r\n"),
         ("multipart/form-data", b"--\r\n"),
+        ("multipart/form-data; boundary=XyZ", b"--XyZ\n\x00"),  # found by the property test below
+        ("multipart/form-data; boundary=XyZ", b"--XyZ\r\n\xcfG\r\n\r\nab\r\n--XyZ--\r\n"),
         (
             "multipart/form-data; boundary=XyZ",
             b"--XyZ\r\nContent-Type: text/plain; charset=nope\r\n"
@@ -157,3 +159,20 @@ def test_no_login_body_gets_a_500_or_a_session(seeded: Seeded, content_type: str
     status, cookie = asyncio.run(post())
     assert status in (400, 403), (status, content_type, body)  # unreadable, or readable without a CSRF token
     assert SESSION_COOKIE not in cookie
+
+
+@pytest.mark.parametrize(
+    ("holidays", "says"),
+    [("9999-12-31", "年之间"), ("0001-01-01", "年之间"), ("２０２７-01-01", "不是日期"), ("20270101", "不是日期")],
+)
+async def test_a_holiday_outside_the_years_we_keep_is_named(
+    client: Client, seeded: Seeded, holidays: str, says: str
+) -> None:
+    assert await login(client, "wxid_center") == 302
+    before = seeded.services.settings.holidays
+    page = await (await client.get("/admin")).text()
+    form = {"holidays": holidays, "workdays": "", "csrf": csrf_of(page)}
+    resp = await client.post("/admin/holidays", data=form, allow_redirects=False)
+    assert resp.status == 400
+    assert says in await resp.text()
+    assert seeded.services.settings.holidays == before
