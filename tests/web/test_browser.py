@@ -196,3 +196,14 @@ async def test_change_a_grids_worker_on_the_admin_page(
     assert "王欢" in (await page.text_content("#changes"))
     assert seeded.services.settings.grids_by_id["g10"].workers == ["wxid_li"]
     await page.screenshot(path=str(tmp_path / "admin.png"), full_page=True)
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0a/evil.example", "/%5C/evil.example"])
+async def test_a_foreign_next_stays_on_the_site_in_the_browser(browser_page: Any, site: str, target: str) -> None:
+    page = browser_page
+    await page.goto(f"{site}/login?next={target}")
+    await page.fill("input[name=login]", "wxid_li")
+    await page.fill("input[name=password]", password("wxid_li"))
+    await page.click("button[type=submit]")
+    await page.wait_for_load_state()
+    assert page.url == site + "/"
