@@ -7,7 +7,7 @@ import json
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.web.conftest import login
+from tests.web.conftest import from_address, login
 from tests.web.seed import Seeded
 
 Client = TestClient  # type: ignore[type-arg]
@@ -91,7 +91,7 @@ async def test_no_names_phones_or_chat_ids(client: Client, seeded: Seeded) -> No
         ("/open311/v2/requests.json?start_date=2026-11-23T00:00:00", 400),  # no zone
         ("/open311/v2/requests.json?start_date=2026-11-25T00:00:00Z&end_date=2026-11-20T00:00:00Z", 400),
         ("/open311/v2/requests/99999.json", 404),
-        ("/open311/v2/requests/abc.json", 404),
+        ("/open311/v2/requests/abc.json", 400),  # not a number: bad input (tests/web/test_bad_input.py)
     ],
 )
 async def test_bad_parameters_get_an_open311_error(client: Client, path: str, status: int) -> None:
@@ -112,3 +112,33 @@ async def test_a_wrong_key_is_refused_and_a_session_gives_its_reach(client: Clie
     assert isinstance(body, list)
     assert [int(item["service_request_id"]) for item in body] == [seeded.ids["H"]]
     assert (await client.get(f"/open311/v2/requests/{seeded.ids['A']}.json")).status == 404
+
+
+async def test_the_key_may_come_in_a_header(client: Client, seeded: Seeded) -> None:
+    resp = await client.get("/open311/v2/requests.json", headers={"X-Api-Key": "machine-key-1"})
+    assert resp.status == 200
+    assert {int(item["service_request_id"]) for item in await resp.json()} == set(seeded.ids.values())
+    assert (await client.get("/open311/v2/services.json", headers={"X-Api-Key": "guess"})).status == 401
+
+
+async def _status_from(client: Client, local: str, key: str) -> int:
+    async with from_address(client, local) as session:
+        return (await session.get("/open311/v2/services.json", headers={"X-Api-Key": key})).status
+
+
+async def test_wrong_keys_are_throttled_per_address(client: Client) -> None:
+    for i in range(10):
+        resp = await client.get(f"/open311/v2/services.json?api_key=guess-{i}")
+        assert resp.status == 401
+    # that address is refused now, even with the right key, in the header or the query
+    for path, headers in [
+        ("/open311/v2/services.json", {"X-Api-Key": "machine-key-1"}),
+        (f"/open311/v2/requests.json?{KEY}", {}),
+    ]:
+        resp = await client.get(path, headers=headers)
+        assert resp.status == 429
+        assert (await resp.json())[0]["code"] == 429
+    assert await _status_from(client, "127.0.0.9", "machine-key-1") == 200  # other addresses are not
+    # right keys never count against an address
+    for _ in range(12):
+        assert await _status_from(client, "127.0.0.10", "machine-key-1") == 200

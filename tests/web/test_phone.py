@@ -102,7 +102,7 @@ async def test_overview_and_ticket_pages_on_a_phone(phone: Any, site: str, seede
     await page.screenshot(path=str(tmp_path / "phone-overview.png"), full_page=True)
     # the self-refresh redraws the tables' rows: they stay labelled cards
     await page.evaluate("window.gridbotRefresh()")
-    await page.wait_for_function("document.body.hasAttribute('data-refreshed')")
+    await page.wait_for_selector("body[data-refreshed]", state="attached")  # a selector: no eval, which the CSP refuses
     labels = await page.eval_on_selector_all(
         "#grids tbody tr:last-child td", "cells => cells.map(c => getComputedStyle(c, '::before').content)"
     )

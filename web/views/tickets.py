@@ -22,7 +22,7 @@ from handlers.domain.timeline import ACTION_NAMES
 from storage import web_queries as q
 from storage.records import Ticket
 from storage.states import TicketState
-from web import export, filters
+from web import export, filters, params
 from web.context import ctx, render, viewer
 
 EXPORT_LIMIT = 100_000
@@ -37,10 +37,10 @@ ACTIONS = {
 
 
 def _ticket_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit() or len(raw) > 12:
-        raise web.HTTPNotFound(text="没有这个工单。")
-    return int(raw)
+    found = params.ascii_int(request.match_info["id"])
+    if found is None:
+        raise params.bad_request(request, f"工单号应为不超过 {params.ID_DIGITS} 位的数字（0-9）。")
+    return found
 
 
 async def ticket_list(request: web.Request) -> web.Response:
@@ -56,6 +56,7 @@ async def ticket_list(request: web.Request) -> web.Response:
     return render(
         request,
         "tickets.html",
+        status=400 if query.errors else 200,  # the bad values are named on the page and were not applied
         title="工单",
         rows=[export.row(c.settings, t, now) for t in found],
         total=total,
@@ -75,7 +76,7 @@ async def _export(request: web.Request) -> tuple[list[Ticket], str]:
     c, who = ctx(request), viewer(request)
     query = filters.parse(request.query, c.settings)
     if query.errors:
-        raise web.HTTPBadRequest(text=" ".join(query.errors))
+        raise params.bad_request(request, " ".join(query.errors))
     now = c.services.clock.now()
     with c.services.store.begin() as uow:
         found, _ = q.list_tickets(uow, who.scope, query.filter, now, limit=EXPORT_LIMIT, newest_first=False)
