@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.messages import IncomingMessage, MessageKind
 from handlers.commands.dispatch import on_command
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 Route = Callable[[StoredMessage, Deps], Awaitable[int | None]]
 Filter = Callable[[StoredMessage, Deps], bool]
+OwnTime = Callable[[datetime], Awaitable[None]]  # sets a simulated clock to a message's received time
 
 
 async def _ignore(msg: StoredMessage, deps: Deps) -> int | None:
@@ -46,7 +47,8 @@ def _from_bot(msg: StoredMessage, deps: Deps) -> bool:
 
 def _flooding(msg: StoredMessage, deps: Deps) -> bool:
     limit = deps.settings.limits.flood_per_minute
-    return deps.uow.messages.count_since(msg.sender_id, deps.now - timedelta(minutes=1)) > limit
+    t = msg.received_at
+    return deps.uow.messages.count_since(msg.sender_id, t - timedelta(minutes=1), t, msg.pk) > limit
 
 
 def _oversized(msg: StoredMessage, deps: Deps) -> bool:
@@ -136,8 +138,11 @@ async def handle_incoming(msg: IncomingMessage, services: Services) -> bool:
     return await wait_for_db(once, f"message {msg.message_id}")
 
 
-async def repair_unprocessed(services: Services) -> int:
-    """At start-up: messages stored but never handled (a crash between the two) are handled now."""
+async def repair_unprocessed(services: Services, at_own_time: OwnTime | None = None) -> int:
+    """At start-up: messages stored but never handled (a crash between the two) are handled now.
+
+    `at_own_time` (replay's simulated clock) sets the clock to each message's received time first, so it is
+    handled as it would have been had the process not stopped."""
     seen: set[int] = set()
     while True:
         with services.store.begin() as uow:
@@ -146,4 +151,6 @@ async def repair_unprocessed(services: Services) -> int:
             return len(seen)  # (a message another process is holding is left to that process)
         for msg in pending:
             seen.add(msg.pk)
+            if at_own_time is not None:
+                await at_own_time(msg.received_at)
             await process(msg.pk, services)
