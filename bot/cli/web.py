@@ -80,7 +80,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     from bot.cli.common import clock_of, db_of, settings_of
     from bot.runtime.app import build_services
 
-    settings = settings_of(args)
+    settings = settings_of(args, writes=True)
     services = build_services(settings, db_url=db_of(args), clock=clock_of(settings))
     if not any(p.password_hash for p in settings.people_by_id.values()):
         log.warning("nobody in the config has a password_hash: nobody can log in (see `gridbot web-password`)")

@@ -107,7 +107,8 @@ async def replay(
                     # continuing an earlier replay: simulated time resumes where that one stopped,
                     # so every sweep tick in between still happens at its minute
                     clock.set(resumed)
-                settle_stranded(app.services.store, last_sent, clock.now())
+                if out is not None:  # without a record of the platform, a stranded send is uncertain as live
+                    settle_stranded(app.services.store, last_sent, clock.now())
                 resume_at = clock.now()
                 await app.start(at_own_time=_at_own_time(app, clock))
                 # repair may have run earlier messages at their own times: simulated time goes on from here

@@ -5,8 +5,9 @@ raises BadLine with a short English reason; replay reports it with its number an
 
 The `--sent` file is the memory platform's record: a line is written (line-buffered, so it is with the
 operating system at once) when the adapter sends, and the file is fsync'd after each batch. A replay
-killed mid-send leaves one outbox row `sending`; the next replay settles it against the file's last
-line (`settle_stranded`) instead of asking staff to check a platform that died with the process.
+killed mid-send leaves one outbox row `sending`; the next replay with the same `--sent` file settles it
+against the file's last line (`settle_stranded`) instead of asking staff to check a platform that died
+with the process. Without `--sent` there is no such record, and the row is reported as in a live bot.
 """
 
 from __future__ import annotations
