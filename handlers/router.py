@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.core.messages import IncomingMessage, MessageKind
@@ -18,6 +18,7 @@ from storage.records import StoredMessage
 from storage.retry import transient, wait_for_db
 
 log = logging.getLogger(__name__)
+UNREADABLE = "\ufffd"  # what a NUL byte in a message is stored as
 
 Route = Callable[[StoredMessage, Deps], Awaitable[int | None]]
 Filter = Callable[[StoredMessage, Deps], bool]
@@ -28,16 +29,20 @@ async def _ignore(msg: StoredMessage, deps: Deps) -> int | None:
     return None
 
 
-async def _too_long(msg: StoredMessage, deps: Deps) -> int | None:
+def _once_a_day(msg: StoredMessage, deps: Deps, what: str, text: str) -> None:
+    """Tell the sender what is wrong with the message, once a day per kind of problem (no reply storms)."""
     day = deps.now.astimezone(deps.settings.tz).date().isoformat()
-    if deps.uow.state.claim_notice(f"toolong:{msg.sender_id}:{day}", deps.now):
-        limit = deps.settings.limits.max_text_chars
-        reply(
-            deps,
-            msg.chat_id,
-            deps.texts.err_too_long.format(limit=limit),
-            [] if msg.is_private else [msg.sender_id],
-        )
+    if deps.uow.state.claim_notice(f"{what}:{msg.sender_id}:{day}", deps.now):
+        reply(deps, msg.chat_id, text, [] if msg.is_private else [msg.sender_id])
+
+
+async def _too_long(msg: StoredMessage, deps: Deps) -> int | None:
+    _once_a_day(msg, deps, "toolong", deps.texts.err_too_long.format(limit=deps.settings.limits.max_text_chars))
+    return None
+
+
+async def _nul_char(msg: StoredMessage, deps: Deps) -> int | None:
+    _once_a_day(msg, deps, "nulchar", deps.texts.err_nul_char)
     return None
 
 
@@ -52,7 +57,12 @@ def _flooding(msg: StoredMessage, deps: Deps) -> bool:
 
 
 def _oversized(msg: StoredMessage, deps: Deps) -> bool:
-    return len(msg.text) > deps.settings.limits.max_text_chars or "\x00" in msg.text
+    return len(msg.text) > deps.settings.limits.max_text_chars
+
+
+def _has_nul(msg: StoredMessage, deps: Deps) -> bool:
+    # a NUL byte (stored as U+FFFD, see store()) is never text a person meant: say so, not "too long"
+    return UNREADABLE in msg.text
 
 
 def _command(msg: StoredMessage, deps: Deps) -> bool:
@@ -80,6 +90,7 @@ ROUTES: tuple[Rule, ...] = (
     Rule("own message", _from_bot, _ignore),
     Rule("flood", _flooding, _ignore),
     Rule("oversized", _oversized, _too_long),
+    Rule("nul character", _has_nul, _nul_char),
     Rule("command", _command, on_command),
     Rule("staff chatter", _from_staff, _ignore),
     Rule("resident", _anything, on_resident_message),
@@ -96,6 +107,8 @@ async def route(msg: StoredMessage, deps: Deps) -> int | None:
 def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool]:
     """Store before act: the message is committed before anything is decided about it."""
     keep = services.settings.limits.retention_days
+    if "\x00" in msg.text:  # PostgreSQL refuses NUL in text: kept as the replacement character instead
+        msg = replace(msg, text=msg.text.replace("\x00", UNREADABLE))
     with services.store.begin() as uow:
         return uow.messages.add(msg, purge_after=msg.timestamp + timedelta(days=keep))
 

@@ -26,3 +26,4 @@ class ErrorTexts(BaseModel):
     err_missed_quote: str = "请引用那条居民消息再发送 /补单（可加类别，例如 /补单 停车）。"
     err_missed_already: str = "这条消息已经登记为 #{ticket}。"
     err_too_long: str = "消息太长了，请精简到{limit}字以内再发。"
+    err_nul_char: str = "消息里有无法显示的字符（如空字符），可能是复制时带进来的，请删掉后重新发送。"
