@@ -4,7 +4,8 @@ The clock is set to each line's timestamp; between one line and the next the
 sweep runs at its configured interval in simulated time (jumping straight to
 the next minute at which something is due), so reminders and escalations
 happen at the simulated minute they would have. Storage commits exactly as
-in the live bot.
+in the live bot. The log's format, the `--sent` lines and the summary line are
+described in the README ("Replay"); replay_io.py reads and writes them.
 """
 
 from __future__ import annotations
