@@ -18,7 +18,9 @@ from storage.records import StoredMessage
 from storage.retry import transient, wait_for_db
 
 log = logging.getLogger(__name__)
-UNREADABLE = "\ufffd"  # what a NUL byte in a message is stored as
+# what a NUL byte in a message is stored as: the symbol for NUL (␀), which nobody types, so a platform's
+# own U+FFFD (a garbled emoji) still reaches the handlers as text
+NUL_SYMBOL = "\u2400"
 
 Route = Callable[[StoredMessage, Deps], Awaitable[int | None]]
 Filter = Callable[[StoredMessage, Deps], bool]
@@ -61,8 +63,8 @@ def _oversized(msg: StoredMessage, deps: Deps) -> bool:
 
 
 def _has_nul(msg: StoredMessage, deps: Deps) -> bool:
-    # a NUL byte (stored as U+FFFD, see store()) is never text a person meant: say so, not "too long"
-    return UNREADABLE in msg.text
+    # a NUL byte (stored as ␀, see store()) is never text a person meant: say so, not "too long"
+    return NUL_SYMBOL in msg.text
 
 
 def _command(msg: StoredMessage, deps: Deps) -> bool:
@@ -107,8 +109,8 @@ async def route(msg: StoredMessage, deps: Deps) -> int | None:
 def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool]:
     """Store before act: the message is committed before anything is decided about it."""
     keep = services.settings.limits.retention_days
-    if "\x00" in msg.text:  # PostgreSQL refuses NUL in text: kept as the replacement character instead
-        msg = replace(msg, text=msg.text.replace("\x00", UNREADABLE))
+    if "\x00" in msg.text:  # PostgreSQL refuses NUL in text
+        msg = replace(msg, text=msg.text.replace("\x00", NUL_SYMBOL))
     with services.store.begin() as uow:
         return uow.messages.add(msg, purge_after=msg.timestamp + timedelta(days=keep))
 

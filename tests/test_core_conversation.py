@@ -301,3 +301,7 @@ async def test_a_nul_byte_in_a_short_message_is_named_not_called_too_long(chat: 
     assert [s.text for s in sent] == ["消息里有无法显示的字符（如空字符），可能是复制时带进来的，请删掉后重新发送。"]
     with chat.app.services.store.begin() as uow:
         assert uow.counts()["tickets"] == 0
+    # a platform's own replacement character (a garbled emoji) is still a report
+    await chat.say("刘大爷", "3栋电梯坏了\ufffd，困了好几天没人修")
+    with chat.app.services.store.begin() as uow:
+        assert uow.counts()["tickets"] == 1
