@@ -27,7 +27,7 @@ log = logging.getLogger("gridbot")
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.runtime.app import build_app, build_services, make_adapter
 
-    settings = settings_of(args)
+    settings = settings_of(args, writes=True)
     services = build_services(settings, db_url=db_of(args), clock=clock_of(settings))
     adapter = make_adapter(settings, services.clock, os.environ)
     app = build_app(settings, adapter, services=services, paced=settings.adapter == "wechaty")
@@ -49,7 +49,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from bot.adapters.console import ConsoleAdapter
     from bot.runtime.app import build_app, build_services
 
-    settings = settings_of(args)
+    settings = settings_of(args, writes=True)
     services = build_services(settings, db_url=db_of(args), clock=clock_of(settings))
     adapter = ConsoleAdapter(settings, services.clock.now)
     app = build_app(settings, adapter, services=services)
@@ -68,7 +68,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from bot.runtime.replay import replay
 
-    settings = settings_of(args)
+    settings = settings_of(args, writes=True)
     log_path = Path(args.log)
     if not log_path.is_file():
         raise ConfigError(f"replay log not found: {log_path}")

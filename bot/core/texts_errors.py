@@ -44,3 +44,4 @@ class ErrorTexts(BaseModel):
     err_likely_not_yours: str = "疑似诉求 {item} 不在您负责的网格。"
     err_likely_gone: str = "疑似诉求 {item} 的原消息已不在记录中，无法登记；请联系居民重新反映。"
     err_too_long: str = "消息太长了，请精简到{limit}字以内再发。"
+    err_nul_char: str = "消息里有无法显示的字符（如空字符），可能是复制时带进来的，请删掉后重新发送。"

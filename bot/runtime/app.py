@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -158,12 +158,13 @@ class App:
                             deps.texts.health_problem.format(problem="；".join(health.problems)),
                         )
 
-    async def start(self) -> None:
+    async def start(self, at_own_time: Callable[[datetime], Awaitable[None]] | None = None) -> None:
         """Repair what a crash left: stranded sends, then messages stored but never handled.
 
-        A grid whose worker changed while the bot was down hands its open tickets over now."""
+        A grid whose worker changed while the bot was down hands its open tickets over now.
+        `at_own_time`: replay's simulated clock, set to each repaired message's received time."""
         stranded = self.dispatcher.recover_stranded()
-        repaired = await repair_unprocessed(self.services)
+        repaired = await repair_unprocessed(self.services, at_own_time)
         if stranded or repaired:
             log.info(
                 "start-up repair: %d unprocessed messages handled, %d uncertain sends reported", repaired, stranded

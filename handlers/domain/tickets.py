@@ -227,6 +227,10 @@ def accept(deps: Deps, ticket: Ticket, actor_id: str) -> Ticket:
 def progress(deps: Deps, ticket: Ticket, actor_id: str, note: str, *, public: bool) -> Ticket:
     require_active(deps, ticket, "记录进展")
     changes: TicketUpdate = {"first_response_at": ticket.first_response_at or deps.now}
+    if ticket.state == TicketState.OPEN and ticket.holder_id == actor_id:  # the holder working on it: 办理中
+        changes["state"] = TicketState.ACCEPTED
+        changes["ack_due_at"] = None
+        event(deps, ticket, "accepted", actor_id, note="记录进展时自动接单")
     if public:
         changes["promise_at"] = None  # the group heard about it: the 12-hour promise is kept
     ticket = update(deps, ticket, **changes)

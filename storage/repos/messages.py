@@ -18,7 +18,12 @@ UNPROCESSED = select(MESSAGES).where(M.id == bindparam("pk"), M.processed_at.is_
 SINCE = (
     select(func.count())
     .select_from(MESSAGES)
-    .where(M.sender_id == bindparam("sender_id"), M.received_at >= bindparam("since"))
+    .where(
+        M.sender_id == bindparam("sender_id"),
+        M.received_at >= bindparam("since"),
+        M.received_at <= bindparam("until"),
+        M.id <= bindparam("upto"),
+    )
 )
 
 
@@ -116,9 +121,12 @@ class Messages:
         )
         return [message_of(m) for m in self.sql.run(stmt)]
 
-    def count_since(self, sender_id: str, since: datetime) -> int:
-        """The flood check: how many messages this person sent since `since`, in any chat."""
-        return int(self.sql.run(SINCE, {"sender_id": sender_id, "since": since}).scalar_one())
+    def count_since(self, sender_id: str, since: datetime, until: datetime, upto: int) -> int:
+        """The flood check: how many messages this person sent in [since, until], in any chat, stored no later
+        than message `upto`. Bounded on both sides, a message handled late (start-up repair) is counted against
+        the minute it arrived in, not against everything stored after it."""
+        params = {"sender_id": sender_id, "since": since, "until": until, "upto": upto}
+        return int(self.sql.run(SINCE, params).scalar_one())
 
     def of_ticket(self, ticket_id: int) -> list[StoredMessage]:
         stmt = select(MESSAGES).where(M.ticket_id == ticket_id).order_by(M.id)

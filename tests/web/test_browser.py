@@ -7,7 +7,6 @@ Skipped locally when Playwright or Chromium is missing; under CI=true that is a 
 from __future__ import annotations
 
 import asyncio
-
 import contextlib
 import csv
 import os
