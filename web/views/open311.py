@@ -3,7 +3,8 @@
 Ladder states map to `open` (open, accepted) and `closed` (everything else). Nothing identifies a
 person: no names (reporters' and staff's names are blanked out of the texts too), no phone or ID
 numbers, no chat ids. Readers are logged-in people (their reach) or machines with a key from
-GRIDBOT_OPEN311_KEYS (`?api_key=…`, every community).
+GRIDBOT_OPEN311_KEYS (`?api_key=…`, every community). Tickets of a `sensitive: true` category are left out
+entirely: a neighbour dispute or a family matter is nobody's open data, not even with its words masked.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def _scope(request: web.Request) -> q.Scope | None:
         return q.Scope(community_ids=tuple(comm.id for comm in c.settings.all_communities))
     who = request.get(VIEWER)
     return who.scope if who is not None else None
+
+
+def _sensitive(settings: Settings) -> tuple[str, ...]:
+    return tuple(key for key, cat in settings.categories.items() if cat.sensitive)
 
 
 def _json(value: Any, status: int = 200) -> web.Response:
@@ -154,6 +159,7 @@ async def requests(request: web.Request) -> web.Response:
                 created_from=start,
                 created_to=end + timedelta(microseconds=1) if end else None,
                 ids=ids,
+                not_categories=_sensitive(settings),
             )
             page, _ = q.list_tickets(uow, scope, flt, now, limit=MAX_RESULTS)
             found.extend(page)
@@ -173,7 +179,7 @@ async def one_request(request: web.Request) -> web.Response:
     with c.services.store.begin() as uow:
         ticket = q.ticket_in_scope(uow, scope, int(raw))
         names = [rep.reporter_name for rep in uow.tickets.reporters(int(raw))] if ticket else []
-    if ticket is None:
+    if ticket is None or ticket.category in _sensitive(c.settings):
         return _error(404, "no such service request")
     return _json([request_json(c.settings, ticket, names)])
 
