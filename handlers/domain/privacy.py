@@ -22,8 +22,10 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-# between two digit groups of one number; "()" so that (010)12345678 is one run
-SEPARATORS = r"\s\-‐‑‒–—―.·・()"
+# between two digit groups of one number; "()" so that (010)12345678 is one run. Spaces, not line
+# breaks or tabs: numbers on two lines are two numbers, and a JSON or CSV rendering that escapes a
+# line break must not turn what is left of a masked number into a new one.
+SEPARATORS = r" \-‐‑‒–—―.·・()"
 MAX_SEPARATORS = 3
 _RUN = re.compile(rf"[0-9]+(?:[{SEPARATORS}]{{1,{MAX_SEPARATORS}}}[0-9]+)*[Xx]?")
 _GROUP = re.compile(r"[0-9]+[Xx]?")

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from dataclasses import replace
 
 import pytest
 from aiohttp.test_utils import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from bot.core.settings import Settings
 from handlers.domain import results, tickets
+from storage.records import Ticket
+from storage.states import TicketState
+from tests.test_privacy import TEXTS_WITH_NUMBERS, leaks
 from tests.web.conftest import login
-from tests.web.seed import GRID_CHAT, Seeded
+from tests.web.seed import GRID_CHAT, NOW, Seeded, web_settings
+from web import export
+from web.views import open311
 
 Client = TestClient  # type: ignore[type-arg]
 
@@ -64,3 +74,54 @@ async def test_every_xlsx_cell_is_a_string(client: Client, seeded: Seeded) -> No
     assert {cell.data_type for cell in cells if cell.value is not None} == {"s"}
     by_id = {row[0].value: row for row in book["工单"].iter_rows(min_row=2)}
     assert [(by_id[str(i)][12].value, by_id[str(i)][13].value) for i in ids] == [(h, h) for h in HOSTILE]
+
+
+_TICKET = Ticket(
+    id=1024,
+    community_id="meijing",
+    grid_id="g10",
+    chat_id="room_tiancheng_3",
+    chat_topic="美景天城3栋",
+    reporter_id="wxid_res_x",
+    reporter_name="某居民",
+    category="sanitation",
+    urgency="normal",
+    state=TicketState.RESOLVED,
+    level=1,
+    holder_id="wxid_zhangyan",
+    text="",
+    result="",
+    source_message_id=None,
+    merged_into=None,
+    created_at=NOW,
+    updated_at=NOW,
+    level_since=NOW,
+    first_response_at=None,
+    resolved_at=NOW,
+    closed_at=None,
+    deadline_at=None,
+    ack_due_at=None,
+    remind_at=None,
+    promise_at=None,
+    overdue_at=None,
+    next_due_at=None,
+    rating="",
+    version=1,
+)
+
+
+@pytest.fixture(scope="module")
+def street(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return web_settings(tmp_path_factory.mktemp("street"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.builds("".join, TEXTS_WITH_NUMBERS), result=st.builds("".join, TEXTS_WITH_NUMBERS))
+def test_no_number_survives_in_a_list_row_an_export_or_open311(street: Settings, text: str, result: str) -> None:
+    web = street
+    ticket = replace(_TICKET, text=text, result=result)
+    row = export.row(web, ticket, NOW)
+    csv_text = export.to_csv(web, [ticket], NOW).decode("utf-8-sig")
+    served = json.dumps(open311.request_json(web, ticket, ["某居民"]), ensure_ascii=False)
+    for output in (row["内容"], row["办理结果"], csv_text, served):
+        assert leaks(output) == []

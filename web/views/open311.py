@@ -53,10 +53,9 @@ def _iso(value: datetime | None, settings: Settings) -> str | None:
 
 
 def _anonymous(text: str, names: list[str]) -> str:
-    text = mask(text)
     for name in sorted({n for n in names if len(n) >= 2}, key=len, reverse=True):
         text = text.replace(name, "某某")
-    return text
+    return mask(text)  # last: nothing after it can change what the numbers look like
 
 
 def request_json(settings: Settings, ticket: Ticket, reporter_names: list[str]) -> dict[str, Any]:
