@@ -18,6 +18,7 @@ of it beside a ticket number (`1024 138****5678`) are not read as a new one, so 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -37,18 +38,24 @@ _ID15 = re.compile(r"[0-9]{15}")
 # Beijing, Shanghai, Tianjin, Chongqing and the 02x cities have 3-digit area codes, 8-digit numbers
 _LANDLINE_SHORT_AREA = re.compile(r"0(?:10|2[0-9])[0-9]{8}")
 _LANDLINE_LONG_AREA = re.compile(r"0[3-9][0-9]{2}[0-9]{7,8}")
+_SHORTEST = 11  # digits of the shortest number: a mobile, 010-12345678, 0755-1234567
 _LONGEST = 19  # characters of the longest number: 18 digits and a stray X
 
 
-def _normalised(text: str) -> tuple[str, list[int]]:
-    """NFKC with ASCII digits, and for each normalised character the index of its original one."""
-    out: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        for part in unicodedata.normalize("NFKC", ch):
-            out.append(str(unicodedata.decimal(part)) if part.isdecimal() else part)
-            origin.append(i)
-    return "".join(out), origin
+@functools.cache
+def _char(ch: str) -> str:
+    """One character under NFKC, its decimal digits as ASCII ("１" → "1", "①" → "1", "٣" → "3")."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in unicodedata.normalize("NFKC", ch))
+
+
+def _normalised(text: str) -> tuple[str, list[int] | None]:
+    """NFKC with ASCII digits, and for each normalised character the index of its original one
+    (None: the same index, when every character stayed one character, as in nearly all text)."""
+    pieces = [_char(ch) for ch in text]
+    normal = "".join(pieces)
+    if len(normal) == len(text):
+        return normal, None
+    return normal, [i for i, piece in enumerate(pieces) for _ in piece]
 
 
 def _mobile(digits: str) -> range | None:
@@ -108,19 +115,19 @@ def _spans(groups: list[re.Match[str]]) -> list[tuple[int, int]]:
 
 def _masked_positions(run: str) -> set[int]:
     """Indices into `run` of the digits to hide."""
+    if sum(c.isdigit() for c in run) < _SHORTEST:
+        return set()  # a room, a date, an amount, a ticket number: the common case, decided at once
     groups = list(_GROUP.finditer(run))
+    spans = [(start, end, "".join(g.group() for g in groups[start:end])) for start, end in _spans(groups)]
+    spans = [span for span in spans if len(span[2]) >= _SHORTEST]
     taken: set[int] = set()
     hidden: set[int] = set()
     for kind in _KINDS:
-        for start, end in _spans(groups):
-            if taken & set(range(start, end)):
-                continue
-            chosen = groups[start:end]
-            digits = "".join(g.group() for g in chosen)
+        for start, end, digits in spans:
             found = _hidden(digits, kind)
-            if found is None:
+            if found is None or not taken.isdisjoint(range(start, end)):
                 continue
-            where = [i for g in chosen for i in range(g.start(), g.end())]
+            where = [i for g in groups[start:end] for i in range(g.start(), g.end())]
             hidden.update(where[i] for i in found)
             taken.update(range(start, end))
     return hidden
@@ -131,7 +138,8 @@ def mask(text: str) -> str:
     normal, origin = _normalised(text)
     hide: set[int] = set()
     for run in _RUN.finditer(normal):
-        hide.update(origin[run.start() + i] for i in _masked_positions(run.group()))
+        at = run.start()
+        hide.update(origin[at + i] if origin else at + i for i in _masked_positions(run.group()))
     if not hide:
         return text
     return "".join("*" if i in hide else ch for i, ch in enumerate(text))
