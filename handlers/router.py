@@ -97,12 +97,16 @@ def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool
     """Store before act: the message is committed before anything is decided about it.
 
     A picture or voice note that came with its content is written to the media folder first and the
-    message keeps only the name the bot gave it (`media:<name>`)."""
+    message keeps only the name the bot gave it (`media:<name>`); a second delivery writes nothing."""
     keep = services.settings.limits.retention_days
-    if msg.media and msg.kind in (MessageKind.IMAGE, MessageKind.VOICE):
-        name = MediaStore(services.settings.data_dir).put(msg.media)
-        msg = replace(msg, ref=f"{MEDIA_REF}{name}" if name else msg.ref, media=b"")
     with services.store.begin() as uow:
+        if msg.media and msg.kind in (MessageKind.IMAGE, MessageKind.VOICE):
+            name = (
+                None
+                if uow.messages.by_platform_id(msg.message_id)
+                else MediaStore(services.settings.data_dir).put(msg.media)
+            )
+            msg = replace(msg, ref=f"{MEDIA_REF}{name}" if name else msg.ref, media=b"")
         return uow.messages.add(msg, purge_after=msg.timestamp + timedelta(days=keep))
 
 

@@ -88,6 +88,16 @@ class MediaStore:
             f.write(data)
         return name
 
+    def remove(self, names: list[str]) -> int:
+        """Delete stored files by name (a photo that attached to nothing goes with its message)."""
+        removed = 0
+        for name in names:
+            path = self.find(name)
+            if path is not None:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def _plain(self, parts: list[str]) -> Path | None:
         """data_dir/parts, if no symlink lies below data_dir on the way (data_dir itself may be one)."""
         try:

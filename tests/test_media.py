@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,9 @@ def evidence_rows(chat: Chat) -> list[tuple[str, dict[str, str]]]:
 
 async def test_a_photo_is_stored_under_a_name_the_bot_made(media_chat: Chat, tmp_path: Path) -> None:
     await media_chat.say("周阿姨", DOG)
-    await media_chat.say("周阿姨", "", kind=MessageKind.IMAGE, ref="../gridbot.db", media=PNG)
-    [(note, data)] = evidence_rows(media_chat)
+    await media_chat.say("周阿姨", "", kind=MessageKind.IMAGE, ref="../gridbot.db", media=PNG, message_id="wx-pic")
+    await media_chat.say("周阿姨", "", kind=MessageKind.IMAGE, ref="../gridbot.db", media=PNG, message_id="wx-pic")
+    [(note, data)] = evidence_rows(media_chat)  # the platform delivered it twice: one row, one file
     name = data["file"]
     assert NAME.fullmatch(name), name
     assert note == f"media:{name}"  # the adapter's ref is not kept: no name from outside names a file
@@ -98,3 +100,14 @@ async def test_a_location_is_text_and_names_no_file(media_chat: Chat) -> None:
     await media_chat.say("周阿姨", DOG)
     await media_chat.say("周阿姨", "gridbot.db", kind=MessageKind.LOCATION, ref="gridbot.db")
     assert evidence_rows(media_chat) == [("gridbot.db", {"kind": "location"})]
+
+
+async def test_a_photo_that_attached_to_nothing_goes_with_its_message(media_chat: Chat, tmp_path: Path) -> None:
+    await media_chat.say("周阿姨", DOG)
+    await media_chat.say("周阿姨", "", kind=MessageKind.IMAGE, media=PNG)  # evidence: kept with the ticket
+    await media_chat.wait(timedelta(hours=1), step=timedelta(hours=1))
+    await media_chat.say("周阿姨", "", kind=MessageKind.IMAGE, media=PNG + b"cat")  # nothing to attach to
+    assert len(list((tmp_path / "media").iterdir())) == 2
+    await media_chat.wait(timedelta(days=7, hours=2), step=timedelta(hours=1))
+    [(_, data)] = evidence_rows(media_chat)
+    assert [p.name for p in (tmp_path / "media").iterdir()] == [data["file"]]
