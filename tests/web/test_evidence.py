@@ -13,6 +13,7 @@ from storage.media import MediaStore
 from storage.writes import EventData
 from tests.web.conftest import login
 from tests.web.seed import Seeded
+from tests.web.test_exports import open_in_g10
 
 Client = TestClient  # type: ignore[type-arg]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 40
@@ -140,3 +141,17 @@ async def test_a_location_text_is_masked_for_staff_who_do_not_hold_the_ticket(cl
     assert "位置：3栋楼下，联系电话 138 **** 5678" in page
     assert await login(client, "wxid_yanghx") == 302  # the holder sees it as written
     assert "位置：3栋楼下，联系电话 138 1234 5678" in await (await client.get(f"/tickets/{ticket}")).text()
+
+
+async def test_a_name_with_a_phone_number_in_it_is_masked_on_the_ticket_page(client: Client, seeded: Seeded) -> None:
+    """WeChat names often carry a phone number; the page shows them masked to all but the holder."""
+    with seeded.services.turn() as deps:
+        t = open_in_g10(deps, "楼道垃圾没人清理", reporter_name="张阿姨13812345678")
+        tickets.event(deps, t, "evidence", "wxid_res_x", actor_name="张阿姨13812345678", note="3栋", kind="location")
+        holder = t.holder_id
+    assert await login(client, "wxid_wanghuan") == 302
+    page = await (await client.get(f"/tickets/{t.id}")).text()
+    assert "13812345678" not in page
+    assert "张阿姨138****5678" in page
+    assert await login(client, holder) == 302
+    assert "张阿姨13812345678" in await (await client.get(f"/tickets/{t.id}")).text()

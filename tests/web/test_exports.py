@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from bot.core.settings import Settings
+from handlers.deps import Deps
 from handlers.domain import results, tickets
 from storage.records import Ticket
 from storage.states import TicketState
@@ -35,24 +36,28 @@ HOSTILE = [
 ]
 
 
-def _open(seeded: Seeded, text: str, result: str) -> int:
-    settings = seeded.services.settings
-    grid = settings.grids_by_id["g10"]
+def open_in_g10(deps: Deps, text: str, reporter_name: str = "某居民") -> Ticket:
+    """A resident's report in 美景天城3栋 (第十网格), as the bot opens it."""
+    grid = deps.settings.grids_by_id["g10"]
     chat_id, topic = GRID_CHAT["g10"]
+    return tickets.open_ticket(
+        deps,
+        msg=None,
+        chat_id=chat_id,
+        chat_topic=topic,
+        reporter_id="wxid_res_x",
+        reporter_name=reporter_name,
+        text=text,
+        category="sanitation",
+        urgency="normal",
+        grid=grid,
+        community=deps.settings.community_of_grid["g10"],
+    )
+
+
+def _open(seeded: Seeded, text: str, result: str) -> int:
     with seeded.services.turn() as deps:
-        t = tickets.open_ticket(
-            deps,
-            msg=None,
-            chat_id=chat_id,
-            chat_topic=topic,
-            reporter_id="wxid_res_x",
-            reporter_name="某居民",
-            text=text,
-            category="sanitation",
-            urgency="normal",
-            grid=grid,
-            community=settings.community_of_grid["g10"],
-        )
+        t = open_in_g10(deps, text)
         results.resolve(deps, t, "wxid_zhangyan", result)
         return t.id
 

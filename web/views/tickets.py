@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -125,7 +126,7 @@ async def ticket_page(request: web.Request) -> web.Response:
     timeline = [
         {
             "at": ev.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            "actor": ev.actor_name or "网格助手",
+            "actor": show(ev.actor_name) or "网格助手",
             "action": ACTION_NAMES.get(ev.action, ev.action),
             "code": ev.action,
             "note": show(ev.note),
@@ -153,9 +154,11 @@ async def ticket_page(request: web.Request) -> web.Response:
         result=show(ticket.result),
         timeline=timeline,
         evidence=evidence,
-        reporters=reporters,
+        # a WeChat name often carries a phone number (张阿姨13812345678): names are masked like texts
+        reporter=show(ticket.reporter_name),
+        reporters=[replace(rep, reporter_name=show(rep.reporter_name)) for rep in reporters],
         messages=[
-            (m.received_at.astimezone(tz).strftime("%m-%d %H:%M"), m.sender_name, show(m.text)) for m in messages
+            (m.received_at.astimezone(tz).strftime("%m-%d %H:%M"), show(m.sender_name), show(m.text)) for m in messages
         ],
         may_act=can_act_on(c.settings, who.id, ticket) and ticket.is_active,
         flash=read_flash(flash),
