@@ -42,7 +42,7 @@ _SHORTEST = 11  # digits of the shortest number: a mobile, 010-12345678, 0755-12
 _LONGEST = 19  # characters of the longest number: 18 digits and a stray X
 
 
-@functools.cache
+@functools.lru_cache(maxsize=65536)  # the characters of real texts are few; bounded all the same
 def _char(ch: str) -> str:
     """One character under NFKC, its decimal digits as ASCII ("１" → "1", "①" → "1", "٣" → "3")."""
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in unicodedata.normalize("NFKC", ch))
