@@ -14,6 +14,8 @@ from handlers.domain.outbound import reply
 from handlers.domain.people import is_staff
 from handlers.resident.reports import on_resident_message
 from nlp.commands import looks_like_command
+from storage.media import REF_PREFIX as MEDIA_REF
+from storage.media import MediaStore
 from storage.records import StoredMessage
 from storage.retry import transient, wait_for_db
 
@@ -107,11 +109,21 @@ async def route(msg: StoredMessage, deps: Deps) -> int | None:
 
 
 def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool]:
-    """Store before act: the message is committed before anything is decided about it."""
+    """Store before act: the message is committed before anything is decided about it.
+
+    A picture or voice note that came with its content is written to the media folder first and the
+    message keeps only the name the bot gave it (`media:<name>`); a second delivery writes nothing."""
     keep = services.settings.limits.retention_days
     if "\x00" in msg.text:  # PostgreSQL refuses NUL in text
         msg = replace(msg, text=msg.text.replace("\x00", NUL_SYMBOL))
     with services.store.begin() as uow:
+        if msg.media and msg.kind in (MessageKind.IMAGE, MessageKind.VOICE):
+            name = (
+                None
+                if uow.messages.by_platform_id(msg.message_id)
+                else MediaStore(services.settings.data_dir).put(msg.media)
+            )
+            msg = replace(msg, ref=f"{MEDIA_REF}{name}" if name else msg.ref, media=b"")
         return uow.messages.add(msg, purge_after=msg.timestamp + timedelta(days=keep))
 
 

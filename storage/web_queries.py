@@ -50,6 +50,7 @@ class TicketFilter:
     updated_from: datetime | None = None
     text: str = ""
     ids: tuple[int, ...] = field(default_factory=tuple)
+    not_categories: tuple[str, ...] = ()  # left out entirely (Open311 and the sensitive categories)
 
 
 def unindexed(column: Any) -> Any:
@@ -101,6 +102,8 @@ def _filter_clauses(flt: TicketFilter, now: datetime) -> list[ColumnElement[bool
         out.append(T.state.in_(list(flt.states)))
     if flt.category:
         out.append(T.category == flt.category)
+    if flt.not_categories:
+        out.append(T.category.not_in(list(flt.not_categories)))
     if flt.grid_id:
         out.append(T.grid_id == flt.grid_id)
     if flt.holder_id:

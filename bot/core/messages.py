@@ -39,6 +39,9 @@ class IncomingMessage:
     # recalled: the platform id of the withdrawn message; quote: the quoted message id.
     ref: str = ""
     quoted_id: str = ""
+    # image / voice: the file itself, when the adapter could fetch it. The bot stores it under a name of
+    # its own (storage/media.py) before anything else; no name from the platform or a resident is kept.
+    media: bytes = field(default=b"", repr=False)
 
     @property
     def is_private(self) -> bool:

@@ -167,17 +167,21 @@ class Messages:
                 out[pid] = str(name)
         return out
 
+    def _purgeable(self, now: datetime) -> list[Any]:
+        return [
+            M.purge_after.is_not(None),
+            M.purge_after <= now,
+            M.ticket_id.is_(None),
+            M.processed_at.is_not(None),
+        ]
+
+    def purgeable_refs(self, now: datetime) -> list[str]:
+        """The refs of the messages `purge` is about to delete (their pictures go with them)."""
+        return [str(r) for r in self.sql.run(select(M.ref).where(*self._purgeable(now), M.ref != "")).scalars()]
+
     def purge(self, now: datetime) -> int:
         """Residents' words that opened nothing are kept only until their purge time."""
-        result = self.sql.run(
-            MESSAGES.delete().where(
-                M.purge_after.is_not(None),
-                M.purge_after <= now,
-                M.ticket_id.is_(None),
-                M.processed_at.is_not(None),
-            )
-        )
-        return rowcount(result)
+        return rowcount(self.sql.run(MESSAGES.delete().where(*self._purgeable(now))))
 
     def last_time(self) -> datetime | None:
         """When the newest stored message was received (a replay resumes after it)."""

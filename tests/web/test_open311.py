@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
+import yaml
+from aiohttp.test_utils import TestClient, TestServer
 
-from tests.web.conftest import from_address, login
-from tests.web.seed import Seeded
+from bot.core.settings import load_settings
+from tests.web.conftest import SECRET_ENV, Sleeps, from_address, login
+from tests.web.seed import Seeded, config, seed
+from web.app import make_app
 
 Client = TestClient  # type: ignore[type-arg]
 KEY = "api_key=machine-key-1"
@@ -142,3 +147,31 @@ async def test_wrong_keys_are_throttled_per_address(client: Client) -> None:
     # right keys never count against an address
     for _ in range(12):
         assert await _status_from(client, "127.0.0.10", "machine-key-1") == 200
+
+
+@pytest.fixture
+async def noise_is_sensitive(tmp_path: Path, sleeps: Sleeps) -> AsyncIterator[tuple[Client, Seeded]]:
+    """The seeded street with 噪音扰民 marked sensitive: tickets A, D, G and H."""
+    cfg = config(tmp_path)
+    cfg["categories"] = {"noise": {"sensitive": True}}
+    path = tmp_path / "sensitive.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    data = seed(load_settings(path, env={}), f"sqlite:///{tmp_path / 'sensitive.db'}")
+    async with TestClient(TestServer(make_app(data.services, SECRET_ENV, sleep=sleeps))) as c:
+        yield c, data
+    data.services.store.dispose()
+
+
+async def test_a_sensitive_category_is_left_out_entirely(noise_is_sensitive: tuple[Client, Seeded]) -> None:
+    client, seeded = noise_is_sensitive
+    for query in ("", "service_code=noise", "service_code=noise,parking", "status=open"):
+        status, body = await _get(client, f"/open311/v2/requests.json?{KEY}&{query}")
+        assert status == 200
+        assert isinstance(body, list)
+        assert {item["service_code"] for item in body} <= {"parking", "sanitation", "repairs"}, query
+    ids = ",".join(str(seeded.ids[x]) for x in "ABD")
+    listed = (await _get(client, f"/open311/v2/requests.json?{KEY}&service_request_id={ids}"))[1]
+    assert [int(item["service_request_id"]) for item in listed] == [seeded.ids["B"]]  # type: ignore[union-attr]
+    for letter in "ADGH":
+        assert (await client.get(f"/open311/v2/requests/{seeded.ids[letter]}.json?{KEY}")).status == 404
+    assert (await client.get(f"/open311/v2/requests/{seeded.ids['B']}.json?{KEY}")).status == 200

@@ -3,7 +3,9 @@
 Ladder states map to `open` (open, accepted) and `closed` (everything else). Nothing identifies a
 person: no names (reporters' and staff's names are blanked out of the texts too), no phone or ID
 numbers, no chat ids. Readers are logged-in people (their reach) or machines with a key from
-GRIDBOT_OPEN311_KEYS (an `X-Api-Key` header or the spec's `?api_key=…`, every community).
+GRIDBOT_OPEN311_KEYS (an `X-Api-Key` header or the spec's `?api_key=…`, every community). Tickets of a
+`sensitive: true` category are left out entirely: a neighbour dispute or a family matter is nobody's open data,
+not even with its words masked.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ def _scope(request: web.Request) -> q.Scope | web.Response:
     return who.scope if who is not None else _error(401, "log in or pass a valid api_key (X-Api-Key header)")
 
 
+def _sensitive(settings: Settings) -> tuple[str, ...]:
+    return tuple(key for key, cat in settings.categories.items() if cat.sensitive)
+
+
 def _json(value: Any, status: int = 200) -> web.Response:
     return web.json_response(value, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
@@ -61,10 +67,9 @@ def _iso(value: datetime | None, settings: Settings) -> str | None:
 
 
 def _anonymous(text: str, names: list[str]) -> str:
-    text = mask(text)
     for name in sorted({n for n in names if len(n) >= 2}, key=len, reverse=True):
         text = text.replace(name, "某某")
-    return text
+    return mask(text)  # last: nothing after it can change what the numbers look like
 
 
 def request_json(settings: Settings, ticket: Ticket, reporter_names: list[str]) -> dict[str, Any]:
@@ -172,6 +177,7 @@ def parse_requests(query: Mapping[str, str], settings: Settings, now: datetime) 
                 created_from=start,
                 created_to=end + timedelta(microseconds=1) if end else None,
                 ids=ids,
+                not_categories=_sensitive(settings),
             )
             for code in codes or [""]
         )
@@ -208,7 +214,7 @@ async def one_request(request: web.Request) -> web.Response:
     with c.services.store.begin() as uow:
         ticket = q.ticket_in_scope(uow, scope, number)
         names = [rep.reporter_name for rep in uow.tickets.reporters(number)] if ticket else []
-    if ticket is None:
+    if ticket is None or ticket.category in _sensitive(c.settings):
         return _error(404, "no such service request")
     return _json([request_json(c.settings, ticket, names)])
 
