@@ -92,13 +92,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
-    from bot.runtime.health import check
+    from bot.core.heartbeat import check, max_age
 
     settings = settings_of(args)
-    max_age = timedelta(seconds=max(3 * settings.sweep_interval_seconds, 180))
-    ok, line = check(settings.data_dir, clock_of(settings).now(), max_age)
+    ok, line = check(settings.data_dir, clock_of(settings).now(), max_age(settings.sweep_interval_seconds))
     print(line)
     return 0 if ok else 1
 

@@ -23,3 +23,4 @@ class WebPage(Model):
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    metrics_token: str = ""  # `Authorization: Bearer …` for /metrics; GRIDBOT_METRICS_TOKEN wins

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.heartbeat import Health, write_health
 from bot.core.messages import ChatEvent, IncomingMessage
 from bot.core.port import Adapter
 from bot.core.settings import Settings
 from bot.runtime import pidfile
 from bot.runtime.dispatcher import Dispatcher
-from bot.runtime.health import Health, write_health
 from bot.runtime.scheduler import Job, build_scheduler, digest_jobs, sweep_job
 from handlers.deps import Services
 from handlers.domain import directory
