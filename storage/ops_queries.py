@@ -19,7 +19,6 @@ from storage.uow import UnitOfWork
 from storage.web_queries import overdue_clause
 
 OB = OUTBOX.c
-BAD_SENDS = [OutboxState.FAILED, OutboxState.UNKNOWN]
 
 
 @dataclass(frozen=True)
@@ -30,12 +29,11 @@ class OpsFigures:
     outbox_late: int  # pending past their time by more than the allowed lag: the outbox is stuck
     outbox_failed: int  # failed for good
     outbox_unknown: int  # may have gone out: staff were asked to check
-    outbox_bad_recent: int  # failed or unknown, created within the recent window
     overdue_tickets: int
     last_message_at: datetime | None
 
 
-def ops_figures(uow: UnitOfWork, now: datetime, *, late_after: timedelta, recent: timedelta) -> OpsFigures:
+def ops_figures(uow: UnitOfWork, now: datetime, *, late_after: timedelta) -> OpsFigures:
     def count(table: Any, *where: Any) -> Any:
         return select(func.count()).select_from(table).where(*where).scalar_subquery()
 
@@ -47,7 +45,6 @@ def ops_figures(uow: UnitOfWork, now: datetime, *, late_after: timedelta, recent
             count(OUTBOX, OB.state == OutboxState.PENDING, OB.not_before < now - late_after),
             count(OUTBOX, OB.state == OutboxState.FAILED),
             count(OUTBOX, OB.state == OutboxState.UNKNOWN),
-            count(OUTBOX, OB.state.in_(BAD_SENDS), OB.created_at >= now - recent),
             count(TICKETS, overdue_clause(now)),
             select(func.max(MESSAGES.c.received_at)).scalar_subquery(),
         )
@@ -59,9 +56,8 @@ def ops_figures(uow: UnitOfWork, now: datetime, *, late_after: timedelta, recent
         outbox_late=int(row[3]),
         outbox_failed=int(row[4]),
         outbox_unknown=int(row[5]),
-        outbox_bad_recent=int(row[6]),
-        overdue_tickets=int(row[7]),
-        last_message_at=as_utc(row[8]) if row[8] is not None else None,
+        overdue_tickets=int(row[6]),
+        last_message_at=as_utc(row[7]) if row[7] is not None else None,
     )
 
 

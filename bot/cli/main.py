@@ -25,12 +25,14 @@ log = logging.getLogger("gridbot")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runtime.alerts import build_alerts
     from bot.runtime.app import build_app, build_services, make_adapter
 
     settings = settings_of(args)
     services = build_services(settings, db_url=db_of(args), clock=clock_of(settings))
     adapter = make_adapter(settings, services.clock, os.environ)
     app = build_app(settings, adapter, services=services, paced=settings.adapter == "wechaty")
+    app.alerts = build_alerts(settings, services.store, os.environ)
     app.config_path = config_path(args)
     log.info("gridbot ready: adapter=%s database=%s", settings.adapter, services.store.engine.url.render_as_string())
     try:

@@ -25,7 +25,6 @@ DB_PROBE_SECONDS = 5.0  # a database that hangs is as down as one that refuses
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # the outbox is "stuck" past this; the alerts have their own setting (alerts.outbox_late_seconds)
 OUTBOX_LATE = timedelta(minutes=10)
-RECENT = timedelta(hours=1)
 
 
 def _heartbeat_problems(data_dir: object, now: datetime, max_age: timedelta) -> list[str]:
@@ -113,7 +112,7 @@ async def metrics(request: web.Request) -> web.Response:
     c = ctx(request)
     now = c.services.clock.now()
     with c.services.store.begin() as uow:
-        figures = ops_figures(uow, now, late_after=OUTBOX_LATE, recent=RECENT)
+        figures = ops_figures(uow, now, late_after=OUTBOX_LATE)
     try:
         health: heartbeat.Health | None = heartbeat.read_health(c.settings.data_dir)
     except (FileNotFoundError, ValueError, TypeError):
