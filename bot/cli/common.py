@@ -21,7 +21,11 @@ def config_path(args: argparse.Namespace) -> Path | None:
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    return load_settings(config_path(args))
+    from bot.cli.logs import use_format
+
+    settings = load_settings(config_path(args))
+    use_format(os.environ.get("GRIDBOT_LOG_FORMAT") or settings.log_format)  # the environment wins, as at start-up
+    return settings
 
 
 def db_of(args: argparse.Namespace) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.cli.common import clock_of, config_path, db_of, settings_of
 from bot.cli.common import command as add_command
 from bot.cli.digest import add_digest_subcommands
+from bot.cli.logs import configure as configure_logging
 from bot.cli.maintenance import add_maintenance_subcommands
 from bot.cli.nlp import add_nlp_subcommands
 from bot.cli.ops import add_ops_subcommands
@@ -135,13 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(args.verbose, os.environ)
     try:
         return int(args.func(args))
     except (ConfigError, DatabaseError) as exc:
