@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.adapters.memory import MemoryAdapter
 from bot.core.clock import FakeClock
@@ -274,3 +275,21 @@ def test_secrets_stay_out_of_config_yaml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="GRIDBOT_ALERT_WECOM_KEY"):
         build_alerts(settings, None, {})  # type: ignore[arg-type]
     assert build_alerts(alert_settings(tmp_path, []), None, {}) is None  # type: ignore[arg-type]
+
+
+def test_a_reload_keeps_the_alert_channels_and_log_format_until_the_restart(tmp_path: Path) -> None:
+    from bot.runtime.reload import read_config
+
+    config = yaml.safe_load((DATA / "config.yaml").read_text(encoding="utf-8"))
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({**config, "alerts": {"channels": [{"type": "wecom"}]}}, allow_unicode=True))
+    current = load_settings(path, env={})
+    changed = {**config, "alerts": {"channels": [{"type": "webhook", "url": "http://127.0.0.1:9/x"}]}}
+    path.write_text(yaml.safe_dump({**changed, "log_format": "json"}, allow_unicode=True))
+    fresh, waiting = read_config(path, current, env={})
+    assert [c.type for c in fresh.alerts.channels] == ["wecom"]  # the channels built at start-up stay
+    assert fresh.log_format == "text"
+    assert waiting == [
+        "alerts changed: takes effect at the next restart",
+        "log_format changed: takes effect at the next restart",
+    ]
