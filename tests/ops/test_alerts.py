@@ -293,3 +293,31 @@ def test_a_reload_keeps_the_alert_channels_and_log_format_until_the_restart(tmp_
         "alerts changed: takes effect at the next restart",
         "log_format changed: takes effect at the next restart",
     ]
+
+
+def test_gridbot_run_without_a_channels_secret_stops_with_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests import fixed_time
+
+    root = Path(__file__).resolve().parents[2]
+    path = tmp_path / "config.yaml"
+    channels = [{"type": "wecom", "name": "office-robot"}]
+    path.write_text(yaml.safe_dump({"adapter": "console", "data_dir": str(tmp_path), "alerts": {"channels": channels}}))
+    env = fixed_time.env(PYTHONPATH=str(root))
+    env.pop("GRIDBOT_ALERT_WECOM_KEY", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(path)],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "gridbot: alerts: channel 'office-robot' (the robot's key) needs GRIDBOT_ALERT_WECOM_KEY set in the environment"
+    )
