@@ -6,15 +6,42 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+
+from tests import fixed_time
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def gridbot_run(tmp_path: Path, config: dict[str, Any], *unset: str) -> subprocess.CompletedProcess[str]:
+    """A real `gridbot run` on that config, with no input (the console adapter ends at once); `unset`:
+    environment variables it must not see."""
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"adapter": "console", "data_dir": str(tmp_path / "data"), **config}))
+    env = fixed_time.env(PYTHONPATH=str(ROOT))
+    for name in unset:
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(path)],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 class FakeTimer:

@@ -23,7 +23,7 @@ from bot.runtime.alerts import AlertService, build_alerts
 from bot.runtime.app import App, build_app
 from storage.states import OutboxState
 from tests.conftest import DATA, START, TZ
-from tests.ops.conftest import FakeTimer, Hooks, Mailbox
+from tests.ops.conftest import FakeTimer, Hooks, Mailbox, gridbot_run
 
 WECOM_KEY = "robot-key-from-env"
 ENV = {"GRIDBOT_ALERT_WECOM_KEY": WECOM_KEY, "HOOK_TOKEN": "hook-token-from-env"}
@@ -296,26 +296,8 @@ def test_a_reload_keeps_the_alert_channels_and_log_format_until_the_restart(tmp_
 
 
 def test_gridbot_run_without_a_channels_secret_stops_with_one_line(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    from tests import fixed_time
-
-    root = Path(__file__).resolve().parents[2]
-    path = tmp_path / "config.yaml"
     channels = [{"type": "wecom", "name": "office-robot"}]
-    path.write_text(yaml.safe_dump({"adapter": "console", "data_dir": str(tmp_path), "alerts": {"channels": channels}}))
-    env = fixed_time.env(PYTHONPATH=str(root))
-    env.pop("GRIDBOT_ALERT_WECOM_KEY", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(path)],
-        env=env,
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = gridbot_run(tmp_path, {"alerts": {"channels": channels}}, "GRIDBOT_ALERT_WECOM_KEY")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (

@@ -4,33 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 from bot.cli.logs import JsonFormatter
-from tests import fixed_time
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.ops.conftest import gridbot_run
 
 
 def run_bot(tmp_path: Path, **config: object) -> list[str]:
     """`gridbot run` on the console adapter with no input: it starts, logs, and ends at once."""
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump({"adapter": "console", "data_dir": str(tmp_path / "data"), **config}))
-    env = fixed_time.env(PYTHONPATH=str(ROOT))
-    env.pop("GRIDBOT_LOG_FORMAT", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(path)],
-        env=env,
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = gridbot_run(tmp_path, config, "GRIDBOT_LOG_FORMAT")
     assert done.returncode == 0, done.stderr
     return [line for line in done.stderr.splitlines() if line.strip()]
 
