@@ -19,7 +19,7 @@ from bot.core.settings import Settings
 from bot.core.settings_alerts import Alerts
 from bot.core.texts import Texts
 from bot.runtime.alert_channels import Alert, Notifier, build_channels
-from storage.ops_queries import OpsFigures, ops_figures
+from storage.ops_queries import OutboxFigures, outbox_figures
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -59,11 +59,11 @@ class AlertMonitor:
             return "raise", _minutes(now - since)
         return "", 0
 
-    def _outbox_stuck(self, now: datetime, health: Health, figures: OpsFigures) -> bool:
+    def _outbox_stuck(self, now: datetime, health: Health, figures: OutboxFigures) -> bool:
         """Sends failed (or ended unknown) while connected within `outbox_recent_minutes`, or messages are late
         although the connection has been up for `outbox_late_seconds`. While it is down the outbox waits
         because of it (one alert for one cause), and what piled up meanwhile gets that long to go out."""
-        total = figures.outbox_failed + figures.outbox_unknown
+        total = figures.failed + figures.unknown
         grew = self.bad_sends is not None and total > self.bad_sends  # rows failed before start-up are history
         self.bad_sends = total
         if not health.connected:
@@ -76,9 +76,9 @@ class AlertMonitor:
             minutes=self.cfg.outbox_recent_minutes
         )
         settled = now - self.up_since >= timedelta(seconds=self.cfg.outbox_late_seconds)
-        return failing or (settled and figures.outbox_late > 0)
+        return failing or (settled and figures.late > 0)
 
-    def observe(self, now: datetime, health: Health, figures: OpsFigures) -> list[Alert]:
+    def observe(self, now: datetime, health: Health, figures: OutboxFigures) -> list[Alert]:
         out: list[Alert] = []
         t = self.texts
         step, minutes = self._step(ADAPTER, not health.connected, now, timedelta(seconds=self.cfg.grace_seconds))
@@ -90,9 +90,9 @@ class AlertMonitor:
         if step == "raise":
             text = t.alert_outbox_stuck.format(
                 bot=self.bot,
-                late=figures.outbox_late,
-                failed=figures.outbox_failed,
-                unknown=figures.outbox_unknown,
+                late=figures.late,
+                failed=figures.failed,
+                unknown=figures.unknown,
             )
             out.append(self._alert(OUTBOX, True, text, now))
         elif step == "recover":
@@ -111,7 +111,7 @@ class AlertService:
     def check(self, now: datetime, health: Health) -> list[Alert]:
         """One tick: a few counts, the episodes' changes queued for delivery. Never waits on a channel."""
         with self.store.begin() as uow:
-            figures = ops_figures(
+            figures = outbox_figures(
                 uow,
                 now,
                 late_after=timedelta(seconds=self.cfg.outbox_late_seconds),

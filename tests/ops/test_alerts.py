@@ -237,13 +237,13 @@ async def test_a_wrong_smtp_password_is_not_retried(mailbox: Mailbox, make_bot: 
 def test_the_outbox_alert_is_for_failures_while_connected_not_for_the_outage_itself(tmp_path: Path) -> None:
     from bot.core.heartbeat import Health
     from bot.runtime.alerts import AlertMonitor
-    from storage.ops_queries import OpsFigures
+    from storage.ops_queries import OutboxFigures
 
     settings = alert_settings(tmp_path, [], grace_seconds=120, outbox_late_seconds=600, outbox_recent_minutes=30)
     monitor = AlertMonitor(settings.alerts, settings.texts, "网格助手")
 
-    def figures(late: int = 0, failed: int = 0) -> OpsFigures:
-        return OpsFigures(3, 1, late, late, failed, 0, 0, None)
+    def figures(late: int = 0, failed: int = 0) -> OutboxFigures:
+        return OutboxFigures(pending=late, late=late, failed=failed, unknown=0)
 
     def at(minutes: int, connected: bool, **kw: int) -> list[tuple[str, bool]]:
         health = Health(START.isoformat(), 1, "wechaty", connected, "" if connected else "logged out", 0, 0, 0)

@@ -88,14 +88,14 @@ def _samples(
     return [
         ("gridbot_messages_received_total", "counter", "Messages stored from the chats.", figures.messages_in),
         ("gridbot_tickets_opened_total", "counter", "Tickets opened.", figures.tickets_opened),
-        ("gridbot_outbox_depth", "gauge", "Outgoing messages waiting or being sent.", figures.outbox_pending),
-        ("gridbot_outbox_late", "gauge", "Outgoing messages pending 10 min past their time.", figures.outbox_late),
-        ("gridbot_outbox_failed", "gauge", "Outgoing messages that failed for good.", figures.outbox_failed),
+        ("gridbot_outbox_depth", "gauge", "Outgoing messages waiting or being sent.", figures.outbox.pending),
+        ("gridbot_outbox_late", "gauge", "Outgoing messages pending 10 min past their time.", figures.outbox.late),
+        ("gridbot_outbox_failed", "gauge", "Outgoing messages that failed for good.", figures.outbox.failed),
         (
             "gridbot_outbox_unknown",
             "gauge",
             "Outgoing messages that may or may not have gone out.",
-            figures.outbox_unknown,
+            figures.outbox.unknown,
         ),
         ("gridbot_tickets_overdue", "gauge", "Open tickets past their deadline.", figures.overdue_tickets),
         ("gridbot_adapter_connected", "gauge", "1 if a live bot's chat adapter is connected.", connected),
