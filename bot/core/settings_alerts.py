@@ -68,6 +68,7 @@ class Email(Model):
     password_env: str = "GRIDBOT_SMTP_PASSWORD"
     sender: str
     recipients: list[str] = Field(min_length=1)
+    ca_file: str = ""  # PEM certificates to trust for the server (a private CA); empty: the system's
     timeout_seconds: float = Field(default=20.0, gt=0)
     per_minute: int = Field(default=10, ge=1)
 

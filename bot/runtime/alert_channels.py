@@ -152,11 +152,16 @@ class EmailChannel:
         msg = EmailMessage()
         msg["Subject"], msg["From"], msg["To"] = alert.subject, cfg.sender, ", ".join(cfg.recipients)
         msg.set_content(alert.text)
-        smtp_class = smtplib.SMTP_SSL if cfg.ssl else smtplib.SMTP
         try:
-            with smtp_class(cfg.host, cfg.port, timeout=cfg.timeout_seconds) as smtp:
+            context = ssl.create_default_context(cafile=cfg.ca_file or None)
+            smtp = (
+                smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_seconds, context=context)
+                if cfg.ssl
+                else smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_seconds)
+            )
+            with smtp:
                 if cfg.starttls and not cfg.ssl:
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=context)
                 if cfg.user:
                     smtp.login(cfg.user, self.password)
                 smtp.send_message(msg)

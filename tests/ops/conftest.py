@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -115,9 +116,12 @@ class Mailbox:
     password: str = "smtp-secret-from-env"
     mails: list[Envelope] = field(default_factory=list)
     logins: list[tuple[str, bool]] = field(default_factory=list)
+    encrypted: list[bool] = field(default_factory=list)  # per mail: did it come over TLS
+    cert: Path | None = None
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         self.mails.append(envelope)
+        self.encrypted.append(session.ssl is not None)
         return "250 OK"
 
     def authenticate(self, server: Any, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
@@ -141,6 +145,36 @@ def mailbox() -> Iterator[Mailbox]:
     # plaintext AUTH on loopback only: the suite has no certificate for STARTTLS
     controller = Controller(
         box, hostname="127.0.0.1", port=box.port, authenticator=box.authenticate, auth_require_tls=False
+    )
+    controller.start()
+    yield box
+    controller.stop()
+
+
+# a certificate for 127.0.0.1, valid from now for two days (checked against the wall clock by TLS itself)
+SELF_SIGNED = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"]
+SELF_SIGNED += ["-addext", "subjectAltName=IP:127.0.0.1"]
+
+
+@pytest.fixture
+def tls_mailbox(tmp_path: Path) -> Iterator[Mailbox]:
+    """An SMTP server that requires STARTTLS (and TLS before AUTH), with a certificate made for 127.0.0.1."""
+    cert, key = tmp_path / "smtp-cert.pem", tmp_path / "smtp-key.pem"
+    subprocess.run(
+        [*SELF_SIGNED, "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    box = Mailbox(port=free_port(), cert=cert)
+    controller = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=box.port,
+        authenticator=box.authenticate,
+        tls_context=context,
+        require_starttls=True,
     )
     controller.start()
     yield box

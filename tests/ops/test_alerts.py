@@ -218,6 +218,38 @@ async def test_a_stuck_outbox_is_mailed_once_and_its_end_too(mailbox: Mailbox, m
     assert str(ended["Subject"]) == "【网格助手恢复】已恢复正常"
 
 
+async def test_mail_goes_over_starttls_to_a_server_that_requires_it(
+    tls_mailbox: Mailbox, make_bot: Any, monkeypatch: Any
+) -> None:
+    box = tls_mailbox
+    mail = {"type": "email", "host": "127.0.0.1", "port": box.port, "user": box.user, "ca_file": str(box.cert)}
+    mail |= {"sender": "gridbot@example.org", "recipients": ["office@example.org"]}  # starttls: the default
+    monkeypatch.setitem(ENV, "GRIDBOT_SMTP_PASSWORD", box.password)
+    bot = make_bot([mail], FakeTimer(), grace_seconds=0)
+    bot.state = AdapterHealth(False, "logged out")
+    await bot.tick()
+    await bot.settle()
+    assert bot.notifier.delivered["email"] == 1
+    assert box.encrypted == [True]
+    assert box.logins == [(box.user, True)]
+
+
+async def test_a_certificate_nobody_vouches_for_is_refused(
+    tls_mailbox: Mailbox, make_bot: Any, monkeypatch: Any
+) -> None:
+    box = tls_mailbox
+    mail = {"type": "email", "host": "127.0.0.1", "port": box.port, "user": box.user}  # the system's CAs only
+    mail |= {"sender": "gridbot@example.org", "recipients": ["office@example.org"]}
+    monkeypatch.setitem(ENV, "GRIDBOT_SMTP_PASSWORD", box.password)
+    bot = make_bot([mail], FakeTimer(), grace_seconds=0, retry_attempts=2)
+    bot.state = AdapterHealth(False, "logged out")
+    await bot.tick()
+    await bot.settle()
+    assert box.mails == []
+    assert box.logins == []  # the password never went out
+    assert bot.notifier.given_up["email"] == 1
+
+
 async def test_a_wrong_smtp_password_is_not_retried(mailbox: Mailbox, make_bot: Any, monkeypatch: Any) -> None:
     mail = {"type": "email", "host": "127.0.0.1", "port": mailbox.port, "starttls": False, "user": mailbox.user}
     mail |= {"sender": "gridbot@example.org", "recipients": ["office@example.org"]}
