@@ -12,6 +12,7 @@ import math
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from aiohttp import web
 
@@ -27,9 +28,10 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OUTBOX_LATE = timedelta(minutes=10)
 
 
-def _heartbeat_problems(data_dir: object, now: datetime, max_age: timedelta) -> list[str]:
+def _heartbeat_problems(data_dir: Path, now: datetime, max_age: timedelta) -> list[str]:
+    """As `gridbot health` decides (bot/core/heartbeat.check), said without the adapter's detail."""
     try:
-        health = heartbeat.read_health(data_dir)  # type: ignore[arg-type]
+        health = heartbeat.read_health(data_dir)
     except FileNotFoundError:
         return ["no bot process: it has written no heartbeat"]
     except (ValueError, TypeError):
