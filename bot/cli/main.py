@@ -98,8 +98,13 @@ def cmd_health(args: argparse.Namespace) -> int:
     from bot.core.heartbeat import check, max_age
 
     settings = settings_of(args)
-    ok, line = check(settings.data_dir, clock_of(settings).now(), max_age(settings.sweep_interval_seconds))
+    now = clock_of(settings).now()
+    ok, line = check(settings.data_dir, now, max_age(settings.sweep_interval_seconds))
     print(line)
+    if args.alert and settings.alerts.channels:  # the bot cannot say that it is gone: this check says it
+        from bot.runtime.watch import alert_on_verdict
+
+        asyncio.run(alert_on_verdict(settings, os.environ, now, ok, line))
     return 0 if ok else 1
 
 
@@ -116,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     command("run", cmd_run, "run the bot on the configured adapter")
     sp = command("shell", cmd_shell, "talk to the bot in the terminal (console adapter)")
     sp.add_argument("--web", metavar="HOST:PORT", help="also serve the web page there while the shell runs")
-    command("health", cmd_health, "exit 0 if the running bot is healthy, 1 if not (for systemd/cron)", db=False)
+    hp = command("health", cmd_health, "exit 0 if the running bot is healthy, 1 if not (for systemd/cron)", db=False)
+    hp.add_argument("--alert", action="store_true", help="also tell the alert channels when this changes")
     rp = command("replay", cmd_replay, "run a JSONL chat log through the pipeline in simulated time")
     rp.add_argument("log", help="chat log, one JSON message per line")
     rp.add_argument("--sent", help="write every message the bot sent to this JSONL file")

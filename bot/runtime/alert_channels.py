@@ -264,7 +264,8 @@ class Notifier:
         for queue in self.queues.values():
             await queue.join()
 
-    async def aclose(self, grace: float = 10.0) -> None:
+    async def aclose(self, grace: float | None = 10.0) -> None:
+        """Give what is queued `grace` seconds (None: as long as the retries take), then stop the workers."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.drain(), grace)
         for task in self.workers:
