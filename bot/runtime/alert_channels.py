@@ -167,6 +167,8 @@ class EmailChannel:
                 smtp.send_message(msg)
         except smtplib.SMTPAuthenticationError as exc:
             raise ChannelError(f"SMTP login refused: {exc.smtp_code}", final=True) from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise ChannelError(f"SMTP server's certificate not trusted: {exc.verify_message}", final=True) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             raise ChannelError(f"SMTP recipients refused: {sorted(exc.recipients)}", final=True) from exc
         except (smtplib.SMTPException, OSError) as exc:

@@ -241,12 +241,14 @@ async def test_a_certificate_nobody_vouches_for_is_refused(
     mail = {"type": "email", "host": "127.0.0.1", "port": box.port, "user": box.user}  # the system's CAs only
     mail |= {"sender": "gridbot@example.org", "recipients": ["office@example.org"]}
     monkeypatch.setitem(ENV, "GRIDBOT_SMTP_PASSWORD", box.password)
-    bot = make_bot([mail], FakeTimer(), grace_seconds=0, retry_attempts=2)
+    timer = FakeTimer()
+    bot = make_bot([mail], timer, grace_seconds=0)
     bot.state = AdapterHealth(False, "logged out")
     await bot.tick()
     await bot.settle()
     assert box.mails == []
     assert box.logins == []  # the password never went out
+    assert timer.sleeps == []  # nor is it tried again: the certificate will not change by itself
     assert bot.notifier.given_up["email"] == 1
 
 
