@@ -25,7 +25,10 @@ from web.reach import viewer_for
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
-PUBLIC_PREFIXES = ("/login", "/static/")
+# /metrics checks its token or the admin session itself (web/views/ops.py)
+PUBLIC_PREFIXES = ("/login", "/static/", "/metrics")
+# a load balancer's probe: no session, no directory refresh (the database may be what is down)
+UNSESSIONED = frozenset({"/healthz"})
 API_PREFIXES = ("/api/", "/open311/")
 
 
@@ -55,6 +58,8 @@ async def errors(request: web.Request, handler: Callable[[web.Request], Awaitabl
 
 @web.middleware
 async def sessions(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> Any:
+    if request.path in UNSESSIONED:
+        return await handler(request)
     c = ctx(request)
     directory.refresh(c.services)  # another process (the bot, another page) may have changed the directory
     fresh_csrf = CSRF_COOKIE not in request.cookies
@@ -125,7 +130,7 @@ def make_app(
 ) -> web.Application:
     """The page for one deployment. Secrets come from `env`: GRIDBOT_WEB_SECRET signs sessions,
     GRIDBOT_OPEN311_KEYS (comma-separated) lets machines read the Open311 API without a login."""
-    from web.views import admin, open311
+    from web.views import admin, open311, ops
     from web.views import overview as views
     from web.views import tickets as views_tickets
 
@@ -155,5 +160,6 @@ def make_app(
     views_tickets.add_routes(app)
     open311.add_routes(app)
     admin.add_routes(app)
+    ops.add_routes(app, env, services.settings.web.metrics_token)
     app.router.add_static("/static/", STATIC, show_index=False)
     return app

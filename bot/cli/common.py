@@ -22,7 +22,10 @@ def config_path(args: argparse.Namespace) -> Path | None:
 
 def settings_of(args: argparse.Namespace, *, writes: bool = False) -> Settings:
     """`writes`: the command keeps files under data_dir (database, media, health): it must be writable."""
+    from bot.cli.logs import use_format
+
     settings = load_settings(config_path(args))
+    use_format(os.environ.get("GRIDBOT_LOG_FORMAT") or settings.log_format)  # the environment wins, as at start-up
     if writes:
         ensure_data_dir(settings)
     return settings

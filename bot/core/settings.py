@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from bot.core.settings_alerts import Alerts
 from bot.core.settings_base import ConfigError, Model
 from bot.core.settings_org import BotIdentity, Community, DutyEntry, Grid, Person, StandIn
 from bot.core.settings_platform import WebPage, WechatySettings
@@ -76,6 +77,8 @@ class Settings(Model):
     lexicon: dict[str, Any] = Field(default_factory=dict)  # overrides for nlp's packaged lexicon
     points: Points = Points()
     digests: Digests = Digests()
+    alerts: Alerts = Alerts()  # channels that need no bot account (bot/core/settings_alerts.py)
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per log line, for log stacks
 
     @field_validator("timezone")
     @classmethod

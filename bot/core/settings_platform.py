@@ -25,6 +25,7 @@ class WebPage(Model):
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    metrics_token: str = ""  # `Authorization: Bearer …` for /metrics; GRIDBOT_METRICS_TOKEN wins
     # the reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs); empty: never believed,
     # every request is the TCP peer's (web/guard.py)
     trusted_proxies: list[str] = Field(default_factory=list)

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.heartbeat import Health, write_health
 from bot.core.messages import ChatEvent, IncomingMessage
 from bot.core.port import Adapter
 from bot.core.settings import Settings
 from bot.runtime import pidfile
+from bot.runtime.alerts import AlertService
 from bot.runtime.dispatcher import Dispatcher
-from bot.runtime.health import Health, write_health
 from bot.runtime.scheduler import Job, build_scheduler, digest_jobs, sweep_job
 from handlers.deps import Services
 from handlers.domain import directory
@@ -67,6 +68,7 @@ class App:
     # measurement hook (bench/): called after each message with perf_counter stamps of its arrival,
     # of its reply being queued (the turn committed) and of the outbox drained (replay mode)
     on_received: Callable[[IncomingMessage, float, float, float], None] | None = None
+    alerts: AlertService | None = None  # channels that need no WeChat (bot/runtime/alerts.py), checked at the heartbeat
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     running_jobs: set[asyncio.Task[Any]] = field(
         default_factory=set
@@ -146,6 +148,8 @@ class App:
             consecutive_send_failures=self.dispatcher.consecutive_failures,
         )
         write_health(self.settings.data_dir, health)
+        if self.alerts is not None:
+            self.alerts.check(now, health)
         if health.problems:
             log.warning("health: %s", "; ".join(health.problems))
             hour = now.strftime("%Y%m%d%H")
@@ -225,6 +229,8 @@ class App:
             for task in self._tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if self.alerts is not None:
+                await self.alerts.aclose()  # what is queued gets a few seconds to go out
 
     def _install_signals(self) -> list[signal.Signals]:
         """The runtime owns every signal: SIGTERM / SIGINT stop the adapter (what is queued still goes
