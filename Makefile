@@ -1,13 +1,18 @@
-# The two README commands: `make demo` and `make test`. Both install first.
+# The two README commands: `make demo` and `make test`. Both install first (`make test` also the
+# Node harness of the Wechaty end-to-end tests; the demo does not need it).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HARNESS := tests/e2e/harness
+HARNESS_STAMP := $(HARNESS)/node_modules/.installed
 # where `make demo` also serves the web page (make demo WEB=0.0.0.0:8080 to show it on the LAN)
 WEB ?= 127.0.0.1:8080
+# the demo's database (examples/demo.yaml's data_dir); `make demo` starts it afresh unless KEEP=1
+DEMO_DIR ?= data/demo
+KEEP ?=
 
-.PHONY: install demo test test-dates lint bench clean
+.PHONY: install install-harness demo reset-demo test test-dates lint bench clean
 
 install: $(STAMP)
 
@@ -15,22 +20,38 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# the puppet-server harness (npm ci), for the tests only
+install-harness: $(HARNESS_STAMP)
+
+$(HARNESS_STAMP): $(HARNESS)/package.json $(wildcard $(HARNESS)/package-lock.json)
 	@if ! command -v node >/dev/null 2>&1; then \
 		echo "node not found: the Wechaty end-to-end tests will be skipped locally (and fail in CI)"; \
 	elif [ ! -f $(HARNESS)/package-lock.json ]; then \
 		echo "$(HARNESS)/package-lock.json missing: the Wechaty end-to-end tests will be skipped locally"; \
 	else \
 		echo "installing the puppet-server test harness (npm ci)"; \
-		cd $(HARNESS) && npm ci --no-audit --no-fund --loglevel=error; \
+		cd $(HARNESS) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
 	fi
-	touch $(STAMP)
 
-demo: install
-	@# the demo's own database: bring one left by an older checkout up to date
+# the old demo database (with its WAL and shared-memory files, renamed alike so SQLite pairs them)
+# becomes gridbot.db.bak, replacing an older backup; the next start creates a fresh one
+reset-demo:
+	@if [ -f $(DEMO_DIR)/gridbot.db ]; then \
+		rm -f $(DEMO_DIR)/gridbot.db.bak $(DEMO_DIR)/gridbot.db.bak-wal $(DEMO_DIR)/gridbot.db.bak-shm; \
+		for ext in "" -wal -shm; do \
+			if [ -f $(DEMO_DIR)/gridbot.db$$ext ]; then mv $(DEMO_DIR)/gridbot.db$$ext $(DEMO_DIR)/gridbot.db.bak$$ext; fi; \
+		done; \
+		echo "demo: a fresh database; the previous one is $(DEMO_DIR)/gridbot.db.bak (make demo KEEP=1 keeps it)" >&2; \
+	fi
+
+demo: install $(if $(KEEP),,reset-demo)
+	@# KEEP=1: the demo's own database as it was; bring one left by an older checkout up to date
 	@$(BIN)/gridbot db upgrade --config examples/demo.yaml >/dev/null
 	$(BIN)/gridbot shell --config examples/demo.yaml --web $(WEB)
 
-test: install
+test: install install-harness
 	$(BIN)/pytest
 
 # the tier that reads dates and times: ladder, calendar, digests, replay, the shell and the web CLI

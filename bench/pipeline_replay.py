@@ -12,7 +12,8 @@ Per message, the replay's app reports (App.on_received) when the message arrived
 committed (its reply queued in the outbox) and when the outbox was drained. Figures:
 messages/s over the whole replay loop (sweep ticks and sends included, start-up excluded), and
 p50/p99 of arrival → reply queued. The bound: normalise + segment + classify every message text of
-the same log, no storage. Headline: pipeline ÷ bound.
+the same log, no storage. Headline (issue #19): gridbot replay ÷ the durable echo bot as whole
+processes on a 20,000-message log (bench/echo_ratio.py), printed first; then pipeline ÷ bound.
 
     python bench/pipeline_replay.py [--messages 100000] [--skip-pg] [--profile FILE]
 """
@@ -255,8 +256,14 @@ def main() -> int:
     parser.add_argument("--skip-pg", action="store_true", help="SQLite only")
     parser.add_argument("--profile", type=Path, help="cProfile the SQLite replay into this file")
     parser.add_argument("--log", type=Path, help="keep the generated log here; reuse it if it exists (same --messages)")
+    parser.add_argument("--echo-messages", type=int, default=20_000, help="the headline's log (0: no headline)")
     args = parser.parse_args()
     say(machine() + f", {load()}")
+    if args.echo_messages:
+        from bench.echo_ratio import headline, measure
+
+        with tempfile.TemporaryDirectory() as echo_tmp:
+            say(headline(measure(args.echo_messages, 2, Path(echo_tmp))))
     d = district(COMMUNITIES, GRIDS, GROUPS_PER_GRID)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

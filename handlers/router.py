@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from bot.core.messages import IncomingMessage, MessageKind
 from handlers.commands.dispatch import on_command
@@ -14,29 +14,39 @@ from handlers.domain.outbound import reply
 from handlers.domain.people import is_staff
 from handlers.resident.reports import on_resident_message
 from nlp.commands import looks_like_command
+from storage.media import REF_PREFIX as MEDIA_REF
+from storage.media import MediaStore
 from storage.records import StoredMessage
 from storage.retry import transient, wait_for_db
 
 log = logging.getLogger(__name__)
+# what a NUL byte in a message is stored as: the symbol for NUL (␀), which nobody types, so a platform's
+# own U+FFFD (a garbled emoji) still reaches the handlers as text
+NUL_SYMBOL = "\u2400"
 
 Route = Callable[[StoredMessage, Deps], Awaitable[int | None]]
 Filter = Callable[[StoredMessage, Deps], bool]
+OwnTime = Callable[[datetime], Awaitable[None]]  # sets a simulated clock to a message's received time
 
 
 async def _ignore(msg: StoredMessage, deps: Deps) -> int | None:
     return None
 
 
-async def _too_long(msg: StoredMessage, deps: Deps) -> int | None:
+def _once_a_day(msg: StoredMessage, deps: Deps, what: str, text: str) -> None:
+    """Tell the sender what is wrong with the message, once a day per kind of problem (no reply storms)."""
     day = deps.now.astimezone(deps.settings.tz).date().isoformat()
-    if deps.uow.state.claim_notice(f"toolong:{msg.sender_id}:{day}", deps.now):
-        limit = deps.settings.limits.max_text_chars
-        reply(
-            deps,
-            msg.chat_id,
-            deps.texts.err_too_long.format(limit=limit),
-            [] if msg.is_private else [msg.sender_id],
-        )
+    if deps.uow.state.claim_notice(f"{what}:{msg.sender_id}:{day}", deps.now):
+        reply(deps, msg.chat_id, text, [] if msg.is_private else [msg.sender_id])
+
+
+async def _too_long(msg: StoredMessage, deps: Deps) -> int | None:
+    _once_a_day(msg, deps, "toolong", deps.texts.err_too_long.format(limit=deps.settings.limits.max_text_chars))
+    return None
+
+
+async def _nul_char(msg: StoredMessage, deps: Deps) -> int | None:
+    _once_a_day(msg, deps, "nulchar", deps.texts.err_nul_char)
     return None
 
 
@@ -46,11 +56,17 @@ def _from_bot(msg: StoredMessage, deps: Deps) -> bool:
 
 def _flooding(msg: StoredMessage, deps: Deps) -> bool:
     limit = deps.settings.limits.flood_per_minute
-    return deps.uow.messages.count_since(msg.sender_id, deps.now - timedelta(minutes=1)) > limit
+    t = msg.received_at
+    return deps.uow.messages.count_since(msg.sender_id, t - timedelta(minutes=1), t, msg.pk) > limit
 
 
 def _oversized(msg: StoredMessage, deps: Deps) -> bool:
-    return len(msg.text) > deps.settings.limits.max_text_chars or "\x00" in msg.text
+    return len(msg.text) > deps.settings.limits.max_text_chars
+
+
+def _has_nul(msg: StoredMessage, deps: Deps) -> bool:
+    # a NUL byte (stored as ␀, see store()) is never text a person meant: say so, not "too long"
+    return NUL_SYMBOL in msg.text
 
 
 def _command(msg: StoredMessage, deps: Deps) -> bool:
@@ -78,6 +94,7 @@ ROUTES: tuple[Rule, ...] = (
     Rule("own message", _from_bot, _ignore),
     Rule("flood", _flooding, _ignore),
     Rule("oversized", _oversized, _too_long),
+    Rule("nul character", _has_nul, _nul_char),
     Rule("command", _command, on_command),
     Rule("staff chatter", _from_staff, _ignore),
     Rule("resident", _anything, on_resident_message),
@@ -92,9 +109,21 @@ async def route(msg: StoredMessage, deps: Deps) -> int | None:
 
 
 def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool]:
-    """Store before act: the message is committed before anything is decided about it."""
+    """Store before act: the message is committed before anything is decided about it.
+
+    A picture or voice note that came with its content is written to the media folder first and the
+    message keeps only the name the bot gave it (`media:<name>`); a second delivery writes nothing."""
     keep = services.settings.limits.retention_days
+    if "\x00" in msg.text:  # PostgreSQL refuses NUL in text
+        msg = replace(msg, text=msg.text.replace("\x00", NUL_SYMBOL))
     with services.store.begin() as uow:
+        if msg.media and msg.kind in (MessageKind.IMAGE, MessageKind.VOICE):
+            name = (
+                None
+                if uow.messages.by_platform_id(msg.message_id)
+                else MediaStore(services.settings.data_dir).put(msg.media)
+            )
+            msg = replace(msg, ref=f"{MEDIA_REF}{name}" if name else msg.ref, media=b"")
         return uow.messages.add(msg, purge_after=msg.timestamp + timedelta(days=keep))
 
 
@@ -136,8 +165,11 @@ async def handle_incoming(msg: IncomingMessage, services: Services) -> bool:
     return await wait_for_db(once, f"message {msg.message_id}")
 
 
-async def repair_unprocessed(services: Services) -> int:
-    """At start-up: messages stored but never handled (a crash between the two) are handled now."""
+async def repair_unprocessed(services: Services, at_own_time: OwnTime | None = None) -> int:
+    """At start-up: messages stored but never handled (a crash between the two) are handled now.
+
+    `at_own_time` (replay's simulated clock) sets the clock to each message's received time first, so it is
+    handled as it would have been had the process not stopped."""
     seen: set[int] = set()
     while True:
         with services.store.begin() as uow:
@@ -146,4 +178,6 @@ async def repair_unprocessed(services: Services) -> int:
             return len(seen)  # (a message another process is holding is left to that process)
         for msg in pending:
             seen.add(msg.pk)
+            if at_own_time is not None:
+                await at_own_time(msg.received_at)
             await process(msg.pk, services)

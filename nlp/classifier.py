@@ -8,6 +8,7 @@ in the community → the learned model wherever the rules are unsure: a ticket w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,14 +77,14 @@ class Classifier:
 
         def features() -> list[tuple[int, float]]:
             if not known and fallback is not None:
-                known.append(fallback.present(folded))
+                known.append(fallback.present(plain(folded)))
             return known[0] if known else []
 
         def second_opinion() -> dict[str, float] | None:
-            return fallback.probabilities(folded, features()) if fallback is not None else None
+            return fallback.probabilities(plain(folded), features()) if fallback is not None else None
 
         def ticket_probability() -> float | None:
-            return fallback.ticket_probability(folded, features()) if fallback is not None else None
+            return fallback.ticket_probability(plain(folded), features()) if fallback is not None else None
 
         emergency = detect(folded)
         pinned = bool(self.lexicon.pinned.intersection(evidence.matched))
@@ -103,6 +104,19 @@ class Classifier:
             likely=verdict.likely and verdict.category != NONE,
             lang=lang,
         )
+
+
+# A courtesy tail after a request ("……，麻烦尽快处理一下，谢谢") says nothing about whether it is one, but a
+# thank-you weighs heavily against a ticket in the model (most thank-yous are not requests): the model reads
+# the message without it. A message that is only thanks keeps its words (the gate decides those).
+_COURTESY_TAIL = re.compile(
+    r"[，,。.!！~～\s]*(?:谢谢|多谢|感谢|谢啦|辛苦了|thanks|thank you)[^，,。.!！]{0,6}[。.!！~～\s]*$"
+)
+
+
+def plain(folded: str) -> str:
+    cut = _COURTESY_TAIL.sub("", folded)
+    return cut if len(cut) >= 6 else folded
 
 
 @lru_cache(maxsize=1)

@@ -185,6 +185,16 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"(?:fell|fallen) (?:from|off)|hurt (?:badly|himself|herself)|is hurt|got hurt|need(?:s)? an ambulance",
     ),
     ("public_order", r"被打了|在打人|打人了|抢劫|抢包|砸门|踹门|闯进|入室|有贼|小偷在|要跳|站在楼顶|坐在楼顶|爬上天台"),
+    # violence at home, told by the person it happens to (domestic violence is danger now: LABELLING.md)
+    (
+        "public_order",
+        _near(
+            r"老公|丈夫|男人|前夫|男朋友|对象|老婆|媳妇|我爸|我妈|继父|他|她",
+            r"打我|揍我|掐我|踢我|动手|要打死|要杀",
+            8,
+        )
+        + r"|不敢回家|被家暴|挨打|(?:beats|hits|hit|beat|hurts|hurt) me\b|afraid to go home",
+    ),
     (
         "public_order",
         r"(?:is |are )?(?:beating|hitting|attacking) (?:a|his|her|someone|the)|"

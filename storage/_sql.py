@@ -31,6 +31,7 @@ from storage.tables import (
     DirectoryRow,
     EventRow,
     GroupRow,
+    LikelyRow,
     LinkRow,
     MessageRow,
     MetaRow,
@@ -53,6 +54,7 @@ MESSAGES, TICKETS, OUTBOX = _table(MessageRow), _table(TicketRow), _table(Outbox
 EVENTS, LINKS, PENDING = _table(EventRow), _table(LinkRow), _table(PendingRow)
 NOTICES, GROUPS, STANDINS, META = _table(NoticeRow), _table(GroupRow), _table(StandInRow), _table(MetaRow)
 DIRECTORY, ADMIN_EVENTS = _table(DirectoryRow), _table(AdminEventRow)
+LIKELY = _table(LikelyRow)
 
 # advisory lock classes (the first key of PostgreSQL's two-key locks); 7310 is the process lease (leases.py)
 CHAT_LOCK = 7311

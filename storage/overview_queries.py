@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import func, literal, select
 
+from storage import stats
 from storage._sql import TICKETS
 from storage.records import Ticket
-from storage.stats import late_marker
 from storage.uow import UnitOfWork
 from storage.web_queries import ACTIVE, DONE, Scope, count_if, overdue_clause, scope_clause, tickets_of, unindexed
 
@@ -76,10 +76,12 @@ def per_category(uow: UnitOfWork, scope: Scope, since: datetime) -> list[tuple[s
 @dataclass(frozen=True)
 class GridFigures:
     grid_id: str
-    resolved: int  # 办结 since the window's start
-    on_time: int  # of them, without any deadline of the ladder passing
-    rated: int
-    satisfied: int  # 满意 or 基本满意
+    open: int = 0  # active now
+    overdue: int = 0  # of them, past a deadline
+    resolved: int = 0  # 办结 in the window (storage/stats.py: the digests' definition)
+    on_time: int = 0  # of them, without any deadline of the ladder passing
+    rated: int = 0  # ratings given in the window
+    satisfied: int = 0  # 满意 or 基本满意
 
     @property
     def on_time_rate(self) -> float | None:
@@ -90,23 +92,25 @@ class GridFigures:
         return self.satisfied / self.rated if self.rated else None
 
 
-def per_grid(uow: UnitOfWork, scope: Scope, since: datetime) -> list[GridFigures]:
-    late = or_(T.overdue_at.is_not(None), late_marker(T.id))  # the digests' rule (storage/stats.py)
-    rated = T.rating.in_(["satisfied", "basic", "unsatisfied"])
-    grid = unindexed(T.grid_id)  # grouping must not walk the whole grid index: the time range is narrow
-    stmt = (
-        select(
-            grid,
-            func.count(),
-            count_if(~late),
-            count_if(rated),
-            count_if(T.rating.in_(["satisfied", "basic"])),
-        )
-        .where(scope_clause(scope), unindexed(T.state).in_(DONE), T.resolved_at >= since)
-        .group_by(grid)
-        .order_by(grid)
+def per_grid(uow: UnitOfWork, scope: Scope, since: datetime, now: datetime) -> dict[str, GridFigures]:
+    """grid id → its figures, for every grid with open work, a closure or a rating in [since, now].
+
+    Closures and ratings are counted by storage/stats.py, the same code the digests use; a grid with nothing
+    to count is absent here, and the page lists it with zeros (web/overview.py)."""
+    where = scope_clause(scope)
+    end = now + timedelta(microseconds=1)  # [since, now] inclusive of what happened this very moment
+    grid = unindexed(T.grid_id)
+    open_stmt = (
+        select(grid, func.count(), count_if(overdue_clause(now))).where(where, T.state.in_(ACTIVE)).group_by(grid)
     )
-    return [GridFigures(str(g), int(n), int(o), int(rt), int(s)) for g, n, o, rt, s in uow.sql.run(stmt)]
+    found: dict[str, dict[str, int]] = {}
+    for gid, n, late in uow.sql.run(open_stmt):
+        found.setdefault(str(gid), {}).update(open=int(n), overdue=int(late))
+    for gid, (n, on_time) in stats.closed_per_grid(uow, where, since, end).items():
+        found.setdefault(gid, {}).update(resolved=n, on_time=on_time)
+    for gid, (n, good) in stats.ratings_per_grid(uow, where, since, end).items():
+        found.setdefault(gid, {}).update(rated=n, satisfied=good)
+    return {gid: GridFigures(gid, **values) for gid, values in found.items()}
 
 
 def _local_day(column: Any, offset: timedelta, postgres: bool) -> Any:

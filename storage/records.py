@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.messages import MessageKind, OutgoingMessage
-from storage.states import ACTIVE_STATES, OutboxState, ReporterKind, TicketState
+from storage.states import ACTIVE_STATES, OPEN_LIKELY, LikelyState, OutboxState, ReporterKind, TicketState
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +132,33 @@ class Pending:
     data: str
     created_at: datetime
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Likely:
+    id: int
+    message_id: int
+    chat_id: str
+    chat_topic: str
+    grid_id: str
+    community_id: str
+    worker_id: str
+    reporter_id: str
+    reporter_name: str
+    text: str
+    category: str
+    urgency: str
+    state: LikelyState
+    created_at: datetime
+    notify_at: datetime | None
+    lapse_at: datetime | None
+    decided_by: str
+    decided_at: datetime | None
+    ticket_id: int | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_LIKELY
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,3 +43,16 @@ class ReporterKind(StrEnum):
     ORIGIN = "origin"  # the first report
     JOINED = "joined"  # a duplicate report joined to the open ticket
     MERGED = "merged"  # a reporter of a ticket merged into this one (合并)
+
+
+class LikelyState(StrEnum):
+    """A message that is likely a request, waiting for its grid worker's decision (#16)."""
+
+    WAITING = "waiting"  # stored; goes out in the worker's next batch
+    NOTIFIED = "notified"  # in a batch the worker was sent; waiting for /登记 or /忽略
+    REGISTERED = "registered"  # /登记: it became a ticket
+    DISMISSED = "dismissed"  # /忽略: not a request
+    LAPSED = "lapsed"  # nobody decided within the lapse time
+
+
+OPEN_LIKELY: tuple[LikelyState, ...] = (LikelyState.WAITING, LikelyState.NOTIFIED)

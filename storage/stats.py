@@ -6,6 +6,10 @@ counter, so a figure can always be recomputed and traced back to the rows behind
 On-time: a ticket closed in the period counts as on time unless its timeline shows a missed
 deadline (an automatic escalation or an overdue notice), a rework (返工), or a resolution after
 the deadline in force (`resolved` with `on_time: false`).
+
+Satisfaction: of the ratings given in the period, the share that were 满意 or 基本满意; every rating counts,
+so a 不满意 that reopened a ticket stays in the figure after a later 满意. The page (web/overview.py) and the
+digests count closures and ratings with the same two functions, `closed_per_grid` and `ratings_per_grid`.
 """
 
 from __future__ import annotations
@@ -180,6 +184,44 @@ def _medians(uow: UnitOfWork, key: Any, seconds: Any, where: Sequence[ColumnElem
     return {str(k): float(v) for k, v in uow.sql.run(stmt) if v is not None}
 
 
+def closed_in_period(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """办结 in [start, end): a result was given (waiting for 核查 counts; a rejection or a merge does not)."""
+    return and_(T.resolved_at >= start, T.resolved_at < end, T.state.in_(CLOSED_STATES))
+
+
+def closed_per_grid(
+    uow: UnitOfWork, tickets_in: ColumnElement[bool], start: datetime, end: datetime
+) -> dict[str, tuple[int, int]]:
+    """grid → (tickets closed in [start, end), of them on time), for the tickets `tickets_in` selects.
+
+    The digests and the page both count with this, so their figures for one period agree."""
+    late = late_marker(T.id)
+    stmt = (
+        select(T.grid_id, func.count(), func.sum(case((late, 1), else_=0)))
+        .where(tickets_in, closed_in_period(start, end))
+        .group_by(T.grid_id)
+    )
+    return {str(gid): (int(n), int(n) - int(n_late or 0)) for gid, n, n_late in uow.sql.run(stmt)}
+
+
+def ratings_per_grid(
+    uow: UnitOfWork, tickets_in: ColumnElement[bool], start: datetime, end: datetime
+) -> dict[str, tuple[int, int]]:
+    """grid → (ratings given in [start, end), of them 满意 or 基本满意), for the tickets `tickets_in` selects.
+
+    Every rating a resident gave counts, also a 不满意 that reopened the ticket before a later 满意: a
+    ticket's last rating alone would hide the dissatisfaction. The digests and the page both count with this."""
+    good = or_(_has("rating", "satisfied"), _has("rating", "basic"))
+    stmt = (
+        select(T.grid_id, func.count(), func.sum(case((good, 1), else_=0)))
+        .select_from(EVENTS)
+        .join(TICKETS, T.id == E.ticket_id)
+        .where(tickets_in, E.action == "rated", E.at >= start, E.at < end)
+        .group_by(T.grid_id)
+    )
+    return {str(gid): (int(n), int(n_good or 0)) for gid, n, n_good in uow.sql.run(stmt)}
+
+
 def digest_figures(
     uow: UnitOfWork, community_id: str, start: datetime, end: datetime, *, overdue_limit: int = 10
 ) -> DigestFigures:
@@ -187,7 +229,7 @@ def digest_figures(
     fig = DigestFigures(start=start, end=end)
     in_community = t.community_id == community_id
     created_in = and_(t.created_at >= start, t.created_at < end, t.state.not_in(NOT_COUNTED))
-    closed_in = and_(t.resolved_at >= start, t.resolved_at < end, t.state.in_(CLOSED_STATES))
+    closed_in = closed_in_period(start, end)
     # open work is found through (state, community_id); coalesce() keeps SQLite's planner from
     # preferring the (community_id, created_at) index, which would read every ticket ever made
     is_open = and_(t.state.in_(ACTIVE_STATES), func.coalesce(t.created_at, t.created_at) < end)
@@ -209,26 +251,11 @@ def digest_figures(
         .group_by(t.grid_id)
     ):
         grid(str(gid)).open, grid(str(gid)).overdue = int(n_open), int(n_overdue or 0)
-    # closed in the period, and how many of them on time
-    late = late_marker(t.id)
-    for gid, n_closed, n_late in uow.sql.run(
-        select(t.grid_id, func.count(), func.sum(case((late, 1), else_=0)))
-        .where(in_community, closed_in)
-        .group_by(t.grid_id)
-    ):
-        g = grid(str(gid))
-        g.closed, g.on_time = int(n_closed), int(n_closed) - int(n_late or 0)
-    # ratings given in the period
+    for gid, (n_closed, n_on_time) in closed_per_grid(uow, in_community, start, end).items():
+        grid(gid).closed, grid(gid).on_time = n_closed, n_on_time
+    for gid, (n_rated, n_good) in ratings_per_grid(uow, in_community, start, end).items():
+        grid(gid).rated, grid(gid).satisfied = n_rated, n_good
     ev = E
-    good = or_(_has("rating", "satisfied"), _has("rating", "basic"))
-    for gid, n_rated, n_good in uow.sql.run(
-        select(t.grid_id, func.count(), func.sum(case((good, 1), else_=0)))
-        .select_from(EVENTS)
-        .join(TICKETS, t.id == ev.ticket_id)
-        .where(in_community, ev.action == "rated", ev.at >= start, ev.at < end)
-        .group_by(t.grid_id)
-    ):
-        grid(str(gid)).rated, grid(str(gid)).satisfied = int(n_rated), int(n_good or 0)
     # medians: first response of tickets reported in the period, resolution of those closed in it
     response = _seconds(uow, t.first_response_at, t.created_at)
     resolution = _seconds(uow, t.resolved_at, t.created_at)

@@ -11,17 +11,20 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from storage._sql import OUTBOX, PENDING, TICKETS, as_utc
+from storage._sql import LIKELY, OUTBOX, PENDING, TICKETS, as_utc
 from storage.db import DatabaseError, is_postgres, make_engine
 from storage.leases import Lease, new_owner
 from storage.repos.state import META_VALUE
-from storage.states import OutboxState
+from storage.states import OPEN_LIKELY, OutboxState
 from storage.uow import UnitOfWork
 
 NEXT_DUE = select(
     select(func.min(TICKETS.c.next_due_at)).scalar_subquery(),
     select(func.min(OUTBOX.c.not_before)).where(OUTBOX.c.state == OutboxState.PENDING).scalar_subquery(),
     select(func.min(PENDING.c.expires_at)).where(PENDING.c.kind == "rating").scalar_subquery(),
+    # likely requests: the worker's next batch, and the lapse of an item nobody decided on
+    select(func.min(LIKELY.c.notify_at)).scalar_subquery(),
+    select(func.min(LIKELY.c.lapse_at)).where(LIKELY.c.state.in_(list(OPEN_LIKELY))).scalar_subquery(),
 )
 
 
@@ -77,7 +80,8 @@ class Store:
         return str(rows[0][0]) if rows else None
 
     def next_due_time(self) -> datetime | None:
-        """The earliest moment anything time-driven is due: a ticket timer, a held post, a rating window."""
+        """The earliest moment anything time-driven is due: a ticket timer, a held post, a rating window,
+        a batch of likely requests or their lapse."""
         return _next_due(self.peek(NEXT_DUE)[0])
 
     def dispose(self) -> None:

@@ -176,6 +176,31 @@ class PendingRow(SQLModel, table=True):
     __table_args__ = (Index("ix_pending_lookup", "chat_id", "person_id", "kind"),)
 
 
+class LikelyRow(SQLModel, table=True):
+    """A resident's message that is likely a request: the grid worker registers or dismisses it."""
+
+    __tablename__ = "likely_items"
+    id: int | None = Field(default=None, primary_key=True)  # its own series: /登记 58 is this id
+    message_id: int = Field(index=True)
+    chat_id: str = Field(max_length=128)
+    chat_topic: str = ""
+    grid_id: str = Field(default="", max_length=64)
+    community_id: str = Field(default="", max_length=64)
+    worker_id: str = Field(max_length=128, index=True)
+    reporter_id: str = Field(max_length=128)
+    reporter_name: str = ""
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))  # kept for training (/忽略 teaches)
+    category: str = Field(max_length=32)  # the classifier's best guess
+    urgency: str = Field(default="normal", max_length=16)
+    state: str = Field(default="waiting", max_length=16)
+    created_at: datetime = _ts()
+    notify_at: datetime | None = _opt_ts(index=True)  # None once it went out in a batch
+    lapse_at: datetime | None = _opt_ts(index=True)  # None once decided or lapsed
+    decided_by: str = ""
+    decided_at: datetime | None = _opt_ts()
+    ticket_id: int | None = None
+
+
 class NoticeRow(SQLModel, table=True):
     """Once-only notices (a no-role answer per person per day, an unknown group's note)."""
 

@@ -16,6 +16,7 @@ from storage._sql import MESSAGES, OUTBOX, TICKETS, Sql
 from storage.repos.chats import Chats
 from storage.repos.directory import Directory
 from storage.repos.followups import Followups
+from storage.repos.likely import LikelyItems
 from storage.repos.messages import Messages
 from storage.repos.outbox import Outbox
 from storage.repos.state import State
@@ -31,7 +32,8 @@ COUNTS = select(
 
 class UnitOfWork:
     """What a turn sees of the database: `messages`, `tickets` (with reporters and events), `outbox`,
-    `followups`, `chats`, `state` (meta values, notices) and `directory` (the page's changes, stand-ins).
+    `followups`, `chats`, `state` (meta values, notices), `directory` (the page's changes, stand-ins) and
+    `likely` (messages held for the grid worker's decision).
 
     `sql` is the turn's connection for storage's own query modules (stats, web_queries); code outside
     storage/ goes through the repositories."""
@@ -45,6 +47,7 @@ class UnitOfWork:
         self.chats = Chats(self.sql)
         self.state = State(self.sql)
         self.directory = Directory(self.sql, self.state)
+        self.likely = LikelyItems(self.sql)
 
     @property
     def postgres(self) -> bool:

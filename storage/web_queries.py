@@ -33,6 +33,7 @@ FINISHED_TUPLE: tuple[TicketState, ...] = (TicketState.RESOLVED, *FINAL_STATES)
 class Scope:
     community_ids: tuple[str, ...] = ()
     grid_ids: tuple[str, ...] | None = None  # None: every grid of those communities
+    categories: tuple[str, ...] | None = None  # None: every category (a property company: what is routed to it)
     holder_id: str = ""  # tickets this person holds are always in reach
 
 
@@ -49,6 +50,7 @@ class TicketFilter:
     updated_from: datetime | None = None
     text: str = ""
     ids: tuple[int, ...] = field(default_factory=tuple)
+    not_categories: tuple[str, ...] = ()  # left out entirely (Open311 and the sensitive categories)
 
 
 def unindexed(column: Any) -> Any:
@@ -72,6 +74,8 @@ def scope_clause(scope: Scope) -> ColumnElement[bool]:
         inside = false()
     elif scope.grid_ids is not None:
         inside = and_(inside, unindexed(T.grid_id).in_(list(scope.grid_ids)))
+    if scope.categories is not None:
+        inside = and_(inside, T.category.in_(list(scope.categories)))
     if scope.holder_id:
         return or_(inside, T.holder_id == scope.holder_id)
     return inside
@@ -98,6 +102,8 @@ def _filter_clauses(flt: TicketFilter, now: datetime) -> list[ColumnElement[bool
         out.append(T.state.in_(list(flt.states)))
     if flt.category:
         out.append(T.category == flt.category)
+    if flt.not_categories:
+        out.append(T.category.not_in(list(flt.not_categories)))
     if flt.grid_id:
         out.append(T.grid_id == flt.grid_id)
     if flt.holder_id:

@@ -111,6 +111,7 @@ class EventData(TypedDict, total=False):
     rating: str  # rated: satisfied | basic | unsatisfied
     similarity: float  # joined
     kind: str  # evidence: the message kind
+    file: str  # evidence: the name storage/media.py gave the picture or voice note the bot stored
     hours: float  # extension_requested / extended
     deadline: str
     text: str  # recategorized / missed: the resident's words, for the classifier

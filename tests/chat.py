@@ -49,6 +49,7 @@ class Chat:
         mentions: tuple[str, ...] = (),
         ref: str = "",
         quoted_id: str = "",
+        media: bytes = b"",
     ) -> list[Sent]:
         """`who` writes `text` in `chat` ("private" for a private chat with the bot); returns what the bot sent."""
         pid, name = self.person(who)
@@ -65,6 +66,7 @@ class Chat:
             kind=kind,
             ref=ref,
             quoted_id=quoted_id,
+            media=media,
         )
         await self.app.receive(msg)
         return self.new()

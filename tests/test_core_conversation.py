@@ -276,3 +276,32 @@ async def test_a_handler_that_raises_is_reported_and_its_message_marked_processe
     monkeypatch.undo()
     sent = await chat.say("周阿姨", "楼道灯坏了好几天了，晚上黑漆漆的")  # the next message is handled as usual
     assert any("已登记 #1" in s.text for s in sent)
+
+
+async def test_progress_by_the_holder_moves_the_ticket_to_in_progress(chat: Chat) -> None:
+    await chat.say("周阿姨", DOG)
+    await chat.say("杨海霞", "/进展 1 已提醒网格员", chat="private")  # not the holder: still waiting for 接单
+    with chat.app.services.store.begin() as uow:
+        ticket = uow.tickets.get(1)
+        assert ticket is not None
+        assert ticket.state == "open"
+    await chat.say("张燕", "/进展 1 已联系养狗住户", chat="private")
+    with chat.app.services.store.begin() as uow:
+        ticket = uow.tickets.get(1)
+        assert ticket is not None
+        assert (ticket.state, ticket.holder_id, ticket.ack_due_at) == ("accepted", "wxid_zhangyan", None)
+        actions = [e.action for e in uow.tickets.events(1)]
+    assert actions == ["created", "progress", "accepted", "progress"]
+    shown = await chat.say("张燕", "/查询 1", chat="private")
+    assert "办理中" in shown[0].text
+
+
+async def test_a_nul_byte_in_a_short_message_is_named_not_called_too_long(chat: Chat) -> None:
+    sent = await chat.say("周阿姨", "楼道灯\x00坏了")
+    assert [s.text for s in sent] == ["消息里有无法显示的字符（如空字符），可能是复制时带进来的，请删掉后重新发送。"]
+    with chat.app.services.store.begin() as uow:
+        assert uow.counts()["tickets"] == 0
+    # a platform's own replacement character (a garbled emoji) is still a report
+    await chat.say("刘大爷", "3栋电梯坏了\ufffd，困了好几天没人修")
+    with chat.app.services.store.begin() as uow:
+        assert uow.counts()["tickets"] == 1

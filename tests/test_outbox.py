@@ -3,8 +3,8 @@
 from datetime import timedelta
 from pathlib import Path
 
+from bot.core.heartbeat import check
 from bot.core.messages import OutgoingMessage
-from bot.runtime.health import check
 from tests import fixed_time
 from tests.chat import Chat
 

@@ -40,7 +40,7 @@ async def test_points_and_ranking_from_event_rows(chat: Chat) -> None:
     sent = await chat.say("王欢", "/排行", chat="private")
     assert [s.text for s in sent] == ["美景社区 本月积分排行：\n1. 张燕 16 分"]
     bad = await chat.say("王欢", "/积分 没这个人", chat="private")
-    assert [s.text for s in bad] == ["请写明工作人员姓名，例如：/积分 张燕"]
+    assert [s.text for s in bad] == ["您的社区里没有叫“没这个人”的工作人员。例如：/积分 张燕"]
 
 
 async def test_points_are_recomputed_from_rows_under_new_weights(any_chat: Chat) -> None:

@@ -161,3 +161,44 @@ def test_interrupted_replay_matches_an_uninterrupted_one(tmp_path: Path, capsys:
     assert first + second == whole_sent
     assert tickets_of(split_db) == tickets_of(whole_db)
     assert any("已转交您处理" in s["text"] for s in whole_sent)  # the day did include escalations
+
+
+def test_out_of_range_and_mistyped_lines_are_skipped_and_the_rest_replayed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    good = json.loads(line(1, "2026-11-23T10:00:00+08:00", DOG))
+    bad = [
+        {**good, "id": "y", "ts": "9999-12-31T23:00:00+08:00"},  # ended the replay with an OverflowError
+        {**good, "id": "n", "text": None},  # was stored as the text 'None'
+        {**good, "id": "i", "text": 42},
+        {**good, "id": "t", "ts": 1732327200},
+        {**good, "id": "o", "ts": "0001-01-01T00:00:00+08:00"},
+        {**good, "id": None},
+        {**good, "id": "c", "chat_id": ["room"]},
+        {**good, "id": "m", "mentions": [1, 2]},
+        {**good, "id": "b", "mentions_bot": "yes"},
+        {**good, "id": "s", "sender_name": {"x": 1}},
+    ]
+    log = tmp_path / "log.jsonl"
+    rows = [*(json.dumps(b, ensure_ascii=False) for b in bad), line(2, "2026-11-23T10:05:00+08:00", DOG, "wxid_liu")]
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["replay", str(log), "--config", str(DATA / "config.yaml"), "--db", db]) == 0
+    out, err = capsys.readouterr()
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert (summary["skipped"], summary["messages"], summary["tickets"]) == (len(bad), 1, 1)
+    reasons = [
+        "ts out of range",
+        "text must be a string, not null",
+        "text must be a string, not int",
+        "ts must be a string",
+        "ts out of range",
+        "id must be a string, not null",
+        "chat_id must be a string, not list",
+        "mentions must be a list of ids",
+        "mentions_bot must be true or false",
+        "sender_name must be a string",
+    ]
+    for number, reason in enumerate(reasons, start=1):
+        assert f"log.jsonl:{number}: skipped: {reason}" in err, err
+    assert "Traceback" not in err

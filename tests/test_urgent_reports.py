@@ -50,7 +50,7 @@ async def test_an_emergency_after_the_window_is_a_new_alarm(chat: Chat) -> None:
     assert tickets_of(chat) == [(1, "urgent"), (2, "urgent")]
 
 
-async def test_an_emergency_does_not_fold_into_an_ordinary_ticket(chat: Chat) -> None:
+async def test_an_emergency_about_something_else_does_not_fold_into_an_ordinary_ticket(chat: Chat) -> None:
     await chat.say("周阿姨", "楼道里有人用电动车飞线充电,线就从窗户拉下来,太危险了")
     sent = await chat.say("老王", "楼道里电线冒烟了，着火了！")
     assert ADVICE in chat.to(sent, GROUP)[0].text

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.core.settings import Community, Grid, Person, Settings
+from web import params
 from web.auth import hash_password
 from web.reach import ROLE_NAMES, Viewer
 
@@ -22,6 +23,7 @@ RANK = {"secretary": 2, "street_center": 3, "supervisor": 3}
 GRID_ROLES = {"grid_worker": "网格员", "area_cadre": "片区负责人", "property": "物业"}
 PERSON_ID = re.compile(r"^[A-Za-z0-9_\-.@]{2,64}$")
 GRID_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+MAX_DUTY_ROWS = 100
 WEEKDAYS = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六", 7: "日"}
 
 
@@ -248,10 +250,12 @@ def parse_dates(text: str, what: str) -> list[date]:
     for part in re.split(r"[\s,，、;；]+", text.strip()):
         if not part:
             continue
-        try:
-            out.append(date.fromisoformat(part))
-        except ValueError:
-            raise FormError(f"{what}里的“{part[:20]}”不是日期，请写成 2027-01-01 这样。") from None
+        found = params.day(part)
+        if found is None:
+            raise FormError(f"{what}里的“{part[:20]}”不是日期，请写成 2027-01-01 这样。")
+        if found.isoformat() != part:  # clamped: a holiday in year 1 or 9999 is a typing error, not a day off
+            raise FormError(f"{what}里的“{part[:20]}”不在 {params.FIRST_DAY.year}—{params.LAST_DAY.year} 年之间。")
+        out.append(found)
     return sorted(set(out))
 
 
@@ -260,8 +264,10 @@ def duty_changes(settings: Settings, who: Viewer, form: Any) -> list[Change]:
     if not covers_everything(settings, who):
         raise FormError("值班表是全街道共用的，只有管理所有社区的人可以修改。")
     entries: list[dict[str, Any]] = []
-    rows = int(_field(form, "rows") or 0) if _field(form, "rows").isdigit() else 0
-    for i in range(min(rows, 100)):
+    rows = params.ascii_int(_field(form, "rows") or "0", 3)
+    if rows is None or rows > MAX_DUTY_ROWS:
+        raise FormError(f"值班表的行数应为 0 到 {MAX_DUTY_ROWS} 之间的数字，请刷新页面后重试。")
+    for i in range(rows):
         pid = _field(form, f"person-{i}")
         if not pid:
             continue

@@ -1,9 +1,11 @@
-"""Passwords, sessions, CSRF tokens and the slowdown after wrong passwords.
+"""Passwords, sessions and CSRF tokens (the slowdown after wrong passwords is web/guard.py).
 
 Passwords are stored only as PBKDF2-SHA256 hashes (`gridbot web-password` makes one). The session
-is a signed cookie (HMAC-SHA256 with `GRIDBOT_WEB_SECRET`), bound to the person's current hash, so
-a changed or removed password ends their sessions. CSRF: every page sets a random `gridbot_csrf`
-cookie; every form carries HMAC(secret, that value), which a page on another site cannot read.
+is a signed cookie (HMAC-SHA256 with `GRIDBOT_WEB_SECRET`), bound to the person's current hash and
+their session epoch (kept in the database, changed by logging out and by a new password), so a changed
+or removed password or a logout ends every session of theirs, copied cookies too. CSRF: every page
+sets a random `gridbot_csrf` cookie; every form carries HMAC(secret, that value and the session), which
+a page on another site cannot read.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ import functools
 import hashlib
 import hmac
 import secrets
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 SCHEME = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 600_000
@@ -74,16 +74,19 @@ class Signer:
     def valid(self, payload: str, signature: str) -> bool:
         return hmac.compare_digest(self.sign(payload), signature)
 
-    def csrf_token(self, csrf_cookie: str) -> str:
-        return self.sign("csrf|" + csrf_cookie)
+    def csrf_token(self, csrf_cookie: str, session: str) -> str:
+        """Bound to the CSRF cookie and to the session: a token read under one session (or none) is
+        refused under another, even with the same cookie."""
+        return self.sign(f"csrf|{csrf_cookie}|{hashlib.sha256(session.encode()).hexdigest()}")
 
-    def session_cookie(self, person_id: str, password_hash: str, now: float) -> str:
-        bound = hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-        payload = f"{_b64(person_id.encode())}|{int(now)}|{bound}"
+    def session_cookie(self, person_id: str, binding: str, now: float) -> str:
+        """`binding` is what ends the session when it changes: the person's password hash and session epoch."""
+        payload = f"{_b64(person_id.encode())}|{int(now)}|{_bound(binding)}"
         return f"{payload}|{self.sign(payload)}"
 
-    def session_person(self, cookie: str, hash_of: Callable[[str], str], now: float) -> str | None:
-        """The person a session cookie names, if it is genuine, fresh, and their password is unchanged."""
+    def session_person(self, cookie: str, binding_of: Callable[[str], str], now: float) -> str | None:
+        """The person a session cookie names, if it is genuine, fresh, and their binding is unchanged
+        (same password, no logout since); an empty binding (no password) never matches."""
         try:
             encoded, issued, bound, signature = cookie.split("|")
             person_id = _unb64(encoded).decode()
@@ -94,55 +97,11 @@ class Signer:
             return None
         if not 0 <= now - issued_at <= SESSION_SECONDS:
             return None
-        current = hash_of(person_id)
-        if not current or hashlib.sha256(current.encode()).hexdigest()[:16] != bound:
+        current = binding_of(person_id)
+        if not current or not hmac.compare_digest(_bound(current), bound):
             return None
         return person_id
 
 
-@dataclass
-class Throttle:
-    """Wrong passwords slow the next answers down, per login name and per client address.
-
-    The n-th failure within `window` seconds waits `base * 2**(n-1)` seconds (capped) before the
-    answer; from `lock_after` failures on, attempts are refused without checking the password.
-    """
-
-    sleep: Callable[[float], Awaitable[None]]
-    clock: Callable[[], float] = time.monotonic
-    base: float = 0.5
-    cap: float = 8.0
-    window: float = 900.0
-    lock_after: int = 10
-    _failures: dict[str, list[float]] = field(default_factory=dict)
-
-    def _recent(self, key: str) -> list[float]:
-        cutoff = self.clock() - self.window
-        kept = [t for t in self._failures.get(key, []) if t > cutoff]
-        if kept:
-            self._failures[key] = kept
-        else:
-            self._failures.pop(key, None)
-        return kept
-
-    def failures(self, *keys: str) -> int:
-        return max((len(self._recent(k)) for k in keys), default=0)
-
-    def locked(self, *keys: str) -> bool:
-        return self.failures(*keys) >= self.lock_after
-
-    def delay_for(self, count: int) -> float:
-        return 0.0 if count <= 0 else min(self.base * 2 ** (count - 1), self.cap)
-
-    async def failed(self, *keys: str) -> float:
-        """Record a failure and wait before answering; returns the wait."""
-        now = self.clock()
-        for key in keys:
-            self._failures.setdefault(key, []).append(now)
-        wait = self.delay_for(self.failures(*keys))
-        await self.sleep(wait)
-        return wait
-
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
+def _bound(binding: str) -> str:
+    return hashlib.sha256(binding.encode()).hexdigest()[:16]

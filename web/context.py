@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +15,10 @@ from aiohttp import web
 from bot.core.settings import Settings
 from handlers.deps import Services
 from storage.point_cache import PastPoints
-from web.auth import SESSION_COOKIE, SESSION_SECONDS, Signer, Throttle
+from storage.uow import UnitOfWork
+from web import guard
+from web.auth import SESSION_COOKIE, SESSION_SECONDS, Signer
+from web.guard import Throttle
 from web.reach import Viewer
 
 
@@ -34,13 +39,28 @@ class WebContext:
     def settings(self) -> Settings:
         return self.services.settings
 
-    def hash_of(self, person_id: str) -> str:
+    def binding_of(self, person_id: str) -> str:
+        """What a session of theirs is bound to: their password hash and session epoch ("" without a password).
+        Read on every request, so a logout in one browser ends the session in every other."""
         person = self.services.settings.people_by_id.get(person_id)
-        return person.password_hash if person else ""
+        if person is None or not person.password_hash:
+            return ""
+        with self.services.store.begin() as uow:
+            epoch = uow.state.meta(EPOCH_KEY + person_id) or "0"
+        return f"{person.password_hash}|{epoch}"
+
+
+EPOCH_KEY = "web_session_epoch:"  # + person id, in the meta table
+
+
+def end_sessions(uow: UnitOfWork, person_id: str) -> None:
+    """Every session of this person ends: a new random epoch (logout, a new password)."""
+    uow.state.set_meta(EPOCH_KEY + person_id, secrets.token_urlsafe(12))
 
 
 CTX = web.AppKey("ctx", WebContext)
 CSRF_VALUE: web.RequestKey[str] = web.RequestKey("csrf_cookie", str)
+SESSION_VALUE: web.RequestKey[str] = web.RequestKey("session_cookie", str)  # "" unless a valid session
 VIEWER: web.RequestKey[Viewer | None] = web.RequestKey("viewer")
 
 
@@ -55,8 +75,19 @@ def viewer(request: web.Request) -> Viewer:
     return found
 
 
+@functools.cache
+def _trusted(entries: tuple[str, ...]) -> tuple[guard.Network, ...]:
+    return guard.networks(entries)
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address: the peer, or what a trusted proxy (`web.trusted_proxies`) says it forwarded."""
+    trusted = _trusted(tuple(ctx(request).settings.web.trusted_proxies))
+    return guard.client_address(request.remote, request.headers.get("X-Forwarded-For", ""), trusted)
+
+
 def csrf_token(request: web.Request) -> str:
-    return ctx(request).signer.csrf_token(request[CSRF_VALUE])
+    return ctx(request).signer.csrf_token(request[CSRF_VALUE], request.get(SESSION_VALUE, ""))
 
 
 def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
@@ -70,7 +101,7 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
 
 def set_session(request: web.Request, response: web.StreamResponse, person_id: str) -> None:
     c = ctx(request)
-    value = c.signer.session_cookie(person_id, c.hash_of(person_id), c.wall())
+    value = c.signer.session_cookie(person_id, c.binding_of(person_id), c.wall())
     response.set_cookie(
         SESSION_COOKIE,
         value,

@@ -1,4 +1,9 @@
-"""Tickets as table rows: for the list page, the CSV (UTF-8 with BOM, so Excel reads the Chinese) and XLSX."""
+"""Tickets as table rows: for the list page, the CSV (UTF-8 with BOM, so Excel reads the Chinese) and XLSX.
+
+A resident's words must never become a formula in the spreadsheet a supervisor opens
+(`=HYPERLINK("http://…")` sends the sheet's neighbours away in a click): in the CSV a cell that starts
+with = + - @ or a tab or carriage return gets a leading `'`, and in the XLSX every cell is a string.
+"""
 
 from __future__ import annotations
 
@@ -66,24 +71,41 @@ def row(settings: Settings, ticket: Ticket, now: datetime) -> dict[str, str]:
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def to_csv(settings: Settings, tickets: Sequence[Ticket], now: datetime) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for ticket in tickets:
-        writer.writerow(row(settings, ticket, now))
+        writer.writerow({key: csv_cell(value) for key, value in row(settings, ticket, now).items()})
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def to_xlsx(settings: Settings, tickets: Sequence[Ticket], now: datetime) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("工单")
-    sheet.append(list(COLUMNS))
+
+    def strings(values: Sequence[str]) -> list[WriteOnlyCell]:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # openpyxl reads "=…" as a formula; a string it stays
+            cells.append(cell)
+        return cells
+
+    sheet.append(strings(COLUMNS))
     for ticket in tickets:
         values = row(settings, ticket, now)
-        sheet.append([int(values["工单号"]), *(values[c] for c in COLUMNS[1:])])
+        sheet.append(strings([values[c] for c in COLUMNS]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,4 +1,5 @@
-"""The ticket list's filters, read from the query string. Bad values are named and ignored, never guessed."""
+"""The ticket list's filters, read from the query string. Bad values are named and ignored, never guessed;
+a list asked for with a bad value answers 400 (web/views/tickets.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.core.settings import Settings
 from storage.states import ACTIVE_STATES, TicketState
 from storage.web_queries import TicketFilter
+from web import params
 
 # the state filter's choices: "active" is what the ladder still runs on
 STATE_CHOICES: dict[str, tuple[str, tuple[TicketState, ...]]] = {
@@ -25,6 +27,8 @@ STATE_CHOICES: dict[str, tuple[str, tuple[TicketState, ...]]] = {
 }
 KEYS = ("state", "category", "grid", "holder", "level", "overdue", "from", "to", "q")
 PER_PAGE = 50
+MAX_PAGE = 99_999
+MAX_LENGTH = 100  # of any one filter value; longer is refused, not cut
 
 
 @dataclass(frozen=True)
@@ -40,13 +44,26 @@ class ListQuery:
         return urlencode({k: v for k, v in values.items() if v and not (k == "page" and v == "1")})
 
 
-def _day(text: str, tz: ZoneInfo) -> datetime:
-    return datetime.combine(date.fromisoformat(text), time(0), tzinfo=tz)
+def _day(found: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(found, time(0), tzinfo=tz)
+
+
+def _search_error(text: str) -> str | None:
+    """A search that looks like a ticket number must be one: "²", "１０２４" or 20 digits are not."""
+    number = text[1:] if text.startswith(("#", "＃")) else text
+    if number.isdigit() and params.ascii_int(number) is None:
+        return f"工单号应为不超过 {params.ID_DIGITS} 位的数字（0-9），“{text[:20]}”不是。"
+    return None
 
 
 def parse(query: Mapping[str, str], settings: Settings) -> ListQuery:
-    values = {k: query.get(k, "").strip()[:100] for k in KEYS}
     errors: list[str] = []
+    values: dict[str, str] = {}
+    for key in KEYS:
+        values[key] = query.get(key, "").strip()
+        if len(values[key]) > MAX_LENGTH:
+            errors.append(f"筛选条件太长（最多 {MAX_LENGTH} 个字）。")
+            values[key] = ""
     states: tuple[TicketState, ...] = ()
     if values["state"]:
         if values["state"] in STATE_CHOICES:
@@ -59,26 +76,32 @@ def parse(query: Mapping[str, str], settings: Settings) -> ListQuery:
         values["category"] = ""
     level: int | None = None
     if values["level"]:
-        if values["level"].isdigit() and any(lv.level == int(values["level"]) for lv in settings.ladder):
-            level = int(values["level"])
+        wanted = params.ascii_int(values["level"], 3)
+        if wanted is not None and any(lv.level == wanted for lv in settings.ladder):
+            level = wanted
         else:
             errors.append(f"层级应为 1 到 {settings.top_level} 之间的数字。")
             values["level"] = ""
     created_from = created_to = None
     for key in ("from", "to"):
         if values[key]:
-            try:
-                day = _day(values[key], settings.tz)
-            except ValueError:
+            found = params.day(values[key])
+            if found is None:
                 errors.append(f"日期“{values[key]}”的格式应为 2026-11-23。")
                 values[key] = ""
                 continue
+            day = _day(found, settings.tz)
             if key == "from":
                 created_from = day
             else:
                 created_to = day + timedelta(days=1)
-    page_text = query.get("page", "1")
-    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 1
+    if values["q"] and (problem := _search_error(values["q"])):
+        errors.append(problem)
+        values["q"] = ""
+    page = params.ascii_int(query.get("page", "1").strip() or "1", 5)
+    if page is None or not 0 < page <= MAX_PAGE:
+        errors.append(f"页码应为 1 到 {MAX_PAGE} 之间的数字。")
+        page = 1
     flt = TicketFilter(
         states=states,
         category=values["category"],

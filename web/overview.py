@@ -42,6 +42,13 @@ def windows(settings: Settings, now: datetime) -> tuple[datetime, datetime, date
     return day_start, week_start, day_start - timedelta(days=DAYS - 1)
 
 
+def points_rules(settings: Settings) -> str:
+    """How 积分 are earned, in words (按时办结 +5、…): what the ranking counts, as configured."""
+    reasons = settings.texts.point_reasons
+    weights = settings.points.model_dump()
+    return "、".join(f"{reasons.get(k, k)} {v:+d}" for k, v in weights.items() if v)
+
+
 def points_ranking(
     uow: UnitOfWork, settings: Settings, viewer: Viewer, now: datetime, past: PastPoints | None = None, limit: int = 10
 ) -> list[Any]:
@@ -60,6 +67,34 @@ def points_ranking(
         {"rank": i, "name": name_of(settings, who), "points": points}
         for i, (who, points) in enumerate(ordered, start=1)
     ]
+
+
+def grid_rows(
+    settings: Settings, viewer: Viewer, figures: dict[str, q.GridFigures]
+) -> tuple[list[dict[str, Any]], list[tuple[str, float | None]]]:
+    """The 各网格 table and the on-time chart's bars: every grid in the viewer's reach in the community's
+    order (a grid with nothing closed yet too: its open work is what matters), then any other grid of a
+    ticket they hold. A grid without closures has no on-time rate (None: no bar), not 0%."""
+    order = [g.id for g in viewer.grids]
+    order += sorted(gid for gid in figures if gid not in order)
+    rows: list[dict[str, Any]] = []
+    bars: list[tuple[str, float | None]] = []
+    for gid in order:
+        g = figures.get(gid, q.GridFigures(gid))
+        name = settings.grids_by_id[gid].name if gid in settings.grids_by_id else "—"
+        rows.append(
+            {
+                "grid": name,
+                "open": g.open,
+                "overdue": g.overdue,
+                "resolved": g.resolved,
+                "on_time_rate": percent(g.on_time_rate),
+                "rated": g.rated,
+                "satisfaction": percent(g.satisfaction),
+            }
+        )
+        bars.append((name, None if g.on_time_rate is None else round(100 * g.on_time_rate)))
+    return rows, bars
 
 
 def build(
@@ -82,19 +117,7 @@ def build(
         for t in q.overdue_tickets(uow, scope, now)
     ]
     categories = [(settings.category_name(c), n, o) for c, n, o in q.per_category(uow, scope, month_start)]
-    figures = q.per_grid(uow, scope, month_start)
-    grid_names = [settings.grids_by_id[g.grid_id].name if g.grid_id in settings.grids_by_id else "—" for g in figures]
-    grids = [
-        {
-            "grid": name,
-            "resolved": g.resolved,
-            "on_time_rate": percent(g.on_time_rate),
-            "rated": g.rated,
-            "satisfaction": percent(g.satisfaction),
-        }
-        for name, g in zip(grid_names, figures, strict=True)
-    ]
-    on_time_bars = [(name, round(100 * (g.on_time_rate or 0))) for name, g in zip(grid_names, figures, strict=True)]
+    grids, on_time_bars = grid_rows(settings, viewer, q.per_grid(uow, scope, month_start, now))
     ranking = points_ranking(uow, settings, viewer, now, past)
     offset = month_start.utcoffset() or timedelta(0)
     new_by_day, done_by_day = q.daily_new_closed(uow, scope, month_start, offset)
@@ -116,6 +139,7 @@ def build(
         "categories": [{"name": c, "count": n, "open": o} for c, n, o in categories],
         "grids": grids,
         "ranking": ranking,
+        "points_rules": points_rules(settings),
         "daily": {
             "days": [d.isoformat() for d in days],
             "new": new_series,

@@ -5,19 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.settings import Community, Grid, Person, Settings
-from handlers.domain.people import COMMUNITY_WIDE, communities_of
+from handlers.domain.people import COMMUNITY_WIDE, ROLE_NAMES, communities_of, reach
 from storage.web_queries import Scope
-
-ROLE_NAMES = {
-    "grid_worker": "网格员",
-    "area_cadre": "片区负责人",
-    "secretary": "社区书记",
-    "street_center": "街道网格中心",
-    "supervisor": "督导",
-    "property": "物业",
-    "department": "职能部门",
-    "verifier": "核查员",
-}
 
 
 @dataclass(frozen=True)
@@ -40,34 +29,16 @@ class Viewer:
         return self.person.role in COMMUNITY_WIDE
 
 
-def _own_grids(settings: Settings, person: Person) -> list[Grid]:
-    out = []
-    for grid in settings.grids_by_id.values():
-        if person.role == "grid_worker" and person.id in grid.workers:
-            out.append(grid)
-        elif person.role == "area_cadre" and person.id == grid.area_cadre:
-            out.append(grid)
-        elif person.role == "property" and person.id == grid.property_company:
-            out.append(grid)
-    return out
-
-
 def viewer_for(settings: Settings, person_id: str) -> Viewer | None:
-    """A grid worker sees their grid, a cadre their grids, a secretary the community, the street center and
-    supervisors every community they belong to; everyone also sees the tickets they hold."""
+    """The page shows exactly the chat commands' reach (handlers/domain/people.py `reach`)."""
     person = settings.people_by_id.get(person_id)
     if person is None:
         return None
+    r = reach(settings, person_id)
     communities = tuple(communities_of(settings, person_id))
-    if person.role in COMMUNITY_WIDE:
-        grids = tuple(g for c in communities for g in c.grids)
-        scope = Scope(community_ids=tuple(c.id for c in communities), grid_ids=None, holder_id=person_id)
+    if r.grid_ids is None:
+        grids = tuple(g for c in settings.all_communities if c.id in r.community_ids for g in c.grids)
     else:
-        own = _own_grids(settings, person)
-        grids = tuple(own)
-        scope = Scope(
-            community_ids=tuple(settings.community_of_grid[g.id].id for g in own),
-            grid_ids=tuple(g.id for g in own),
-            holder_id=person_id,
-        )
+        grids = tuple(settings.grids_by_id[g] for g in r.grid_ids)
+    scope = Scope(community_ids=r.community_ids, grid_ids=r.grid_ids, categories=r.categories, holder_id=person_id)
     return Viewer(person=person, communities=communities, grids=grids, scope=scope)

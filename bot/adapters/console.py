@@ -140,6 +140,10 @@ class ConsoleAdapter:
                 await on_message(parsed)
 
     async def send(self, message: OutgoingMessage) -> None:
+        for pid, name in zip(message.mention_ids, message.mention_names, strict=False):
+            if name and pid not in self._names:  # a resident of an earlier run, by the name that was stored
+                self._names[pid] = name
+                self._ids.setdefault(name, pid)
         mentions = "".join(f"@{self.display_name(m)} " for m in message.mention_ids)
         if message.chat_id in self._topics:
             where = f"[{self._topics[message.chat_id]}]"

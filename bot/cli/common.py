@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.clock import Clock, clock_from_env
-from bot.core.settings import ConfigError, Settings, load_settings
+from bot.core.settings import ConfigError, Settings, ensure_data_dir, load_settings
 
 
 def config_path(args: argparse.Namespace) -> Path | None:
@@ -20,8 +20,15 @@ def config_path(args: argparse.Namespace) -> Path | None:
     return path
 
 
-def settings_of(args: argparse.Namespace) -> Settings:
-    return load_settings(config_path(args))
+def settings_of(args: argparse.Namespace, *, writes: bool = False) -> Settings:
+    """`writes`: the command keeps files under data_dir (database, media, health): it must be writable."""
+    from bot.cli.logs import use_format
+
+    settings = load_settings(config_path(args))
+    use_format(os.environ.get("GRIDBOT_LOG_FORMAT") or settings.log_format)  # the environment wins, as at start-up
+    if writes:
+        ensure_data_dir(settings)
+    return settings
 
 
 def db_of(args: argparse.Namespace) -> str | None:

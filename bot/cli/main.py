@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.cli.common import clock_of, config_path, db_of, settings_of
 from bot.cli.common import command as add_command
 from bot.cli.digest import add_digest_subcommands
+from bot.cli.logs import configure as configure_logging
 from bot.cli.maintenance import add_maintenance_subcommands
 from bot.cli.nlp import add_nlp_subcommands
 from bot.cli.ops import add_ops_subcommands
@@ -25,12 +26,14 @@ log = logging.getLogger("gridbot")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runtime.alerts import build_alerts
     from bot.runtime.app import build_app, build_services, make_adapter
 
-    settings = settings_of(args)
+    settings = settings_of(args, writes=True)
     services = build_services(settings, db_url=db_of(args), clock=clock_of(settings))
     adapter = make_adapter(settings, services.clock, os.environ)
     app = build_app(settings, adapter, services=services, paced=settings.adapter == "wechaty")
+    app.alerts = build_alerts(settings, services.store, os.environ)
     app.config_path = config_path(args)
     log.info("gridbot ready: adapter=%s database=%s", settings.adapter, services.store.engine.url.render_as_string())
     try:
@@ -49,7 +52,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from bot.adapters.console import ConsoleAdapter
     from bot.runtime.app import build_app, build_services
 
-    settings = settings_of(args)
+    settings = settings_of(args, writes=True)
     services = build_services(settings, db_url=db_of(args), clock=clock_of(settings))
     adapter = ConsoleAdapter(settings, services.clock.now)
     app = build_app(settings, adapter, services=services)
@@ -68,7 +71,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from bot.runtime.replay import replay
 
-    settings = settings_of(args)
+    settings = settings_of(args, writes=True)
     log_path = Path(args.log)
     if not log_path.is_file():
         raise ConfigError(f"replay log not found: {log_path}")
@@ -92,14 +95,16 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
-    from bot.runtime.health import check
+    from bot.core.heartbeat import check, max_age
 
     settings = settings_of(args)
-    max_age = timedelta(seconds=max(3 * settings.sweep_interval_seconds, 180))
-    ok, line = check(settings.data_dir, clock_of(settings).now(), max_age)
+    now = clock_of(settings).now()
+    ok, line = check(settings.data_dir, now, max_age(settings.sweep_interval_seconds))
     print(line)
+    if args.alert and settings.alerts.channels:  # the bot cannot say that it is gone: this check says it
+        from bot.runtime.watch import alert_on_verdict
+
+        asyncio.run(alert_on_verdict(settings, os.environ, now, ok, line))
     return 0 if ok else 1
 
 
@@ -116,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     command("run", cmd_run, "run the bot on the configured adapter")
     sp = command("shell", cmd_shell, "talk to the bot in the terminal (console adapter)")
     sp.add_argument("--web", metavar="HOST:PORT", help="also serve the web page there while the shell runs")
-    command("health", cmd_health, "exit 0 if the running bot is healthy, 1 if not (for systemd/cron)", db=False)
+    hp = command("health", cmd_health, "exit 0 if the running bot is healthy, 1 if not (for systemd/cron)", db=False)
+    hp.add_argument("--alert", action="store_true", help="also tell the alert channels when this changes")
     rp = command("replay", cmd_replay, "run a JSONL chat log through the pipeline in simulated time")
     rp.add_argument("log", help="chat log, one JSON message per line")
     rp.add_argument("--sent", help="write every message the bot sent to this JSONL file")
@@ -136,13 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(args.verbose, os.environ)
     try:
         return int(args.func(args))
     except (ConfigError, DatabaseError) as exc:

@@ -69,7 +69,8 @@ def _database_rows(url: str | None, corrections_only: bool) -> list[tuple[str, s
 
     store = Store(url, create=False)
     with store.begin() as uow:
-        rows: list[tuple[str, str | None]] = [(t, c) for t, c in uow.tickets.corrections()]
+        # /改类 and /补单 (and /登记) through ticket events; /忽略 of a likely request as "none"
+        rows: list[tuple[str, str | None]] = [*uow.tickets.corrections(), *uow.likely.corrections()]
         if not corrections_only:
             rows.extend((m.text, None) for m in uow.messages.unmatched())
     return rows

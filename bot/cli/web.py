@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from handlers.deps import Services
+from web.admin_forms import PASSWORD_LENGTH
 from web.auth import DEFAULT_ITERATIONS, hash_password
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     from bot.cli.common import clock_of, db_of, settings_of
     from bot.runtime.app import build_services
 
-    settings = settings_of(args)
+    settings = settings_of(args, writes=True)
     services = build_services(settings, db_url=db_of(args), clock=clock_of(settings))
     if not any(p.password_hash for p in settings.people_by_id.values()):
         log.warning("nobody in the config has a password_hash: nobody can log in (see `gridbot web-password`)")
@@ -113,8 +114,9 @@ def cmd_web_password(args: argparse.Namespace) -> int:
             return 2
     else:
         first = sys.stdin.readline().rstrip("\r\n")
-    if len(first) < 8:
-        print("gridbot: a password needs at least 8 characters", file=sys.stderr)
+    low, high = PASSWORD_LENGTH  # the 管理 page's rule, so a hash made here is one the page would accept
+    if not low <= len(first) <= high:
+        print(f"gridbot: a password needs {low} to {high} characters (this one has {len(first)})", file=sys.stderr)
         return 2
     print(hash_password(first, iterations=args.iterations))
     return 0

@@ -39,6 +39,9 @@ class IncomingMessage:
     # recalled: the platform id of the withdrawn message; quote: the quoted message id.
     ref: str = ""
     quoted_id: str = ""
+    # image / voice: the file itself, when the adapter could fetch it. The bot stores it under a name of
+    # its own (storage/media.py) before anything else; no name from the platform or a resident is kept.
+    media: bytes = field(default=b"", repr=False)
 
     @property
     def is_private(self) -> bool:
@@ -51,6 +54,9 @@ class OutgoingMessage:
     text: str
     mention_ids: tuple[str, ...] = ()
     image_path: str = ""  # a PNG to send as an image (charts); text is its caption
+    # the name each mentioned person is known by, as stored (parallel to mention_ids, "" where unknown):
+    # for adapters that render mentions themselves, which know only who wrote since they started
+    mention_names: tuple[str, ...] = ()
     outbox_id: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -8,7 +8,8 @@ are errors that name the key's path; secrets come from the environment.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -17,16 +18,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from bot.core.settings_alerts import Alerts
 from bot.core.settings_base import ConfigError, Model
 from bot.core.settings_org import BotIdentity, Community, DutyEntry, Grid, Person, StandIn
 from bot.core.settings_platform import WebPage, WechatySettings
 from bot.core.settings_work import (
+    HOURS_MAX,
     Category,
     Dedupe,
     Digests,
     FaqEntry,
     Holidays,
     LadderLevel,
+    LikelyRequests,
     Limits,
     Outbox,
     Points,
@@ -50,12 +54,12 @@ class Settings(Model):
     group_names: dict[str, str] = Field(default_factory=dict)  # chat id → topic, until the platform says
     categories: dict[str, Category] = Field(default_factory=dict)
     ladder: list[LadderLevel] = Field(default_factory=list)
-    promise_hours: float = 12.0
-    rating_window_hours: float = 48.0
-    clarify_per_group_per_day: int = 3
+    promise_hours: float = Field(default=12.0, gt=0, le=HOURS_MAX)
+    rating_window_hours: float = Field(default=48.0, gt=0, le=HOURS_MAX)
     quiet_hours: QuietHours = QuietHours()
     holidays: Holidays = Holidays()
     dedupe: Dedupe = Dedupe()
+    likely: LikelyRequests = LikelyRequests()
     limits: Limits = Limits()
     outbox: Outbox = Outbox()
     wechaty: WechatySettings = WechatySettings()
@@ -64,11 +68,17 @@ class Settings(Model):
     duty_roster: list[DutyEntry] = Field(default_factory=list)
     standins: list[StandIn] = Field(default_factory=list)
     emergency_advice: str = "如有人员受伤或危险，请立即拨打119/120/110。"
+    emergency_advice_en: str = (
+        "If anyone is hurt or in danger, call 119 (fire), 120 (ambulance) or 110 (police) now. "
+        "For a gas smell: no flames or switches, open the windows, leave and call from outside."
+    )
     texts: Texts = Texts()
-    sweep_interval_seconds: int = 60
+    sweep_interval_seconds: int = Field(default=60, ge=1, le=86_400)
     lexicon: dict[str, Any] = Field(default_factory=dict)  # overrides for nlp's packaged lexicon
     points: Points = Points()
     digests: Digests = Digests()
+    alerts: Alerts = Alerts()  # channels that need no bot account (bot/core/settings_alerts.py)
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per log line, for log stacks
 
     @field_validator("timezone")
     @classmethod
@@ -82,6 +92,7 @@ class Settings(Model):
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         communities = self.all_communities
+        _unique_ids(communities)
         known = {p.id for c in communities for p in c.people}
         for comm in communities:
             for grid in comm.grids:
@@ -99,6 +110,14 @@ class Settings(Model):
                     if group in group_owner:
                         raise ValueError(f"grids.{grid.id}.groups: {group!r} is already in grid {group_owner[group]}")
                     group_owner[group] = grid.id
+        top = 1 if self.community is not None or self.people or self.grids else 0
+        for i, comm in enumerate(communities):
+            if comm.staff_chat and comm.staff_chat in group_owner:
+                key = "community" if i < top else f"communities.{i - top}"
+                raise ValueError(
+                    f"{key}.staff_chat: {comm.staff_chat!r} is a residents' group of grid "
+                    f"{group_owner[comm.staff_chat]} (staff alerts would be posted to residents)"
+                )
         for i, entry in enumerate(self.duty_roster):
             if entry.person not in known:
                 raise ValueError(f"duty_roster.{i}.person: {entry.person!r} is not listed under people")
@@ -155,8 +174,10 @@ class Settings(Model):
     def community_of_person(self, person_id: str) -> list[Community]:
         return [c for c in self.all_communities if any(p.id == person_id for p in c.people)]
 
-    def category_name(self, key: str) -> str:
+    def category_name(self, key: str, lang: str = "zh") -> str:
         cat = self.categories.get(key)
+        if lang == "en":
+            return cat.name_en if cat and cat.name_en else key.replace("_", " ")
         return cat.name if cat else key
 
     def level(self, number: int) -> LadderLevel:
@@ -176,6 +197,37 @@ class Settings(Model):
         return f"sqlite:///{(self.data_dir / 'gridbot.db').as_posix()}"
 
 
+def _unique_ids(communities: list[Community]) -> None:
+    """Ids are how everything refers to people and grids: an empty or repeated one is a mistake.
+
+    A grid id is unique across the street (tickets name it); a grid name within its community (/转办 names
+    it); a person id within a community (the same person may serve several, e.g. the street center)."""
+    for comm in communities:
+        for grid in comm.grids:
+            if not grid.id.strip():
+                raise ValueError(f"grids: a grid has an empty id (name {grid.name!r})")
+        for person in comm.people:
+            if not person.id.strip():
+                raise ValueError(f"people: {person.name!r} has an empty id")
+        if (name := _repeated(g.name for g in comm.grids)) is not None:
+            second = [g.id for g in comm.grids if g.name == name][1]
+            raise ValueError(f"grids.{second}.name: the grid name {name!r} is used twice in {comm.name}")
+        if (pid := _repeated(p.id for p in comm.people)) is not None:
+            raise ValueError(f"people: the person id {pid!r} is listed twice in {comm.name}")
+    if (gid := _repeated(g.id for c in communities for g in c.grids)) is not None:
+        raise ValueError(f"grids.{gid}: the grid id {gid!r} is used twice")
+
+
+def _repeated(values: Iterable[str]) -> str | None:
+    """The first value seen a second time."""
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
 def _merge(base: Any, override: Any) -> Any:
     """Mappings merge key by key; anything else in the override replaces the default."""
     if isinstance(base, Mapping) and isinstance(override, Mapping):
@@ -190,9 +242,53 @@ def _format_error(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        lines.append(f"{path}: {msg}")
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+        # a cross-check (the model validator) names its own key path
+        lines.append(msg if not err["loc"] and err["type"] == "value_error" else f"{path}: {msg}")
     return "; ".join(lines)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    """config.yaml as a mapping, or one line saying what is wrong with the file itself."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a text file (config.yaml is YAML in UTF-8)") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from exc
+    if "\x00" in text:
+        raise ConfigError(f"{path}: not a text file (config.yaml is YAML in UTF-8)")
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: not valid YAML{at}: {problem}") from exc
+    except (RecursionError, ValueError, TypeError) as exc:  # nesting too deep; a key YAML cannot hash
+        raise ConfigError(f"{path}: not valid YAML: {type(exc).__name__}") from exc
+    if loaded is None or loaded == {}:
+        # an empty file used to start a bot with nobody in it
+        raise ConfigError(f"{path}: the config file is empty (it needs people, grids and a community)")
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys")
+    bad = [k for k in loaded if not isinstance(k, str)]
+    if bad:
+        raise ConfigError(f"{path}: {bad[0]!r}: keys must be names, not {type(bad[0]).__name__}")
+    return loaded
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Commands that write (run, shell, replay, web) check `data_dir` first: one line, not a traceback later."""
+    where = settings.data_dir
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=where):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"data_dir: {where} is not a writable directory: {exc.strerror or exc}") from None
 
 
 def load_settings(
@@ -203,17 +299,7 @@ def load_settings(
     defaults = yaml.safe_load(DEFAULTS_PATH.read_text(encoding="utf-8")) or {}
     user: dict[str, Any] = {}
     if path is not None:
-        try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise ConfigError(f"config file not found: {path}") from exc
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of keys")
-        user = loaded
+        user = _read_file(Path(path))
     # the ladder is replaced whole when given; categories and texts merge key by key
     data = _merge(defaults, user)
     if "ladder" in user:

@@ -10,4 +10,5 @@ class ConfigError(Exception):
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are no durations or limits (`promise_hours: .inf` overflowed a timedelta at run time)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

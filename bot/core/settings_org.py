@@ -22,6 +22,7 @@ class Person(Model):
     name: str
     role: Role
     phone: str = ""
+    phone_public: bool = False  # a work number residents may be given ("我们的网格员是谁"); private otherwise
     password_hash: str = ""  # pbkdf2 hash for the web page; never a plain password
     private_quiet_hours: bool = True  # staff who want night notices can turn this off
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import ipaddress
+
+from pydantic import Field, field_validator
 
 from bot.core.settings_base import Model
 
@@ -23,3 +25,17 @@ class WebPage(Model):
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    metrics_token: str = ""  # `Authorization: Bearer …` for /metrics; GRIDBOT_METRICS_TOKEN wins
+    # the reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs); empty: never believed,
+    # every request is the TCP peer's (web/guard.py)
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+        return [entry.strip() for entry in value]

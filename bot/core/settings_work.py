@@ -10,12 +10,15 @@ from pydantic import Field, field_validator
 from bot.core.settings_base import Model
 from bot.core.settings_org import Role
 
+HOURS_MAX = 24 * 366 * 10  # ten years: durations beyond it are typing mistakes (and overflow date arithmetic)
+
 
 class Category(Model):
     name: str
+    name_en: str = ""  # how a resident who writes in English is told the category ("" → the key, readable)
     sensitive: bool = False  # acknowledged privately, never posted in the group
     start_level: int = Field(default=1, ge=1, le=4)
-    deadline_hours: float | None = None  # overrides the start level's deadline
+    deadline_hours: float | None = Field(default=None, gt=0, le=HOURS_MAX)  # overrides the start level's deadline
     route_to: Literal["", "property", "department"] = ""
     department: str = ""  # person id of the functional department, with route_to: department
     verify: bool = False  # a verifier confirms before the ticket is closed
@@ -25,10 +28,10 @@ class LadderLevel(Model):
     level: int = Field(ge=1, le=4)
     role: Role
     name: str  # how residents are told who has it, e.g. 片区负责人
-    deadline: float  # in `unit`s, counted from arrival at this level
+    deadline: float = Field(gt=0, le=HOURS_MAX)  # in `unit`s, counted from arrival at this level
     unit: Literal["hours", "work_hours", "work_days"] = "hours"
-    ack_within: float | None = None  # accept (接单) deadline, in work hours
-    remind_before: float = 2.0  # hours before the deadline
+    ack_within: float | None = Field(default=None, gt=0, le=HOURS_MAX)  # accept (接单) deadline, in work hours
+    remind_before: float = Field(default=2.0, ge=0, le=HOURS_MAX)  # hours before the deadline
 
 
 class QuietHours(Model):
@@ -44,24 +47,37 @@ class Holidays(Model):
 
 
 class Dedupe(Model):
-    window_hours: float = 24.0
+    window_hours: float = Field(default=24.0, ge=0, le=HOURS_MAX)
     similarity: float = Field(default=0.3, ge=0.0, le=1.0)
-    split_window_hours: float = 2.0
+    split_window_hours: float = Field(default=2.0, ge=0, le=HOURS_MAX)
     # an emergency reported again in the same group soon after: one ticket, not a second round of alarms;
     # later it is taken as a new emergency
-    urgent_window_minutes: float = Field(default=120.0, ge=0.0)
+    urgent_window_minutes: float = Field(default=120.0, ge=0.0, le=HOURS_MAX * 60)
+
+
+class LikelyRequests(Model):
+    """Messages that are probably a request: the grid worker is asked privately, in batches (#16)."""
+
+    # a worker gets one private message per batch, not one per doubt
+    batch_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    # an item nobody registers or dismisses lapses (it stays on record, it no longer waits)
+    lapse_hours: float = Field(default=48.0, gt=0, le=24 * 30)
 
 
 class Limits(Model):
-    max_text_chars: int = 2000
-    flood_per_minute: int = 20  # messages per person per minute before the bot stops answering
-    retention_days: int = 7  # residents' messages that opened nothing
+    # zero or less is refused: `max_text_chars: -5` asked residents to keep under -5 characters and
+    # `flood_per_minute: 0` ignored everyone
+    max_text_chars: int = Field(default=2000, ge=1, le=1_000_000)
+    flood_per_minute: int = Field(
+        default=20, ge=1, le=100_000
+    )  # messages per person per minute before the bot stops answering
+    retention_days: int = Field(default=7, ge=1, le=36_500)  # residents' messages that opened nothing
 
 
 class Outbox(Model):
-    per_chat_per_minute: int = 20
-    global_per_minute: int = 60
-    max_attempts: int = 8
+    per_chat_per_minute: int = Field(default=20, ge=1, le=100_000)
+    global_per_minute: int = Field(default=60, ge=1, le=100_000)
+    max_attempts: int = Field(default=8, ge=1, le=1000)
 
 
 class FaqEntry(Model):

@@ -40,6 +40,7 @@ class LoopTexts(BaseModel):
     digest_counts: str = "新增 {new} · 办结 {closed} · 在办 {open} · 超期 {overdue}"
     digest_rates: str = "按时办结 {on_time} · 满意 {satisfied}\n首次响应中位 {response} · 办结用时中位 {resolution}"
     digest_categories: str = "分类：{items}"
+    digest_likely: str = "待网格员确认的疑似诉求 {count} 条"
     digest_grids: str = "各网格："
     # each figure named: the ratios are "1/2" themselves, so a "/"-separated row read as nine numbers
     digest_grid_line: str = "{grid}·{workers}：在办{open} 超期{overdue} 按时{on_time} 满意{satisfied} 响应{response} 办结{resolution} 积分{points}"

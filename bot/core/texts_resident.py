@@ -19,9 +19,33 @@ class ResidentTexts(BaseModel):
     joined_urgent: str = (
         "这件事已在 #{ticket}【{category}】紧急登记，工作人员已收到通知。{advice}如不是同一件事，请回复“不是同一件事”。"
     )
+    # a resident who writes in English is answered in English (#16)
+    ack_en: str = (
+        "Registered as #{ticket} ({category}). {holder} will follow it up and reply within {promise_hours} hours."
+    )
+    ack_urgent_en: str = "Registered as #{ticket} ({category}), URGENT: {holders} have been alerted. {advice}"
+    joined_en: str = (
+        "This is already registered as #{ticket} ({category}); {holder} is following it up and you will hear "
+        "the result too. If it is a different matter, reply “not the same”."
+    )
+    joined_urgent_en: str = (
+        "This is already registered as #{ticket} ({category}), URGENT: staff have been alerted. {advice}"
+        "If it is a different matter, reply “not the same”."
+    )
+    # a private message that is not a ticket is never met with silence: a person reads it (#22)
+    private_ack: str = "收到，已转给{worker}，看过后会回复您。"
+    private_ack_en: str = "Thank you, your message has been passed on to {worker}, who will read it and reply."
+    joined_raised_en: str = (
+        "This is already registered as #{ticket} ({category}) and is now handled as URGENT: {holders} "
+        "have been alerted. {advice}If it is a different matter, reply “not the same”."
+    )
+    # an emergency about the same thing as an ordinary open ticket: it joins, and the ticket becomes urgent
+    joined_raised: str = (
+        "这件事已在 #{ticket}【{category}】登记，现已按紧急处理，已通知{holders}。{advice}"
+        "如不是同一件事，请回复“不是同一件事”。"
+    )
     split: str = "好的，已单独登记 #{ticket}【{category}】，由{holder}跟进，{promise_hours}小时内给您回复。"
     split_nothing: str = "没有找到可以拆分的登记。"
-    clarify: str = "您是要反映问题吗？请回复数字：{menu}"
     faq_answer: str = "#{ticket}【{category}】{answer}（{holder}会再确认补充）"
     resolved: str = "#{ticket} 已办结：{result}\n满意请回复“满意”，仍有问题请回复“不满意”。"
     rejected_to_reporter: str = "#{ticket} 经核实不属于需要办理的事项，已关闭：{reason}。如有疑问请联系{holder}。"
@@ -32,3 +56,19 @@ class ResidentTexts(BaseModel):
     private_where: str = "您好，已收到，会转给社区工作人员与您联系。以后也可以在您小区的居民群里直接反映。"
     status_resolved: str = "#{ticket}【{category}】已办结：{result}。如仍有问题，请回复“不满意”。"
     status_none: str = "没有查到您反映的、还在办理中的事项。如有问题，请直接说明情况，我们会登记跟进。"
+    # what a resident may do (/帮助 from someone without a staff role)
+    help_resident: str = (
+        "您可以这样找网格助手：\n"
+        "· 反映问题：直接说明情况，例如“3栋楼道灯坏了”，会登记并告诉您由谁跟进\n"
+        "· 问进度：问“我反映的事怎么样了”\n"
+        "· 评价：办结后回复“满意”“基本满意”或“不满意”（不满意会重新办理）\n"
+        "· 被并到别人的登记里、其实不是同一件事：回复“不是同一件事”\n"
+        "· 找网格员：问“我们的网格员是谁”"
+    )
+    worker_contact: str = (
+        "您所在的{grid}由网格员{workers}负责。有事直接在这里或居民群里说明情况，我们会登记并转给{workers}跟进。"
+    )
+    worker_contact_phone: str = "{name}的工作电话：{phone}。"  # only for a number config marks `phone_public`
+    worker_unknown: str = (
+        "您好，请问您住在哪个小区、几栋？告诉我们后会请您所在网格的网格员与您联系。也可以直接说明情况，我们会登记跟进。"
+    )

@@ -26,11 +26,23 @@ class StaffTexts(BaseModel):
     merged: str = "已将 {others} 合并到 #{ticket}，办结结果会发到所有相关群。"
     private_unplaced_staff: str = "{reporter}（私聊网格助手，尚不知道住哪个小区）反映：{text}\n请认领并与其联系。"
     new_ticket_private: str = "新工单 #{ticket}【{category}】来自「{chat}」{reporter}：{text}"
+    not_urgent_note: str = "升为紧急的反映人说明不是同一件事，已单独登记，本工单恢复原期限"  # timeline note
+    raised_urgent_staff: str = "#{ticket}【{category}】升为紧急：「{chat}」{reporter}：{text}"
     recalled_notice: str = "#{ticket} 的反映人撤回了原消息。"
     voice_forward: str = "「{chat}」{reporter} 发来一条语音，请留意：{ref}"
     my_tickets_header: str = "您有 {count} 件未办结工单："
     my_tickets_none: str = "您目前没有未办结的工单。"
     my_ticket_line: str = "#{ticket}【{category}】{state} · {chat} · 期限 {deadline}"
+    # likely requests (#16): what the classifier was unsure of, for the grid worker to decide
+    likely_header: str = "有 {count} 条消息可能是居民诉求，请确认（{hours}小时内未处理的自动失效）："
+    likely_line: str = (
+        "{item}. 疑似诉求（{grid}·{chat}）{reporter}：{text} {urgent}回复 /登记 {item} 立案，/忽略 {item} 不处理"
+    )
+    likely_urgent_mark: str = "【可能紧急】"
+    likely_waiting: str = "另有 {count} 条疑似诉求待您确认（/登记 编号 立案，/忽略 编号 不处理）。"
+    likely_registered: str = "疑似诉求 {item} 已登记为 #{ticket}【{category}】，由{holder}跟进。"
+    likely_dismissed: str = "已忽略疑似诉求 {item}，群里不会有任何消息。"
+    likely_states: dict[str, str] = {"registered": "已登记", "dismissed": "已忽略", "lapsed": "已过期失效"}
     ticket_detail: str = (
         "#{ticket}【{category}】{state} · 第{level}级 {holder}\n群：{chat} · 反映人：{reporter}\n内容：{text}"
     )
@@ -54,6 +66,7 @@ class StaffTexts(BaseModel):
         "{grid}不再设片区负责人，{previous}手上 {count} 件未办结工单已转给您：{tickets}。发送 /我的 查看。"
     )
     standin_notice: str = "{who}请假，{until} 前由您代班，已转交 {count} 件未办结工单。发送 /我的 查看。"
+    standin_ended: str = "{by}的代班已结束，{count} 件未办结工单已交还给您：{tickets}。发送 /我的 查看。"
     health_problem: str = "网格助手运行异常：{problem}。消息可能发不出去，请联系管理员检查。"
     schedule_warning: str = (
         "提醒：节假日安排只知道到 {until}，请在 config.yaml 的 holidays: 中补充下一年的放假和调休日期。"

@@ -8,19 +8,20 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.heartbeat import Health, write_health
 from bot.core.messages import ChatEvent, IncomingMessage
 from bot.core.port import Adapter
 from bot.core.settings import Settings
 from bot.runtime import pidfile
+from bot.runtime.alerts import AlertService
 from bot.runtime.dispatcher import Dispatcher
-from bot.runtime.health import Health, write_health
 from bot.runtime.scheduler import Job, build_scheduler, digest_jobs, sweep_job
 from handlers.deps import Services
 from handlers.domain import directory
@@ -67,6 +68,7 @@ class App:
     # measurement hook (bench/): called after each message with perf_counter stamps of its arrival,
     # of its reply being queued (the turn committed) and of the outbox drained (replay mode)
     on_received: Callable[[IncomingMessage, float, float, float], None] | None = None
+    alerts: AlertService | None = None  # channels that need no WeChat (bot/runtime/alerts.py), checked at the heartbeat
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     running_jobs: set[asyncio.Task[Any]] = field(
         default_factory=set
@@ -146,6 +148,8 @@ class App:
             consecutive_send_failures=self.dispatcher.consecutive_failures,
         )
         write_health(self.settings.data_dir, health)
+        if self.alerts is not None:
+            self.alerts.check(now, health)
         if health.problems:
             log.warning("health: %s", "; ".join(health.problems))
             hour = now.strftime("%Y%m%d%H")
@@ -158,12 +162,13 @@ class App:
                             deps.texts.health_problem.format(problem="；".join(health.problems)),
                         )
 
-    async def start(self) -> None:
+    async def start(self, at_own_time: Callable[[datetime], Awaitable[None]] | None = None) -> None:
         """Repair what a crash left: stranded sends, then messages stored but never handled.
 
-        A grid whose worker changed while the bot was down hands its open tickets over now."""
+        A grid whose worker changed while the bot was down hands its open tickets over now.
+        `at_own_time`: replay's simulated clock, set to each repaired message's received time."""
         stranded = self.dispatcher.recover_stranded()
-        repaired = await repair_unprocessed(self.services)
+        repaired = await repair_unprocessed(self.services, at_own_time)
         if stranded or repaired:
             log.info(
                 "start-up repair: %d unprocessed messages handled, %d uncertain sends reported", repaired, stranded
@@ -224,6 +229,8 @@ class App:
             for task in self._tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if self.alerts is not None:
+                await self.alerts.aclose()  # what is queued gets a few seconds to go out
 
     def _install_signals(self) -> list[signal.Signals]:
         """The runtime owns every signal: SIGTERM / SIGINT stop the adapter (what is queued still goes

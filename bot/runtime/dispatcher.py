@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.core.clock import Clock
@@ -80,16 +81,29 @@ class Dispatcher:
             # one row at a time: a row is `sending` only while its own call is under way, so after a
             # crash exactly that one is uncertain and every row behind it is sent normally
             with self.store.begin() as uow:
-                batch = uow.outbox.claim(now, limit=1, owner=self.store.lease.owner)
+                batch = [
+                    (self._named(uow, item.message()), item.attempts)
+                    for item in uow.outbox.claim(now, limit=1, owner=self.store.lease.owner)
+                ]
             if not batch:
                 return sent
-            for item in batch:
+            for out, attempts in batch:
                 if self.pacer is not None:
-                    delay = self.pacer.wait_time(item.chat_id, time.monotonic())
+                    delay = self.pacer.wait_time(out.chat_id, time.monotonic())
                     if delay > 0:
                         await asyncio.sleep(delay)
-                ok = await self._send_one(item.message(), item.attempts)
+                ok = await self._send_one(out, attempts)
                 sent += ok
+
+    def _named(self, uow: UnitOfWork, out: OutgoingMessage) -> OutgoingMessage:
+        """The message with the names its mentions render with: staff from config, residents as they last
+        wrote (stored), so a restarted console shows `@刘先生`, not the id it never saw typed."""
+        if not out.mention_ids:
+            return out
+        people = self.settings.people_by_id
+        stored = uow.messages.names_of(m for m in out.mention_ids if m not in people)
+        names = tuple(people[m].name if m in people else stored.get(m, "") for m in out.mention_ids)
+        return replace(out, mention_names=names)
 
     async def _send_one(self, out: OutgoingMessage, attempts: int) -> bool:
         if out.outbox_id is None:

@@ -4,8 +4,8 @@ The file is read and validated first; a bad file is refused with one log line an
 the settings it has. A good one replaces the settings every part reads (handlers, the outbox
 dispatcher, the adapter's names, the scheduler's digests, the web page), and the changes are
 logged. A few keys need a restart (the adapter, the database, data_dir, the time zone, the bot's
-own id, the web page's address): a change to them is logged and waits for the next start. A grid's new worker gets its
-open tickets (handlers/jobs/staffing.py).
+own id, the web page's address, the alert channels, the log format): a change to them is logged and
+waits for the next start. A grid's new worker gets its open tickets (handlers/jobs/staffing.py).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gridbot.reload")
 
-RESTART_ONLY = ("adapter", "data_dir", "database", "timezone", "bot", "web")
+# alerts: the channels and their secrets are built once at start-up; log_format: set as the process starts
+RESTART_ONLY = ("adapter", "data_dir", "database", "timezone", "bot", "web", "alerts", "log_format")
 OUTCOME = "reload.json"  # data_dir/reload.json: the last reload's outcome, for `gridbot reload` to print
 
 

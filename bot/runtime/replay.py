@@ -4,69 +4,26 @@ The clock is set to each line's timestamp; between one line and the next the
 sweep runs at its configured interval in simulated time (jumping straight to
 the next minute at which something is due), so reminders and escalations
 happen at the simulated minute they would have. Storage commits exactly as
-in the live bot.
+in the live bot. The log's format, the `--sent` lines and the summary line are
+described in the README ("Replay"); replay_io.py reads and writes them.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.adapters.memory import MemoryAdapter
 from bot.core.clock import FakeClock
-from bot.core.messages import IncomingMessage, MessageKind
 from bot.core.settings import Settings
 from bot.runtime.app import App, build_app
+from bot.runtime.replay_io import BadLine, RecordingAdapter, open_sent, parse_line, settle_stranded
 from handlers.domain.people import name_of
 from storage.retry import wait_for_db
-
-REQUIRED = ("id", "chat_id", "sender_id", "text", "ts")
-
-
-class BadLine(ValueError):
-    pass
-
-
-def parse_line(raw: str) -> IncomingMessage:
-    try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise BadLine(f"not JSON ({exc.msg})") from exc
-    if not isinstance(obj, dict):
-        raise BadLine("not a JSON object")
-    missing = [k for k in REQUIRED if k not in obj]
-    if missing:
-        raise BadLine(f"missing {', '.join(missing)}")
-    try:
-        ts = datetime.fromisoformat(str(obj["ts"]))
-    except ValueError as exc:
-        raise BadLine(f"bad ts {obj['ts']!r}") from exc
-    if ts.tzinfo is None:
-        raise BadLine("ts needs a UTC offset, e.g. 2026-05-01T21:00:00+08:00")
-    mentions = obj.get("mentions") or []
-    if not isinstance(mentions, list):
-        raise BadLine("mentions must be a list of ids")
-    kind = str(obj.get("kind", "text"))
-    return IncomingMessage(
-        message_id=str(obj["id"]),
-        chat_id=str(obj["chat_id"]),
-        chat_topic=str(obj.get("chat_topic", "")),
-        sender_id=str(obj["sender_id"]),
-        sender_name=str(obj.get("sender_name", "")),
-        text=str(obj["text"]),
-        timestamp=ts,
-        mentions=tuple(str(m) for m in mentions),
-        mentions_bot=bool(obj.get("mentions_bot", False)),
-        kind=MessageKind(kind) if kind in MessageKind._value2member_map_ else MessageKind.OTHER,
-        ref=str(obj.get("ref", "")),
-        quoted_id=str(obj.get("quoted_id", "")),
-    )
 
 
 @dataclass
@@ -114,30 +71,17 @@ async def replay(
     summary = ReplaySummary()
     clock: FakeClock | None = None
     app: App | None = None
-    adapter: MemoryAdapter | None = None
+    adapter: RecordingAdapter | None = None
     interval = timedelta(seconds=settings.sweep_interval_seconds)
     next_tick: datetime | None = None
-    out = sent_path.open("a", encoding="utf-8") if sent_path else None
+    out, last_sent = open_sent(sent_path) if sent_path else (None, None)
     written = 0
 
     def flush_sent() -> None:
         nonlocal written
         if adapter is None:
             return
-        for item in adapter.sent[written:]:
-            if out is not None:
-                out.write(
-                    json.dumps(
-                        {
-                            "chat_id": item.chat_id,
-                            "text": item.text,
-                            "mention_ids": list(item.mention_ids),
-                            "ts": item.at.isoformat(),
-                        },
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
+        adapter.sync()
         summary.sent += len(adapter.sent) - written
         written = len(adapter.sent)
 
@@ -152,7 +96,7 @@ async def replay(
                 continue
             if clock is None:
                 clock = FakeClock(msg.timestamp, settings.tz)
-                adapter = MemoryAdapter(clock.now)
+                adapter = RecordingAdapter(clock.now, out)
                 adapter.send_delay = send_delay
                 app = build_app(settings, adapter, db_url=db_url, clock=clock)
                 if instrument is not None:
@@ -164,7 +108,13 @@ async def replay(
                     # continuing an earlier replay: simulated time resumes where that one stopped,
                     # so every sweep tick in between still happens at its minute
                     clock.set(resumed)
-                await app.start()
+                if out is not None:  # without a record of the platform, a stranded send is uncertain as live
+                    settle_stranded(app.services.store, last_sent, clock.now())
+                resume_at = clock.now()
+                await app.start(at_own_time=_at_own_time(app, clock))
+                # repair may have run earlier messages at their own times: simulated time goes on from here
+                clock.set(max(resume_at, clock.now()))
+                flush_sent()
                 next_tick = _align(clock.now(), interval)
             assert app is not None
             assert next_tick is not None
@@ -183,6 +133,17 @@ async def replay(
             out.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _at_own_time(app: App, clock: FakeClock) -> Callable[[datetime], Awaitable[None]]:
+    """Start-up repair handles each stored-but-unhandled message at its own received time, and what the
+    one before it queued goes out at that one's time, as in a replay that was never interrupted."""
+
+    async def at(when: datetime) -> None:
+        await wait_for_db(app.dispatcher.drain, "outbox")
+        clock.set(when)
+
+    return at
 
 
 def _align(when: datetime, interval: timedelta) -> datetime:

@@ -1,4 +1,5 @@
-"""Staff teach the classifier: /改类 fixes a ticket's category, /补单 turns a missed message into a ticket.
+"""Staff teach the classifier: /改类 fixes a ticket's category, /补单 turns a missed message into a ticket
+(and /登记 a likely request, handlers/commands/likely.py).
 
 Both are stored as event rows (`recategorized`, `missed`) whose data carries the text and the right
 category; `gridbot nlp train` reads them back through `uow.tickets.corrections()`.
@@ -10,9 +11,10 @@ from handlers.commands.base import need_text, ticket_in_reach
 from handlers.deps import Deps
 from handlers.domain import tickets
 from handlers.domain.tickets import TicketError
-from handlers.resident.reports import acknowledge, community_for, grid_of_chat
+from handlers.resident.intake import acknowledge, community_for, grid_of_chat, grid_of_person
 from nlp.commands import Command
-from storage.records import StoredMessage
+from storage.records import StoredMessage, Ticket
+from storage.states import LikelyState
 
 
 def category_key(deps: Deps, word: str) -> str | None:
@@ -27,7 +29,7 @@ def category_key(deps: Deps, word: str) -> str | None:
     return partial[0] if len(partial) == 1 else None
 
 
-def _menu(deps: Deps) -> str:
+def category_menu(deps: Deps) -> str:
     return "、".join(c.name for c in deps.settings.categories.values())
 
 
@@ -36,7 +38,7 @@ async def cmd_recategorize(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     word = need_text(cmd, deps, "正确的类别", f"/改类 {ticket.id} 停车")
     key = category_key(deps, word.split()[0])
     if key is None:
-        raise TicketError(deps.texts.err_unknown_category.format(word=word, menu=_menu(deps)))
+        raise TicketError(deps.texts.err_unknown_category.format(word=word, menu=category_menu(deps)))
     if key == ticket.category:
         return deps.texts.recategorized.format(ticket=ticket.id, category=deps.settings.category_name(key))
     previous = ticket.category
@@ -64,11 +66,24 @@ async def cmd_missed(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None
     word = cmd.text.split()[0] if cmd.text else ""
     key = category_key(deps, word) if word else None
     if word and key is None:
-        raise TicketError(deps.texts.err_unknown_category.format(word=word, menu=_menu(deps)))
+        raise TicketError(deps.texts.err_unknown_category.format(word=word, menu=category_menu(deps)))
     if key is None:
         verdict = deps.classifier.classify(quoted.text)
         key = verdict.category if verdict.category != "none" else "other"
+    ticket = register_missed(deps, quoted, key, msg.sender_id)
+    if msg.chat_id == quoted.chat_id:
+        return None  # the acknowledgement in this group is the answer
+    return deps.texts.reported.format(
+        ticket=ticket.id, category=deps.settings.category_name(key), holder=tickets.holder_name(deps, ticket)
+    )
+
+
+def register_missed(deps: Deps, quoted: StoredMessage, key: str, actor_id: str, urgency: str = "normal") -> Ticket:
+    """A resident's message the bot did not register on its own becomes their ticket (/补单, /登记): the
+    usual acknowledgement and deadline, and a `missed` event that teaches the classifier."""
     grid = grid_of_chat(deps, quoted.chat_id)
+    if grid is None and quoted.is_private:
+        grid = grid_of_person(deps, quoted.sender_id)
     community = community_for(deps, grid)
     if community is None:
         raise TicketError(deps.texts.err_no_grid.format(grid=quoted.chat_topic or quoted.chat_id))
@@ -81,16 +96,15 @@ async def cmd_missed(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None
         reporter_name=quoted.sender_name,
         text=quoted.text,
         category=key,
-        urgency="normal",
+        urgency=urgency,
         grid=grid,
         community=community,
-        actor_id=msg.sender_id,
+        actor_id=actor_id,
     )
     deps.uow.messages.link(quoted.pk, ticket.id)
-    tickets.event(deps, ticket, "missed", msg.sender_id, note="补登记", text=quoted.text, category=key)
-    acknowledge(deps, ticket, community)
-    if msg.chat_id == quoted.chat_id:
-        return None  # the acknowledgement in this group is the answer
-    return deps.texts.reported.format(
-        ticket=ticket.id, category=deps.settings.category_name(key), holder=tickets.holder_name(deps, ticket)
-    )
+    tickets.event(deps, ticket, "missed", actor_id, note="补登记", text=quoted.text, category=key)
+    held = deps.uow.likely.of_message(quoted.pk)
+    if held is not None and held.is_open:  # /补单 on a message that waits as a likely request: decided too
+        deps.uow.likely.decide(held.id, LikelyState.REGISTERED, by=actor_id, at=deps.now, ticket_id=ticket.id)
+    acknowledge(deps, ticket, community, lang=deps.classifier.classify(quoted.text).lang)
+    return ticket

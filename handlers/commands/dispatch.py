@@ -16,7 +16,10 @@ async def on_command(msg: StoredMessage, deps: Deps) -> int | None:
     if cmd is None:
         return None
     if not is_staff(deps.settings, msg.sender_id):
-        # a resident typing a slash: answered once a day, then ignored
+        if cmd.action == "help":  # /帮助 from a resident: what residents can do, every time they ask
+            reply(deps, msg.chat_id, deps.texts.help_resident, [msg.sender_id])
+            return None
+        # a resident typing a staff command: answered once a day, then ignored
         day = deps.now.astimezone(deps.settings.tz).date().isoformat()
         if deps.uow.state.claim_notice(f"norole:{msg.sender_id}:{day}", deps.now):
             reply(deps, msg.chat_id, deps.texts.err_no_role, [] if msg.is_private else [msg.sender_id])

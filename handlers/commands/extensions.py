@@ -8,14 +8,13 @@ from datetime import date, datetime, time, timedelta
 
 from handlers.commands.base import need_text, ticket_in_reach
 from handlers.deps import Deps
-from handlers.domain import tickets
+from handlers.domain import standins, tickets
 from handlers.domain.outbound import private, to_staff
 from handlers.domain.people import name_of
 from handlers.domain.tickets import TicketError
 from nlp.commands import Command
 from storage import records as r
 from storage.records import StoredMessage
-from storage.states import ACTIVE_STATES
 
 _AMOUNT = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>个?工作日|天|日|d|个?小时|h)\s*(?P<reason>.*)$", re.S | re.I)
 _UNTIL = re.compile(r"^(?P<name>\S+)\s+(?:(?P<md>\d{1,2}[-/.月]\d{1,2}日?)|(?P<days>\d+)\s*天)\s*$")
@@ -125,18 +124,23 @@ async def cmd_refuse_extension(msg: StoredMessage, cmd: Command, deps: Deps) -> 
 
 
 def _parse_until(deps: Deps, md: str | None, days: str | None) -> datetime:
+    """The end (exclusive) of `/代班 X 11-30` or `/代班 X 3天`; beyond standins.MAX_DAYS is the format answer."""
     today = deps.now.astimezone(deps.settings.tz).date()
     if days is not None:
+        if len(days) > 3 or not 1 <= int(days) <= standins.MAX_DAYS:
+            raise TicketError(deps.texts.err_standin_format)
         last = today + timedelta(days=int(days) - 1)
     else:
         assert md is not None
         month, day = (int(x) for x in re.split(r"[-/.月]", md.rstrip("日")))
         try:
             last = date(today.year, month, day)
+            if last < today:
+                last = date(today.year + 1, month, day)
         except ValueError as exc:
             raise TicketError(deps.texts.err_standin_format) from exc
-        if last < today:
-            last = date(today.year + 1, month, day)
+        if (last - today).days >= standins.MAX_DAYS:
+            raise TicketError(deps.texts.err_standin_format)
     return datetime.combine(last + timedelta(days=1), time(0), deps.settings.tz)
 
 
@@ -145,20 +149,14 @@ async def cmd_standin(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     m = _UNTIL.match(cmd.text.strip())
     if m is None:
         raise TicketError(deps.texts.err_standin_format)
-    by = next((p.id for p in deps.settings.people_by_id.values() if p.name == m.group("name")), None)
-    if by is None or by == msg.sender_id:
+    by = next((p.id for p in deps.settings.people_by_id.values() if m.group("name") in (p.name, p.id)), None)
+    if by is None:
         raise TicketError(deps.texts.err_standin_format)
+    why = standins.refusal(deps, msg.sender_id, by)
+    if why:
+        raise TicketError(why)
     until = _parse_until(deps, m.group("md"), m.group("days"))
-    deps.uow.directory.set_standin(msg.sender_id, by, until, set_by=msg.sender_id, at=deps.now)
-    mine = deps.uow.tickets.find(states=ACTIVE_STATES, holder_id=msg.sender_id)
-    moved = len(tickets.hand_over(deps, mine, by, "standin", msg.sender_id, note=name_of(deps.settings, by)))
-    private(
-        deps,
-        by,
-        deps.texts.standin_notice.format(
-            who=name_of(deps.settings, msg.sender_id), count=moved, until=(until - timedelta(days=1)).strftime("%m-%d")
-        ),
-    )
+    moved = standins.start(deps, msg.sender_id, by, until)
     return deps.texts.standin_set.format(
         by=name_of(deps.settings, by), count=moved, until=(until - timedelta(days=1)).strftime("%m-%d")
     )

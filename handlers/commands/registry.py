@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from handlers.commands import corrections, extensions, staff, verify
+from handlers.commands import corrections, extensions, likely, staff, verify
 from handlers.deps import Deps
 from handlers.domain import points
 from handlers.domain.people import COMMUNITY_WIDE
@@ -75,6 +75,8 @@ COMMANDS: tuple[Spec, ...] = (
         "/改类 1024 停车 — 改正工单类别（帮助网格助手学习）",
     ),
     Spec("missed", ("补单",), corrections.cmd_missed, "/补单 停车 — 引用一条没被登记的居民消息，补登记为工单"),
+    Spec("register_likely", ("登记",), likely.cmd_register, "/登记 58 — 疑似诉求 58 登记为工单（可加类别）"),
+    Spec("dismiss_likely", ("忽略",), likely.cmd_dismiss, "/忽略 58 — 疑似诉求 58 不是诉求，不处理"),
     Spec(
         "bind",
         ("绑定",),

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
-from handlers.commands.base import need_text, ticket_in_reach
+from bot.core.settings import Grid
+from handlers.commands.base import need_text, ticket_in_reach, ticket_number
 from handlers.deps import Deps
 from handlers.domain import results, tickets, transfers
 from handlers.domain.outbound import private
-from handlers.domain.people import name_of
+from handlers.domain.people import communities_of, name_of
 from handlers.domain.tickets import TicketError
+from handlers.resident.reports import community_for, grid_of_chat
 from nlp.commands import Command
 from storage.records import StoredMessage
 from storage.states import ACTIVE_STATES, TicketState
@@ -58,8 +60,10 @@ async def cmd_transfer(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     ticket = _ticket_in_reach(cmd, msg, deps)
     # "第十一网格：楼栋划错了" (as /帮助 shows it), "第十一网格 楼栋划错了", or the grid alone
     target = _GRID_END.split(cmd.text, maxsplit=1)[0]
-    grid = next((g for g in deps.settings.grids_by_id.values() if target in (g.name, g.id)), None) if target else None
+    grid = grid_named(deps, msg.sender_id, target) if target else None
     if grid is not None:
+        if grid.id == ticket.grid_id:
+            raise TicketError(deps.texts.err_same_grid.format(ticket=ticket.id, grid=grid.name))
         reason = cmd.text[len(target) :].strip(" \t\n:：,，")
         ticket = transfers.move_to_grid(deps, ticket, msg.sender_id, grid, reason)
     elif target.endswith("网格"):
@@ -78,8 +82,6 @@ async def cmd_reject(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
 
 
 async def cmd_report(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
-    from handlers.resident.reports import community_for, grid_of_chat
-
     text = cmd.text
     if not text:
         raise TicketError(deps.texts.err_need_text.format(what="发现的问题", example="/上报 3栋楼道堆放杂物"))
@@ -114,22 +116,24 @@ async def cmd_report(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
 
 
 async def cmd_merge(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
+    ticket_number(cmd, deps)  # a malformed number, first or later (/合并 2 3.5), is the format answer
     if len(cmd.numbers) < 2:
         raise TicketError(deps.texts.err_need_text.format(what="要合并的工单号", example="/合并 1024 1031"))
+    others_numbers = [n for n in dict.fromkeys(cmd.numbers[1:]) if n != cmd.numbers[0]]
+    if not others_numbers:
+        raise TicketError(deps.texts.err_merge_self.format(ticket=cmd.numbers[0]))
     target = _ticket_in_reach(cmd, msg, deps)
-    others = []
-    for number in dict.fromkeys(cmd.numbers[1:]):
-        if number == target.id:
-            continue
-        others.append(_ticket_in_reach(Command(cmd.verb, cmd.action, number, (number,), ""), msg, deps))
+    others = [_ticket_in_reach(cmd, msg, deps, number) for number in others_numbers]
     tickets.merge(deps, target, others, msg.sender_id)
     return deps.texts.merged.format(ticket=target.id, others="、".join(f"#{o.id}" for o in others))
 
 
 async def cmd_mine(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     mine = deps.uow.tickets.find(states=ACTIVE_STATES, holder_id=msg.sender_id, order_by_deadline=True)
+    waiting = deps.uow.likely.waiting_for([msg.sender_id])
+    tail = [deps.texts.likely_waiting.format(count=waiting)] if waiting else []
     if not mine:
-        return deps.texts.my_tickets_none
+        return "\n".join([deps.texts.my_tickets_none, *tail])
     tz = deps.settings.tz
     lines = [deps.texts.my_tickets_header.format(count=len(mine))]
     for t in mine[:30]:
@@ -145,7 +149,7 @@ async def cmd_mine(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
         )
     if len(mine) > 30:
         lines.append(f"……另有 {len(mine) - 30} 件")
-    return "\n".join(lines)
+    return "\n".join([*lines, *tail])
 
 
 async def cmd_show(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:
@@ -162,12 +166,34 @@ async def cmd_show(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:
 async def cmd_bind(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     if msg.is_private:
         raise TicketError("请在要绑定的群里发送 /绑定 网格名称。")
+    current = grid_of_chat(deps, msg.chat_id)
+    if current is not None and not in_communities_of(deps, msg.sender_id, current):
+        # the 管理 page's rule: a group of another community's grid is not yours to rebind
+        raise TicketError(deps.texts.err_bind_other_community.format(grid=current.name))
     target = cmd.text.strip()
-    grid = next((g for g in deps.settings.grids_by_id.values() if target in (g.name, g.id)), None)
+    grid = grid_named(deps, msg.sender_id, target)
     if grid is None:
         raise TicketError(deps.texts.err_no_grid.format(grid=target or "（空）"))
+    fixed = deps.settings.grid_of_group.get(msg.chat_id)
+    if fixed is not None and fixed.id != grid.id:
+        # config.yaml or the 管理 page bound it, and they win over a chat binding: saying "bound" would be false
+        raise TicketError(deps.texts.err_bind_fixed.format(grid=fixed.name))
     deps.uow.chats.upsert(msg.chat_id, deps.now, topic=msg.chat_topic, grid_id=grid.id, active=True)
     return deps.texts.bound.format(grid=grid.name)
+
+
+def in_communities_of(deps: Deps, person_id: str, grid: Grid) -> bool:
+    community = deps.settings.community_of_grid.get(grid.id)
+    return community is not None and any(c.id == community.id for c in communities_of(deps.settings, person_id))
+
+
+def grid_named(deps: Deps, person_id: str, name: str) -> Grid | None:
+    """A grid by name or id among the person's communities; one of another community's is refused by name."""
+    named = [g for g in deps.settings.grids_by_id.values() if name in (g.name, g.id)]
+    own = next((g for g in named if in_communities_of(deps, person_id, g)), None)
+    if own is None and named:
+        raise TicketError(deps.texts.err_grid_other_community.format(grid=named[0].name))
+    return own
 
 
 def staff_name(deps: Deps, person_id: str) -> str:

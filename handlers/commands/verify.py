@@ -7,7 +7,7 @@ with a new deadline. A rework is an event row, and it counts against the on-time
 
 from __future__ import annotations
 
-from handlers.commands.base import need_text
+from handlers.commands.base import find_ticket, need_text, ticket_number
 from handlers.deps import Deps
 from handlers.domain import ladder, results, tickets
 from handlers.domain.outbound import private
@@ -21,11 +21,7 @@ _REFUSE = ("不通过", "未通过", "不合格")
 
 
 def _verifiable(cmd: Command, msg: StoredMessage, deps: Deps) -> Ticket:
-    if cmd.ticket is None:
-        raise TicketError(deps.texts.err_need_ticket.format(verb=cmd.verb))
-    ticket = deps.uow.tickets.get(cmd.ticket, lock=True)
-    if ticket is None:
-        raise TicketError(deps.texts.err_no_ticket.format(ticket=cmd.ticket))
+    ticket = find_ticket(ticket_number(cmd, deps), deps)
     if not any(c.id == ticket.community_id for c in communities_of(deps.settings, msg.sender_id)):
         raise TicketError(deps.texts.err_not_in_reach.format(ticket=ticket.id))
     return ticket

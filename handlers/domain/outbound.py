@@ -22,6 +22,13 @@ def _unique(ids: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _mentioned(chat_id: str, mentions: Iterable[str]) -> tuple[str, ...]:
+    """Whom to @ in `chat_id`: nobody in a private chat (its id is the person's own, IncomingMessage.is_private),
+    where an "@赵女士" in front of the answer only reads oddly."""
+    ids = _unique(mentions)
+    return () if chat_id in ids else ids
+
+
 def reply(
     deps: Deps,
     chat_id: str,
@@ -30,10 +37,15 @@ def reply(
     *,
     ticket_id: int | None = None,
     dedupe_key: str | None = None,
+    unmasked: bool = False,
 ) -> None:
-    """An answer to what a person just did: sent now, whatever the hour."""
+    """An answer to what a person just did: sent now, whatever the hour.
+
+    `unmasked`: the text carries no resident's words, only what config publishes (a work phone line)."""
     deps.uow.outbox.enqueue(
-        OutgoingMessage(chat_id=chat_id, text=mask(text), mention_ids=_unique(mentions)),
+        OutgoingMessage(
+            chat_id=chat_id, text=text if unmasked else mask(text), mention_ids=_mentioned(chat_id, mentions)
+        ),
         at=deps.now,
         ticket_id=ticket_id,
         dedupe_key=dedupe_key,
@@ -65,7 +77,7 @@ def announce(
     if not urgent and deps.calendar.in_quiet_hours(when):
         when = deps.calendar.quiet_end(when)
     deps.uow.outbox.enqueue(
-        OutgoingMessage(chat_id=chat_id, text=mask(text), mention_ids=_unique(mentions)),
+        OutgoingMessage(chat_id=chat_id, text=mask(text), mention_ids=_mentioned(chat_id, mentions)),
         at=deps.now,
         not_before=when,
         ticket_id=ticket_id,

@@ -49,9 +49,11 @@ async def cmd_points(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     """`/积分` (mine) or `/积分 张燕` (a colleague's)."""
     target = msg.sender_id
     if cmd.text:
-        found = next((p.id for p in deps.settings.people_by_id.values() if cmd.text.strip() in (p.name, p.id)), None)
-        if found is None:
-            raise TicketError(deps.texts.err_need_text.format(what="工作人员姓名", example="/积分 张燕"))
+        name = cmd.text.strip()
+        colleagues = (p for c in communities_of(deps.settings, msg.sender_id) for p in c.people)
+        found = next((p.id for p in colleagues if name in (p.name, p.id)), None)
+        if found is None:  # another community's people are not named, not even as existing
+            raise TicketError(deps.texts.err_no_colleague.format(name=name[:20]))
         target = found
     month = _counts(deps, target, month_start(deps))
     total = score(deps.settings, _counts(deps, target, None))

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from handlers.deps import Deps
 from handlers.domain.outbound import reply, to_staff
-from handlers.domain.people import name_of
+from handlers.domain.people import COMMUNITY_WIDE, name_of
 from handlers.domain.tickets import (
     NO_DEADLINES,
+    TicketError,
     category_name,
     community_of,
     event,
@@ -92,6 +93,10 @@ def _on_time(ticket: Ticket, now: datetime) -> bool:
 
 def reject(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:
     require_active(deps, ticket, "退回")
+    actor = deps.settings.people_by_id.get(actor_id)
+    if ticket.urgency == "urgent" and (actor is None or actor.role not in COMMUNITY_WIDE):
+        # an emergency is closed by a result, or by someone answering for the whole community
+        raise TicketError(deps.texts.err_urgent_reject.format(ticket=ticket.id))
     ticket = update(
         deps,
         ticket,

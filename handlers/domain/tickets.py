@@ -125,8 +125,8 @@ def covering(deps: Deps, person_id: str) -> str:
     return deps.uow.directory.standins(deps.now).get(person_id, person_id)
 
 
-def assign(deps: Deps, grid: Grid | None, community: Community, level: int, category: str) -> tuple[int, str]:
-    """Who holds a ticket arriving at `level`: the ladder, category routing, then stand-ins."""
+def ladder_holder(deps: Deps, grid: Grid | None, community: Community, level: int, category: str) -> tuple[int, str]:
+    """Who holds a ticket arriving at `level` by the ladder and category routing, nobody being away."""
     settings = deps.settings
     cat = settings.categories.get(category)
     if cat is not None and level == cat.start_level:
@@ -136,8 +136,13 @@ def assign(deps: Deps, grid: Grid | None, community: Community, level: int, cate
         elif cat.route_to == "department":
             routed = cat.department
         if routed:
-            return level, covering(deps, routed)
-    level, holder = resolve_holder(settings, grid, community, level)
+            return level, routed
+    return resolve_holder(settings, grid, community, level)
+
+
+def assign(deps: Deps, grid: Grid | None, community: Community, level: int, category: str) -> tuple[int, str]:
+    """Who holds a ticket arriving at `level`: the ladder, category routing, then stand-ins."""
+    level, holder = ladder_holder(deps, grid, community, level, category)
     return level, covering(deps, holder)
 
 
@@ -222,6 +227,10 @@ def accept(deps: Deps, ticket: Ticket, actor_id: str) -> Ticket:
 def progress(deps: Deps, ticket: Ticket, actor_id: str, note: str, *, public: bool) -> Ticket:
     require_active(deps, ticket, "记录进展")
     changes: TicketUpdate = {"first_response_at": ticket.first_response_at or deps.now}
+    if ticket.state == TicketState.OPEN and ticket.holder_id == actor_id:  # the holder working on it: 办理中
+        changes["state"] = TicketState.ACCEPTED
+        changes["ack_due_at"] = None
+        event(deps, ticket, "accepted", actor_id, note="记录进展时自动接单")
     if public:
         changes["promise_at"] = None  # the group heard about it: the 12-hour promise is kept
     ticket = update(deps, ticket, **changes)

@@ -9,6 +9,8 @@ from storage.records import Ticket
 ACTION_NAMES = {
     "created": "登记",
     "joined": "并入反映",
+    "urgent": "升为紧急",
+    "not_urgent": "恢复一般",
     "split": "拆分",
     "accepted": "接单",
     "progress": "进展",
@@ -19,6 +21,8 @@ ACTION_NAMES = {
     "moved": "转其他网格",
     "reassigned": "网格员变更转交",
     "cadre_reassigned": "片区负责人变更转交",
+    "standin": "代班转交",
+    "standin_ended": "代班结束交还",
     "merged": "合并了",
     "merged_into": "合并到",
     "reopened": "重新打开",

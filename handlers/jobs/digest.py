@@ -113,6 +113,9 @@ def _compose(
     by_category = sorted(fig.new_by_category.items(), key=lambda kv: (-kv[1], kv[0]))
     items = "、".join(f"{settings.category_name(c)} {n}" for c, n in by_category)
     lines.append(texts.digest_categories.format(items=items or nothing))
+    waiting = uow.likely.waiting_in(community.id)
+    if waiting:
+        lines.append(texts.digest_likely.format(count=waiting))
     lines.append(texts.digest_grids)
     for grid in community.grids:
         g = fig.grids.get(grid.id, stats.GridFigures(grid.id))

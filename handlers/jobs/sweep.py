@@ -12,10 +12,12 @@ import logging
 from datetime import datetime, timedelta
 
 from handlers.deps import Deps, Services
-from handlers.domain import tickets, transfers
+from handlers.domain import standins, tickets, transfers
 from handlers.domain.outbound import announce, to_staff
 from handlers.domain.people import name_of
+from handlers.jobs import likely_batch
 from storage import records as r
+from storage.media import MediaStore, stored_name
 from storage.retry import transient
 from storage.states import TicketState
 
@@ -169,10 +171,15 @@ async def run_sweep(services: Services, *, limit: int = 500) -> int:
             log.exception("sweep: ticket #%s could not be handled; it stays due for the next tick", ticket_id)
     with services.turn() as deps:
         _close_unrated(deps)
+        likely_batch.run(deps)
+        standins.end_expired(deps)
         _warn_schedule(deps)
         last = deps.uow.state.meta("purged_at")
         if last is None or datetime.fromisoformat(last) + PURGE_EVERY <= deps.now:
+            pictures = [stored_name(ref) for ref in deps.uow.messages.purgeable_refs(deps.now)]
             purged = deps.uow.messages.purge(deps.now)
+            deps.uow.likely.forget_text(deps.now - timedelta(days=deps.settings.limits.retention_days))
+            MediaStore(deps.settings.data_dir).remove([name for name in pictures if name])
             deps.uow.state.set_meta("purged_at", deps.now.isoformat())
             if purged:
                 log.info("retention: purged %d messages that opened no ticket", purged)

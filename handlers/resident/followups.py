@@ -1,19 +1,18 @@
-"""Answers the bot asked for: 不是同一件事 (split a joined report) and a number for a clarifying question."""
+"""Answers the bot asked for: 不是同一件事 (split a joined report)."""
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 
 from handlers.deps import Deps
 from handlers.domain import tickets
 from handlers.domain.outbound import reply
-from handlers.resident.intake import acknowledge, community_for, grid_of_chat, report
+from handlers.resident.intake import acknowledge, community_for, grid_of_chat
+from handlers.resident.joining import undo_raise
 from storage.records import StoredMessage
 
-_NOT_SAME = re.compile(r"不是同一(件|个)?事|不是一回事|不是一件事|说的不是这个")
-_CHOICE = re.compile(r"^\s*([0-9])\s*$")
+_NOT_SAME = re.compile(r"不是同一(件|个)?事|不是一回事|不是一件事|说的不是这个|not the same", re.IGNORECASE)
 
 
 def split(msg: StoredMessage, deps: Deps) -> int | None:
@@ -33,6 +32,8 @@ def split(msg: StoredMessage, deps: Deps) -> int | None:
         return None
     deps.uow.tickets.remove_reporter(joined.id, msg.sender_id)
     tickets.event(deps, joined, "split", msg.sender_id, actor_name=msg.sender_name, note="反映人说明不是同一件事")
+    if urgency == "urgent":
+        undo_raise(deps, joined, msg.sender_id)
     grid = grid_of_chat(deps, msg.chat_id)
     community = community_for(deps, grid)
     if community is None:
@@ -69,55 +70,5 @@ def split(msg: StoredMessage, deps: Deps) -> int | None:
     return ticket.id
 
 
-def ask_to_clarify(msg: StoredMessage, deps: Deps, candidates: list[str]) -> bool:
-    """The rules and the fallback disagree: ask, at most a few times per group per day."""
-    if not candidates:
-        return False
-    day = deps.now.astimezone(deps.settings.tz).date().isoformat()
-    limit = deps.settings.clarify_per_group_per_day
-    if not any(deps.uow.state.claim_notice(f"clarify:{msg.chat_id}:{day}:{i}", deps.now) for i in range(limit)):
-        return False
-    options = candidates[:5]
-    menu = " ".join(f"{i + 1} {deps.settings.category_name(c)}" for i, c in enumerate(options))
-    deps.uow.followups.set(
-        msg.chat_id,
-        msg.sender_id,
-        "clarify",
-        at=deps.now,
-        expires_at=deps.now + timedelta(hours=2),
-        data={"message": msg.pk, "options": options},
-    )
-    reply(deps, msg.chat_id, deps.texts.clarify.format(menu=menu), [msg.sender_id])
-    return True
-
-
-def clarified(msg: StoredMessage, deps: Deps, choice: int) -> int | None:
-    pending = deps.uow.followups.get(msg.chat_id, msg.sender_id, "clarify", deps.now)
-    if pending is None:
-        return None
-    data = json.loads(pending.data or "{}")
-    options: list[str] = data.get("options", [])
-    deps.uow.followups.drop(pending.id)
-    if not 1 <= choice <= len(options):
-        return None
-    original = next(
-        (
-            m
-            for m in deps.uow.messages.recent(msg.chat_id, msg.sender_id, pending.created_at)
-            if m.pk == data.get("message")
-        ),
-        None,
-    )
-    source = original or msg
-    ticket_id = report(source, deps, options[choice - 1], "normal")
-    if original is not None and ticket_id is not None:
-        deps.uow.messages.link(original.pk, ticket_id)
-    return ticket_id
-
-
 def is_not_same(text: str) -> bool:
     return _NOT_SAME.search(text) is not None
-
-
-def choice(text: str) -> re.Match[str] | None:
-    return _CHOICE.match(text)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.messages import MessageKind
 from handlers.deps import Deps
 from handlers.domain import tickets
 from handlers.domain.outbound import private, reply
 from handlers.resident.intake import grid_of_chat
+from storage.media import stored_name
 from storage.records import StoredMessage
 from storage.states import FINAL_STATES
+from storage.writes import EventData
 
 EVIDENCE_WINDOW = timedelta(minutes=30)
 
@@ -47,15 +50,11 @@ def evidence(msg: StoredMessage, deps: Deps) -> int | None:
     ticket = deps.uow.tickets.get(target)
     if ticket is None or ticket.state in FINAL_STATES:
         return None
-    tickets.event(
-        deps,
-        ticket,
-        "evidence",
-        msg.sender_id,
-        actor_name=msg.sender_name,
-        note=msg.ref or msg.platform_id,
-        kind=msg.kind,
-    )
+    # a location is its text and nothing more; only a file the bot stored itself is ever served
+    stored = stored_name(msg.ref) if msg.kind in (MessageKind.IMAGE, MessageKind.VOICE) else ""
+    data: EventData = {"kind": msg.kind, "file": stored} if stored else {"kind": msg.kind}
+    note = msg.ref or msg.platform_id
+    tickets.event(deps, ticket, "evidence", msg.sender_id, actor_name=msg.sender_name, note=note, **data)
     return ticket.id
 
 

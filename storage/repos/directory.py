@@ -148,3 +148,11 @@ class Directory:
     def standins(self, now: datetime) -> dict[str, str]:
         """Active stand-ins: absent person id → covering person id."""
         return {str(p): str(b) for p, b in self.sql.run(STANDINS_NOW, {"now": now})}
+
+    def ended_standins(self, now: datetime) -> list[tuple[str, str]]:
+        """(absent person id, covering person id) of stand-ins whose period is over and not yet wound up."""
+        stmt = select(S.person_id, S.by_id).where(S.until <= now).order_by(S.id)
+        return [(str(p), str(b)) for p, b in self.sql.run(stmt)]
+
+    def drop_standin(self, person_id: str, by_id: str) -> None:
+        self.sql.run(STANDINS.delete().where(S.person_id == person_id, S.by_id == by_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,12 @@ UNPROCESSED = select(MESSAGES).where(M.id == bindparam("pk"), M.processed_at.is_
 SINCE = (
     select(func.count())
     .select_from(MESSAGES)
-    .where(M.sender_id == bindparam("sender_id"), M.received_at >= bindparam("since"))
+    .where(
+        M.sender_id == bindparam("sender_id"),
+        M.received_at >= bindparam("since"),
+        M.received_at <= bindparam("until"),
+        M.id <= bindparam("upto"),
+    )
 )
 
 
@@ -98,6 +104,10 @@ class Messages:
         stmt = select(MESSAGES).where(M.processed_at.is_(None)).order_by(M.id).limit(limit)
         return [message_of(m) for m in self.sql.run(stmt)]
 
+    def by_pk(self, pk: int) -> StoredMessage | None:
+        row = self.sql.run(select(MESSAGES).where(M.id == pk)).first()
+        return message_of(row) if row else None
+
     def by_platform_id(self, platform_id: str) -> StoredMessage | None:
         row = self.sql.run(BY_PLATFORM_ID, {"platform_id": platform_id}).first()
         return message_of(row) if row else None
@@ -111,9 +121,12 @@ class Messages:
         )
         return [message_of(m) for m in self.sql.run(stmt)]
 
-    def count_since(self, sender_id: str, since: datetime) -> int:
-        """The flood check: how many messages this person sent since `since`, in any chat."""
-        return int(self.sql.run(SINCE, {"sender_id": sender_id, "since": since}).scalar_one())
+    def count_since(self, sender_id: str, since: datetime, until: datetime, upto: int) -> int:
+        """The flood check: how many messages this person sent in [since, until], in any chat, stored no later
+        than message `upto`. Bounded on both sides, a message handled late (start-up repair) is counted against
+        the minute it arrived in, not against everything stored after it."""
+        params = {"sender_id": sender_id, "since": since, "until": until, "upto": upto}
+        return int(self.sql.run(SINCE, params).scalar_one())
 
     def of_ticket(self, ticket_id: int) -> list[StoredMessage]:
         stmt = select(MESSAGES).where(M.ticket_id == ticket_id).order_by(M.id)
@@ -139,17 +152,36 @@ class Messages:
         )
         return [str(c) for c in self.sql.run(stmt).scalars()]
 
+    def names_of(self, person_ids: Iterable[str]) -> dict[str, str]:
+        """The name each person last wrote under (what an @-mention of them shows, also after a restart)."""
+        out: dict[str, str] = {}
+        for pid in dict.fromkeys(person_ids):
+            stmt = (
+                select(M.sender_name)
+                .where(M.sender_id == pid, M.sender_name != "")
+                .order_by(M.received_at.desc())
+                .limit(1)
+            )
+            name = self.sql.run(stmt).scalar_one_or_none()
+            if name:
+                out[pid] = str(name)
+        return out
+
+    def _purgeable(self, now: datetime) -> list[Any]:
+        return [
+            M.purge_after.is_not(None),
+            M.purge_after <= now,
+            M.ticket_id.is_(None),
+            M.processed_at.is_not(None),
+        ]
+
+    def purgeable_refs(self, now: datetime) -> list[str]:
+        """The refs of the messages `purge` is about to delete (their pictures go with them)."""
+        return [str(r) for r in self.sql.run(select(M.ref).where(*self._purgeable(now), M.ref != "")).scalars()]
+
     def purge(self, now: datetime) -> int:
         """Residents' words that opened nothing are kept only until their purge time."""
-        result = self.sql.run(
-            MESSAGES.delete().where(
-                M.purge_after.is_not(None),
-                M.purge_after <= now,
-                M.ticket_id.is_(None),
-                M.processed_at.is_not(None),
-            )
-        )
-        return rowcount(result)
+        return rowcount(self.sql.run(MESSAGES.delete().where(*self._purgeable(now))))
 
     def last_time(self) -> datetime | None:
         """When the newest stored message was received (a replay resumes after it)."""

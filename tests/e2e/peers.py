@@ -39,7 +39,7 @@ def harness_missing() -> str | None:
     if shutil.which("node") is None:
         return "node is not installed (the Wechaty puppet server is a Node program)"
     if not (HARNESS / "node_modules" / "wechaty-puppet-service").is_dir():
-        return f"the puppet-server harness is not installed: run `make install` (npm ci in {HARNESS})"
+        return f"the puppet-server harness is not installed: run `make install-harness` (npm ci in {HARNESS})"
     return None
 
 

@@ -224,33 +224,52 @@ FROZEN = "（测试）服务冻结时发出的一条通知"
     [{"wechaty": {"health_grace_seconds": 1, "reconnect_min_seconds": 0.5, "send_timeout_seconds": 3}}],
     indirect=True,
 )
+@pytest.mark.timeout(420)  # up to three freezes of up to 60 s each, and the reconnects after them, on a loaded machine
 def test_a_send_cut_off_by_a_frozen_server_is_reported_to_staff_not_resent(world: World) -> None:
     world.server.say(ZHOU, LIGHT, room=GROUP)
     one(world, where(GROUP, "已登记 #1"))  # the bot has looked the group up: a send there is one call
     settle(world)
+    # On a loaded machine the freeze can land before the call is issued (the 3 s run out in the bot's own
+    # event loop): that failure is certain, and the post is retried once the service thaws. That is right
+    # too, and checked; then the freeze is tried again with another post, until one is cut off mid-call.
+    for attempt in range(1, 4):
+        frozen = f"{FROZEN}（第{attempt}次）"
+        state = _send_while_frozen(world, frozen)
+        if state[0][0] == "unknown":
+            break
+        assert state[0][0] in ("pending", "sending", "sent"), f"{state}\n{world.bot.tail()}"
+        one(world, where(GROUP, frozen), timeout=60)  # certain failure: sent after the thaw
+        settle(world)
+        assert count(world, where(GROUP, frozen)) == 1
+    else:
+        pytest.fail(f"three freezes, none landed after the call was issued\n{world.bot.tail()}")
+    assert "timed out" in str(state[0][1])
+    notice = one(world, where(STAFF, "不确定是否已发出"), timeout=60)
+    asked = f"网格助手发送消息时中断（重启或连接断开），不确定是否已发出，请到「美景天城3栋」核对：{frozen}"
+    assert notice.text == asked
+    world.bot.wait_log(lambda: world.bot.logins() >= 2, 30, "connect afresh")
+    settle(world)  # a round trip through the service after the thaw: what the frozen call did has happened
+    assert count(world, where(GROUP, frozen)) <= 1  # it may have gone out (once), it was never resent
+    assert count(world, where(STAFF, "不确定是否已发出")) == 1
+    assert db_rows(world, "select state from outbox where text = ?", frozen) == [("unknown",)]
+    assert "the answer to its send was lost" in world.bot.log_text()
+    assert "Traceback" not in world.bot.log_text()
+
+
+def _send_while_frozen(world: World, text: str) -> list[tuple[object, ...]]:
+    """Freeze the service, queue a post, and return its outbox row once the bot is done with it (or as
+    it is after 60 s); the service is thawed before returning."""
     assert world.server.proc is not None
     pid = world.server.proc.pid
     os.kill(pid, signal.SIGSTOP)  # the service takes the call and never answers while frozen
     try:
         store = Store(world.bot.db_url)
         with store.begin() as uow:  # a message queued now: the running bot's outbox picks it up
-            uow.outbox.enqueue(OutgoingMessage(chat_id=GROUP, text=FROZEN), at=fixed_time.now())
+            uow.outbox.enqueue(OutgoingMessage(chat_id=GROUP, text=text), at=fixed_time.now())
         store.dispose()
-        state = wait_for(lambda: db_rows(world, "select state, last_error from outbox where text = ?", FROZEN), 60)
+        return wait_for(lambda: db_rows(world, "select state, last_error from outbox where text = ?", text), 60)
     finally:
         os.kill(pid, signal.SIGCONT)
-    assert state[0][0] == "unknown", f"{state}\n{world.bot.tail()}"
-    assert "timed out" in str(state[0][1])
-    notice = one(world, where(STAFF, "不确定是否已发出"), timeout=60)
-    asked = f"网格助手发送消息时中断（重启或连接断开），不确定是否已发出，请到「美景天城3栋」核对：{FROZEN}"
-    assert notice.text == asked
-    world.bot.wait_log(lambda: world.bot.logins() >= 2, 30, "connect afresh")
-    settle(world)  # a round trip through the service after the thaw: what the frozen call did has happened
-    assert count(world, where(GROUP, FROZEN)) <= 1  # it may have gone out (once), it was never resent
-    assert count(world, where(STAFF, "不确定是否已发出")) == 1
-    assert db_rows(world, "select state from outbox where text = ?", FROZEN) == [("unknown",)]
-    assert "the answer to its send was lost" in world.bot.log_text()
-    assert "Traceback" not in world.bot.log_text()
 
 
 def wait_for(rows: Callable[[], list[tuple[object, ...]]], timeout: float) -> list[tuple[object, ...]]:

@@ -8,6 +8,8 @@ from nlp.emergency import detect
 from nlp.normalise import normalise
 
 EMERGENCIES = [
+    ("我老公又打我了，我不敢回家", "public_order"),
+    ("My husband hits me, I am afraid to go home", "public_order"),
     # the issue's own examples of emergencies that were missed
     ("天然气管道好像漏了,嘶嘶响", "safety"),
     ("有小孩站在窗台上,窗户也没装防护栏", "public_order"),

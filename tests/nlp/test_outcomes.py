@@ -66,3 +66,12 @@ def test_the_same_text_gives_the_same_verdict() -> None:
     a, b = Classifier(), Classifier()
     for text in ["楼上燥音太大", "someone collapsed", "那个就是说水压嗯有点小"]:
         assert a.classify(text) == b.classify(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["2单元水管漏水了，麻烦物业尽快派人处理一下，谢谢", "3栋电梯又坏了，麻烦看一下，辛苦了"]
+)
+def test_a_courtesy_tail_does_not_turn_a_request_into_a_doubt(classifier: Classifier, text: str) -> None:
+    verdict = classifier.classify(text)
+    assert verdict.is_ticket
+    assert verdict.category == "repairs"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -62,3 +64,12 @@ async def login(client: TestClient, person_id: str, pw: str | None = None) -> in
         allow_redirects=False,
     )
     return resp.status
+
+
+@asynccontextmanager
+async def from_address(client: TestClient, local: str) -> AsyncIterator[aiohttp.ClientSession]:  # type: ignore[type-arg]
+    """A browser on another loopback address (127.0.0.x): a genuinely different peer, with its own cookies."""
+    connector = aiohttp.TCPConnector(local_addr=(local, 0))
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for a bare IP address
+    async with aiohttp.ClientSession(base_url=str(client.make_url("/")), connector=connector, cookie_jar=jar) as s:
+        yield s

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
+import yaml
+from aiohttp.test_utils import TestClient, TestServer
 
-from tests.web.conftest import login
-from tests.web.seed import Seeded
+from bot.core.settings import load_settings
+from tests.web.conftest import SECRET_ENV, Sleeps, from_address, login
+from tests.web.seed import Seeded, config, seed
+from web.app import make_app
 
 Client = TestClient  # type: ignore[type-arg]
 KEY = "api_key=machine-key-1"
@@ -91,7 +96,7 @@ async def test_no_names_phones_or_chat_ids(client: Client, seeded: Seeded) -> No
         ("/open311/v2/requests.json?start_date=2026-11-23T00:00:00", 400),  # no zone
         ("/open311/v2/requests.json?start_date=2026-11-25T00:00:00Z&end_date=2026-11-20T00:00:00Z", 400),
         ("/open311/v2/requests/99999.json", 404),
-        ("/open311/v2/requests/abc.json", 404),
+        ("/open311/v2/requests/abc.json", 400),  # not a number: bad input (tests/web/test_bad_input.py)
     ],
 )
 async def test_bad_parameters_get_an_open311_error(client: Client, path: str, status: int) -> None:
@@ -112,3 +117,61 @@ async def test_a_wrong_key_is_refused_and_a_session_gives_its_reach(client: Clie
     assert isinstance(body, list)
     assert [int(item["service_request_id"]) for item in body] == [seeded.ids["H"]]
     assert (await client.get(f"/open311/v2/requests/{seeded.ids['A']}.json")).status == 404
+
+
+async def test_the_key_may_come_in_a_header(client: Client, seeded: Seeded) -> None:
+    resp = await client.get("/open311/v2/requests.json", headers={"X-Api-Key": "machine-key-1"})
+    assert resp.status == 200
+    assert {int(item["service_request_id"]) for item in await resp.json()} == set(seeded.ids.values())
+    assert (await client.get("/open311/v2/services.json", headers={"X-Api-Key": "guess"})).status == 401
+
+
+async def _status_from(client: Client, local: str, key: str) -> int:
+    async with from_address(client, local) as session:
+        return (await session.get("/open311/v2/services.json", headers={"X-Api-Key": key})).status
+
+
+async def test_wrong_keys_are_throttled_per_address(client: Client) -> None:
+    for i in range(10):
+        resp = await client.get(f"/open311/v2/services.json?api_key=guess-{i}")
+        assert resp.status == 401
+    # that address is refused now, even with the right key, in the header or the query
+    for path, headers in [
+        ("/open311/v2/services.json", {"X-Api-Key": "machine-key-1"}),
+        (f"/open311/v2/requests.json?{KEY}", {}),
+    ]:
+        resp = await client.get(path, headers=headers)
+        assert resp.status == 429
+        assert (await resp.json())[0]["code"] == 429
+    assert await _status_from(client, "127.0.0.9", "machine-key-1") == 200  # other addresses are not
+    # right keys never count against an address
+    for _ in range(12):
+        assert await _status_from(client, "127.0.0.10", "machine-key-1") == 200
+
+
+@pytest.fixture
+async def noise_is_sensitive(tmp_path: Path, sleeps: Sleeps) -> AsyncIterator[tuple[Client, Seeded]]:
+    """The seeded street with 噪音扰民 marked sensitive: tickets A, D, G and H."""
+    cfg = config(tmp_path)
+    cfg["categories"] = {"noise": {"sensitive": True}}
+    path = tmp_path / "sensitive.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    data = seed(load_settings(path, env={}), f"sqlite:///{tmp_path / 'sensitive.db'}")
+    async with TestClient(TestServer(make_app(data.services, SECRET_ENV, sleep=sleeps))) as c:
+        yield c, data
+    data.services.store.dispose()
+
+
+async def test_a_sensitive_category_is_left_out_entirely(noise_is_sensitive: tuple[Client, Seeded]) -> None:
+    client, seeded = noise_is_sensitive
+    for query in ("", "service_code=noise", "service_code=noise,parking", "status=open"):
+        status, body = await _get(client, f"/open311/v2/requests.json?{KEY}&{query}")
+        assert status == 200
+        assert isinstance(body, list)
+        assert {item["service_code"] for item in body} <= {"parking", "sanitation", "repairs"}, query
+    ids = ",".join(str(seeded.ids[x]) for x in "ABD")
+    listed = (await _get(client, f"/open311/v2/requests.json?{KEY}&service_request_id={ids}"))[1]
+    assert [int(item["service_request_id"]) for item in listed] == [seeded.ids["B"]]  # type: ignore[union-attr]
+    for letter in "ADGH":
+        assert (await client.get(f"/open311/v2/requests/{seeded.ids[letter]}.json?{KEY}")).status == 404
+    assert (await client.get(f"/open311/v2/requests/{seeded.ids['B']}.json?{KEY}")).status == 200

@@ -29,12 +29,22 @@ def test_web_password_prints_a_hash_that_verifies(
     assert not verify_password("correct horse batter", out)
 
 
-def test_web_password_refuses_short_passwords(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [("a" * 8, False), ("a" * 9, False), ("a" * 10, True), ("密" * 128, True), ("a" * 129, False)],
+)
+def test_web_password_keeps_the_pages_rule_of_10_to_128_characters(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], password: str, ok: bool
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
-    assert main(["web-password"]) == 2
-    assert capsys.readouterr().err.strip() == "gridbot: a password needs at least 8 characters"
+    # it used to accept 8 characters while the README and the 管理 page said 10–128
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    assert main(["web-password", "--iterations", "1000"]) == (0 if ok else 2)
+    out, err = capsys.readouterr()
+    if ok:
+        assert verify_password(password, out.strip().splitlines()[-1])  # the hash is the last line
+    else:
+        assert out == ""
+        assert err.strip() == f"gridbot: a password needs 10 to 128 characters (this one has {len(password)})"
 
 
 def test_web_refuses_a_taken_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

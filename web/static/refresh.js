@@ -12,10 +12,15 @@
       td.colSpan = 7; td.className = "muted"; td.textContent = empty;
       return;
     }
+    // each cell keeps its column's name: on a phone the rows are cards that show it (style.css, table.cards)
+    var heads = Array.prototype.map.call(tbody.parentNode.querySelectorAll("thead th"), function (th) {
+      return th.textContent;
+    });
     items.forEach(function (item) {
       var tr = tbody.insertRow();
-      cells(item).forEach(function (c) {
+      cells(item).forEach(function (c, i) {
         var td = tr.insertCell();
+        if (heads[i]) { td.setAttribute("data-label", heads[i]); }
         if (c && c.href) { var a = document.createElement("a"); a.href = c.href; a.textContent = c.text; td.appendChild(a); }
         else { td.textContent = c; }
       });
@@ -38,8 +43,9 @@
     }
     var gr = document.querySelector("#grids tbody");
     if (gr) {
-      rows(gr, data.grids, function (g) { return [g.grid, g.resolved, g.on_time_rate, g.rated, g.satisfaction]; },
-           "近30天没有办结的工单");
+      rows(gr, data.grids, function (g) {
+        return [g.grid, g.open, g.overdue, g.resolved, g.on_time_rate, g.rated, g.satisfaction];
+      }, "没有可显示的网格");
     }
     document.body.setAttribute("data-refreshed", data.generated_at);
   }

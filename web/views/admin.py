@@ -16,7 +16,7 @@ from handlers.domain import directory
 from storage.repos.directory import Override, dumps
 from storage.uow import UnitOfWork
 from web import admin_forms as f
-from web.context import ctx, render, viewer
+from web.context import ctx, end_sessions, render, viewer
 from web.reach import ROLE_NAMES, Viewer
 from web.views.tickets import FLASH, read_flash
 
@@ -134,6 +134,8 @@ async def _submit(request: web.Request, build: Any, done: str) -> web.StreamResp
                 )
                 if ch.kind == "group":  # /绑定's binding agrees with the page's
                     uow.chats.upsert(ch.key, now, grid_id=ch.value["grid"])
+                if ch.kind == "person" and _password(ch.value) != _password(ch.before):
+                    end_sessions(uow, ch.key)  # a new password (or none, or removed): their sessions end
     except f.FormError as exc:
         return await admin_page(request, error=str(exc), status=400)
     directory.refresh(c.services)
@@ -141,6 +143,10 @@ async def _submit(request: web.Request, build: Any, done: str) -> web.StreamResp
     response = web.HTTPSeeOther("/admin")
     response.set_cookie(FLASH, "ok:" + quote(done), httponly=True, samesite="Strict", path="/", max_age=60)
     raise response
+
+
+def _password(record: Any) -> str:
+    return str(record.get("password_hash", "")) if isinstance(record, dict) else ""
 
 
 async def save_person(request: web.Request) -> web.StreamResponse:

@@ -3,14 +3,18 @@
 Ladder states map to `open` (open, accepted) and `closed` (everything else). Nothing identifies a
 person: no names (reporters' and staff's names are blanked out of the texts too), no phone or ID
 numbers, no chat ids. Readers are logged-in people (their reach) or machines with a key from
-GRIDBOT_OPEN311_KEYS (`?api_key=…`, every community).
+GRIDBOT_OPEN311_KEYS (an `X-Api-Key` header or the spec's `?api_key=…`, every community). Tickets of a
+`sensitive: true` category are left out entirely: a neighbour dispute or a family matter is nobody's open data,
+not even with its words masked.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -20,7 +24,9 @@ from handlers.domain.privacy import mask
 from storage import web_queries as q
 from storage.records import Ticket
 from storage.states import TicketState
-from web.context import VIEWER, ctx
+from web import params
+from web.context import VIEWER, client_address, ctx
+from web.guard import Refusal
 
 DEFAULT_DAYS = 90
 MAX_RESULTS = 1000
@@ -30,13 +36,26 @@ def _error(status: int, description: str) -> web.Response:
     return web.json_response([{"code": status, "description": description}], status=status)
 
 
-def _scope(request: web.Request) -> q.Scope | None:
+def _scope(request: web.Request) -> q.Scope | web.Response:
+    """Who is reading: a machine with a key (X-Api-Key, or the spec's ?api_key=) sees every community, a
+    logged-in person their reach. Wrong keys count per address like wrong passwords: ten in a quarter of an
+    hour and that address is refused for a while, right key or not."""
     c = ctx(request)
-    key = request.query.get("api_key", "")
-    if key and any(secrets.compare_digest(key, known) for known in c.open311_keys):
-        return q.Scope(community_ids=tuple(comm.id for comm in c.settings.all_communities))
+    key = request.headers.get("X-Api-Key", "") or request.query.get("api_key", "")
+    if key:
+        attempt = c.throttle.admit(f"key:{client_address(request)}")
+        if isinstance(attempt, Refusal):
+            return _error(429, "too many wrong api keys from this address; try again later")
+        c.throttle.release(attempt)
+        if any(secrets.compare_digest(key.encode(), known.encode()) for known in c.open311_keys):
+            c.throttle.succeeded(attempt, clear=[])
+            return q.Scope(community_ids=tuple(comm.id for comm in c.settings.all_communities))
     who = request.get(VIEWER)
-    return who.scope if who is not None else None
+    return who.scope if who is not None else _error(401, "log in or pass a valid api_key (X-Api-Key header)")
+
+
+def _sensitive(settings: Settings) -> tuple[str, ...]:
+    return tuple(key for key, cat in settings.categories.items() if cat.sensitive)
 
 
 def _json(value: Any, status: int = 200) -> web.Response:
@@ -48,10 +67,9 @@ def _iso(value: datetime | None, settings: Settings) -> str | None:
 
 
 def _anonymous(text: str, names: list[str]) -> str:
-    text = mask(text)
     for name in sorted({n for n in names if len(n) >= 2}, key=len, reverse=True):
         text = text.replace(name, "某某")
-    return text
+    return mask(text)  # last: nothing after it can change what the numbers look like
 
 
 def request_json(settings: Settings, ticket: Ticket, reporter_names: list[str]) -> dict[str, Any]:
@@ -82,8 +100,9 @@ def request_json(settings: Settings, ticket: Ticket, reporter_names: list[str]) 
 
 
 async def services(request: web.Request) -> web.Response:
-    if _scope(request) is None:
-        return _error(401, "log in or pass a valid api_key")
+    scope = _scope(request)
+    if isinstance(scope, web.Response):
+        return scope
     settings = ctx(request).settings
     return _json(
         [
@@ -102,24 +121,29 @@ async def services(request: web.Request) -> web.Response:
 
 
 def _parse_time(text: str) -> datetime:
+    """A W3C date-time with a zone, in ASCII; moved into the years we can hold (params.clamp)."""
+    if not text.isascii() or len(text) > 40:
+        raise ValueError("not a date-time")
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError("no time zone")
-    return value
+    return params.clamp(value).astimezone(UTC)
 
 
-async def requests(request: web.Request) -> web.Response:
-    scope = _scope(request)
-    if scope is None:
-        return _error(401, "log in or pass a valid api_key")
-    c = ctx(request)
-    settings, now = c.settings, c.services.clock.now()
-    query = request.query
+@dataclass(frozen=True)
+class RequestsQuery:
+    """What `requests.json` was asked for: one filter per service code ("" for all)."""
+
+    filters: tuple[q.TicketFilter, ...]
+
+
+def parse_requests(query: Mapping[str, str], settings: Settings, now: datetime) -> RequestsQuery | str:
+    """The GeoReport v2 parameters of requests.json, or the sentence saying what is wrong with them."""
     states: tuple[TicketState, ...] = ()
     if query.get("status"):
         wanted = {s.strip() for s in query["status"].split(",")}
         if not wanted <= {"open", "closed"}:
-            return _error(400, "status must be open, closed or both")
+            return "status must be open, closed or both"
         if wanted == {"open"}:
             states = q.ACTIVE_TUPLE
         elif wanted == {"closed"}:
@@ -127,34 +151,51 @@ async def requests(request: web.Request) -> web.Response:
     codes = [s.strip() for s in query.get("service_code", "").split(",") if s.strip()]
     unknown = [code for code in codes if code not in settings.categories]
     if unknown:
-        return _error(400, f"unknown service_code: {', '.join(unknown)}")
+        return f"unknown service_code: {', '.join(c[:40] for c in unknown[:5])}"
     try:
         start = _parse_time(query["start_date"]) if query.get("start_date") else None
         end = _parse_time(query["end_date"]) if query.get("end_date") else None
     except ValueError:
-        return _error(400, "start_date and end_date must be W3C date-times with a zone, e.g. 2026-11-23T00:00:00+08:00")
+        return "start_date and end_date must be W3C date-times with a zone, e.g. 2026-11-23T00:00:00+08:00"
     if start is None and end is None:
         start = now - timedelta(days=DEFAULT_DAYS)
     if start is not None and end is not None and end < start:
-        return _error(400, "end_date is before start_date")
+        return "end_date is before start_date"
     ids: tuple[int, ...] = ()
     if query.get("service_request_id"):
-        parts = [p.strip() for p in query["service_request_id"].split(",")]
-        if not all(p.isdigit() and len(p) < 12 for p in parts):
-            return _error(400, "service_request_id must be ticket numbers separated by commas")
-        ids = tuple(int(p) for p in parts)
+        numbers = [params.ascii_int(p.strip()) for p in query["service_request_id"].split(",")[:MAX_RESULTS]]
+        if any(n is None for n in numbers):
+            return "service_request_id must be ticket numbers separated by commas"
+        ids = tuple(n for n in numbers if n is not None)
         start = end = None  # the spec: other parameters are ignored with ids
         states, codes = (), []
-    found: list[Ticket] = []
-    with c.services.store.begin() as uow:
-        for code in codes or [""]:
-            flt = q.TicketFilter(
+    return RequestsQuery(
+        tuple(
+            q.TicketFilter(
                 states=states,
                 category=code,
                 created_from=start,
                 created_to=end + timedelta(microseconds=1) if end else None,
                 ids=ids,
+                not_categories=_sensitive(settings),
             )
+            for code in codes or [""]
+        )
+    )
+
+
+async def requests(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    if isinstance(scope, web.Response):
+        return scope
+    c = ctx(request)
+    settings, now = c.settings, c.services.clock.now()
+    parsed = parse_requests(request.query, settings, now)
+    if isinstance(parsed, str):
+        return _error(400, parsed)
+    found: list[Ticket] = []
+    with c.services.store.begin() as uow:
+        for flt in parsed.filters:
             page, _ = q.list_tickets(uow, scope, flt, now, limit=MAX_RESULTS)
             found.extend(page)
         found = sorted(found, key=lambda t: t.id, reverse=True)[:MAX_RESULTS]
@@ -164,16 +205,16 @@ async def requests(request: web.Request) -> web.Response:
 
 async def one_request(request: web.Request) -> web.Response:
     scope = _scope(request)
-    if scope is None:
-        return _error(401, "log in or pass a valid api_key")
-    raw = request.match_info["id"]
-    if not raw.isdigit() or len(raw) > 12:
-        return _error(404, "no such service request")
+    if isinstance(scope, web.Response):
+        return scope
+    number = params.ascii_int(request.match_info["id"])
+    if number is None:
+        return _error(400, f"a service_request_id is a number of at most {params.ID_DIGITS} digits 0-9")
     c = ctx(request)
     with c.services.store.begin() as uow:
-        ticket = q.ticket_in_scope(uow, scope, int(raw))
-        names = [rep.reporter_name for rep in uow.tickets.reporters(int(raw))] if ticket else []
-    if ticket is None:
+        ticket = q.ticket_in_scope(uow, scope, number)
+        names = [rep.reporter_name for rep in uow.tickets.reporters(number)] if ticket else []
+    if ticket is None or ticket.category in _sensitive(c.settings):
         return _error(404, "no such service request")
     return _json([request_json(c.settings, ticket, names)])
 

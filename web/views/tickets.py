@@ -6,7 +6,9 @@ same events, same messages queued for the groups.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -20,8 +22,10 @@ from handlers.domain.privacy import mask
 from handlers.domain.tickets import TicketError
 from handlers.domain.timeline import ACTION_NAMES
 from storage import web_queries as q
-from storage.records import Ticket
-from web import export, filters
+from storage.media import MediaStore
+from storage.records import Event, Ticket
+from storage.states import TicketState
+from web import export, filters, params
 from web.context import ctx, render, viewer
 
 EXPORT_LIMIT = 100_000
@@ -36,10 +40,10 @@ ACTIONS = {
 
 
 def _ticket_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit() or len(raw) > 12:
-        raise web.HTTPNotFound(text="没有这个工单。")
-    return int(raw)
+    found = params.ascii_int(request.match_info["id"])
+    if found is None:
+        raise params.bad_request(request, f"工单号应为不超过 {params.ID_DIGITS} 位的数字（0-9）。")
+    return found
 
 
 async def ticket_list(request: web.Request) -> web.Response:
@@ -55,6 +59,7 @@ async def ticket_list(request: web.Request) -> web.Response:
     return render(
         request,
         "tickets.html",
+        status=400 if query.errors else 200,  # the bad values are named on the page and were not applied
         title="工单",
         rows=[export.row(c.settings, t, now) for t in found],
         total=total,
@@ -74,7 +79,7 @@ async def _export(request: web.Request) -> tuple[list[Ticket], str]:
     c, who = ctx(request), viewer(request)
     query = filters.parse(request.query, c.settings)
     if query.errors:
-        raise web.HTTPBadRequest(text=" ".join(query.errors))
+        raise params.bad_request(request, " ".join(query.errors))
     now = c.services.clock.now()
     with c.services.store.begin() as uow:
         found, _ = q.list_tickets(uow, who.scope, query.filter, now, limit=EXPORT_LIMIT, newest_first=False)
@@ -123,7 +128,7 @@ async def ticket_page(request: web.Request) -> web.Response:
     timeline = [
         {
             "at": ev.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            "actor": ev.actor_name or "网格助手",
+            "actor": show(ev.actor_name) or "网格助手",
             "action": ACTION_NAMES.get(ev.action, ev.action),
             "code": ev.action,
             "note": show(ev.note),
@@ -133,9 +138,9 @@ async def ticket_page(request: web.Request) -> web.Response:
     evidence = [
         {
             "id": ev.id,
-            "ref": ev.note,
+            "ref": show(ev.note),
             "kind": json.loads(ev.data or "{}").get("kind", ""),
-            "file": _evidence_path(c.settings, ev.note) is not None,
+            "file": _is_picture(c.settings, ev),
         }
         for ev in events
         if ev.action == "evidence"
@@ -151,11 +156,15 @@ async def ticket_page(request: web.Request) -> web.Response:
         result=show(ticket.result),
         timeline=timeline,
         evidence=evidence,
-        reporters=reporters,
+        # a WeChat name often carries a phone number (张阿姨13812345678): names are masked like texts
+        reporter=show(ticket.reporter_name),
+        reporters=[replace(rep, reporter_name=show(rep.reporter_name)) for rep in reporters],
         messages=[
-            (m.received_at.astimezone(tz).strftime("%m-%d %H:%M"), m.sender_name, show(m.text)) for m in messages
+            (m.received_at.astimezone(tz).strftime("%m-%d %H:%M"), show(m.sender_name), show(m.text)) for m in messages
         ],
         may_act=can_act_on(c.settings, who.id, ticket) and ticket.is_active,
+        # 接单 is for a ticket waiting for someone: on one already 办理中 it would only take it from its holder
+        may_accept=ticket.state == TicketState.OPEN,
         flash=read_flash(flash),
     )
     if flash:
@@ -163,15 +172,21 @@ async def ticket_page(request: web.Request) -> web.Response:
     return response
 
 
-def _evidence_path(settings: Settings, ref: str) -> Path | None:
-    """A photo the adapter saved under data_dir; anything outside it is never served."""
-    if not ref or "://" in ref:
-        return None
-    base = settings.data_dir.resolve()
-    path = (base / ref).resolve() if not Path(ref).is_absolute() else Path(ref).resolve()
-    if not path.is_relative_to(base) or not path.is_file():
-        return None
-    return path
+def _evidence_file(settings: Settings, event: Event) -> Path | None:
+    """The picture the bot stored for this evidence event (storage/media.py), never a path a message named.
+
+    A location's text stays text. Rows from before the media folder name their picture by a path under
+    data_dir: only a plain relative path to a picture is still found."""
+    media = MediaStore(settings.data_dir)
+    data = json.loads(event.data or "{}")
+    if data.get("file"):
+        return media.find(str(data["file"]))
+    return media.find_legacy(event.note) if data.get("kind") == "image" else None
+
+
+def _is_picture(settings: Settings, event: Event) -> bool:
+    path = _evidence_file(settings, event)
+    return path is not None and MediaStore.is_picture(path)
 
 
 async def evidence_file(request: web.Request) -> web.StreamResponse:
@@ -184,10 +199,12 @@ async def evidence_file(request: web.Request) -> web.StreamResponse:
         event = next(
             (e for e in uow.tickets.events(ticket_id) if str(e.id) == event_id and e.action == "evidence"), None
         )
-    path = _evidence_path(c.settings, event.note) if event else None
-    if path is None:
+    path = _evidence_file(c.settings, event) if event else None
+    found = await asyncio.to_thread(MediaStore.load, path, images_only=True) if path else None
+    if found is None:
         raise web.HTTPNotFound(text="找不到这张图片。")
-    return web.FileResponse(path)
+    body, content_type = found
+    return web.Response(body=body, content_type=content_type, headers={"X-Content-Type-Options": "nosniff"})
 
 
 def read_flash(value: str) -> tuple[str, str] | None:

@@ -1,7 +1,9 @@
-"""Health of a running bot, for `gridbot health` (a systemd or cron check) and the staff chat.
+"""Health of a running bot, for `gridbot health` (a systemd or cron check), the web page's `/healthz`
+and the staff chat.
 
-The live bot writes `data_dir/health.json` at every sweep tick; `gridbot health` reads it and exits
-non-zero when the file is stale, the adapter is not connected, or sends keep failing.
+The live bot writes `data_dir/health.json` at every sweep tick; `gridbot health` and `/healthz` read it
+and call the bot unhealthy when the file is stale, the adapter is not connected, or sends keep failing.
+In bot/core because the web page (a lower layer than the runtime that writes it) reads it too.
 """
 
 from __future__ import annotations
@@ -29,9 +31,13 @@ class Health:
 
     @property
     def problems(self) -> list[str]:
+        return self.problems_said(detail=True)
+
+    def problems_said(self, *, detail: bool) -> list[str]:
+        """`detail=False` for `/healthz`, which anyone may read: the adapter's detail can name the account."""
         out = []
         if not self.connected:
-            out.append(f"adapter {self.adapter} not connected: {self.detail}")
+            out.append(f"adapter {self.adapter} not connected" + (f": {self.detail}" if detail else ""))
         if self.consecutive_send_failures >= FAILING_SENDS:
             out.append(f"{self.consecutive_send_failures} sends failed in a row")
         return out
@@ -48,12 +54,22 @@ def write_health(data_dir: Path, health: Health) -> None:
     os.replace(tmp, health_path(data_dir))  # atomic: a reader never sees half a file
 
 
+def max_age(sweep_interval_seconds: int) -> timedelta:
+    """A heartbeat older than this: the bot process is gone or stuck (three missed sweep ticks, at least 3 min)."""
+    return timedelta(seconds=max(3 * sweep_interval_seconds, 180))
+
+
+def read_health(data_dir: Path) -> Health:
+    """The last heartbeat; FileNotFoundError when no bot wrote one, ValueError / TypeError when unreadable."""
+    data: dict[str, Any] = json.loads(health_path(data_dir).read_text(encoding="utf-8"))
+    return Health(**data)
+
+
 def check(data_dir: Path, now: datetime, max_age: timedelta) -> tuple[bool, str]:
     """(healthy, one English line) for `gridbot health`."""
     path = health_path(data_dir)
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        health = Health(**data)
+        health = read_health(data_dir)
     except FileNotFoundError:
         return False, f"unhealthy: no health file at {path} (is `gridbot run` running with this data_dir?)"
     except (ValueError, TypeError) as exc:

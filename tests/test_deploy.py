@@ -1,0 +1,179 @@
+"""deploy/: the compose file and the systemd units, checked by reading them (no docker or systemd needed, so
+nothing here is skipped anywhere) and by running each unit's gridbot command line with --help."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.cli.main import build_parser
+from bot.core.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+UNITS = sorted((DEPLOY / "systemd").glob("*.*"))
+SECRET_NAME = re.compile(r"PASSWORD|TOKEN|SECRET|KEY")
+INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
+
+
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def example_env() -> dict[str, str]:
+    out = {}
+    for line in (DEPLOY / "env.example").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            out[key] = value
+    return out
+
+
+def test_compose_has_the_three_services_wired_together() -> None:
+    data = compose()
+    services = data["services"]
+    assert set(services) == {"gridbot", "postgres", "gateway"}
+    bot = services["gridbot"]
+    assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "gateway" in bot["depends_on"]
+    assert bot["environment"]["WECHATY_PUPPET_SERVICE_ENDPOINT"] == "gateway:8788"
+    assert "postgres:5432" in bot["environment"]["GRIDBOT_DATABASE_URL"]
+    assert services["gateway"]["environment"]["WECHATY_PUPPET_SERVER_PORT"] == "8788"
+    assert "wechaty gateway" in " ".join(services["gateway"]["command"])
+    assert "ports" not in services["gateway"]  # plaintext gRPC stays on the compose network
+    assert all(port.startswith("127.0.0.1:") for port in bot["ports"])
+    for name, service in services.items():
+        assert "image" in service or "build" in service, name
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if not source.startswith((".", "/")):
+                assert source in data["volumes"], f"{name}: volume {source} is not declared"
+
+
+def test_the_gridbot_healthcheck_asks_healthz() -> None:
+    check = compose()["services"]["gridbot"]["healthcheck"]
+    assert check["test"][0] == "CMD"
+    assert "/healthz" in " ".join(check["test"])
+    assert compose()["services"]["postgres"]["healthcheck"]["test"][1] == "pg_isready"
+
+
+def test_no_secret_is_written_in_the_compose_file() -> None:
+    known = example_env()
+    for name, service in compose()["services"].items():
+        for key, value in service.get("environment", {}).items():
+            text = str(value)
+            if SECRET_NAME.search(key):
+                assert INTERPOLATION.fullmatch(text), f"{name}.{key} is written in clear: {text!r}"
+            if "://" in text and "@" in text:  # a URL with credentials: the password part is interpolated
+                credentials = text.split("://", 1)[1].split("@", 1)[0]
+                assert ":" not in credentials or INTERPOLATION.search(credentials.split(":", 1)[1]), f"{name}.{key}"
+            for var in INTERPOLATION.findall(text):
+                assert var in known, f"{name}.{key} uses {var}, which deploy/env.example does not list"
+    assert all(not v or v == "insecure_" or not SECRET_NAME.search(k) for k, v in known.items())
+
+
+def test_the_image_copies_what_exists_and_the_example_config_loads() -> None:
+    dockerfile = DEPLOY / compose()["services"]["gridbot"]["build"]["dockerfile"].removeprefix("deploy/")
+    for line in dockerfile.read_text(encoding="utf-8").splitlines():
+        if line.startswith("COPY "):
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), source
+    settings = load_settings(DEPLOY / "config.example.yaml", env={})
+    assert settings.web.enabled
+    assert settings.log_format == "json"
+    assert [c.type for c in settings.alerts.channels] == ["wecom", "email"]
+
+
+def parse_unit(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """systemd's unit syntax: [Section], Key=Value (a key may repeat), whole-line comments only."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    current = None
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            assert line.endswith("]"), f"{path.name}:{n}"
+            current = line[1:-1]
+            assert current not in sections, f"{path.name}:{n}: [{current}] twice"
+            sections[current] = []
+            continue
+        assert current is not None, f"{path.name}:{n}: a setting before any section"
+        key, sep, value = line.partition("=")
+        assert sep, f"{path.name}:{n}: not Key=Value"
+        assert re.fullmatch(r"[A-Za-z]+", key), f"{path.name}:{n}: {key!r}"
+        # systemd has no end-of-line comments: the text would become part of the value
+        assert not re.search(r"\s#", value) or key.startswith("Exec"), f"{path.name}:{n}: inline comment"
+        sections[current].append((key, value))
+    return sections
+
+
+def test_there_are_units_and_each_has_its_sections() -> None:
+    names = {p.name for p in UNITS}
+    assert {"gridbot.service", "gridbot-health.service", "gridbot-health.timer"} <= names
+    for path in UNITS:
+        unit = parse_unit(path)
+        assert "Unit" in unit, path.name
+        assert dict(unit["Unit"]).get("Description"), path.name
+        if path.suffix == ".timer":
+            assert "Timer" in unit, path.name
+            assert "Install" in unit, path.name
+            assert path.with_suffix(".service").exists(), f"{path.name} starts a service that does not exist"
+        else:
+            assert path.suffix == ".service", path.name
+            service = dict(unit["Service"])
+            assert service["Type"] in {"simple", "oneshot"}, path.name
+            assert service.get("User") == "gridbot", path.name
+            assert "ExecStart" in service, path.name
+            if service["Type"] == "simple":
+                assert "Install" in unit, path.name
+        for key, value in unit.get("Service", []):
+            if key == "Environment":
+                assert not SECRET_NAME.search(value.split("=", 1)[0]) or value.endswith("=true"), path.name
+
+
+def gridbot_commands() -> list[tuple[str, list[str]]]:
+    out = []
+    for path in UNITS:
+        for key, value in parse_unit(path).get("Service", []):
+            argv = shlex.split(value.lstrip("-+@!:"))
+            if key.startswith("Exec") and argv and argv[0].endswith("/gridbot"):
+                out.append((path.name, argv[1:]))
+    return out
+
+
+def test_every_unit_runs_a_gridbot_command() -> None:
+    commands = dict(gridbot_commands())
+    services = {p.name for p in UNITS if p.suffix == ".service" and p.name != "gridbot-gateway.service"}
+    assert set(commands) == services
+
+
+@pytest.mark.parametrize(("unit", "args"), gridbot_commands(), ids=[u for u, _ in gridbot_commands()])
+def test_each_units_gridbot_command_parses(unit: str, args: list[str]) -> None:
+    parsed = build_parser().parse_args(args)  # the subcommand and every option exist
+    assert parsed.command == args[0]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args, "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"usage: gridbot {args[0]}" in done.stdout
+
+
+def test_the_readme_points_to_the_unit_files() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "deploy/systemd/" in readme
+    assert "deploy/docker-compose.yml" in readme
+    assert "[Service]" not in readme  # the units live in deploy/, not copied into the README
