@@ -239,7 +239,9 @@ _QUESTION_FRAME = re.compile(r"(?:是不是|是否|会不会|有没有|好像|�
 _HARMLESS = re.compile(
     r"火锅|火车|火爆|发火|上火|恼火|打不着火|点不着|打着火|猫打架|狗打架|(?:cats|dogs).{0,60}fight|"
     r"[猫狗].{0,8}(?:走丢|丢了|不见)|火灾隐患|防火|吸烟|抽烟|打火机|"
-    r"救命稻草|笑死|气死|冒火了我|打架子鼓|打游戏|fire (?:sale|away)|fired"
+    r"救命稻草|笑死|气死|冒火了我|打架子鼓|打游戏|fire (?:sale|away)|fired|"
+    # 电梯坏了，困了好几天没人修: "stuck" for days is a broken lift, not a person trapped now
+    r"困了?(?:好|这么|那么)?(?:几|多|两|三|四|五|十)+(?:天|周|星期|个月)|困了?(?:好久|很久|半个月)"
 )
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[a-z]")

@@ -33,6 +33,7 @@ EMERGENCIES = [
 ]
 
 NOT_EMERGENCIES = [
+    ("3栋电梯坏了,困了好几天没人修", "repairs"),
     ("楼道里有人给电动车充电，太危险了", "safety"),  # a standing hazard
     ("消防通道又被车堵了，万一着火消防车进不来", "safety"),  # a hypothetical
     ("上个月隔壁楼着过一次火，楼道充电的管一管吧", "safety"),  # the past
