@@ -114,8 +114,12 @@ _COURTESY_TAIL = re.compile(
 )
 
 
+# a phone number left for the worker says nothing either, and its digits read like an ad's to the model
+_NUMBER_RUN = re.compile(r"\+?\d[\d \-]{5,}\d")
+
+
 def plain(folded: str) -> str:
-    cut = _COURTESY_TAIL.sub("", folded)
+    cut = _NUMBER_RUN.sub("", _COURTESY_TAIL.sub("", folded))
     return cut if len(cut) >= 6 else folded
 
 

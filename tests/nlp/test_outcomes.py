@@ -69,7 +69,12 @@ def test_the_same_text_gives_the_same_verdict() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["2单元水管漏水了，麻烦物业尽快派人处理一下，谢谢", "3栋电梯又坏了，麻烦看一下，辛苦了"]
+    "text",
+    [
+        "2单元水管漏水了，麻烦物业尽快派人处理一下，谢谢",
+        "3栋电梯又坏了，麻烦看一下，辛苦了",
+        "3栋电梯又坏了，我电话 +86 138 1234 5678",
+    ],
 )
 def test_a_courtesy_tail_does_not_turn_a_request_into_a_doubt(classifier: Classifier, text: str) -> None:
     verdict = classifier.classify(text)
