@@ -247,3 +247,13 @@ async def test_an_emergency_in_private_gets_the_advice_and_the_alarm(chat: Chat,
     assert "紧急" in answer[0].text
     assert "110" in answer[0].text  # the advice
     assert chat.to(sent, "room_staff"), "the staff chat is alarmed"
+
+
+async def test_the_timeline_of_a_registered_likely_request_names_every_step_in_chinese(chat: Chat) -> None:
+    verdict(chat, LIKELY)
+    await chat.say("周阿姨", UNSURE_TEXT)
+    await chat.say("张燕", "/登记 1", chat="private")
+    shown = await chat.say("张燕", "/查询 1", chat="private")
+    lines = shown[0].text.split("\n")
+    assert lines[-1].endswith("张燕 补单：补登记")  # it showed the stored action, "missed"
+    assert not any(ch.isascii() and ch.isalpha() for line in lines[-2:] for ch in line)

@@ -55,6 +55,15 @@ def test_db_upgrade_creates_a_new_database_at_the_current_schema(
         assert uow.counts() == {"messages": 0, "tickets": 0, "sent": 0}
 
 
+def test_db_current_of_a_missing_sqlite_file_does_not_create_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "typo.db"
+    assert main(["db", "current", "--db", f"sqlite:///{missing}"]) == 1
+    assert "state: new (no tables)" in capsys.readouterr().out
+    assert not missing.exists()  # a read-only question left an empty database file behind
+
+
 def test_start_up_refuses_an_old_schema_and_names_the_command(
     empty_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

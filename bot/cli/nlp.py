@@ -46,11 +46,22 @@ def run_classify(stdin: TextIO, stdout: TextIO) -> int:
     return 0
 
 
+def _unreadable(path: str, exc: OSError | UnicodeDecodeError) -> SystemExit:
+    """A file named on the command line that cannot be read: one line and exit 2, never a traceback."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    sys.stderr.write(f"gridbot: {path}: {reason}\n")
+    return SystemExit(2)
+
+
 def _extra_rows(path: str | None) -> list[tuple[str, str | None]]:
     if not path:
         return []
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _unreadable(path, exc) from exc
     rows: list[tuple[str, str | None]] = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -77,7 +88,13 @@ def _database_rows(url: str | None, corrections_only: bool) -> list[tuple[str, s
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    examples: list[Example] = read(Path(args.file))
+    try:
+        examples: list[Example] = read(Path(args.file))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _unreadable(args.file, exc) from exc
+    except ValueError as exc:  # a line that is not a labelled example: parse_lines names the file and line
+        sys.stderr.write(f"gridbot: {exc}\n")
+        return 2
     figures, misses, per_style = evaluate(default_classifier(), examples)
     for ex, cat, urg in misses if args.verbose_misses else []:
         sys.stdout.write(f"miss: gold={ex.category}/{ex.urgency} got={cat}/{urg}  {ex.text[:70]}\n")

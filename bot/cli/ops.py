@@ -22,15 +22,23 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_db_current(args: argparse.Namespace) -> int:
+    from storage.backup import BackupError, sqlite_path
     from storage.db import make_engine
     from storage.migrate import current, head
 
-    engine = make_engine(_url(args))
+    url = _url(args)
     try:
-        with engine.connect() as conn:
-            rev = current(conn)
-    finally:
-        engine.dispose()
+        path = sqlite_path(url)
+    except BackupError:  # in memory: nothing on disk to spare
+        path = None
+    rev: str | None = None
+    if path is None or path.exists():  # connecting would create a missing SQLite file: a read must not
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                rev = current(conn)
+        finally:
+            engine.dispose()
     want = head()
     state = "new (no tables)" if rev is None else ("current" if rev == want else f"behind (needs {want})")
     sys.stdout.write(f"schema revision: {rev or '-'}  newest: {want}  state: {state}\n")

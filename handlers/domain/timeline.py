@@ -18,6 +18,7 @@ ACTION_NAMES = {
     "rejected": "退回",
     "transferred": "转办",
     "escalated": "超时升级",
+    "overdue": "超期督办",
     "moved": "转其他网格",
     "reassigned": "网格员变更转交",
     "cadre_reassigned": "片区负责人变更转交",
@@ -40,6 +41,7 @@ ACTION_NAMES = {
     "rework": "返工",
     "closed": "关闭",
     "recategorized": "改类",
+    "missed": "补单",
 }
 
 

@@ -66,3 +66,33 @@ def test_train_writes_a_model_that_loads(tmp_path: Path, capsys: pytest.CaptureF
     assert model is not None
     assert "safety" in model.classes
     assert model.ticket_weights
+
+
+@pytest.mark.parametrize("command", ["eval", "report", "train --extra"])
+def test_a_file_that_cannot_be_read_is_one_line_and_exit_2(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli.main import main
+
+    missing = tmp_path / "missing.jsonl"
+    out = ["--out", str(tmp_path / "m.npz")] if "train" in command else []
+    with pytest.raises(SystemExit) as exited:
+        main(["nlp", *command.split(), str(missing), *out])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err == f"gridbot: {missing}: No such file or directory\n"
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_eval_of_a_line_that_is_not_a_labelled_example_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli.main import main
+
+    data = tmp_path / "set.jsonl"
+    data.write_text('{"text": "楼道灯坏了", "category": "repairs"}\n{"text": "x"}\n', encoding="utf-8")
+    assert main(["nlp", "eval", str(data)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"gridbot: {data}:2: not a labelled example")
+    assert captured.err.count("\n") == 1
