@@ -11,6 +11,7 @@ import pytest
 
 from bot.adapters.memory import MemoryAdapter
 from bot.core.clock import FakeClock
+from bot.core.heartbeat import check, max_age
 from bot.core.settings import Settings
 from bot.runtime.app import build_app
 from tests.conftest import START
@@ -50,3 +51,7 @@ async def test_stop_waits_for_a_running_sweep_and_logs_no_error(
     assert not app.running_jobs
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR or "Error running job" in r.getMessage()]
     assert errors == []
+    # a clean stop is said at once: `gridbot health` does not wait for the heartbeat to go stale
+    healthy, line = check(tmp_path, clock.now(), max_age(settings.sweep_interval_seconds))
+    assert not healthy
+    assert "stopped" in line

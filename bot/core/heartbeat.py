@@ -28,6 +28,8 @@ class Health:
     outbox_pending: int
     outbox_failed: int
     consecutive_send_failures: int
+    # written by a bot that stopped cleanly: a fresh heartbeat must not make a stopped bot look healthy
+    stopped: bool = False
 
     @property
     def problems(self) -> list[str]:
@@ -36,6 +38,8 @@ class Health:
     def problems_said(self, *, detail: bool) -> list[str]:
         """`detail=False` for `/healthz`, which anyone may read: the adapter's detail can name the account."""
         out = []
+        if self.stopped:
+            return [f"the bot stopped at {self.at}"]
         if not self.connected:
             out.append(f"adapter {self.adapter} not connected" + (f": {self.detail}" if detail else ""))
         if self.consecutive_send_failures >= FAILING_SENDS:
