@@ -23,6 +23,7 @@ from bot.core.settings_base import ConfigError, Model
 from bot.core.settings_org import BotIdentity, Community, DutyEntry, Grid, Person, StandIn
 from bot.core.settings_platform import WebPage, WechatySettings
 from bot.core.settings_work import (
+    DEFAULT_WORK_HOURS,
     HOURS_MAX,
     Category,
     Dedupe,
@@ -35,6 +36,7 @@ from bot.core.settings_work import (
     Outbox,
     Points,
     QuietHours,
+    WorkHours,
 )
 from bot.core.texts import Texts
 
@@ -58,6 +60,8 @@ class Settings(Model):
     rating_window_hours: float = Field(default=48.0, gt=0, le=HOURS_MAX)
     quiet_hours: QuietHours = QuietHours()
     holidays: Holidays = Holidays()
+    # "08:30-12:00, 14:00-17:30": a lunch break that work_hours deadlines skip (worktime.py)
+    work_hours: WorkHours = DEFAULT_WORK_HOURS
     dedupe: Dedupe = Dedupe()
     likely: LikelyRequests = LikelyRequests()
     limits: Limits = Limits()

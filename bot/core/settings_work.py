@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
-from typing import Literal
+from itertools import pairwise
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from bot.core.settings_base import Model
 from bot.core.settings_org import Role
@@ -37,6 +39,68 @@ class LadderLevel(Model):
 class QuietHours(Model):
     start: time = time(22, 0)
     end: time = time(7, 30)
+
+
+class WorkSpan(Model):
+    """One stretch of working hours within a day, `start` inclusive, `end` exclusive."""
+
+    start: time
+    end: time
+
+
+# "08:30-12:00": ASCII or full-width colon, a hyphen, dash or tilde between the two times
+_SPAN = re.compile(r"^\s*(\d{1,2})[:：](\d{2})\s*[-–—~～]\s*(\d{1,2})[:：](\d{2})\s*$")
+_SPAN_SEPARATORS = re.compile(r"[,，;；、]")
+_SPAN_FORMAT = 'a span like "08:30-12:00"'
+
+
+def _clock(hour: str, minute: str, span: str) -> time:
+    if int(hour) > 23 or int(minute) > 59:
+        raise ValueError(f"{span!r}: {hour}:{minute} is not a time of day (00:00-23:59)")
+    return time(int(hour), int(minute))
+
+
+def _one_span(text: Any) -> WorkSpan:
+    if isinstance(text, WorkSpan):
+        return text
+    if isinstance(text, dict) and set(text) == {"start", "end"}:
+        start, end = text["start"], text["end"]
+        if isinstance(start, time) and isinstance(end, time):  # Settings.model_dump(), validated again
+            return _one_span(f"{start:%H:%M}-{end:%H:%M}")
+        if isinstance(start, str) and isinstance(end, str):  # {start: "08:30", end: "12:00"}
+            return _one_span(f"{start}-{end}")
+    # YAML reads an unquoted 8:30 as the number 510 (base 60): only text is taken as a span
+    match = _SPAN.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"{text!r} is not {_SPAN_FORMAT}")
+    span = text.strip()
+    hour1, minute1, hour2, minute2 = match.groups()
+    start, end = _clock(hour1, minute1, span), _clock(hour2, minute2, span)
+    if end <= start:
+        raise ValueError(f"{span!r} must end after it starts (a span lies within one day)")
+    return WorkSpan(start=start, end=end)
+
+
+def parse_work_hours(value: Any) -> tuple[WorkSpan, ...]:
+    """`"08:30-12:00, 14:00-17:30"` or a list of such spans → sorted spans that do not overlap."""
+    items = [p for p in _SPAN_SEPARATORS.split(value) if p.strip()] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f'{value!r} is not {_SPAN_FORMAT} or a list of them, e.g. "08:30-12:00, 14:00-17:30"')
+    if not items:
+        raise ValueError('no working hours given (at least one span, e.g. "08:30-17:30")')
+    spans = sorted((_one_span(item) for item in items), key=lambda s: s.start)
+    for before, after in pairwise(spans):
+        if after.start < before.end:
+            raise ValueError(f"{_show(before)} and {_show(after)} overlap")
+    return tuple(spans)
+
+
+def _show(span: WorkSpan) -> str:
+    return f"{span.start:%H:%M}-{span.end:%H:%M}"
+
+
+WorkHours = Annotated[tuple[WorkSpan, ...], BeforeValidator(parse_work_hours)]
+DEFAULT_WORK_HOURS = (WorkSpan(start=time(8, 30), end=time(17, 30)),)
 
 
 class Holidays(Model):

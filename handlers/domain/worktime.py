@@ -24,6 +24,7 @@ import functools
 import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import TYPE_CHECKING, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,15 @@ class HolidaySchedule(Protocol):
 
 class QuietSpell(Protocol):
     """`Settings.quiet_hours`."""
+
+    @property
+    def start(self) -> time: ...
+    @property
+    def end(self) -> time: ...
+
+
+class WorkSpanLike(Protocol):
+    """One of `Settings.work_hours`: working hours from `start` (inclusive) to `end`."""
 
     @property
     def start(self) -> time: ...
@@ -89,9 +99,14 @@ class WorkCalendar:
         work_start: time = time(8, 30),
         work_end: time = time(17, 30),
         log: logging.Logger | None = None,
+        work_hours: Sequence[WorkSpanLike] | None = None,
     ) -> None:
-        if work_end <= work_start:
+        # `work_hours` (a lunch break splits the day) wins over the single work_start–work_end span
+        spans = sorted((s.start, s.end) for s in work_hours) if work_hours else [(work_start, work_end)]
+        if any(end <= start for start, end in spans):
             raise ValueError("work_end must be later than work_start on the same day")
+        if any(later[0] < earlier[1] for earlier, later in pairwise(spans)):
+            raise ValueError("work_hours: spans overlap")
         off: Sequence[date] = holidays.holidays if holidays else ()
         on: Sequence[date] = holidays.workdays if holidays else ()
         both = set(off) & set(on)
@@ -100,8 +115,10 @@ class WorkCalendar:
             raise ValueError(f"holidays: {listed} listed both as holiday and as working day")
         self.tz = tz
         self.quiet: QuietSpell = quiet or _Quiet()
-        self.work_start = work_start
-        self.work_end = work_end
+        self.spans: tuple[tuple[time, time], ...] = tuple(spans)
+        # the office day from the first start to the last end, breaks included (is_off_duty)
+        self.work_start = spans[0][0]
+        self.work_end = spans[-1][1]
         self.log = log or logging.getLogger(__name__)
         self._holidays = frozenset(off)
         self._workdays = frozenset(on)
@@ -111,7 +128,7 @@ class WorkCalendar:
 
     @classmethod
     def from_settings(cls, settings: Settings, log: logging.Logger | None = None) -> WorkCalendar:
-        return cls(settings.tz, settings.holidays, settings.quiet_hours, log=log)
+        return cls(settings.tz, settings.holidays, settings.quiet_hours, log=log, work_hours=settings.work_hours)
 
     # -- days ------------------------------------------------------------------------------
 
@@ -168,11 +185,12 @@ class WorkCalendar:
         return (self._utc(start) + timedelta(hours=hours)).astimezone(self.tz)
 
     def add_work_hours(self, start: datetime, hours: float) -> datetime:
-        """Hours counted only inside [work_start, work_end) of working days.
+        """Hours counted only inside the `work_hours` spans of working days.
 
-        Time before work_start counts from work_start; a start after work_end, or on a day off,
-        counts from the next working day's work_start. A deadline that uses up a day exactly
-        ends at that day's work_end (17:30), not at the next morning. There is no lunch break.
+        Time before a span counts from its start (a report at 12:30 with a 12:00–14:00 break
+        counts from 14:00, as 数字城管 time limits do); a start after the last span, or on a day
+        off, counts from the next working day's first span. A deadline that uses up a span
+        exactly ends at that span's end (12:00 or 17:30), not after the break or the night.
         Zero hours returns `start` itself.
         """
         if hours < 0:
@@ -185,12 +203,12 @@ class WorkCalendar:
         if not self.is_workday(day):
             day = self.next_workday(day)
         while True:
-            begin, end = self._window(day)
-            begin = max(begin, cur)
-            if begin < end:
-                if remaining <= end - begin:
-                    return (begin + remaining).astimezone(self.tz)
-                remaining -= end - begin
+            for begin, end in self._windows(day):
+                begin = max(begin, cur)
+                if begin < end:
+                    if remaining <= end - begin:
+                        return (begin + remaining).astimezone(self.tz)
+                    remaining -= end - begin
             day = self.next_workday(day)
 
     def add_work_days(self, start: datetime, days: float) -> datetime:
@@ -200,7 +218,9 @@ class WorkCalendar:
         (so a Saturday report gets N full working days, not a Monday-morning hour); then the
         date steps forward over N working days, keeping the time of day (Fri 16:00 + 2 → Tue
         16:00; Fri 23:00 + 1 → Mon 23:00, the whole of Monday). A fractional part is that share
-        of a working day, added as work hours (0.5 day = 4.5 h with 08:30–17:30).
+        of a working day, added as work hours (0.5 day = 4.5 h with 08:30–17:30, 3.5 h with
+        08:30–12:00 and 14:00–17:30). The time of day is kept even inside a lunch break: the
+        break is skipped at the start and at the end alike, so N whole working days are still N.
         """
         if days < 0:
             raise ValueError("days must not be negative")
@@ -208,7 +228,7 @@ class WorkCalendar:
         day = local.date()
         if not self.is_workday(day):
             day = self.next_workday(day)
-            local = self._window(day)[0].astimezone(self.tz)
+            local = self._windows(day)[0][0].astimezone(self.tz)
         whole = int(days)
         for _ in range(whole):
             day = self.next_workday(day)
@@ -267,7 +287,12 @@ class WorkCalendar:
         return self._at(day, self.quiet.start)
 
     def is_off_duty(self, when: datetime) -> bool:
-        """Outside working hours, or on a weekend or holiday (the duty roster takes over)."""
+        """Outside working hours, or on a weekend or holiday (the duty roster takes over).
+
+        A lunch break counts as on duty: the office is closed, but the grid worker is at work
+        and reachable by phone, and the duty roster is for nights, weekends and holidays only;
+        alerting it for an emergency at 12:30 would wake the wrong people for the wrong reason.
+        """
         local = self._local(when)
         if not self.is_workday(local.date()):
             return True
@@ -286,13 +311,19 @@ class WorkCalendar:
     def _at(self, day: date, wall: time) -> datetime:
         return datetime.combine(day, wall, tzinfo=self.tz).astimezone(UTC).astimezone(self.tz)
 
-    def _window(self, day: date) -> tuple[datetime, datetime]:
-        """The day's working hours in UTC (subtraction of aware datetimes in one zone ignores DST)."""
-        return (
-            datetime.combine(day, self.work_start, tzinfo=self.tz).astimezone(UTC),
-            datetime.combine(day, self.work_end, tzinfo=self.tz).astimezone(UTC),
-        )
+    def _windows(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The day's working spans in UTC (subtraction of aware datetimes in one zone ignores DST)."""
+        return [
+            (
+                datetime.combine(day, start, tzinfo=self.tz).astimezone(UTC),
+                datetime.combine(day, end, tzinfo=self.tz).astimezone(UTC),
+            )
+            for start, end in self.spans
+        ]
 
     def _workday_hours(self) -> float:
-        span = datetime.combine(date.min, self.work_end) - datetime.combine(date.min, self.work_start)
-        return span.total_seconds() / 3600
+        worked = sum(
+            (datetime.combine(date.min, end) - datetime.combine(date.min, start) for start, end in self.spans),
+            timedelta(),
+        )
+        return worked.total_seconds() / 3600
