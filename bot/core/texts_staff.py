@@ -55,7 +55,7 @@ class StaffTexts(BaseModel):
     extension_sent: str = "#{ticket} 延期申请已发给{approver}。"
     extension_approved: str = "#{ticket} 延期已批准，新的期限是 {deadline}。"
     extension_refused: str = "#{ticket} 延期未获批准：{reason}"
-    standin_set: str = "已设置：{until} 前由{by}代班，{count} 件未办结工单已转交。"
+    standin_set: str = "已设置：{until}（含当天）以前由{by}代班，{count} 件未办结工单已转交。"
     reassigned_to_you: str = (
         "{grid}的网格员已由{previous}改为您，{count} 件未办结工单已转给您：{tickets}。发送 /我的 查看。"
     )
@@ -65,7 +65,7 @@ class StaffTexts(BaseModel):
     cadre_removed_to_you: str = (
         "{grid}不再设片区负责人，{previous}手上 {count} 件未办结工单已转给您：{tickets}。发送 /我的 查看。"
     )
-    standin_notice: str = "{who}请假，{until} 前由您代班，已转交 {count} 件未办结工单。发送 /我的 查看。"
+    standin_notice: str = "{who}请假，{until}（含当天）以前由您代班，已转交 {count} 件未办结工单。发送 /我的 查看。"
     standin_ended: str = "{by}的代班已结束，{count} 件未办结工单已交还给您：{tickets}。发送 /我的 查看。"
     health_problem: str = "网格助手运行异常：{problem}。消息可能发不出去，请联系管理员检查。"
     schedule_warning: str = (
