@@ -73,18 +73,20 @@ class Classifier:
         evidence = gather(folded, self._matcher.scan(folded), self.lexicon.negation_window)
         fallback = self._fallback
 
-        known: list[list[tuple[int, float]]] = []  # the model's features, computed once and only if asked
+        # what the model reads (plain text) and its features: computed once, and only if the model is asked
+        known: list[tuple[str, list[tuple[int, float]]]] = []
 
-        def features() -> list[tuple[int, float]]:
+        def model_input() -> tuple[str, list[tuple[int, float]]]:
             if not known and fallback is not None:
-                known.append(fallback.present(plain(folded)))
-            return known[0] if known else []
+                text = plain(folded)
+                known.append((text, fallback.present(text)))
+            return known[0] if known else (folded, [])
 
         def second_opinion() -> dict[str, float] | None:
-            return fallback.probabilities(plain(folded), features()) if fallback is not None else None
+            return fallback.probabilities(*model_input()) if fallback is not None else None
 
         def ticket_probability() -> float | None:
-            return fallback.ticket_probability(plain(folded), features()) if fallback is not None else None
+            return fallback.ticket_probability(*model_input()) if fallback is not None else None
 
         emergency = detect(folded)
         pinned = bool(self.lexicon.pinned.intersection(evidence.matched))

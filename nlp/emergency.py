@@ -55,8 +55,6 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"\bon fire\b|"
         r"\bfire\b(?!s? (?:exit|lane|door|escape|drill|extinguisher|alarm|safety|hydrant|engine|hazard|risk"
         r"|truck|station|code|inspection))|"
-        r""
-        r""
         r"\bsmoke\b(?! (?:alarm|detector|free))|burning smell|smell(?:s|ing)? (?:of )?(?:burning|smoke)|flames|"
         r"(?:socket|outlet|wire|wires|cable|meter|box|panel|charger|battery|bike|scooter|car) (?:is |are )?smoking",
     ),
@@ -74,7 +72,6 @@ _DANGER: tuple[tuple[str, str], ...] = (
         "safety",
         r"困人|被困|困住|困在|关在电梯|卡在电梯|"
         r"电梯.{0,8}(?:关人|夹住|夹着|停在两层|停在.{1,6}中间|卡在.{1,8}中间|关了|关着|关起|关住|困|卡住了人|卡人|里面有人|里边|里头)|"
-        r""
         r"关在里面|出不来了|trapped|stuck in (?:the |a )?(?:lift|elevator)|(?:lift|elevator) (?:is )?stuck with",
     ),
     # a person fallen, injured, collapsed, unresponsive
@@ -143,8 +140,6 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"(?:child|kid|toddler|boy|girl|baby)[^.!?]{0,30}(?:window|ledge|balcony|railing)|"
         r"(?:child|kid|son|daughter|boy|girl|mother|father|grandma|grandpa)[^.!?]{0,20}"
         r"(?:is missing|missing|can'?t be found|disappeared)|"
-        r""
-        r""
         r"can'?t find (?:my|our) (?:son|daughter|child|kid|boy|girl|mum|mom|dad|grandma|grandpa)",
     ),
     # a person threatening to jump

@@ -84,21 +84,13 @@ class LikelyItems:
 
     def waiting_for(self, worker_ids: Sequence[str]) -> int:
         """How many items wait for a decision by any of these people."""
-        if not worker_ids:
-            return 0
-        stmt = (
-            select(func.count())
-            .select_from(LIKELY)
-            .where(L.state.in_(list(OPEN_LIKELY)), L.worker_id.in_(list(worker_ids)))
-        )
-        return int(self.sql.run(stmt).scalar_one())
+        return self._waiting(L.worker_id.in_(list(worker_ids))) if worker_ids else 0
 
     def waiting_in(self, community_id: str) -> int:
-        stmt = (
-            select(func.count())
-            .select_from(LIKELY)
-            .where(L.state.in_(list(OPEN_LIKELY)), L.community_id == community_id)
-        )
+        return self._waiting(L.community_id == community_id)
+
+    def _waiting(self, where: Any) -> int:
+        stmt = select(func.count()).select_from(LIKELY).where(L.state.in_(list(OPEN_LIKELY)), where)
         return int(self.sql.run(stmt).scalar_one())
 
     def corrections(self) -> list[tuple[str, str]]:
