@@ -40,6 +40,8 @@ class Ticket:
     overdue_at: datetime | None
     next_due_at: datetime | None
     rating: str
+    outcome: str  # storage.states.Outcome, "" while unresolved
+    outcome_note: str
     version: int
 
     @property

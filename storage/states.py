@@ -29,6 +29,14 @@ FINAL_STATES: tuple[TicketState, ...] = (
 )
 
 
+class Outcome(StrEnum):
+    """What 办结 achieved, as the 12345 hotline grades it (#21)."""
+
+    SOLVED = "solved"  # 已解决: plain /办结
+    PARTIAL = "partial"  # 部分解决: what is left goes on as a follow-up ticket
+    UNSOLVED = "unsolved"  # 无法解决: why, and the body it was referred to
+
+
 class OutboxState(StrEnum):
     PENDING = "pending"  # waiting for its time (quiet hours, a retry's back-off)
     SENDING = "sending"  # marked before the platform call: a crash leaves it visible

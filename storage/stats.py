@@ -7,6 +7,9 @@ On-time: a ticket closed in the period counts as on time unless its timeline sho
 deadline (an automatic escalation or an overdue notice), a rework (返工), or a resolution after
 the deadline in force (`resolved` with `on_time: false`).
 
+Outcomes: of the tickets closed in the period, how many were 部分解决 and 无法解决 (the rest 已解决); a
+reopened ticket counts by the outcome of its latest 办结.
+
 Satisfaction: of the ratings given in the period, the share that were 满意 or 基本满意; every rating counts,
 so a 不满意 that reopened a ticket stays in the figure after a later 满意. The page (web/overview.py) and the
 digests count closures and ratings with the same two functions, `closed_per_grid` and `ratings_per_grid`.
@@ -24,7 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 
 from storage._sql import EVENTS, TICKETS, as_utc
-from storage.states import ACTIVE_STATES, TicketState
+from storage.states import ACTIVE_STATES, Outcome, TicketState
 from storage.uow import UnitOfWork
 
 # actions that mark a ticket late; `resolved` events carry their own on_time flag
@@ -121,6 +124,8 @@ class GridFigures:
     median_resolution_s: float | None = None
     rated: int = 0
     satisfied: int = 0  # 满意 or 基本满意
+    partial: int = 0  # of `closed`: 部分解决 (what was left goes on as its own ticket)
+    unsolved: int = 0  # of `closed`: 无法解决
 
 
 @dataclass
@@ -204,6 +209,22 @@ def closed_per_grid(
     return {str(gid): (int(n), int(n) - int(n_late or 0)) for gid, n, n_late in uow.sql.run(stmt)}
 
 
+def outcomes_per_grid(
+    uow: UnitOfWork, tickets_in: ColumnElement[bool], start: datetime, end: datetime
+) -> dict[str, tuple[int, int]]:
+    """grid → (部分解决, 无法解决) among the tickets closed in [start, end) (`closed_per_grid`'s tickets)."""
+    stmt = (
+        select(
+            T.grid_id,
+            func.sum(case((T.outcome == Outcome.PARTIAL, 1), else_=0)),
+            func.sum(case((T.outcome == Outcome.UNSOLVED, 1), else_=0)),
+        )
+        .where(tickets_in, closed_in_period(start, end), T.outcome.in_((Outcome.PARTIAL, Outcome.UNSOLVED)))
+        .group_by(T.grid_id)
+    )
+    return {str(gid): (int(p or 0), int(u or 0)) for gid, p, u in uow.sql.run(stmt)}
+
+
 def ratings_per_grid(
     uow: UnitOfWork, tickets_in: ColumnElement[bool], start: datetime, end: datetime
 ) -> dict[str, tuple[int, int]]:
@@ -253,6 +274,8 @@ def digest_figures(
         grid(str(gid)).open, grid(str(gid)).overdue = int(n_open), int(n_overdue or 0)
     for gid, (n_closed, n_on_time) in closed_per_grid(uow, in_community, start, end).items():
         grid(gid).closed, grid(gid).on_time = n_closed, n_on_time
+    for gid, (n_partial, n_unsolved) in outcomes_per_grid(uow, in_community, start, end).items():
+        grid(gid).partial, grid(gid).unsolved = n_partial, n_unsolved
     for gid, (n_rated, n_good) in ratings_per_grid(uow, in_community, start, end).items():
         grid(gid).rated, grid(gid).satisfied = n_rated, n_good
     ev = E
@@ -266,7 +289,7 @@ def digest_figures(
         for gid, value in _medians(uow, key, resolution, [in_community, closed_in]).items():
             (target or grid(gid)).median_resolution_s = value
     for g in fig.grids.values():
-        for name in ("open", "overdue", "closed", "on_time", "rated", "satisfied"):
+        for name in ("open", "overdue", "closed", "on_time", "rated", "satisfied", "partial", "unsolved"):
             setattr(fig.total, name, getattr(fig.total, name) + getattr(g, name))
     # the overdue list, most overdue first, and who holds overdue work
     # the earliest missed deadline, by event id through the (ticket_id, action) index (a min(at)

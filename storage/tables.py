@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -75,6 +75,11 @@ class TicketRow(SQLModel, table=True):
     # the earliest of the pending times above: the sweep reads only `next_due_at <= now`
     next_due_at: datetime | None = _opt_ts(index=True)
     rating: str = ""
+    # 办结's outcome (storage.states.Outcome; "" while unresolved) and its detail: what is left of a
+    # 部分解决, or the body a 无法解决 was referred to (migration 0010)
+    # server defaults: a bulk import (TicketImport) that predates them leaves them out
+    outcome: str = Field(default="", sa_column=Column(String(16), nullable=False, server_default=""))
+    outcome_note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     version: int = 0
 
     __table_args__ = (

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from storage.records import StoredMessage
-from storage.states import ReporterKind, TicketState
+from storage.states import Outcome, ReporterKind, TicketState
 
 
 def columns(row: Any) -> dict[str, Any]:
@@ -51,6 +51,8 @@ class NewTicket:
     overdue_at: datetime | None = None
     next_due_at: datetime | None = None
     rating: str = ""
+    outcome: str = ""
+    outcome_note: str = ""
 
 
 class TicketUpdate(TypedDict, total=False):
@@ -84,6 +86,8 @@ class TicketUpdate(TypedDict, total=False):
     overdue_at: datetime | None
     next_due_at: datetime | None
     rating: str
+    outcome: Outcome | str  # "" clears it when a ticket is reopened
+    outcome_note: str
 
 
 class TicketImport(TicketUpdate, total=False):
@@ -108,6 +112,11 @@ class EventData(TypedDict, total=False):
     source: int  # merged
     public: bool  # progress posted to the group
     on_time: bool  # resolved
+    outcome: str  # resolved: storage.states.Outcome
+    left: str  # resolved as partial: what is left
+    followup: int  # resolved as partial: the ticket that carries on with what is left
+    followup_of: int  # created: the ticket whose leftover this one is
+    referred_to: str  # resolved as unsolved: the body it was referred to
     rating: str  # rated: satisfied | basic | unsatisfied
     similarity: float  # joined
     kind: str  # evidence: the message kind

@@ -18,6 +18,8 @@ class StaffTexts(BaseModel):
     progress_saved: str = "#{ticket} 进展已记录。"
     progress_public: str = "#{ticket} 最新进展：{note}"
     resolved_ack: str = "#{ticket} 已办结，结果已发到原群。"
+    resolved_partial_ack: str = "#{ticket} 已办结（部分解决），未解决部分已登记为 #{followup}，由{holder}跟进。"
+    followup_note: str = "#{ticket} 部分解决后的未解决部分"  # timeline note of the follow-up ticket
     rejected_ack: str = "#{ticket} 已退回，已告知反映人。"
     transferred: str = "#{ticket} 已转交{to}。"  # to: 杨海霞（片区负责人）
     transferred_to_you: str = "#{ticket}【{category}】已转交您处理（{reason}）。原处理人：{previous}。内容：{text}"

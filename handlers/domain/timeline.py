@@ -15,6 +15,7 @@ ACTION_NAMES = {
     "accepted": "接单",
     "progress": "进展",
     "resolved": "办结",
+    "continued": "接续办理",
     "rejected": "退回",
     "transferred": "转办",
     "escalated": "超时升级",
