@@ -72,6 +72,11 @@ class TicketRow(SQLModel, table=True):
     remind_at: datetime | None = _opt_ts()
     promise_at: datetime | None = _opt_ts()
     overdue_at: datetime | None = _opt_ts()  # the top level's deadline passed: named in digests
+    # /挂起 (#21): since when the clock stands still, and when the pause ends by itself at the latest
+    paused_at: datetime | None = _opt_ts()
+    resume_at: datetime | None = _opt_ts()
+    # `ladder_preset: beijing_12345`: the time to a result its kind allows; the ladder's deadlines keep inside it
+    result_due_at: datetime | None = _opt_ts()
     # the earliest of the pending times above: the sweep reads only `next_due_at <= now`
     next_due_at: datetime | None = _opt_ts(index=True)
     rating: str = ""

@@ -49,6 +49,9 @@ class NewTicket:
     remind_at: datetime | None = None
     promise_at: datetime | None = None
     overdue_at: datetime | None = None
+    paused_at: datetime | None = None
+    resume_at: datetime | None = None
+    result_due_at: datetime | None = None
     next_due_at: datetime | None = None
     rating: str = ""
     outcome: str = ""
@@ -84,6 +87,9 @@ class TicketUpdate(TypedDict, total=False):
     remind_at: datetime | None
     promise_at: datetime | None
     overdue_at: datetime | None
+    paused_at: datetime | None
+    resume_at: datetime | None
+    result_due_at: datetime | None
     next_due_at: datetime | None
     rating: str
     outcome: Outcome | str  # "" clears it when a ticket is reopened
@@ -121,7 +127,9 @@ class EventData(TypedDict, total=False):
     similarity: float  # joined
     kind: str  # evidence: the message kind
     file: str  # evidence: the name storage/media.py gave the picture or voice note the bot stored
-    hours: float  # extension_requested / extended
+    hours: float  # extension_requested / extended; resumed: how long the pause lasted
+    until: str  # paused: when it resumes by itself at the latest
+    limit_kind: str  # created: the time-limit kind of `ladder_preset` (emergency, utilities, general, complex)
     deadline: str
     text: str  # recategorized / missed: the resident's words, for the classifier
     was: str

@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
+from bot.core.settings import Settings
+from bot.core.settings_work import ScoreWeights
+from handlers.domain.rates import score
 from handlers.jobs import digest
+from storage.stats import Rates
 from tests.chat import Chat
 from tests.test_rating import DOG, PROMPT, actions, ticket
 
@@ -122,5 +128,15 @@ async def test_the_weekly_digest_counts_each_outcome(chat: Chat) -> None:
         week = digest.compose(uow, chat.settings, community, "week", chat.clock.now())
         day = digest.compose(uow, chat.settings, community, "day", chat.clock.now())
     assert "新增 3 · 办结 3 · 在办 0" in week.text
-    assert "\n部分解决 1 · 无法解决 1\n" in week.text
+    assert "\n部分解决 1 · 无法解决 1 · 挂起 0\n" in week.text
     assert "部分解决" not in day.text  # the daily digest stays short
+
+
+def test_the_combined_score_weighs_the_rates_that_have_something_to_count(settings: Settings) -> None:
+    everything = Rates(due=5, responded=3, closed=4, solved=4, rated=4, satisfied=3)
+    assert score(settings, everything) == pytest.approx(30 * 0.6 + 35 * 1 + 35 * 0.75)
+    assert score(settings, Rates(due=2, responded=1)) == pytest.approx(50)  # no closures, no ratings yet
+    assert score(settings, Rates()) is None
+    weights = ScoreWeights(response=0, solved=1, satisfied=1)
+    custom = settings.model_copy(update={"digests": settings.digests.model_copy(update={"score_weights": weights})})
+    assert score(custom, everything) == pytest.approx(100 * (1 + 0.75) / 2)

@@ -57,6 +57,9 @@ class ResidentTexts(BaseModel):
     outcome_referred: str = "。已转交{body}"
     outcome_partial_summary: str = "部分解决：{result}；未解决部分：{left}"
     outcome_unsolved_summary: str = "无法解决：{result}{referred}"
+    # /挂起 and /恢复 (#21): the residents know why nothing moves, and when it moves again
+    paused_to_reporter: str = "#{ticket} 已挂起：{reason}。条件具备后继续办理，最迟 {until} 恢复。"
+    resumed_to_reporter: str = "#{ticket} 已恢复办理，由{holder}跟进。"
     rejected_to_reporter: str = "#{ticket} 经核实不属于需要办理的事项，已关闭：{reason}。如有疑问请联系{holder}。"
     cancelled_recall: str = "#{ticket} 已随您撤回的消息取消。"
     voice_reply: str = "收到您的语音。为方便登记，请用几个字说明一下情况，例如：“3栋楼道灯坏了”。"

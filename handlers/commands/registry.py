@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from handlers.commands import corrections, extensions, likely, staff, verify
+from handlers.commands import corrections, extensions, likely, pauses, staff, verify
 from handlers.deps import Deps
 from handlers.domain import points
 from handlers.domain.people import COMMUNITY_WIDE
@@ -62,6 +62,8 @@ COMMANDS: tuple[Spec, ...] = (
         extensions.cmd_refuse_extension,
         "/不同意延期 1024 原因 — 不批准延期（上一级）",
     ),
+    Spec("pause", ("挂起",), pauses.cmd_pause, "/挂起 1024 住户不在家 — 等住户或配件时暂停计时（到期自动恢复）"),
+    Spec("resume", ("恢复",), pauses.cmd_resume, "/恢复 1024 — 挂起的工单恢复计时"),
     Spec(
         "standin",
         ("代班",),

@@ -16,6 +16,8 @@ ACTION_NAMES = {
     "progress": "进展",
     "resolved": "办结",
     "continued": "接续办理",
+    "paused": "挂起",
+    "resumed": "恢复办理",
     "rejected": "退回",
     "transferred": "转办",
     "escalated": "超时升级",
@@ -60,6 +62,8 @@ def describe(deps: Deps, ticket: Ticket) -> str:
     )
     if ticket.deadline_at and ticket.is_active:
         head += f"\n期限：{ticket.deadline_at.astimezone(tz):%m-%d %H:%M}"
+    if ticket.paused_at and ticket.resume_at and ticket.is_active:
+        head += "\n" + deps.texts.detail_paused.format(until=f"{ticket.resume_at.astimezone(tz):%m-%d %H:%M}")
     lines = [head]
     for ev in deps.uow.tickets.events(ticket.id):
         note = f"：{ev.note[:80]}" if ev.note else ""
