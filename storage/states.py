@@ -16,6 +16,7 @@ class TicketState(StrEnum):
     REJECTED = "rejected"  # 退回: not a ticket
     CANCELLED = "cancelled"  # the resident withdrew the message before anyone acted
     MERGED = "merged"  # folded into another ticket (合并)
+    REFERRED = "referred"  # /转12345: handed to the city hotline, outside the community's power (#21)
 
 
 ACTIVE_STATES: tuple[TicketState, ...] = (TicketState.OPEN, TicketState.ACCEPTED)
@@ -26,6 +27,7 @@ FINAL_STATES: tuple[TicketState, ...] = (
     TicketState.REJECTED,
     TicketState.CANCELLED,
     TicketState.MERGED,
+    TicketState.REFERRED,
 )
 
 

@@ -128,6 +128,7 @@ class GridFigures:
     partial: int = 0  # of `closed`: 部分解决 (what was left goes on as its own ticket)
     unsolved: int = 0  # of `closed`: 无法解决
     paused: int = 0  # tickets paused (/挂起) at any time in the period
+    referred: int = 0  # tickets handed to the 12345 hotline (/转12345) in the period
 
 
 @dataclass
@@ -225,6 +226,18 @@ def outcomes_per_grid(
         .group_by(T.grid_id)
     )
     return {str(gid): (int(p or 0), int(u or 0)) for gid, p, u in uow.sql.run(stmt)}
+
+
+def referred_per_grid(
+    uow: UnitOfWork, tickets_in: ColumnElement[bool], start: datetime, end: datetime
+) -> dict[str, int]:
+    """grid → tickets handed to the 12345 hotline in [start, end)."""
+    stmt = (
+        select(T.grid_id, func.count())
+        .where(tickets_in, T.state == TicketState.REFERRED, T.closed_at >= start, T.closed_at < end)
+        .group_by(T.grid_id)
+    )
+    return {str(gid): int(n) for gid, n in uow.sql.run(stmt)}
 
 
 def paused_per_grid(uow: UnitOfWork, tickets_in: ColumnElement[bool], start: datetime, end: datetime) -> dict[str, int]:
@@ -351,6 +364,8 @@ def digest_figures(
         grid(gid).partial, grid(gid).unsolved = n_partial, n_unsolved
     for gid, n_paused in paused_per_grid(uow, in_community, start, end).items():
         grid(gid).paused = n_paused
+    for gid, n_referred in referred_per_grid(uow, in_community, start, end).items():
+        grid(gid).referred = n_referred
     for gid, (n_rated, n_good) in ratings_per_grid(uow, in_community, start, end).items():
         grid(gid).rated, grid(gid).satisfied = n_rated, n_good
     ev = E
@@ -364,7 +379,18 @@ def digest_figures(
         for gid, value in _medians(uow, key, resolution, [in_community, closed_in]).items():
             (target or grid(gid)).median_resolution_s = value
     for g in fig.grids.values():
-        for name in ("open", "overdue", "closed", "on_time", "rated", "satisfied", "partial", "unsolved", "paused"):
+        for name in (
+            "open",
+            "overdue",
+            "closed",
+            "on_time",
+            "rated",
+            "satisfied",
+            "partial",
+            "unsolved",
+            "paused",
+            "referred",
+        ):
             setattr(fig.total, name, getattr(fig.total, name) + getattr(g, name))
     # the overdue list, most overdue first, and who holds overdue work
     # the earliest missed deadline, by event id through the (ticket_id, action) index (a min(at)

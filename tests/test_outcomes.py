@@ -128,7 +128,7 @@ async def test_the_weekly_digest_counts_each_outcome(chat: Chat) -> None:
         week = digest.compose(uow, chat.settings, community, "week", chat.clock.now())
         day = digest.compose(uow, chat.settings, community, "day", chat.clock.now())
     assert "新增 3 · 办结 3 · 在办 0" in week.text
-    assert "\n部分解决 1 · 无法解决 1 · 挂起 0\n" in week.text
+    assert "\n部分解决 1 · 无法解决 1 · 挂起 0 · 转12345 0\n" in week.text
     assert "部分解决" not in day.text  # the daily digest stays short
 
 

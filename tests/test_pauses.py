@@ -107,12 +107,12 @@ async def test_the_digest_counts_tickets_paused_at_any_time_in_the_period(chat: 
     with chat.app.services.store.begin() as uow:
         whole = digest.compose(uow, chat.settings, community, "week", chat.clock.now())
         later = digest.compose(uow, chat.settings, community, "week", chat.clock.now() + timedelta(days=2))
-    assert "· 挂起 2\n" in whole.text
+    assert "· 挂起 2 · " in whole.text
     # #1 ran on and went up the ladder; #2's deadline passed on the wall clock only, not on its own
     assert "在办 2 · 超期 1\n" in whole.text
     assert "#1【噪音扰民】" in whole.text
     assert "#2【" not in whole.text
-    assert "· 挂起 1\n" in later.text  # #1's pause lies before this week; #2 is still paused
+    assert "· 挂起 1 · " in later.text  # #1's pause lies before this week; #2 is still paused
 
 
 async def test_a_paused_ticket_that_becomes_urgent_runs_again(chat: Chat) -> None:

@@ -26,6 +26,8 @@ class Category(Model):
     verify: bool = False  # a verifier confirms before the ticket is closed
     # the time-limit kind under `ladder_preset: beijing_12345` ("": utilities by keyword, else general)
     kind: Literal["", "utilities", "general", "complex"] = ""
+    # the city hotline's category code (GB/T 39666-style) for the export; the packaged defaults leave it empty
+    code: str = Field(default="", max_length=32)
 
 
 class LadderLevel(Model):

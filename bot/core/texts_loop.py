@@ -47,7 +47,9 @@ class LoopTexts(BaseModel):
     digest_counts: str = "新增 {new} · 办结 {closed} · 在办 {open} · 超期 {overdue}"
     digest_rates: str = "按时办结 {on_time} · 满意 {satisfied}\n首次响应中位 {response} · 办结用时中位 {resolution}"
     digest_categories: str = "分类：{items}"
-    digest_outcomes: str = "部分解决 {partial} · 无法解决 {unsolved} · 挂起 {paused}"  # weekly and monthly (#21)
+    digest_outcomes: str = (
+        "部分解决 {partial} · 无法解决 {unsolved} · 挂起 {paused} · 转12345 {referred}"  # weekly and monthly (#21)
+    )
     digest_rates3_title: str = "三率（响应率 / 解决率 / 满意率 · 综合）："  # weekly and monthly (#21)
     digest_rates3_line: str = "{name}：{response} / {solved} / {satisfied} · {score}"
     digest_likely: str = "待网格员确认的疑似诉求 {count} 条"

@@ -60,6 +60,7 @@ class ResidentTexts(BaseModel):
     # /挂起 and /恢复 (#21): the residents know why nothing moves, and when it moves again
     paused_to_reporter: str = "#{ticket} 已挂起：{reason}。条件具备后继续办理，最迟 {until} 恢复。"
     resumed_to_reporter: str = "#{ticket} 已恢复办理，由{holder}跟进。"
+    referred_to_reporter: str = "#{ticket} 超出社区职权，已转12345市民服务热线办理：{reason}。后续进展可拨打12345查询。"
     rejected_to_reporter: str = "#{ticket} 经核实不属于需要办理的事项，已关闭：{reason}。如有疑问请联系{holder}。"
     cancelled_recall: str = "#{ticket} 已随您撤回的消息取消。"
     voice_reply: str = "收到您的语音。为方便登记，请用几个字说明一下情况，例如：“3栋楼道灯坏了”。"

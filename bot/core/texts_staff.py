@@ -28,6 +28,7 @@ class StaffTexts(BaseModel):
     resumed_urgent_note: str = "升为紧急，恢复计时"  # timeline note: a paused ticket became urgent
     resumed_on_close_note: str = "办结前恢复计时"  # timeline note: a paused ticket resolved or rejected
     detail_paused: str = "挂起中：最迟 {until} 自动恢复"  # /查询
+    referred_ack: str = "#{ticket} 已转12345：{reason}。已告知反映人。"
     rejected_ack: str = "#{ticket} 已退回，已告知反映人。"
     transferred: str = "#{ticket} 已转交{to}。"  # to: 杨海霞（片区负责人）
     transferred_to_you: str = "#{ticket}【{category}】已转交您处理（{reason}）。原处理人：{previous}。内容：{text}"

@@ -49,6 +49,7 @@ COMMANDS: tuple[Spec, ...] = (
         staff.cmd_transfer,
         "/转办 1024 原因 — 交上一级（/转办 1024 第十一网格：转给其他网格）",
     ),
+    Spec("refer_12345", ("转12345",), staff.cmd_refer, "/转12345 1024 原因 — 超出社区职权，转12345市民服务热线"),
     Spec("reject", ("退回",), staff.cmd_reject, "/退回 1024 原因 — 不属于工单，关闭并告知反映人"),
     Spec("report", ("上报",), staff.cmd_report, "/上报 楼道堆放杂物 — 登记巡查发现的问题", number="none"),
     Spec("merge", ("合并",), staff.cmd_merge, "/合并 1024 1031 — 同一件事合并，结果发到所有群", number="many"),

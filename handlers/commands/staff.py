@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from bot.core.settings import Grid
 from handlers.commands.base import need_text, ticket_in_reach, ticket_number
 from handlers.deps import Deps
-from handlers.domain import outcomes, results, tickets, transfers
+from handlers.domain import outcomes, referrals, results, tickets, transfers
 from handlers.domain.outbound import private
 from handlers.domain.people import communities_of, name_of
 from handlers.domain.tickets import TicketError
@@ -77,6 +77,15 @@ async def cmd_transfer(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
         reason = _need_text(cmd, deps, "转办原因", f"/转办 {ticket.id} 需要物业配合")
         ticket = transfers.escalate(deps, ticket, msg.sender_id, reason, automatic=False)
     return transfers.transferred_text(deps, ticket)
+
+
+async def cmd_refer(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:
+    ticket = _ticket_in_reach(cmd, msg, deps)
+    reason = _need_text(cmd, deps, "转12345的原因", f"/转12345 {ticket.id} 属于市政道路，社区无权处理")
+    ticket = referrals.refer(deps, ticket, msg.sender_id, reason)
+    if msg.chat_id in {rep.chat_id for rep in deps.uow.tickets.reporters(ticket.id)}:
+        return None  # the group's line is the answer there
+    return deps.texts.referred_ack.format(ticket=ticket.id, reason=reason)
 
 
 async def cmd_reject(msg: StoredMessage, cmd: Command, deps: Deps) -> str:

@@ -73,6 +73,14 @@ def resume(deps: Deps, ticket: Ticket, actor_id: str, *, why: str = "", tell: bo
     return ticket
 
 
+def before_closing(deps: Deps, ticket: Ticket, actor_id: str) -> Ticket:
+    """A paused ticket that is resolved, rejected or handed over resumes first: the timeline shows how long it
+    stood still, and on time is judged against the deadline the pause moved."""
+    if ticket.paused_at is None:
+        return ticket
+    return resume(deps, ticket, actor_id, why=deps.texts.resumed_on_close_note, tell=False)
+
+
 def moved_deadline(deps: Deps, ticket: Ticket) -> str:
     """ ", 期限顺延至 …" for an answer about a resumed ticket ("" when it has no deadline left to move)."""
     return deps.texts.resumed_deadline.format(deadline=_local(deps, ticket.deadline_at)) if ticket.deadline_at else ""

@@ -48,8 +48,7 @@ def resolve(deps: Deps, ticket: Ticket, actor_id: str, result: str | Result) -> 
     """办结: the result goes to the reporters, or first to a verifier when the category has 核查."""
     stated = result if isinstance(result, Result) else Result(Outcome.SOLVED, result)
     require_active(deps, ticket, "办结")
-    if ticket.paused_at is not None:  # judged on time against the deadline moved by the pause
-        ticket = pauses.resume(deps, ticket, actor_id, why=deps.texts.resumed_on_close_note, tell=False)
+    ticket = pauses.before_closing(deps, ticket, actor_id)
     if ticket.state == TicketState.OPEN:  # a holder's 办结 implies 接单
         event(deps, ticket, "accepted", actor_id, note="办结时自动接单")
     on_time = _on_time(ticket, deps.now)  # judged against the deadline in force, before it is cleared
@@ -191,11 +190,9 @@ def reject(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:
     if ticket.urgency == "urgent" and (actor is None or actor.role not in COMMUNITY_WIDE):
         # an emergency is closed by a result, or by someone answering for the whole community
         raise TicketError(deps.texts.err_urgent_reject.format(ticket=ticket.id))
-    if ticket.paused_at is not None:  # the timeline shows how long it stood still
-        ticket = pauses.resume(deps, ticket, actor_id, why=deps.texts.resumed_on_close_note, tell=False)
     ticket = update(
         deps,
-        ticket,
+        pauses.before_closing(deps, ticket, actor_id),
         state=TicketState.REJECTED,
         closed_at=deps.now,
         result=reason,

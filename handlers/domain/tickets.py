@@ -26,6 +26,7 @@ STATE_NAMES = {
     TicketState.VERIFYING: "待核查",
     TicketState.CLOSED: "已关闭",
     TicketState.REJECTED: "已退回",
+    TicketState.REFERRED: "已转12345",
     TicketState.CANCELLED: "已取消",
     TicketState.MERGED: "已合并",
 }

@@ -17,6 +17,7 @@ ACTION_NAMES = {
     "resolved": "办结",
     "continued": "接续办理",
     "paused": "挂起",
+    "referred": "转12345",
     "resumed": "恢复办理",
     "rejected": "退回",
     "transferred": "转办",

@@ -111,7 +111,11 @@ def _compose(
         ),
     ]
     if period != "day":  # the weekly and monthly digests speak the 12345 hotline's language (#21)
-        lines.append(texts.digest_outcomes.format(partial=total.partial, unsolved=total.unsolved, paused=total.paused))
+        lines.append(
+            texts.digest_outcomes.format(
+                partial=total.partial, unsolved=total.unsolved, paused=total.paused, referred=total.referred
+            )
+        )
     by_category = sorted(fig.new_by_category.items(), key=lambda kv: (-kv[1], kv[0]))
     items = "、".join(f"{settings.category_name(c)} {n}" for c, n in by_category)
     lines.append(texts.digest_categories.format(items=items or nothing))
