@@ -23,7 +23,6 @@ COLUMNS = (
     "工单号",
     "状态",
     "类别",
-    "类别代码",
     "网格",
     "群",
     "处理人",
@@ -35,6 +34,7 @@ COLUMNS = (
     "评价",
     "内容",
     "办理结果",
+    "类别代码",  # last: the columns before it keep their places in sheets made from older exports
 )
 
 
