@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from handlers.jobs import digest
+from storage._sql import TICKETS
+from storage.web_queries import overdue_clause
 from tests.chat import Chat
 from tests.conftest import START
 from tests.test_rating import DOG, actions, ticket
@@ -126,3 +130,17 @@ async def test_a_paused_ticket_that_becomes_urgent_runs_again(chat: Chat) -> Non
     assert t.next_due_at is not None
     assert t.next_due_at <= chat.clock.now() + timedelta(hours=2)
     assert actions(chat, 1)[-3:] == ["joined", "resumed", "urgent"]
+
+
+async def test_a_paused_ticket_shows_as_paused_and_is_not_overdue(chat: Chat) -> None:
+    await chat.say("周阿姨", DOG)
+    await chat.say("张燕", "/挂起 1 等配件", chat="private")
+    await chat.wait(timedelta(hours=14), step=timedelta(hours=1))  # past the frozen 12-hour deadline
+    mine = await chat.say("张燕", "/我的", chat="private")
+    assert "#1【噪音扰民】已挂起" in mine[0].text
+    shown = await chat.say("张燕", "/查询 1", chat="private")
+    assert "已挂起" in shown[0].text
+    assert "挂起中：最迟 11-30 09:00 自动恢复" in shown[0].text
+    with chat.app.services.store.begin() as uow:
+        late = uow.sql.run(select(func.count()).select_from(TICKETS).where(overdue_clause(chat.clock.now()))).scalar()
+    assert late == 0

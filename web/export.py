@@ -46,7 +46,7 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
     if not ticket.is_active:
         return False
     if ticket.deadline_at is not None:
-        return ticket.deadline_at < now
+        return ticket.deadline_at < now and ticket.paused_at is None  # a pause moves the deadline
     return ticket.overdue_at is not None
 
 

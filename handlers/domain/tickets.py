@@ -32,6 +32,9 @@ STATE_NAMES = {
 }
 
 
+PAUSED_NAME = "已挂起"
+
+
 class TicketError(Exception):
     """An operation that cannot be done; the message is what the person is told."""
 
@@ -48,6 +51,8 @@ NO_DEADLINES: ladder.NoTimers = {
 
 
 def state_name(ticket: Ticket) -> str:
+    if ticket.paused_at is not None and ticket.is_active:
+        return PAUSED_NAME  # /我的 and /查询 show the pause (/挂起)
     return STATE_NAMES.get(ticket.state, ticket.state)
 
 
