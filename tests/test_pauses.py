@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
 from handlers.jobs import digest
-from storage._sql import TICKETS
-from storage.web_queries import overdue_clause
+from storage.overview_queries import headline
+from storage.web_queries import Scope
 from tests.chat import Chat
 from tests.conftest import START
 from tests.test_rating import DOG, actions, ticket
@@ -141,6 +139,7 @@ async def test_a_paused_ticket_shows_as_paused_and_is_not_overdue(chat: Chat) ->
     shown = await chat.say("张燕", "/查询 1", chat="private")
     assert "已挂起" in shown[0].text
     assert "挂起中：最迟 11-30 09:00 自动恢复" in shown[0].text
+    now = chat.clock.now()
     with chat.app.services.store.begin() as uow:
-        late = uow.sql.run(select(func.count()).select_from(TICKETS).where(overdue_clause(chat.clock.now()))).scalar()
-    assert late == 0
+        page = headline(uow, Scope(community_ids=("default",)), now, now - timedelta(days=1), now - timedelta(days=7))
+    assert (page.open, page.overdue) == (1, 0)  # the page's figures
