@@ -17,6 +17,8 @@ _PREFIX = re.compile(r"^\s*(?:@\S+\s+)*[/](?P<verb>[^\s\d#]+)\s*(?P<rest>.*)$", 
 # `7.5`, `1.5`, `1;DROP` are not numbers but malformed ones: the command gets the format answer.
 _NUMBER = re.compile(r"^#?(?P<num>\d+)(?:\s+|$|(?=[，：、]))[，：、]?\s*(?P<rest>.*)$", re.S)
 _DIGITS = re.compile(r"^#?\d")
+# a verb with digits in it (转12345) is read whole when the verb table has it: `/转12345 8 …` is ticket 8
+_BODY = re.compile(r"^\s*(?:@\S+\s+)*[/](?P<body>.*)$", re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +53,15 @@ class Grammar:
 
     def parse(self, text: str) -> Command | None:
         """Parse a message starting with `/`; None when it is not a command at all."""
-        m = _PREFIX.match(_fold(text))
+        folded = _fold(text)
+        m = _PREFIX.match(folded)
         if m is None:
             return None
-        verb = m.group("verb")
+        verb, rest = m.group("verb"), m.group("rest").strip()
+        whole = self._verb_with_digits(folded)
+        if whole is not None:
+            verb, rest = whole
         action = self.verbs.get(verb, "")
-        rest = m.group("rest").strip()
         numbers: list[int] = []
         malformed = False
         while action not in self.no_number:
@@ -76,3 +81,16 @@ class Grammar:
             text=rest,
             malformed=malformed,
         )
+
+    def _verb_with_digits(self, folded: str) -> tuple[str, str] | None:
+        """(verb, rest) when the text starts with a known verb that has digits in it, followed by a space,
+        a `#` or the end; the longest such verb wins."""
+        body = _BODY.match(folded)
+        if body is None:
+            return None
+        said = body.group("body")
+        for verb in sorted((v for v in self.verbs if any(c.isdigit() for c in v)), key=len, reverse=True):
+            tail = said[len(verb) :]
+            if said.startswith(verb) and (not tail or tail[0].isspace() or tail[0] == "#"):
+                return verb, tail.strip()
+        return None

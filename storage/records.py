@@ -38,8 +38,13 @@ class Ticket:
     remind_at: datetime | None
     promise_at: datetime | None
     overdue_at: datetime | None
+    paused_at: datetime | None
+    resume_at: datetime | None
+    result_due_at: datetime | None
     next_due_at: datetime | None
     rating: str
+    outcome: str  # storage.states.Outcome, "" while unresolved
+    outcome_note: str
     version: int
 
     @property

@@ -16,6 +16,7 @@ class TicketState(StrEnum):
     REJECTED = "rejected"  # 退回: not a ticket
     CANCELLED = "cancelled"  # the resident withdrew the message before anyone acted
     MERGED = "merged"  # folded into another ticket (合并)
+    REFERRED = "referred"  # /转12345: handed to the city hotline, outside the community's power (#21)
 
 
 ACTIVE_STATES: tuple[TicketState, ...] = (TicketState.OPEN, TicketState.ACCEPTED)
@@ -26,7 +27,16 @@ FINAL_STATES: tuple[TicketState, ...] = (
     TicketState.REJECTED,
     TicketState.CANCELLED,
     TicketState.MERGED,
+    TicketState.REFERRED,
 )
+
+
+class Outcome(StrEnum):
+    """What 办结 achieved, as the 12345 hotline grades it (#21)."""
+
+    SOLVED = "solved"  # 已解决: plain /办结
+    PARTIAL = "partial"  # 部分解决: what is left goes on as a follow-up ticket
+    UNSOLVED = "unsolved"  # 无法解决: why, and the body it was referred to
 
 
 class OutboxState(StrEnum):

@@ -7,6 +7,10 @@ On-time: a ticket closed in the period counts as on time unless its timeline sho
 deadline (an automatic escalation or an overdue notice), a rework (返工), or a resolution after
 the deadline in force (`resolved` with `on_time: false`).
 
+Outcomes: of the tickets closed in the period, how many were 部分解决 and 无法解决 (the rest 已解决); a
+reopened ticket counts by the outcome of its latest 办结. Paused (挂起): tickets whose clock stood still at
+any time in the period (paused or resumed in it, or paused at its end); a paused ticket is not overdue.
+
 Satisfaction: of the ratings given in the period, the share that were 满意 or 基本满意; every rating counts,
 so a 不满意 that reopened a ticket stays in the figure after a later 满意. The page (web/overview.py) and the
 digests count closures and ratings with the same two functions, `closed_per_grid` and `ratings_per_grid`.
@@ -18,13 +22,13 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 
 from storage._sql import EVENTS, TICKETS, as_utc
-from storage.states import ACTIVE_STATES, TicketState
+from storage.states import ACTIVE_STATES, Outcome, TicketState
 from storage.uow import UnitOfWork
 
 # actions that mark a ticket late; `resolved` events carry their own on_time flag
@@ -121,6 +125,10 @@ class GridFigures:
     median_resolution_s: float | None = None
     rated: int = 0
     satisfied: int = 0  # 满意 or 基本满意
+    partial: int = 0  # of `closed`: 部分解决 (what was left goes on as its own ticket)
+    unsolved: int = 0  # of `closed`: 无法解决
+    paused: int = 0  # tickets paused (/挂起) at any time in the period
+    referred: int = 0  # tickets handed to the 12345 hotline (/转12345) in the period
 
 
 @dataclass
@@ -162,7 +170,7 @@ def _overdue(end: datetime) -> ColumnElement[bool]:
     escalated = exists().where(E.ticket_id == T.id, E.action.in_(("escalated", "overdue")))
     return or_(
         T.overdue_at.is_not(None),
-        T.deadline_at <= end,
+        and_(T.deadline_at <= end, T.paused_at.is_(None)),  # a paused ticket's deadline moves when it resumes
         escalated,
     )
 
@@ -204,22 +212,121 @@ def closed_per_grid(
     return {str(gid): (int(n), int(n) - int(n_late or 0)) for gid, n, n_late in uow.sql.run(stmt)}
 
 
-def ratings_per_grid(
+def outcomes_per_grid(
     uow: UnitOfWork, tickets_in: ColumnElement[bool], start: datetime, end: datetime
+) -> dict[str, tuple[int, int]]:
+    """grid → (部分解决, 无法解决) among the tickets closed in [start, end) (`closed_per_grid`'s tickets)."""
+    stmt = (
+        select(
+            T.grid_id,
+            func.sum(case((T.outcome == Outcome.PARTIAL, 1), else_=0)),
+            func.sum(case((T.outcome == Outcome.UNSOLVED, 1), else_=0)),
+        )
+        .where(tickets_in, closed_in_period(start, end), T.outcome.in_((Outcome.PARTIAL, Outcome.UNSOLVED)))
+        .group_by(T.grid_id)
+    )
+    return {str(gid): (int(p or 0), int(u or 0)) for gid, p, u in uow.sql.run(stmt)}
+
+
+def referred_per_grid(
+    uow: UnitOfWork, tickets_in: ColumnElement[bool], start: datetime, end: datetime
+) -> dict[str, int]:
+    """grid → tickets handed to the 12345 hotline in [start, end)."""
+    stmt = (
+        select(T.grid_id, func.count())
+        .where(tickets_in, T.state == TicketState.REFERRED, T.closed_at >= start, T.closed_at < end)
+        .group_by(T.grid_id)
+    )
+    return {str(gid): int(n) for gid, n in uow.sql.run(stmt)}
+
+
+def paused_per_grid(uow: UnitOfWork, tickets_in: ColumnElement[bool], start: datetime, end: datetime) -> dict[str, int]:
+    """grid → tickets paused at any time in [start, end): paused or resumed in it, or still paused at `end`."""
+    pause_event = (
+        select(E.id).where(E.ticket_id == T.id, E.action.in_(("paused", "resumed")), E.at >= start, E.at < end).exists()
+    )
+    still_paused = and_(T.paused_at.is_not(None), T.paused_at < end)
+    stmt = select(T.grid_id, func.count()).where(tickets_in, or_(pause_event, still_paused)).group_by(T.grid_id)
+    return {str(gid): int(n) for gid, n in uow.sql.run(stmt)}
+
+
+def ratings_per_grid(
+    uow: UnitOfWork, tickets_in: ColumnElement[bool], start: datetime, end: datetime, key: Any = None
 ) -> dict[str, tuple[int, int]]:
     """grid → (ratings given in [start, end), of them 满意 or 基本满意), for the tickets `tickets_in` selects.
 
     Every rating a resident gave counts, also a 不满意 that reopened the ticket before a later 满意: a
     ticket's last rating alone would hide the dissatisfaction. The digests and the page both count with this."""
     good = or_(_has("rating", "satisfied"), _has("rating", "basic"))
+    key = T.grid_id if key is None else key  # `key`: another grouping (the holder: per worker)
     stmt = (
-        select(T.grid_id, func.count(), func.sum(case((good, 1), else_=0)))
+        select(key, func.count(), func.sum(case((good, 1), else_=0)))
         .select_from(EVENTS)
         .join(TICKETS, T.id == E.ticket_id)
         .where(tickets_in, E.action == "rated", E.at >= start, E.at < end)
-        .group_by(T.grid_id)
+        .group_by(key)
     )
     return {str(gid): (int(n), int(n_good or 0)) for gid, n, n_good in uow.sql.run(stmt)}
+
+
+# -- the three rates (响应率, 解决率, 满意率) --------------------------------------------------------
+
+
+@dataclass
+class Rates:
+    """The counts behind 响应率, 解决率 and 满意率 of one community, grid or worker in a period."""
+
+    due: int = 0  # tickets reported in the period whose first response was due by its end (or came)
+    responded: int = 0  # of them, answered (接单 / 进展 / 办结) within the promise to the group
+    closed: int = 0  # tickets 办结 in the period
+    solved: int = 0  # of them, 已解决 (not 部分解决, not 无法解决)
+    rated: int = 0  # ratings given in the period
+    satisfied: int = 0  # of them, 满意 or 基本满意
+
+
+def rates_per(
+    uow: UnitOfWork, key: Any, tickets_in: ColumnElement[bool], start: datetime, end: datetime, promise: timedelta
+) -> dict[str, Rates]:
+    """key (T.grid_id, T.holder_id, or a literal for the whole) → the three rates' counts in [start, end)."""
+    out: dict[str, Rates] = defaultdict(Rates)
+    waited = _seconds(uow, T.first_response_at, T.created_at)
+    in_time = and_(T.first_response_at.is_not(None), waited <= promise.total_seconds())
+    due = or_(T.first_response_at.is_not(None), T.created_at <= end - promise)
+    reported = and_(T.created_at >= start, T.created_at < end, T.state.not_in(NOT_COUNTED))
+    for k, n, n_in_time in uow.sql.run(
+        select(key, func.count(), func.sum(case((in_time, 1), else_=0))).where(tickets_in, reported, due).group_by(key)
+    ):
+        out[str(k)].due, out[str(k)].responded = int(n), int(n_in_time or 0)
+    solved = T.outcome.in_((Outcome.SOLVED, ""))  # "" : resolved before outcomes were stated (migration 0010)
+    for k, n, n_solved in uow.sql.run(
+        select(key, func.count(), func.sum(case((solved, 1), else_=0)))
+        .where(tickets_in, closed_in_period(start, end))
+        .group_by(key)
+    ):
+        out[str(k)].closed, out[str(k)].solved = int(n), int(n_solved or 0)
+    for k, (n_rated, n_good) in ratings_per_grid(uow, tickets_in, start, end, key).items():
+        out[k].rated, out[k].satisfied = n_rated, n_good
+    return dict(out)
+
+
+@dataclass
+class RateFigures:
+    community: Rates
+    grids: dict[str, Rates]
+    workers: dict[str, Rates]  # by the ticket's holder: who 办结 it, or holds it now
+
+
+def community_rates(
+    uow: UnitOfWork, community_id: str, start: datetime, end: datetime, promise: timedelta
+) -> RateFigures:
+    """The three rates' counts of one community, per grid and per worker (the digests' and the page's)."""
+    where = T.community_id == community_id
+    whole = rates_per(uow, literal("*"), where, start, end, promise).get("*", Rates())
+    return RateFigures(
+        whole,
+        rates_per(uow, T.grid_id, where, start, end, promise),
+        rates_per(uow, T.holder_id, where, start, end, promise),
+    )
 
 
 def digest_figures(
@@ -253,6 +360,12 @@ def digest_figures(
         grid(str(gid)).open, grid(str(gid)).overdue = int(n_open), int(n_overdue or 0)
     for gid, (n_closed, n_on_time) in closed_per_grid(uow, in_community, start, end).items():
         grid(gid).closed, grid(gid).on_time = n_closed, n_on_time
+    for gid, (n_partial, n_unsolved) in outcomes_per_grid(uow, in_community, start, end).items():
+        grid(gid).partial, grid(gid).unsolved = n_partial, n_unsolved
+    for gid, n_paused in paused_per_grid(uow, in_community, start, end).items():
+        grid(gid).paused = n_paused
+    for gid, n_referred in referred_per_grid(uow, in_community, start, end).items():
+        grid(gid).referred = n_referred
     for gid, (n_rated, n_good) in ratings_per_grid(uow, in_community, start, end).items():
         grid(gid).rated, grid(gid).satisfied = n_rated, n_good
     ev = E
@@ -266,7 +379,18 @@ def digest_figures(
         for gid, value in _medians(uow, key, resolution, [in_community, closed_in]).items():
             (target or grid(gid)).median_resolution_s = value
     for g in fig.grids.values():
-        for name in ("open", "overdue", "closed", "on_time", "rated", "satisfied"):
+        for name in (
+            "open",
+            "overdue",
+            "closed",
+            "on_time",
+            "rated",
+            "satisfied",
+            "partial",
+            "unsolved",
+            "paused",
+            "referred",
+        ):
             setattr(fig.total, name, getattr(fig.total, name) + getattr(g, name))
     # the overdue list, most overdue first, and who holds overdue work
     # the earliest missed deadline, by event id through the (ticket_id, action) index (a min(at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -72,9 +72,19 @@ class TicketRow(SQLModel, table=True):
     remind_at: datetime | None = _opt_ts()
     promise_at: datetime | None = _opt_ts()
     overdue_at: datetime | None = _opt_ts()  # the top level's deadline passed: named in digests
+    # /挂起 (#21): since when the clock stands still, and when the pause ends by itself at the latest
+    paused_at: datetime | None = _opt_ts()
+    resume_at: datetime | None = _opt_ts()
+    # `ladder_preset: beijing_12345`: the time to a result its kind allows; the ladder's deadlines keep inside it
+    result_due_at: datetime | None = _opt_ts()
     # the earliest of the pending times above: the sweep reads only `next_due_at <= now`
     next_due_at: datetime | None = _opt_ts(index=True)
     rating: str = ""
+    # 办结's outcome (storage.states.Outcome; "" while unresolved) and its detail: what is left of a
+    # 部分解决, or the body a 无法解决 was referred to (migration 0010)
+    # server defaults: a bulk import (TicketImport) that predates them leaves them out
+    outcome: str = Field(default="", sa_column=Column(String(16), nullable=False, server_default=""))
+    outcome_note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     version: int = 0
 
     __table_args__ = (

@@ -82,11 +82,12 @@ def scope_clause(scope: Scope) -> ColumnElement[bool]:
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    """Active and past its current deadline, or past the top level's deadline (the sweep clears deadline_at)."""
+    """Active and past its current deadline, or past the top level's deadline (the sweep clears deadline_at).
+    A paused ticket (/挂起) is not late on a deadline its pause will move."""
     return and_(
         T.state.in_(ACTIVE),
         or_(
-            T.deadline_at < now,
+            and_(T.deadline_at < now, T.paused_at.is_(None)),
             and_(T.deadline_at.is_(None), T.overdue_at.is_not(None)),
         ),
     )

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from storage.records import StoredMessage
-from storage.states import ReporterKind, TicketState
+from storage.states import Outcome, ReporterKind, TicketState
 
 
 def columns(row: Any) -> dict[str, Any]:
@@ -49,8 +49,13 @@ class NewTicket:
     remind_at: datetime | None = None
     promise_at: datetime | None = None
     overdue_at: datetime | None = None
+    paused_at: datetime | None = None
+    resume_at: datetime | None = None
+    result_due_at: datetime | None = None
     next_due_at: datetime | None = None
     rating: str = ""
+    outcome: str = ""
+    outcome_note: str = ""
 
 
 class TicketUpdate(TypedDict, total=False):
@@ -82,8 +87,13 @@ class TicketUpdate(TypedDict, total=False):
     remind_at: datetime | None
     promise_at: datetime | None
     overdue_at: datetime | None
+    paused_at: datetime | None
+    resume_at: datetime | None
+    result_due_at: datetime | None
     next_due_at: datetime | None
     rating: str
+    outcome: Outcome | str  # "" clears it when a ticket is reopened
+    outcome_note: str
 
 
 class TicketImport(TicketUpdate, total=False):
@@ -108,11 +118,18 @@ class EventData(TypedDict, total=False):
     source: int  # merged
     public: bool  # progress posted to the group
     on_time: bool  # resolved
+    outcome: str  # resolved: storage.states.Outcome
+    left: str  # resolved as partial: what is left
+    followup: int  # resolved as partial: the ticket that carries on with what is left
+    followup_of: int  # created: the ticket whose leftover this one is
+    referred_to: str  # resolved as unsolved: the body it was referred to
     rating: str  # rated: satisfied | basic | unsatisfied
     similarity: float  # joined
     kind: str  # evidence: the message kind
     file: str  # evidence: the name storage/media.py gave the picture or voice note the bot stored
-    hours: float  # extension_requested / extended
+    hours: float  # extension_requested / extended; resumed: how long the pause lasted
+    until: str  # paused: when it resumes by itself at the latest
+    limit_kind: str  # created: the time-limit kind of `ladder_preset` (emergency, utilities, general, complex)
     deadline: str
     text: str  # recategorized / missed: the resident's words, for the classifier
     was: str

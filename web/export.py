@@ -34,6 +34,7 @@ COLUMNS = (
     "评价",
     "内容",
     "办理结果",
+    "类别代码",  # last: the columns before it keep their places in sheets made from older exports
 )
 
 
@@ -45,7 +46,7 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
     if not ticket.is_active:
         return False
     if ticket.deadline_at is not None:
-        return ticket.deadline_at < now
+        return ticket.deadline_at < now and ticket.paused_at is None  # a pause moves the deadline
     return ticket.overdue_at is not None
 
 
@@ -57,6 +58,7 @@ def row(settings: Settings, ticket: Ticket, now: datetime) -> dict[str, str]:
         "工单号": str(ticket.id),
         "状态": STATE_NAMES.get(ticket.state, ticket.state),
         "类别": settings.category_name(ticket.category),
+        "类别代码": category.code if (category := settings.categories.get(ticket.category)) else "",
         "网格": grid.name if grid else ticket.grid_id,
         "群": ticket.chat_topic or "私聊",
         "处理人": name_of(settings, ticket.holder_id),

@@ -23,6 +23,7 @@ STATE_CHOICES: dict[str, tuple[str, tuple[TicketState, ...]]] = {
     TicketState.RESOLVED: ("已办结待评价", (TicketState.RESOLVED,)),
     TicketState.CLOSED: ("已关闭", (TicketState.CLOSED,)),
     TicketState.REJECTED: ("已退回", (TicketState.REJECTED,)),
+    TicketState.REFERRED: ("已转12345", (TicketState.REFERRED,)),
     "other": ("已取消/已合并", (TicketState.CANCELLED, TicketState.MERGED)),
 }
 KEYS = ("state", "category", "grid", "holder", "level", "overdue", "from", "to", "q")

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.settings import Settings
+from handlers.domain import rates
 from handlers.domain.people import name_of
 from handlers.domain.points import score
 from handlers.domain.privacy import mask
@@ -97,6 +98,36 @@ def grid_rows(
     return rows, bars
 
 
+def rate_rows(uow: UnitOfWork, settings: Settings, viewer: Viewer, since: datetime, now: datetime) -> list[Any]:
+    """响应率 / 解决率 / 满意率 and 综合 (handlers/domain/rates.py) in the viewer's reach: their communities as a
+    whole (for community-wide roles), the grids they see, and those grids' workers; the digests' figures."""
+    end, promise = now + timedelta(microseconds=1), timedelta(hours=settings.promise_hours)
+    seen = {g.id for g in viewer.grids}
+    out: list[Any] = []
+
+    def row(kind: str, name: str, r: stats.Rates) -> dict[str, Any]:
+        response, solved, satisfied = rates.three(r)
+        total = rates.score(settings, r)
+        return {
+            "kind": kind,
+            "name": name,
+            "response": percent(response),
+            "solved": percent(solved),
+            "satisfied": percent(satisfied),
+            "score": "—" if total is None else f"{total:.0f}",
+        }
+
+    for community in viewer.communities:
+        fig = stats.community_rates(uow, community.id, since, end, promise)
+        grids = [g for g in community.grids if g.id in seen]
+        if viewer.wide:
+            out.append(row("社区", community.name, fig.community))
+        out += [row("网格", g.name, fig.grids.get(g.id, stats.Rates())) for g in grids]
+        for w in dict.fromkeys(w for g in grids for w in g.workers):
+            out.append(row("网格员", name_of(settings, w), fig.workers.get(w, stats.Rates())))
+    return out
+
+
 def build(
     uow: UnitOfWork, settings: Settings, viewer: Viewer, now: datetime, past: PastPoints | None = None
 ) -> dict[str, Any]:
@@ -138,8 +169,11 @@ def build(
         "overdue": overdue,
         "categories": [{"name": c, "count": n, "open": o} for c, n, o in categories],
         "grids": grids,
+        "rates": rate_rows(uow, settings, viewer, month_start, now),
         "ranking": ranking,
         "points_rules": points_rules(settings),
+        "promise_hours": f"{settings.promise_hours:g}",
+        "score_weights": "/".join(f"{w:g}" for w in settings.digests.score_weights.model_dump().values()),
         "daily": {
             "days": [d.isoformat() for d in days],
             "new": new_series,

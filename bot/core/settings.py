@@ -58,6 +58,32 @@ class Settings(Model):
     ladder: list[LadderLevel] = Field(default_factory=list)
     promise_hours: float = Field(default=12.0, gt=0, le=HOURS_MAX)
     rating_window_hours: float = Field(default=48.0, gt=0, le=HOURS_MAX)
+    # the time to a result per kind (handlers/domain/limits.py); "default" keeps the ladder's own deadlines
+    ladder_preset: Literal["default", "beijing_12345"] = "default"
+    # a ticket whose words name water, power, gas or heating is of the `utilities` kind (24 h to a result)
+    utilities_keywords: list[str] = Field(
+        default_factory=lambda: [
+            "停水",
+            "断水",
+            "没水",
+            "水压",
+            "自来水",
+            "水管",
+            "停电",
+            "断电",
+            "没电",
+            "跳闸",
+            "电表",
+            "燃气",
+            "煤气",
+            "天然气",
+            "暖气",
+            "供暖",
+            "供热",
+            "不热",
+        ]
+    )
+    pause_max_days: float = Field(default=7.0, gt=0, le=366)  # /挂起 ends by itself after this long (#21)
     quiet_hours: QuietHours = QuietHours()
     holidays: Holidays = Holidays()
     # "08:30-12:00, 14:00-17:30": a lunch break that work_hours deadlines skip (worktime.py)

@@ -24,6 +24,10 @@ class Category(Model):
     route_to: Literal["", "property", "department"] = ""
     department: str = ""  # person id of the functional department, with route_to: department
     verify: bool = False  # a verifier confirms before the ticket is closed
+    # the time-limit kind under `ladder_preset: beijing_12345` ("": utilities by keyword, else general)
+    kind: Literal["", "utilities", "general", "complex"] = ""
+    # the city hotline's category code (GB/T 39666-style) for the export; the packaged defaults leave it empty
+    code: str = Field(default="", max_length=32)
 
 
 class LadderLevel(Model):
@@ -162,6 +166,14 @@ class Points(Model):
     rework: int = -2  # 核查 sent it back (返工)
 
 
+class ScoreWeights(Model):
+    """The combined score's weights of 响应率, 解决率 and 满意率 (one county's: 30 / 35 / 35)."""
+
+    response: float = Field(default=30.0, ge=0, le=1000)
+    solved: float = Field(default=35.0, ge=0, le=1000)
+    satisfied: float = Field(default=35.0, ge=0, le=1000)
+
+
 class Digests(Model):
     """Supervisors' digests: crontab lines (minute hour day month weekday, in `timezone`); "" turns one off."""
 
@@ -172,6 +184,7 @@ class Digests(Model):
     to_supervisors: bool = False  # also privately to each supervisor of the community
     overdue_listed: int = Field(default=10, ge=0)  # overdue tickets named one by one; the rest are counted
     chart: bool = True  # weekly and monthly briefings come with a PNG chart
+    score_weights: ScoreWeights = ScoreWeights()  # 综合 of the three rates (handlers/domain/rates.py)
 
     @field_validator("day", "week", "month")
     @classmethod

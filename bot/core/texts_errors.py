@@ -13,6 +13,13 @@ class ErrorTexts(BaseModel):
     err_unknown_command: str = "没有“{verb}”这个命令。发送 /帮助 查看可用命令。"
     err_need_ticket: str = "请带上工单号，例如：/{verb} 1024"
     err_need_text: str = "请写明{what}，例如：{example}"
+    err_pause_urgent: str = "#{ticket} 是紧急工单，不能挂起，请尽快处置。"
+    err_already_paused: str = "#{ticket} 已在挂起中，最迟 {until} 自动恢复。"
+    err_not_paused: str = "#{ticket} 没有挂起，无需恢复。"
+    err_partial_parts: str = (
+        "部分解决请写明已办的和剩余的，例如：/办结 {ticket} 部分解决：3楼的灯已修好 剩余：5楼的灯等配件"
+    )
+    err_unsolved_reason: str = "无法解决请写明原因（转交了哪个单位也请写上），例如：/办结 {ticket} 无法解决：属于市政供水管网 转交：区自来水公司"
     err_bad_ticket: str = "“{given}”不是工单号：工单号只写数字，后面空一格再写内容，例如：/{verb} 1024"
     err_no_ticket: str = "没有找到工单 #{ticket}。发送 /我的 查看您的工单。"
     err_not_in_reach: str = "#{ticket} 不在您负责的范围内。"

@@ -10,6 +10,13 @@ class LoopTexts(BaseModel):
 
     # closing the loop: ratings, reopening, verification (核查) and rework (返工)
     resolved_private: str = "#{ticket}【{category}】已办结：{result}\n满意请回复“满意”，仍有问题请回复“不满意”。"
+    resolved_partial_private: str = (
+        "#{ticket}【{category}】部分解决：{result}\n未解决部分：{left}，已登记为 #{followup} 继续办理。\n"
+        "满意请回复“满意”，仍有问题请回复“不满意”。"
+    )
+    resolved_unsolved_private: str = (
+        "#{ticket}【{category}】无法解决：{result}{referred}\n满意请回复“满意”，仍有问题请回复“不满意”。"
+    )
     reopened_to_reporter: str = "#{ticket} 已重新交给{holder}办理，会尽快给您答复。"
     reopened_to_holder: str = "#{ticket}【{category}】反映人表示仍未解决，已重新打开，请在 {deadline} 前办理：{text}"
     verify_request: str = "#{ticket}【{category}】{holder}已办结，请核查：{result}\n核查通过请回复 /核查 {ticket}，需要返工请回复 /返工 {ticket} 原因"
@@ -40,6 +47,11 @@ class LoopTexts(BaseModel):
     digest_counts: str = "新增 {new} · 办结 {closed} · 在办 {open} · 超期 {overdue}"
     digest_rates: str = "按时办结 {on_time} · 满意 {satisfied}\n首次响应中位 {response} · 办结用时中位 {resolution}"
     digest_categories: str = "分类：{items}"
+    digest_outcomes: str = (
+        "部分解决 {partial} · 无法解决 {unsolved} · 挂起 {paused} · 转12345 {referred}"  # weekly and monthly (#21)
+    )
+    digest_rates3_title: str = "三率（响应率 / 解决率 / 满意率 · 综合）："  # weekly and monthly (#21)
+    digest_rates3_line: str = "{name}：{response} / {solved} / {satisfied} · {score}"
     digest_likely: str = "待网格员确认的疑似诉求 {count} 条"
     digest_grids: str = "各网格："
     # each figure named: the ratios are "1/2" themselves, so a "/"-separated row read as nine numbers

@@ -48,6 +48,19 @@ class ResidentTexts(BaseModel):
     split_nothing: str = "没有找到可以拆分的登记。"
     faq_answer: str = "#{ticket}【{category}】{answer}（{holder}会再确认补充）"
     resolved: str = "#{ticket} 已办结：{result}\n满意请回复“满意”，仍有问题请回复“不满意”。"
+    # 办结's other outcomes (#21): told honestly, and rated like any result
+    resolved_partial: str = (
+        "#{ticket} 部分解决：{result}\n未解决部分：{left}，已登记为 #{followup} 继续办理。\n"
+        "满意请回复“满意”，仍有问题请回复“不满意”。"
+    )
+    resolved_unsolved: str = "#{ticket} 无法解决：{result}{referred}\n满意请回复“满意”，仍有问题请回复“不满意”。"
+    outcome_referred: str = "。已转交{body}"
+    outcome_partial_summary: str = "部分解决：{result}；未解决部分：{left}"
+    outcome_unsolved_summary: str = "无法解决：{result}{referred}"
+    # /挂起 and /恢复 (#21): the residents know why nothing moves, and when it moves again
+    paused_to_reporter: str = "#{ticket} 已挂起：{reason}。条件具备后继续办理，最迟 {until} 恢复。"
+    resumed_to_reporter: str = "#{ticket} 已恢复办理，由{holder}跟进。"
+    referred_to_reporter: str = "#{ticket} 超出社区职权，已转12345市民服务热线办理：{reason}。后续进展可拨打12345查询。"
     rejected_to_reporter: str = "#{ticket} 经核实不属于需要办理的事项，已关闭：{reason}。如有疑问请联系{holder}。"
     cancelled_recall: str = "#{ticket} 已随您撤回的消息取消。"
     voice_reply: str = "收到您的语音。为方便登记，请用几个字说明一下情况，例如：“3栋楼道灯坏了”。"

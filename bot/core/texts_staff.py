@@ -18,6 +18,17 @@ class StaffTexts(BaseModel):
     progress_saved: str = "#{ticket} 进展已记录。"
     progress_public: str = "#{ticket} 最新进展：{note}"
     resolved_ack: str = "#{ticket} 已办结，结果已发到原群。"
+    resolved_partial_ack: str = "#{ticket} 已办结（部分解决），未解决部分已登记为 #{followup}，由{holder}跟进。"
+    followup_note: str = "#{ticket} 部分解决后的未解决部分"  # timeline note of the follow-up ticket
+    paused_ack: str = "#{ticket} 已挂起：{reason}。计时暂停，最迟 {until} 自动恢复（/恢复 {ticket} 可提前恢复）。"
+    resumed_ack: str = "#{ticket} 已恢复办理{deadline}。"
+    resumed_deadline: str = "，期限顺延至 {deadline}"
+    resumed_auto_staff: str = "#{ticket}【{category}】挂起已满{days}天，已自动恢复办理{deadline}。"
+    resumed_auto_note: str = "挂起期满，自动恢复"  # timeline note
+    resumed_urgent_note: str = "升为紧急，恢复计时"  # timeline note: a paused ticket became urgent
+    resumed_on_close_note: str = "办结前恢复计时"  # timeline note: a paused ticket resolved or rejected
+    detail_paused: str = "挂起中：最迟 {until} 自动恢复"  # /查询
+    referred_ack: str = "#{ticket} 已转12345：{reason}。已告知反映人。"
     rejected_ack: str = "#{ticket} 已退回，已告知反映人。"
     transferred: str = "#{ticket} 已转交{to}。"  # to: 杨海霞（片区负责人）
     transferred_to_you: str = "#{ticket}【{category}】已转交您处理（{reason}）。原处理人：{previous}。内容：{text}"

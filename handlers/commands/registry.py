@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from handlers.commands import corrections, extensions, likely, staff, verify
+from handlers.commands import corrections, extensions, likely, pauses, staff, verify
 from handlers.deps import Deps
 from handlers.domain import points
 from handlers.domain.people import COMMUNITY_WIDE
@@ -49,6 +49,7 @@ COMMANDS: tuple[Spec, ...] = (
         staff.cmd_transfer,
         "/转办 1024 原因 — 交上一级（/转办 1024 第十一网格：转给其他网格）",
     ),
+    Spec("refer_12345", ("转12345",), staff.cmd_refer, "/转12345 1024 原因 — 超出社区职权，转12345市民服务热线"),
     Spec("reject", ("退回",), staff.cmd_reject, "/退回 1024 原因 — 不属于工单，关闭并告知反映人"),
     Spec("report", ("上报",), staff.cmd_report, "/上报 楼道堆放杂物 — 登记巡查发现的问题", number="none"),
     Spec("merge", ("合并",), staff.cmd_merge, "/合并 1024 1031 — 同一件事合并，结果发到所有群", number="many"),
@@ -62,6 +63,8 @@ COMMANDS: tuple[Spec, ...] = (
         extensions.cmd_refuse_extension,
         "/不同意延期 1024 原因 — 不批准延期（上一级）",
     ),
+    Spec("pause", ("挂起",), pauses.cmd_pause, "/挂起 1024 住户不在家 — 等住户或配件时暂停计时（到期自动恢复）"),
+    Spec("resume", ("恢复",), pauses.cmd_resume, "/恢复 1024 — 挂起的工单恢复计时"),
     Spec(
         "standin",
         ("代班",),

@@ -8,14 +8,14 @@ from collections.abc import Awaitable, Callable
 from bot.core.settings import Grid
 from handlers.commands.base import need_text, ticket_in_reach, ticket_number
 from handlers.deps import Deps
-from handlers.domain import results, tickets, transfers
+from handlers.domain import outcomes, referrals, results, tickets, transfers
 from handlers.domain.outbound import private
 from handlers.domain.people import communities_of, name_of
 from handlers.domain.tickets import TicketError
 from handlers.resident.reports import community_for, grid_of_chat
 from nlp.commands import Command
 from storage.records import StoredMessage
-from storage.states import ACTIVE_STATES, TicketState
+from storage.states import ACTIVE_STATES, Outcome, TicketState
 
 Handler = Callable[[StoredMessage, Command, Deps], Awaitable[str | None]]
 
@@ -43,11 +43,16 @@ async def cmd_progress(msg: StoredMessage, cmd: Command, deps: Deps) -> str | No
 
 async def cmd_resolve(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:
     ticket = _ticket_in_reach(cmd, msg, deps)
-    result = _need_text(cmd, deps, "办理结果", f"/办结 {ticket.id} 已与住户沟通，问题已解决")
-    ticket = results.resolve(deps, ticket, msg.sender_id, result)
+    text = _need_text(cmd, deps, "办理结果", f"/办结 {ticket.id} 已与住户沟通，问题已解决")
+    ticket = results.resolve(deps, ticket, msg.sender_id, outcomes.parse(deps, ticket.id, text))
     if ticket.state == TicketState.VERIFYING:
         names = "、".join(staff_name(deps, v) for v in results.verifiers(deps, ticket))
         return deps.texts.verify_waiting.format(ticket=ticket.id, verifier=names)
+    followup = outcomes.followup_of(deps, ticket) if ticket.outcome == Outcome.PARTIAL else None
+    if followup is not None:  # the holder of what is left is news even in the reporters' group
+        left = deps.uow.tickets.get(followup)
+        holder = tickets.holder_name(deps, left) if left else ""
+        return deps.texts.resolved_partial_ack.format(ticket=ticket.id, followup=followup, holder=holder)
     if msg.chat_id in {rep.chat_id for rep in deps.uow.tickets.reporters(ticket.id)}:
         return None  # the result posted in this group is the answer
     return deps.texts.resolved_ack.format(ticket=ticket.id)
@@ -72,6 +77,15 @@ async def cmd_transfer(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
         reason = _need_text(cmd, deps, "转办原因", f"/转办 {ticket.id} 需要物业配合")
         ticket = transfers.escalate(deps, ticket, msg.sender_id, reason, automatic=False)
     return transfers.transferred_text(deps, ticket)
+
+
+async def cmd_refer(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:
+    ticket = _ticket_in_reach(cmd, msg, deps)
+    reason = _need_text(cmd, deps, "转12345的原因", f"/转12345 {ticket.id} 属于市政道路，社区无权处理")
+    ticket = referrals.refer(deps, ticket, msg.sender_id, reason)
+    if msg.chat_id in {rep.chat_id for rep in deps.uow.tickets.reporters(ticket.id)}:
+        return None  # the group's line is the answer there
+    return deps.texts.referred_ack.format(ticket=ticket.id, reason=reason)
 
 
 async def cmd_reject(msg: StoredMessage, cmd: Command, deps: Deps) -> str:

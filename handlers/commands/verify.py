@@ -45,9 +45,7 @@ def rework(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:
             deps.texts.err_wrong_state.format(ticket=ticket.id, state=tickets.state_name(ticket), verb="返工")
         )
 
-    timers = ladder.timers_for_level(
-        deps, ticket.level, ticket.category, deps.now, urgent=ticket.urgency == "urgent", accepted=True
-    )
+    timers = ladder.timers_now(deps, ticket, ticket.level, accepted=True)
     ticket = tickets.update(deps, ticket, state=TicketState.ACCEPTED, resolved_at=None, closed_at=None, **timers)
     deps.uow.followups.drop_for_ticket(ticket.id, ("rating", "reopen_watch"))
     tickets.event(deps, ticket, "rework", actor_id, note=reason)

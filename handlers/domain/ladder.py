@@ -2,7 +2,9 @@
 
 The timers live in the database (tickets.deadline_at, ack_due_at, remind_at,
 promise_at) and `next_due_at` is their minimum, so the sweep finds due work
-with one indexed range query and a restart loses nothing.
+with one indexed range query and a restart loses nothing. A paused ticket (/挂起)
+keeps its timers as they stood, and only its `resume_at` is due; resuming moves
+them by the time the clock stood still (handlers/domain/pauses.py).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from datetime import datetime, timedelta
 from typing import TypedDict
 
 from handlers.deps import Deps
+from storage.records import Ticket
 from storage.writes import TicketUpdate
 
 URGENT_DEADLINE_HOURS = 2.0
 TIMERS = ("deadline_at", "ack_due_at", "remind_at", "promise_at")  # `next_due_at` is the earliest of these
+PAUSE = ("paused_at", "resume_at")  # while `paused_at` is set, `next_due_at` is `resume_at` alone
 
 
 class NoTimers(TypedDict):
@@ -25,6 +29,8 @@ class NoTimers(TypedDict):
     ack_due_at: None
     remind_at: None
     promise_at: None
+    paused_at: None
+    resume_at: None
 
 
 class LevelTimers(TypedDict):
@@ -50,11 +56,23 @@ def level_deadline(deps: Deps, level: int, category: str, start: datetime, urgen
 
 
 def timers_for_level(
-    deps: Deps, level: int, category: str, start: datetime, *, urgent: bool, accepted: bool
+    deps: Deps,
+    level: int,
+    category: str,
+    start: datetime,
+    *,
+    urgent: bool,
+    accepted: bool,
+    result_due: datetime | None = None,
 ) -> LevelTimers:
-    """The deadline, accept-by and reminder times of a ticket arriving at `level` at `start`."""
+    """The deadline, accept-by and reminder times of a ticket arriving at `level` at `start`.
+
+    `result_due` (a preset's time to a result, handlers/domain/limits.py) bounds the level's deadline, and is
+    the deadline at the top of the ladder; once it has passed, the level's own deadline applies."""
     lv = deps.settings.level(level)
     deadline = level_deadline(deps, level, category, start, urgent)
+    if result_due is not None and result_due > start:
+        deadline = result_due if level >= deps.settings.top_level else min(deadline, result_due)
     remind = deadline - timedelta(hours=lv.remind_before)
     ack_due = None
     if not accepted and lv.ack_within and not urgent:
@@ -70,6 +88,19 @@ def timers_for_level(
     }
 
 
+def timers_now(deps: Deps, ticket: Ticket, level: int, *, accepted: bool) -> LevelTimers:
+    """`timers_for_level` for a ticket arriving at `level` now (an escalation, a move, a reopening, a rework)."""
+    return timers_for_level(
+        deps,
+        level,
+        ticket.category,
+        deps.now,
+        urgent=ticket.urgency == "urgent",
+        accepted=accepted,
+        result_due=ticket.result_due_at,
+    )
+
+
 def promise_time(deps: Deps, reported_at: datetime) -> datetime:
     """When the group must hear about the ticket again (the 12-hour rule).
 
@@ -83,6 +114,9 @@ def promise_time(deps: Deps, reported_at: datetime) -> datetime:
 
 
 def next_due(values: Mapping[str, object]) -> datetime | None:
+    if isinstance(values.get("paused_at"), datetime):
+        resume = values.get("resume_at")
+        return resume if isinstance(resume, datetime) else None
     present = [t for t in (values.get(k) for k in TIMERS) if isinstance(t, datetime)]
     return min(present) if present else None
 

@@ -12,7 +12,7 @@ from typing import Unpack
 
 from bot.core.settings import Community, Grid
 from handlers.deps import Deps
-from handlers.domain import ladder
+from handlers.domain import ladder, limits
 from handlers.domain.outbound import reply
 from handlers.domain.people import name_of, resolve_holder
 from storage.records import StoredMessage, Ticket
@@ -26,19 +26,33 @@ STATE_NAMES = {
     TicketState.VERIFYING: "待核查",
     TicketState.CLOSED: "已关闭",
     TicketState.REJECTED: "已退回",
+    TicketState.REFERRED: "已转12345",
     TicketState.CANCELLED: "已取消",
     TicketState.MERGED: "已合并",
 }
+
+
+PAUSED_NAME = "已挂起"
 
 
 class TicketError(Exception):
     """An operation that cannot be done; the message is what the person is told."""
 
 
-NO_DEADLINES: ladder.NoTimers = {"deadline_at": None, "ack_due_at": None, "remind_at": None, "promise_at": None}
+# leaving the ladder also ends a pause (a 办结 or 退回 resumes first, so the timeline shows how long it was)
+NO_DEADLINES: ladder.NoTimers = {
+    "deadline_at": None,
+    "ack_due_at": None,
+    "remind_at": None,
+    "promise_at": None,
+    "paused_at": None,
+    "resume_at": None,
+}
 
 
 def state_name(ticket: Ticket) -> str:
+    if ticket.paused_at is not None and ticket.is_active:
+        return PAUSED_NAME  # /我的 and /查询 show the pause (/挂起)
     return STATE_NAMES.get(ticket.state, ticket.state)
 
 
@@ -65,12 +79,14 @@ def _timers(ticket: Ticket) -> TicketUpdate:
         "ack_due_at": ticket.ack_due_at,
         "remind_at": ticket.remind_at,
         "promise_at": ticket.promise_at,
+        "paused_at": ticket.paused_at,
+        "resume_at": ticket.resume_at,
     }
 
 
 def update(deps: Deps, ticket: Ticket, **changes: Unpack[TicketUpdate]) -> Ticket:
     """Change a ticket and keep `next_due_at` consistent with its timers."""
-    if any(k in changes for k in ladder.TIMERS):
+    if any(k in changes for k in (*ladder.TIMERS, *ladder.PAUSE)):
         changes = ladder.with_next_due(_timers(ticket), changes)
     return deps.uow.tickets.update(ticket.id, TicketUpdate(updated_at=deps.now, **changes))
 
@@ -166,7 +182,10 @@ def open_ticket(
     start_level = cat.start_level if cat else 1
     level, holder = assign(deps, grid, community, start_level, category)
     urgent = urgency == "urgent"
-    timers = ladder.timers_for_level(deps, level, category, deps.now, urgent=urgent, accepted=False)
+    result_due, kind = limits.result_due(deps, category, urgency, text, deps.now)
+    timers = ladder.timers_for_level(
+        deps, level, category, deps.now, urgent=urgent, accepted=False, result_due=result_due
+    )
     in_group = chat_id != reporter_id and bool(grid)
     promise_at = ladder.promise_time(deps, deps.now) if in_group else None
     new = NewTicket(
@@ -185,6 +204,7 @@ def open_ticket(
         created_at=deps.now,
         updated_at=deps.now,
         promise_at=promise_at,
+        result_due_at=result_due,
         next_due_at=ladder.next_due({**timers, "promise_at": promise_at}),
         **timers,
     )
@@ -195,15 +215,11 @@ def open_ticket(
         if msg
         else NewReporter(ticket.id, chat_id, chat_topic, reporter_id, reporter_name, origin, deps.now)
     )
+    data: EventData = {"category": category, "urgency": urgency, "holder": holder}
+    if kind:
+        data["limit_kind"] = kind
     event(
-        deps,
-        ticket,
-        "created",
-        actor_id,
-        note=f"{category_name(deps, ticket)} → {holder_name(deps, ticket)}",
-        category=category,
-        urgency=urgency,
-        holder=holder,
+        deps, ticket, "created", actor_id, note=f"{category_name(deps, ticket)} → {holder_name(deps, ticket)}", **data
     )
     return ticket
 

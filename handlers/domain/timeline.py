@@ -15,6 +15,10 @@ ACTION_NAMES = {
     "accepted": "接单",
     "progress": "进展",
     "resolved": "办结",
+    "continued": "接续办理",
+    "paused": "挂起",
+    "referred": "转12345",
+    "resumed": "恢复办理",
     "rejected": "退回",
     "transferred": "转办",
     "escalated": "超时升级",
@@ -59,6 +63,8 @@ def describe(deps: Deps, ticket: Ticket) -> str:
     )
     if ticket.deadline_at and ticket.is_active:
         head += f"\n期限：{ticket.deadline_at.astimezone(tz):%m-%d %H:%M}"
+    if ticket.paused_at and ticket.resume_at and ticket.is_active:
+        head += "\n" + deps.texts.detail_paused.format(until=f"{ticket.resume_at.astimezone(tz):%m-%d %H:%M}")
     lines = [head]
     for ev in deps.uow.tickets.events(ticket.id):
         note = f"：{ev.note[:80]}" if ev.note else ""

@@ -42,9 +42,7 @@ def escalate(deps: Deps, ticket: Ticket, actor_id: str, reason: str, *, automati
     grid = settings.grids_by_id.get(ticket.grid_id)
     level, holder = assign(deps, grid, community, ticket.level + 1, ticket.category)
     previous = ticket.holder_id
-    timers = ladder.timers_for_level(
-        deps, level, ticket.category, deps.now, urgent=ticket.urgency == "urgent", accepted=True
-    )
+    timers = ladder.timers_now(deps, ticket, level, accepted=True)
     ticket = update(deps, ticket, state=TicketState.OPEN, holder_id=holder, promise_at=None, **timers)
     event(
         deps,
@@ -83,9 +81,7 @@ def move_to_grid(deps: Deps, ticket: Ticket, actor_id: str, grid: Grid, reason: 
     community = settings.community_of_grid[grid.id]
     level, holder = assign(deps, grid, community, 1, ticket.category)
     previous = ticket.holder_id
-    timers = ladder.timers_for_level(
-        deps, level, ticket.category, deps.now, urgent=ticket.urgency == "urgent", accepted=False
-    )
+    timers = ladder.timers_now(deps, ticket, level, accepted=False)
     ticket = update(
         deps, ticket, state=TicketState.OPEN, grid_id=grid.id, community_id=community.id, holder_id=holder, **timers
     )

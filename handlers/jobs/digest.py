@@ -19,7 +19,7 @@ from typing import Literal
 from bot.core.messages import OutgoingMessage
 from bot.core.settings import Community, Settings
 from handlers.deps import Deps
-from handlers.domain import points
+from handlers.domain import points, rates
 from handlers.domain.people import communities_of, name_of, name_with_title
 from handlers.domain.privacy import mask
 from nlp.commands import Command
@@ -110,6 +110,12 @@ def _compose(
             resolution=duration(total.median_resolution_s),
         ),
     ]
+    if period != "day":  # the weekly and monthly digests speak the 12345 hotline's language (#21)
+        lines.append(
+            texts.digest_outcomes.format(
+                partial=total.partial, unsolved=total.unsolved, paused=total.paused, referred=total.referred
+            )
+        )
     by_category = sorted(fig.new_by_category.items(), key=lambda kv: (-kv[1], kv[0]))
     items = "、".join(f"{settings.category_name(c)} {n}" for c, n in by_category)
     lines.append(texts.digest_categories.format(items=items or nothing))
@@ -132,6 +138,8 @@ def _compose(
                 points=sum(earned.get(w, 0) for w in grid.workers),
             )
         )
+    if period != "day":
+        lines += _rate_lines(uow, settings, community, start, end)
     if total.overdue:
         lines.append(texts.digest_overdue)
         for t in fig.overdue_list:
@@ -162,6 +170,32 @@ def _compose(
     items = "、".join(f"{name_of(settings, who)} {n}" for who, n in board)
     lines.append(texts.digest_points.format(items=items or nothing))
     return Digest(community, period, start, end, mask("\n".join(lines))), fig
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "-"
+
+
+def _rate_lines(uow: UnitOfWork, settings: Settings, community: Community, start: datetime, end: datetime) -> list[str]:
+    """响应率 / 解决率 / 满意率 · 综合 of the community, each grid and each grid worker (handlers/domain/rates.py)."""
+    texts = settings.texts
+    fig = stats.community_rates(uow, community.id, start, end, timedelta(hours=settings.promise_hours))
+
+    def line(name: str, r: stats.Rates) -> str:
+        total = rates.score(settings, r)
+        return texts.digest_rates3_line.format(
+            name=name,
+            response=_percent(r.responded, r.due),
+            solved=_percent(r.solved, r.closed),
+            satisfied=_percent(r.satisfied, r.rated),
+            score="-" if total is None else f"{total:.0f}",
+        )
+
+    out = [texts.digest_rates3_title, line(community.name, fig.community)]
+    out += [line(grid.name, fig.grids.get(grid.id, stats.Rates())) for grid in community.grids]
+    workers = dict.fromkeys(w for grid in community.grids for w in grid.workers)
+    out += [line(name_of(settings, w), fig.workers.get(w, stats.Rates())) for w in workers]
+    return out
 
 
 def build(uow: UnitOfWork, settings: Settings, community: Community, period: Period, end: datetime) -> Digest:

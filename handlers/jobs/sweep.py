@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from handlers.deps import Deps, Services
-from handlers.domain import standins, tickets, transfers
+from handlers.domain import pauses, standins, tickets, transfers
 from handlers.domain.outbound import announce, to_staff
 from handlers.domain.people import name_of
 from handlers.jobs import likely_batch
@@ -37,6 +37,9 @@ def _late(deps: Deps, due: datetime) -> str:
 
 def handle_due(deps: Deps, ticket: r.Ticket) -> None:
     now, texts = deps.now, deps.texts
+    ticket = pauses.resume_when_due(deps, ticket)
+    if ticket.paused_at is not None:
+        return  # the clock stands still: nothing else is due until it resumes
     community = tickets.community_of(deps, ticket)
     category = tickets.category_name(deps, ticket)
     escalating = ticket.deadline_at is not None and ticket.deadline_at <= now and ticket.level < deps.settings.top_level

@@ -13,7 +13,7 @@ from typing import Unpack
 
 from bot.core.settings import Community
 from handlers.deps import Deps
-from handlers.domain import ladder, tickets
+from handlers.domain import ladder, pauses, tickets
 from handlers.domain.outbound import reply
 from handlers.resident import alarm
 from nlp.matter import Match, compare, matter_of
@@ -136,6 +136,8 @@ def _record_join(msg: StoredMessage, deps: Deps, ticket: r.Ticket, match: Match,
 
 def raise_to_urgent(deps: Deps, ticket: r.Ticket, msg: StoredMessage) -> r.Ticket:
     """The ticket becomes urgent: an urgent ticket's deadline from now (never later than it was), no accept-by."""
+    if ticket.paused_at is not None:  # an emergency waits for nobody: its clock runs again
+        ticket = pauses.resume(deps, ticket, "", why=deps.texts.resumed_urgent_note, tell=False)
     deadline = ladder.level_deadline(deps, ticket.level, ticket.category, deps.now, urgent=True)
     if ticket.deadline_at is not None:
         deadline = min(deadline, ticket.deadline_at)
@@ -145,6 +147,8 @@ def raise_to_urgent(deps: Deps, ticket: r.Ticket, msg: StoredMessage) -> r.Ticke
         ticket,
         urgency="urgent",
         deadline_at=deadline,
+        # under a preset the emergency's 2 hours become the time to a result
+        result_due_at=min(deadline, ticket.result_due_at) if ticket.result_due_at else None,
         remind_at=remind if remind > deps.now else None,
         ack_due_at=None,
     )

@@ -113,9 +113,7 @@ def handle_rating(msg: StoredMessage, deps: Deps) -> bool:
 
 def reopen(deps: Deps, ticket: r.Ticket, msg: StoredMessage) -> r.Ticket:
     """Back to its holder at its level, with that level's deadline counted from now."""
-    timers = ladder.timers_for_level(
-        deps, ticket.level, ticket.category, deps.now, urgent=ticket.urgency == "urgent", accepted=True
-    )
+    timers = ladder.timers_now(deps, ticket, ticket.level, accepted=True)
     ticket = tickets.update(
         deps, ticket, state=TicketState.ACCEPTED, rating=UNSATISFIED, resolved_at=None, closed_at=None, **timers
     )

@@ -10,7 +10,7 @@ ordinary intake, so nothing is lost; otherwise they are told nothing is open and
 from __future__ import annotations
 
 from handlers.deps import Deps
-from handlers.domain import tickets
+from handlers.domain import outcomes, tickets
 from handlers.domain.outbound import private, reply
 from nlp.classifier import Classification
 from storage.records import StoredMessage
@@ -36,7 +36,7 @@ def answer(msg: StoredMessage, deps: Deps, verdict: Classification) -> bool:
     for t in found:
         fields = {"ticket": t.id, "category": tickets.category_name(deps, t)}
         if t.state == TicketState.RESOLVED:
-            line = deps.texts.status_resolved.format(**fields, result=t.result.rstrip("。.！!"))
+            line = deps.texts.status_resolved.format(**fields, result=outcomes.summary(deps, t))
         else:
             line = deps.texts.status_line.format(**fields, holder=tickets.holder_name(deps, t))
         cat = deps.settings.categories.get(t.category)

@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestServer
 from handlers.domain import tickets
 from tests.web.conftest import SECRET_ENV, Sleeps
 from tests.web.seed import SECRETARY_NUMBERS, Seeded, password
+from tests.web.test_overview_figures import RATES
 from web.app import make_app
 
 pytestmark = pytest.mark.browser
@@ -114,6 +115,10 @@ async def test_overview_in_the_browser(browser_page: Any, site: str, seeded: See
     level_bars = await page.eval_on_selector_all("#chart-levels rect.bar", "els => els.map(e => +e.dataset.value)")
     assert level_bars == [4, 1, 0, 0]
     assert "没有超期工单" not in (await page.text_content("#overdue"))
+    rates = await page.eval_on_selector_all(
+        "#rates tbody tr", "trs => trs.map(tr => Array.from(tr.cells).map(td => td.textContent.trim()))"
+    )
+    assert rates == RATES  # 响应率 / 解决率 / 满意率 · 综合, as the JSON test works them out
     await page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
     assert (tmp_path / "overview.png").stat().st_size > 10_000
 

@@ -109,8 +109,13 @@ _TICKET = Ticket(
     remind_at=None,
     promise_at=None,
     overdue_at=None,
+    paused_at=None,
+    resume_at=None,
+    result_due_at=None,
     next_due_at=None,
     rating="",
+    outcome="solved",
+    outcome_note="",
     version=1,
 )
 

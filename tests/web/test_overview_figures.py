@@ -102,3 +102,25 @@ async def test_the_points_note_says_how_points_are_earned(client: Client) -> Non
     assert "config.yaml" not in page
     assert "points:" not in page
     assert "按时办结 +5、超时办结 +2、居民满意 +2、基本满意 +1、被重新打开 -3、返工 -2" in page
+
+
+# 美景社区 over the last 30 days at NOW (seed.py; promise_hours 12): A answered in 1 hour, C at once; B, D, E
+# never answered and due; F, G not due yet. A and C 办结 (已解决), A rated 满意. 张燕 holds A (and F); 杨海霞
+# holds C and D now; 李网格 B, E and G.
+RATES = [
+    ["社区", "美景社区", "40%", "100%", "100%", "82"],  # 30×0.4 + 35×1 + 35×1
+    ["网格", "第十网格", "67%", "100%", "100%", "90"],
+    ["网格", "第十一网格", "0%", "—", "—", "0"],  # nothing closed or rated: scored on 响应率 alone
+    ["网格员", "张燕", "100%", "100%", "100%", "100"],
+    ["网格员", "李网格", "0%", "—", "—", "0"],
+]
+
+
+async def test_the_three_rates_per_community_grid_and_worker(client: Client) -> None:
+    assert await login(client, "wxid_wanghuan") == 302
+    data = await (await client.get("/api/overview.json")).json()
+    got = [[r["kind"], r["name"], r["response"], r["solved"], r["satisfied"], r["score"]] for r in data["rates"]]
+    assert got == RATES
+    page = await (await client.get("/")).text()
+    assert "响应率：近30天登记、应已答复的工单中，在承诺时间（12小时）内" in page
+    assert "三率按 30/35/35 加权" in page

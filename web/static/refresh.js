@@ -47,6 +47,12 @@
         return [g.grid, g.open, g.overdue, g.resolved, g.on_time_rate, g.rated, g.satisfaction];
       }, "没有可显示的网格");
     }
+    var rt = document.querySelector("#rates tbody");
+    if (rt) {
+      rows(rt, data.rates, function (r) {
+        return [r.kind, r.name, r.response, r.solved, r.satisfied, r.score];
+      }, "没有可显示的数据");
+    }
     document.body.setAttribute("data-refreshed", data.generated_at);
   }
   function tick() {
