@@ -126,7 +126,8 @@ def decide(
     and staff replies too) and every message a not-a-ticket cue ruled out (thanks followed by a new problem).
     """
     if emergency is not None:  # danger now: always a ticket, urgent, in the category of its kind (LABELLING.md)
-        return Verdict(emergency.category, urgent=True, confidence=0.95, reason="emergency")
+        why = "emergency" if emergency.phrase else "emergency:model"  # the patterns, or the model alone
+        return Verdict(emergency.category, urgent=True, confidence=0.95, reason=why)
     why_not = gate.reason(text, ev)
     if why_not is not None:
         if why_not in OVERRIDABLE and len(text) >= MODEL_MIN_CHARS:

@@ -19,19 +19,27 @@ from dataclasses import dataclass
 _GAP = r"[^。！？!?\n]{0,%d}"
 
 
+# `\b` between Latin and Han is no boundary (Han characters are word characters): gas味, 有smoke从 must match
+_ASCII_BOUNDARY = r"(?:(?<![a-z0-9])(?=[a-z0-9])|(?<=[a-z0-9])(?![a-z0-9]))"
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern.replace(r"\b", _ASCII_BOUNDARY))
+
+
 def _near(first: str, second: str, gap: int = 10) -> str:
     return rf"(?:{first}){_GAP % gap}(?:{second})"
 
 
-_GAS = r"煤气|燃气|天然气|然气|燃汽|煤汽|液化气|气罐|瓦斯|\bgas\b"
+_GAS = r"煤气|燃气|天然气|然气|然汽|燃汽|煤汽|液化气|气罐|瓦斯|\bgas\b"
 _PERSON = (
     r"老人|老太|老爷|老头|大爷|大妈|阿姨|爷爷|奶奶|婆婆|伯伯|阿伯|大叔|有人|一个人|个人|男的|女的|孩子|小孩|邻居|"
     r"住户|我妈|我爸|老伴"
 )
-_CHILD = r"个仔|小孩|孩子|小朋友|宝宝|儿童|娃|女儿|儿子|小囡|细路|伢|男孩|女孩|闺女|崽"
+_CHILD = r"个仔|小孩|孩子|小朋友|宝宝|儿童|娃|女儿|儿子|小囡|细路|伢|男孩|女孩|闺女|崽|孙女|孙子|外孙|girl|boy|kid"
 _HURT = (
     r"起不来|爬不起来|站不起来|流血|出血|流雪|血流|头破|磕破|骨折|断了|昏迷|晕倒|晕过去|晕咗|昏过去|不省人事|"
-    r"不动了|没反应|"
+    r"不动了|没反应|喊不应|叫不应|"
     r"没呼吸|没有呼吸|抽搐|口吐白沫|叫不醒|喊不醒|受伤"
 )
 
@@ -43,7 +51,7 @@ _DANGER: tuple[tuple[str, str], ...] = (
         _near(_GAS, r"味|漏|露|泄|嘶|呲|滋滋|臭|冲鼻|呛", 12)
         + r"|\bgas\b[^.!?]{0,20}(?:smell|leak|hiss)|smell\w* (?:of )?gas",
     ),
-    ("safety", r"臭鸡蛋味|嘶嘶|hiss"),
+    ("safety", r"臭鸡蛋味|嘶嘶|嗤嗤|哧哧|呲呲|hiss"),
     ("safety", r"漏气|漏汽|露气|气味好大|一股.{0,3}气味|smells? (?:of|like) gas|gas (?:smell|leak)"),
     # fire, smoke, a burning smell, something smoking
     (
@@ -51,7 +59,8 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"着火|著火|火烛|(?<![油抽吸香])烟.{0,4}(?:浓|冒|往上|窜)|烟.{0,3}这么大|好大的烟|烟好大|大烟|"
         r"有烟(?![头灰蒂味])|着咗火|起火|失火|火灾|烧起来|燒起|着起来|冒烟|"
         r"冒煙|浓烟|黑烟|烟好大|好大烟|烟雾|冒火|火苗|明火|火光|"
-        r"焦糊|焦味|糊味|烧焦|焦臭|烧胶|烧塑料|着活|火警|救火|"
+        r"焦糊|焦味|糊味|烧焦|焦臭|烧胶|烧塑料|着活|火警|救火|全是烟|都是烟|满屋.{0,2}烟|一屋子烟|(?:楼|屋|房子|家|车)着了|"
+        r"(?:^|[,\s])火[!！]|"
         r"\bon fire\b|"
         r"\bfire\b(?!s? (?:exit|lane|door|escape|drill|extinguisher|alarm|safety|hydrant|engine|hazard|risk"
         r"|truck|station|code|inspection))|"
@@ -67,10 +76,10 @@ _DANGER: tuple[tuple[str, str], ...] = (
             r"电线|电缆|高压线|wire|cable", r"掉|断|落地|地上|路上|水里|泡|跌咗|down|on the (?:ground|road|path)", 10
         ),
     ),
-    # trapped: in a lift, behind a door
+    # trapped: in a lift (the lift is the matter: repairs), behind a door
     (
-        "safety",
-        r"困人|被困|困住|困在|关在电梯|卡在电梯|"
+        "repairs",
+        r"困人|困咗|被困|困住|困在|关在电梯|卡在电梯|关倒人|关到人|关住人|困倒人|"
         r"电梯.{0,8}(?:关人|夹住|夹着|停在两层|停在.{1,6}中间|卡在.{1,8}中间|关了|关着|关起|关住|困|卡住了人|卡人|里面有人|里边|里头)|"
         r"关在里面|出不来了|trapped|stuck in (?:the |a )?(?:lift|elevator)|(?:lift|elevator) (?:is )?stuck with",
     ),
@@ -109,9 +118,9 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"no answer (?:at|from) (?:the |her |his )?door|not answering (?:the |her |his )?door|"
         r"hasn'?t answered the door",
     ),
-    # a child in danger now, a person missing now
+    # a child in danger now (a fall: safety), a person missing now (public_order)
     (
-        "public_order",
+        "safety",
         _near(
             _CHILD,
             r"窗台|窗户上|窗边|爬窗|爬到窗|阳台边|阳台外|护栏外|栏杆外|站在窗|趴在窗|悬空|爬出|窗外|窗户外|外机上|"
@@ -135,24 +144,25 @@ _DANGER: tuple[tuple[str, str], ...] = (
         + _CHILD
         + r").{0,20}(?:到现在|一直|还)没回(?:来|家)|(?:孩子|小孩|娃|女儿|儿子|宝宝)丢了",
     ),
+    ("safety", r"(?:child|kid|toddler|boy|girl|baby)[^.!?]{0,30}(?:window|ledge|balcony|railing)"),
     (
         "public_order",
-        r"(?:child|kid|toddler|boy|girl|baby)[^.!?]{0,30}(?:window|ledge|balcony|railing)|"
         r"(?:child|kid|son|daughter|boy|girl|mother|father|grandma|grandpa)[^.!?]{0,20}"
         r"(?:is missing|missing|can'?t be found|disappeared)|"
         r"can'?t find (?:my|our) (?:son|daughter|child|kid|boy|girl|mum|mom|dad|grandma|grandpa)",
     ),
     # a person threatening to jump
     (
-        "public_order",
-        r"跳楼|要跳|想跳|跳下去|轻生|自杀|寻短见|不想活|jump(?:ing)? off|going to jump|threaten\w* to jump|suicid",
+        "safety",
+        r"跳楼|要跳|想跳|跳下去|轻生|自杀|寻短见|不想活|活着没意思|活不下去|天台边上|楼顶边上|"
+        r"jump(?:ing)? off|going to jump|wants? to jump|threaten\w* to jump|suicid|(?:edge|ledge) of the roof",
     ),
     # violence in progress
     (
         "public_order",
         r"打人|打起来|打起來|打架|打斗|打鬥|斗殴|砍人|拿刀|持刀|拿着刀|菜刀|动刀|捅人|家暴|打老婆|打媳妇|打孩子|打小孩|"
         r"救命|呼救|喊救命|哭喊|惨叫|尖叫|砸东西|砸了一地|砸车|铁棍|拿着棍|棍子|追着人打|追着.{0,4}打|拉扯|干起来|"
-        r"干仗|撕打|厮打|打得很凶|正在撬|在撬门|撬我家|快报警|报警啊|报井|"
+        r"干仗|撕打|厮打|打得很凶|正在撬|在撬门|撬我家|快报警|报警啊|报井|掐起来|抄家伙|"
         r"\bhelp!|screaming for help|\bfight(?:ing)?\b|beating|\bknife\b|stabb|attack(?:ing|ed)|"
         r"break(?:ing)? in\b|call the police",
     ),
@@ -162,7 +172,8 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"爆管|管.{0,6}(?:爆|崩了|裂开)|暖气片?.{0,4}爆|水喉爆|全是水|到处都是水|满地都是水|满地水|浸晒水|"
         r"水.{0,6}往外(?:冒|滋|涌)|水管裂|爆裂|水喷|喷水|水漫|漫出来|淹了|"
         r"被淹|淹水|水淹|进水了|往屋里灌|往下灌|水一直往|"
-        r"水哗哗|burst pipe|pipe (?:has )?burst|flood(?:ing|ed)|water (?:is )?pouring|water everywhere",
+        r"水哗哗|没过脚|淹到|水都流到|水流到.{0,6}(?:客厅|卧室|屋里|家里)|"
+        r"burst pipe|pipe (?:has )?burst|flood(?:ing|ed)|water (?:is )?pouring|water everywhere",
     ),
     # more everyday forms of the same dangers (definition in LABELLING.md)
     ("safety", r"烧着了|燃起来|着起火|火着起来|起明火|电动车.{0,4}(?:着了|炸了|自燃)|自燃|煤气中毒|冒火星|电火花"),
@@ -196,45 +207,53 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"robbery|being robbed|someone is breaking",
     ),
     ("repairs", r"(?:water|pipe)[^.!?]{0,20}(?:gushing|spraying|bursting|pouring)|ceiling is (?:collapsing|caving)"),
-    ("safety", r"(?:stuck|trapped) in (?:the |a )?(?:lift|elevator)|(?:lift|elevator)[^.!?]{0,20}(?:stuck|trapped)"),
+    ("repairs", r"(?:stuck|trapped) in (?:the |a )?(?:lift|elevator)|(?:lift|elevator)[^.!?]{0,20}(?:stuck|trapped)"),
     # something about to fall onto a path now
     (
         "safety",
         r"就要掉|要掉了|还挂在|挂在那|悬在|悬着|耷拉|要倒了|快倒了|往.{0,8}倒(?!垃圾|水|东西)|吹歪|马上要掉|"
-        r"快要掉|快掉下来|要掉下来|摇摇欲坠|随时会掉|随时掉|快塌|要塌|塌了|倒塌|坍塌|"
+        r"快要掉|快掉下来|要掉下来|摇摇欲坠|随时会掉|随时要掉|随时掉|快塌|要塌|塌了|倒塌|坍塌|快跌|要跌落|跌落嚟|"
         r"砸到人|砸伤|砸中|砸到一个|"
-        r"hanging loose|could fall|about to fall|going to fall|(?:could|might) fall on|collaps(?:e|ing)\b|"
+        r"hanging (?:loose|by)|could fall|about to fall|going to fall|(?:could|might) fall on|collaps(?:e|ing)\b|"
         r"hit someone|fell on (?:a|someone)",
     ),
 )
 
 # Said of the past, of what might happen, or as advice: no alarm now. A "now" word overrides.
-_NOT_NOW = re.compile(
+_NOT_NOW = _compile(
     r"万一|如果|假如|要是|一旦|如发现|若发现|发现.{0,8}(?:请|应|要|立即)|容易|会不会引|可能会|防止|预防|演练|演习|"
     r"培训|讲座|知识|"
     r"宣传|提醒大家|怕(?!是)|真要|真着|真系|估计|过一次|过几次|过两次|有时候|经常|时不时|的事|昨儿|抖音|刷到|视频|"
     r"申请|办理|补办|证明|社保|医保|补贴|优待证|隐患|"
     r"温馨提示|注意安全|安全常识|上次|以前|之前|去年|上个月|上周|上礼拜|前几天|前天|昨天|昨晚|那天|当时|曾经|"
-    r"差点|险些|小时候|新闻|电视|电影|视频里|小说|游戏|梦见|做梦|"
+    r"差点|险些|差啲|琴日|寻日|尋日|上趟|前两天|后来|小时候|新闻|电视|电影|纪录片|视频里|小说|游戏|梦见|做梦|在学校|"
     r"\bif\b|in case|what if|\bdrill\b|yesterday|last (?:week|night|month|year|time)|\bago\b|used to|another city|"
     r"read (?:that|about)|\bnews\b|hazard"
 )
-_NOW = re.compile(r"现在|正在|还在|一直|刚才|刚刚|快来|快点|赶紧|马上|\bnow\b|right now|still|urgent|help")
+# what is shown or told, not happening: no "now" word makes a documentary or a drill an emergency
+_UNREAL = _compile(
+    r"新闻|电视|电影|纪录片|视频|小说|游戏|梦见|做梦|抖音|刷到|演练|演习|\bnews\b|\bdrill\b|\bmovie\b|\bgame\b"
+)
+_NOW = _compile(
+    r"现在|正在|还在|一直|刚才|刚刚|快来|快点|赶紧|马上|紧急|立即|立刻|打了1[12][09]|叫了救护车|报了警|已经报警|能来个人|"
+    r"\bnow\b|right now|still|urgent|help"
+)
 # said to be over, or a negation of the danger itself
-_OVER = re.compile(
+_OVER = _compile(
     r"已经解决|解决了|已经扑灭|扑灭了|火.{0,3}灭了|还好没人|没人受伤|人没事|不严重|一点点|已经救出|救出来了|"
     r"已经送医|送医院了|已经处理|处理好了|没事了|虚惊|误会|已经修好|修好了|"
     r"已经找到|找到了|找着了|寻着了|回来了|\bput out\b|is fine now|all fine|found (?:him|her|them)|false alarm|"
-    r"fixed now"
+    r"fixed now|all good|was just|不是着火|别慌"
 )
 _FORMAL = re.compile(r"尊敬的|领导|市长|信箱|有关部门|相关部门")
 _NEGATED = re.compile(r"(?:没有|没|不是|无|未|冇|唔係|\bno|\bnot|n't)\s?\S?$")
 _QUESTION_FRAME = re.compile(r"(?:是不是|是否|会不会|有没有|好像|似乎)$")
 # the bot's own danger words in harmless phrases
-_HARMLESS = re.compile(
+_HARMLESS = _compile(
     r"火锅|火车|火爆|发火|上火|恼火|打不着火|点不着|打着火|猫打架|狗打架|(?:cats|dogs).{0,60}fight|"
     r"[猫狗].{0,8}(?:走丢|丢了|不见)|火灾隐患|防火|吸烟|抽烟|打火机|"
     r"救命稻草|笑死|气死|冒火了我|打架子鼓|打游戏|fire (?:sale|away)|fired|"
+    r"热炸|气炸|炸毛|炸锅|炸鸡|油炸|炸串|炸酱|心态炸|热得冒烟|热到冒烟|热到爆炸|热得要爆炸|累得.{0,4}晕|困得.{0,4}晕|烧糊|锅糊|糊锅|煮糊|哈哈|救命.{0,6}(?:剧|好哭|好笑|好看|好吃|可爱)|"
     # 电梯坏了，困了好几天没人修: "stuck" for days is a broken lift, not a person trapped now
     r"困了?(?:好|这么|那么)?(?:几|多|两|三|四|五|十)+(?:天|周|星期|个月)|困了?(?:好久|很久|半个月)"
 )
@@ -272,7 +291,7 @@ def _split(pattern: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None
     branches = _branches(pattern)
     zh = [b for b in branches if _HAN.search(b)]
     en = [b for b in branches if not _HAN.search(b)]
-    return (re.compile("|".join(zh)) if zh else None, re.compile("|".join(en)) if en else None)
+    return (_compile("|".join(zh)) if zh else None, _compile("|".join(en)) if en else None)
 
 
 _COMPILED = tuple((cat, *_split(p)) for cat, p in _DANGER)
@@ -281,28 +300,48 @@ _COMPILED = tuple((cat, *_split(p)) for cat, p in _DANGER)
 @dataclass(frozen=True, slots=True)
 class Emergency:
     category: str
-    phrase: str  # what was read as danger (for `matched` and the report)
+    phrase: str  # what was read as danger (for `matched` and the report); "" when the model read it
 
 
-def _sentence(text: str, start: int, end: int) -> str:
+def _near_clauses(sentence: str, start: int, end: int) -> str:
+    """The clause of the match with the one before and the one after: 上周帮忙，今天……发现她倒在客厅 is today's
+    danger, though the thank-you for last week's help is in the same sentence."""
+    cuts = [i for i, ch in enumerate(sentence) if ch in ",、"]
+    before = [i for i in cuts if i < start]
+    after = [i for i in cuts if i >= end]
+    lo = before[-2] + 1 if len(before) >= 2 else 0
+    hi = after[1] if len(after) >= 2 else len(sentence)
+    return sentence[lo:hi]
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[str, int]:
+    """The sentence around a match, and where it starts in `text`."""
     lo = max(text.rfind(c, 0, start) for c in "。！？!?\n;；")
     hi_candidates = [i for i in (text.find(c, end) for c in "。！？!?\n;；") if i >= 0]
-    return text[lo + 1 : min(hi_candidates) if hi_candidates else len(text)]
+    return text[lo + 1 : min(hi_candidates) if hi_candidates else len(text)], lo + 1
 
 
 def detect(normalised: str) -> Emergency | None:
     """The first danger read in `normalised` that is now, not negated, not past or hypothetical; else None."""
+    return read(normalised)[0]
+
+
+def read(normalised: str) -> tuple[Emergency | None, bool]:
+    """The danger read now (or None), and whether danger words were found but ruled out (negated, past,
+    hypothetical, harmless, over): the emergency model must not raise an alarm the patterns have reasons against."""
     han, latin = _HAN.search(normalised) is not None, _LATIN.search(normalised) is not None
     # a letter to officials describes standing problems; a danger in it needs a "now" of its own
     formal = _FORMAL.search(normalised) is not None
+    ruled_out = False
     for category, zh, en in _COMPILED:
         for pattern in (zh if han else None, en if latin else None):
             if pattern is None or pattern.search(normalised) is None:
                 continue
             found = _first_now(normalised, pattern, formal)
             if found is not None:
-                return Emergency(category, found)
-    return None
+                return Emergency(category, found), False
+            ruled_out = True
+    return None, ruled_out
 
 
 def _first_now(normalised: str, pattern: re.Pattern[str], formal: bool) -> str | None:
@@ -311,9 +350,13 @@ def _first_now(normalised: str, pattern: re.Pattern[str], formal: bool) -> str |
         before = normalised[max(0, m.start() - 4) : m.start()]
         if _NEGATED.search(before) and not _QUESTION_FRAME.search(normalised[max(0, m.start() - 6) : m.start()]):
             continue
-        sentence = _sentence(normalised, m.start(), m.end())
-        now = _NOW.search(sentence) is not None
-        if not now and (_HARMLESS.search(sentence) or _NOT_NOW.search(sentence) or formal):
+        sentence, offset = _sentence(normalised, m.start(), m.end())
+        nearby = _near_clauses(sentence, m.start() - offset, m.end() - offset)
+        # a "now" two clauses away (上次着火了，现在又有人在楼道充电) is about something else
+        now = _NOW.search(nearby) is not None
+        if _UNREAL.search(nearby):
+            continue
+        if not now and (_HARMLESS.search(sentence) or _NOT_NOW.search(nearby) or formal):
             continue
         if _OVER.search(normalised, m.end()):
             continue

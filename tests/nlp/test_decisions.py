@@ -23,7 +23,7 @@ CASES = [
     ("请问孩子上小学划片是哪所学校，怎么报名", "other", "normal"),
     ("医保卡丢了怎么补办，社区能办吗", "permits", "normal"),  # consultations about documents (#16)
     # urgency, independent of category
-    ("电梯困人了！有个老人被关在里面，快来人", "safety", "urgent"),  # people in danger: safety (LABELLING.md)
+    ("电梯困人了！有个老人被关在里面，快来人", "repairs", "urgent"),  # trapped in a lift: repairs (LABELLING.md)
     ("5楼着火了，浓烟很大，快打119", "safety", "urgent"),
     ("楼道里好大的煤气味，谁家漏气了", "safety", "urgent"),
     ("楼下有人打起来了，拿着刀，快报警", "public_order", "urgent"),

@@ -12,7 +12,7 @@ EMERGENCIES = [
     ("My husband hits me, I am afraid to go home", "public_order"),
     # the issue's own examples of emergencies that were missed
     ("天然气管道好像漏了,嘶嘶响", "safety"),
-    ("有小孩站在窗台上,窗户也没装防护栏", "public_order"),
+    ("有小孩站在窗台上,窗户也没装防护栏", "safety"),
     ("有个老人在小区花园摔倒了起不来，头上出血了", "other"),
     ("我家孩子不见了！！6岁男孩", "public_order"),
     ("地库有焦糊味!!", "safety"),
@@ -23,12 +23,12 @@ EMERGENCIES = [
     ("是不是漏气了?楼道里一股味", "safety"),
     ("煤气好似漏咗，好大阵味", "safety"),
     ("樓梯間有濃煙，好像失火了", "safety"),
-    ("电梯遭卡起了，里头关起个老人", "safety"),
+    ("电梯遭卡起了，里头关起个老人", "repairs"),
     ("楼下那俩人干起来了还拿着刀", "public_order"),
     ("那个就是三楼有股烧焦的味道嗯越来越大了你们快来", "safety"),
     ("煤汽味好重啊哪家漏了", "safety"),
     ("隔壁的水管爆了水一直往外冒", "repairs"),
-    ("天台边上坐着一个人说要跳下去", "public_order"),
+    ("天台边上坐着一个人说要跳下去", "safety"),
     ("There are sparks coming from the meter box and a burning smell", "safety"),
 ]
 
@@ -68,3 +68,33 @@ def test_the_detector_names_what_it_read_as_danger() -> None:
     assert found.category == "safety"
     assert "煤气" in found.phrase
     assert detect(normalise("今天天气真好，出去走走")) is None
+
+
+# Found on a corpus written by another hand (nlp/data/corpus_writer3.jsonl): the patterns missed these forms
+DETECTED_NOW = [
+    "3栋楼道gas味好重，谁家的check一下，urgent！",  # Latin next to Han: no \b between them
+    "10栋有smoke从窗户冒出来，fire alarm一直响",
+    "刚才天然气表那里嗤嗤响，一打开厨房门全是味",
+    "部𨋢困咗人啊，七座，撳咗警钟冇人理",
+    "Someone is sitting on the edge of the roof and says he wants to jump",
+    # a thank-you for last week in the same sentence does not make today's fall a past event
+    "谢谢网格员上周帮忙，今天我去看对门刘奶奶，发现她倒在客厅里，喊不应，已经打了120，能来个人帮忙吗",
+]
+NOT_NOW = [
+    "刚看完一个火灾纪录片，回来赶紧检查了一遍家里的燃气阀",
+    "热炸了",
+    "救命这个剧也太好哭了吧[流泪][流泪]",
+    "刚才那个冒烟是楼下烧烤店在烤串，不是着火，大家别慌了哈",
+    "琴日有个花盆由楼上跌落嚟，差啲砸中人，睇下系边户啦",
+    "昨天晚上，楼道里着火了",  # the past word in the clause before
+]
+
+
+@pytest.mark.parametrize("text", DETECTED_NOW)
+def test_the_patterns_read_these_as_danger_now(text: str) -> None:
+    assert detect(normalise(text)) is not None, text
+
+
+@pytest.mark.parametrize("text", NOT_NOW)
+def test_the_patterns_do_not_read_these_as_danger_now(text: str) -> None:
+    assert detect(normalise(text)) is None, text

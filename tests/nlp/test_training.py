@@ -55,3 +55,55 @@ def test_corrections_teach_the_fallback(tmp_path: Path) -> None:
     probs = model.probabilities(normalise(taught))
     assert max(probs, key=lambda c: probs[c]) == "safety"
     assert Classifier(fallback=model).classify("阳台上的蜂窝越来越大，麻烦处理一下").category == "safety"
+
+
+URGENT_TOY = [
+    ("楼道里好大煤气味快来人", "safety", True),
+    ("煤气味好重有人在家吗快来", "safety", True),
+    ("着火了浓烟快来人", "safety", True),
+    ("楼道堆了杂物不好走", "occupation", False),
+    ("杂物堆在楼道里", "occupation", False),
+    ("大家早上好", "none", False),
+    ("早上好呀", "none", False),
+]
+
+
+def test_the_emergency_model_is_trained_beside_the_others_and_round_trips(tmp_path: Path) -> None:
+    model = fit([(t, c) for t, c, _ in URGENT_TOY], urgent=[u for _, _, u in URGENT_TOY], c=20.0, min_df=1)
+    assert model.urgent
+    for text, _, urgent in URGENT_TOY:
+        p = model.urgent_probability(normalise(text))
+        assert p is not None
+        assert (p > 0.5) == urgent, text
+    path = tmp_path / "model.npz"
+    model.dump(path)
+    again = Fallback.load(path)
+    assert again is not None
+    assert again.urgent
+    for text, _, _ in URGENT_TOY:
+        assert again.urgent_probability(normalise(text)) == pytest.approx(model.urgent_probability(normalise(text)))
+
+
+def test_a_model_without_emergencies_has_no_emergency_part(tmp_path: Path) -> None:
+    model = fit(TOY, c=20.0, min_df=1)  # no urgency flags given
+    assert not model.urgent
+    assert model.urgent_probability(normalise("楼上好吵")) is None
+    path = tmp_path / "model.npz"
+    model.dump(path)
+    again = Fallback.load(path)
+    assert again is not None
+    assert not again.urgent
+
+
+def test_word_features_are_an_option_of_training_and_travel_with_the_model(tmp_path: Path) -> None:
+    model = fit(TOY, c=20.0, min_df=1, words=True)
+    assert model.words
+    assert any(g.startswith("w:") for g in model.index)  # jieba's words are features of their own
+    path = tmp_path / "model.npz"
+    model.dump(path)
+    again = Fallback.load(path)
+    assert again is not None
+    assert again.words
+    text = normalise("楼上好吵睡不着")
+    assert again.probabilities(text) == pytest.approx(model.probabilities(text), abs=1e-3)
+    assert not fit(TOY, c=20.0, min_df=1).words
