@@ -26,6 +26,7 @@ from handlers.domain.tickets import (
     reporter_chats,
     require_active,
     update,
+    worker_notice,
 )
 from storage.records import Ticket
 from storage.states import Outcome, ReporterKind, TicketState
@@ -135,13 +136,7 @@ def _continue(deps: Deps, ticket: Ticket, actor_id: str) -> Ticket:
     private(
         deps,
         followup.holder_id,
-        deps.texts.new_ticket_private.format(
-            ticket=followup.id,
-            category=category_name(deps, followup),
-            chat=followup.chat_topic or "私聊",
-            reporter=followup.reporter_name,
-            text=followup.text,
-        ),
+        worker_notice(deps, followup, followup.chat_topic or "私聊"),
         ticket_id=followup.id,
     )
     return followup

@@ -60,6 +60,17 @@ def category_name(deps: Deps, ticket: Ticket) -> str:
     return deps.settings.category_name(ticket.category)
 
 
+def worker_notice(deps: Deps, ticket: Ticket, chat: str) -> str:
+    """What the worker (or the staff chat) is told of a new ticket, with the resident's own words."""
+    return deps.texts.new_ticket_private.format(
+        ticket=ticket.id,
+        category=category_name(deps, ticket),
+        chat=chat,
+        reporter=ticket.reporter_name,
+        text=ticket.text,
+    )
+
+
 def holder_name(deps: Deps, ticket: Ticket) -> str:
     return name_of(deps.settings, ticket.holder_id)
 

@@ -48,17 +48,6 @@ def names(deps: Deps, people: list[str]) -> str:
     return "、".join(name_of(deps.settings, p) for p in people)
 
 
-def worker_notice(deps: Deps, ticket: r.Ticket, chat: str) -> str:
-    """What the worker (or the staff chat) is told of a new ticket, with the resident's own words."""
-    return deps.texts.new_ticket_private.format(
-        ticket=ticket.id,
-        category=tickets.category_name(deps, ticket),
-        chat=chat,
-        reporter=ticket.reporter_name,
-        text=ticket.text,
-    )
-
-
 def sound(deps: Deps, ticket: r.Ticket, community: Community, notice: str, people: list[str]) -> None:
     """The staff chat hears of the emergency with everyone alerted @-mentioned."""
     to_staff(deps, community.staff_chat, notice, people, ticket_id=ticket.id)

@@ -105,14 +105,14 @@ def acknowledge(deps: Deps, ticket: r.Ticket, community: Community, lang: str = 
             [ticket.reporter_id, *alerted],
             ticket_id=ticket.id,
         )
-        alarm.sound(deps, ticket, community, alarm.worker_notice(deps, ticket, ticket.chat_topic), alerted)
+        alarm.sound(deps, ticket, community, tickets.worker_notice(deps, ticket, ticket.chat_topic), alerted)
         return
     if cat is not None and cat.sensitive:
         private(deps, ticket.reporter_id, texts.ack_private_sensitive.format(**fields), ticket_id=ticket.id)
         private(
             deps,
             ticket.holder_id,
-            alarm.worker_notice(deps, ticket, ticket.chat_topic),
+            tickets.worker_notice(deps, ticket, ticket.chat_topic),
             ticket_id=ticket.id,
             unmasked=True,
         )
@@ -134,7 +134,7 @@ def acknowledge(deps: Deps, ticket: r.Ticket, community: Community, lang: str = 
         private(
             deps,
             ticket.holder_id,
-            alarm.worker_notice(deps, ticket, "私聊"),
+            tickets.worker_notice(deps, ticket, "私聊"),
             ticket_id=ticket.id,
             unmasked=True,
         )
