@@ -26,7 +26,9 @@ NUL_SYMBOL = "\u2400"
 
 Route = Callable[[StoredMessage, Deps], Awaitable[int | None]]
 Filter = Callable[[StoredMessage, Deps], bool]
-OwnTime = Callable[[datetime], Awaitable[None]]  # sets a simulated clock to a message's received time
+# replay's simulated clock: set to a message's received time (True), or False for a message from this
+# replay's future, which it handles when its log reaches it (or another running replay already does)
+OwnTime = Callable[[datetime], Awaitable[bool]]
 
 
 async def _ignore(msg: StoredMessage, deps: Deps) -> int | None:
@@ -127,8 +129,9 @@ def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool
         return uow.messages.add(msg, purge_after=msg.timestamp + timedelta(days=keep))
 
 
-async def process(pk: int, services: Services, fresh: StoredMessage | None = None) -> None:
+async def process(pk: int, services: Services, fresh: StoredMessage | None = None) -> bool:
     """Handle one stored message in one transaction; a message is processed exactly once.
+    False: it was done already, or another bot process holds it.
 
     `fresh`: the message as this process just stored it. On SQLite (one process) nobody else can have
     handled it, so it is not read again; on PostgreSQL the row lock still decides who handles it."""
@@ -136,7 +139,7 @@ async def process(pk: int, services: Services, fresh: StoredMessage | None = Non
         with services.turn() as deps:
             stored = fresh if fresh is not None and not deps.uow.postgres else deps.uow.messages.claim(pk)
             if stored is None:
-                return  # done already, or another bot process holds it
+                return False  # done already, or another bot process holds it
             deps.uow.chats.lock(stored.chat_id)  # one turn per chat at a time across bot processes
             ticket_id = await route(stored, deps)
             deps.uow.messages.mark_processed(pk, deps.now, ticket_id)
@@ -147,6 +150,7 @@ async def process(pk: int, services: Services, fresh: StoredMessage | None = Non
         services.on_handler_error(pk, exc)
         with services.store.begin() as uow:
             uow.messages.mark_processed(pk, services.clock.now())
+    return True
 
 
 async def handle_incoming(msg: IncomingMessage, services: Services) -> bool:
@@ -169,15 +173,17 @@ async def repair_unprocessed(services: Services, at_own_time: OwnTime | None = N
     """At start-up: messages stored but never handled (a crash between the two) are handled now.
 
     `at_own_time` (replay's simulated clock) sets the clock to each message's received time first, so it is
-    handled as it would have been had the process not stopped."""
+    handled as it would have been had the process not stopped; a message it declines is left alone.
+    How many this process handled (a message another process is holding is left to that process)."""
     seen: set[int] = set()
+    handled = 0
     while True:
         with services.store.begin() as uow:
             pending = [m for m in uow.messages.unprocessed(limit=200) if m.pk not in seen]
         if not pending:
-            return len(seen)  # (a message another process is holding is left to that process)
+            return handled
         for msg in pending:
             seen.add(msg.pk)
-            if at_own_time is not None:
-                await at_own_time(msg.received_at)
-            await process(msg.pk, services)
+            if at_own_time is not None and not await at_own_time(msg.received_at):
+                continue
+            handled += await process(msg.pk, services)

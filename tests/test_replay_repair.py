@@ -146,3 +146,48 @@ def test_kill_9_mid_replay_then_rerun_loses_no_reply(tmp_path: Path) -> None:
     got = sent_lines(sent)
     assert [(s["chat_id"], s["ts"]) for s in got] == [(s["chat_id"], s["ts"]) for s in expected]
     assert got == expected
+
+
+def test_repair_leaves_a_message_from_the_replays_future_to_its_own_replay(tmp_path: Path) -> None:
+    # another replay on the same database stored the gas leak (09:30) a moment ago and is about to
+    # handle it; this replay's log starts at 09:00. Taking it at start-up ran this replay's clock to
+    # 09:30, and every one of its own messages was then handled at 09:30 instead of its own minute.
+    cfg = DATA / "config.yaml"
+    db, sent = f"sqlite:///{tmp_path / 'shared.db'}", tmp_path / "sent.jsonl"
+    lines = [
+        line(1, "09:00", "早上好", "wxid_chen", "老陈"),
+        line(2, "09:10", "早上好", "wxid_zhou", "周阿姨"),
+        line(3, "09:15", DOG, "wxid_liu", "刘大爷"),
+        line(4, "09:20", "谢谢大家", "wxid_zhou", "周阿姨"),
+    ]
+    gas = line(5, "09:30", GAS, "wxid_zhou", "周阿姨")
+    finish(start(cfg, write_log([], tmp_path / "empty.jsonl"), db, sent))  # the schema only
+    store = Store(db)
+    with store.begin() as uow:
+        uow.messages.add(incoming(gas), purge_after=None)
+    store.dispose()
+
+    finish(start(cfg, write_log(lines, tmp_path / "mine.jsonl"), db, sent))
+    store = Store(db)
+    with store.begin() as uow:
+        mine = [uow.messages.by_platform_id(obj["id"]) for obj in lines]
+        left = [m.platform_id for m in uow.messages.unprocessed()]
+    store.dispose()
+    for m in mine:
+        assert m is not None
+        assert m.processed_at == m.received_at, m
+    assert left == ["p5"]  # not this replay's to take
+    dog = [s for s in sent_lines(sent) if "wxid_liu" in s["mention_ids"]]
+    assert [s["ts"] for s in dog] == ["2026-11-23T09:15:00+08:00"]
+
+    # its own replay (here restarted on its log) handles it at its minute
+    finish(start(cfg, write_log([gas], tmp_path / "theirs.jsonl"), db, sent))
+    store = Store(db)
+    with store.begin() as uow:
+        handled = uow.messages.by_platform_id("p5")
+        assert uow.messages.unprocessed() == []
+    store.dispose()
+    assert handled is not None
+    assert handled.processed_at == handled.received_at
+    alarms = [s for s in sent_lines(sent) if s["chat_id"] == "room_tiancheng_3" and "wxid_zhou" in s["mention_ids"]]
+    assert [s["ts"] for s in alarms] == ["2026-11-23T09:30:00+08:00"]

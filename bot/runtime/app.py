@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from handlers.domain.outbound import to_staff
 from handlers.domain.worktime import WorkCalendar
 from handlers.jobs import chat_events as groups
 from handlers.jobs import staffing, sweep
-from handlers.router import handle_incoming, repair_unprocessed
+from handlers.router import OwnTime, handle_incoming, repair_unprocessed
 from storage.retry import wait_for_db
 from storage.states import OutboxState
 from storage.store import Store
@@ -179,11 +179,12 @@ class App:
                             deps.texts.health_problem.format(problem="；".join(health.problems)),
                         )
 
-    async def start(self, at_own_time: Callable[[datetime], Awaitable[None]] | None = None) -> None:
+    async def start(self, at_own_time: OwnTime | None = None) -> None:
         """Repair what a crash left: stranded sends, then messages stored but never handled.
 
         A grid whose worker changed while the bot was down hands its open tickets over now.
-        `at_own_time`: replay's simulated clock, set to each repaired message's received time."""
+        `at_own_time`: replay's simulated clock, set to each repaired message's received time (a message
+        from the replay's future is left to the log)."""
         stranded = self.dispatcher.recover_stranded()
         repaired = await repair_unprocessed(self.services, at_own_time)
         if stranded or repaired:

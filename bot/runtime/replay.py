@@ -111,9 +111,9 @@ async def replay(
                 if out is not None:  # without a record of the platform, a stranded send is uncertain as live
                     settle_stranded(app.services.store, last_sent, clock.now())
                 resume_at = clock.now()
-                await app.start(at_own_time=_at_own_time(app, clock))
-                # repair may have run earlier messages at their own times: simulated time goes on from here
-                clock.set(max(resume_at, clock.now()))
+                await app.start(at_own_time=_at_own_time(app, clock, resume_at))
+                # repair ran earlier messages at their own times (never later ones): time goes on from here
+                clock.set(resume_at)
                 flush_sent()
                 next_tick = _align(clock.now(), interval)
             assert app is not None
@@ -135,13 +135,21 @@ async def replay(
     return summary
 
 
-def _at_own_time(app: App, clock: FakeClock) -> Callable[[datetime], Awaitable[None]]:
+def _at_own_time(app: App, clock: FakeClock, start: datetime) -> Callable[[datetime], Awaitable[bool]]:
     """Start-up repair handles each stored-but-unhandled message at its own received time, and what the
-    one before it queued goes out at that one's time, as in a replay that was never interrupted."""
+    one before it queued goes out at that one's time, as in a replay that was never interrupted.
 
-    async def at(when: datetime) -> None:
+    Only messages up to `start`, this replay's own time: a later one is in its future. It is either
+    another replay's on the same database, stored a moment ago and about to be handled there (taking it
+    would run this replay's clock ahead of its own log, and every message after at the wrong time), or a
+    line of this log stranded by a crash, handled when the log reaches it again."""
+
+    async def at(when: datetime) -> bool:
+        if when > start:
+            return False
         await wait_for_db(app.dispatcher.drain, "outbox")
         clock.set(when)
+        return True
 
     return at
 
