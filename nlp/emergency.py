@@ -57,7 +57,7 @@ _DANGER: tuple[tuple[str, str], ...] = (
     (
         "safety",
         r"着火|著火|火烛|(?<![油抽吸香])烟.{0,4}(?:浓|冒|往上|窜)|烟.{0,3}这么大|好大的烟|烟好大|大烟|"
-        r"有烟(?![头灰蒂味])|着咗火|起火|失火|火灾|烧起来|燒起|着起来|冒烟|"
+        r"有烟(?![头灰蒂味])|着咗火|起火|失火|火灾|烧起来|燒起|着起来|冒[白黑青浓]?烟|"
         r"冒煙|浓烟|黑烟|烟好大|好大烟|烟雾|冒火|火苗|明火|火光|"
         r"焦糊|焦味|糊味|烧焦|焦臭|烧胶|烧塑料|着活|火警|救火|全是烟|都是烟|满屋.{0,2}烟|一屋子烟|(?:楼|屋|房子|家|车)着了|"
         r"(?:^|[,\s])火[!！]|"
@@ -80,7 +80,7 @@ _DANGER: tuple[tuple[str, str], ...] = (
     (
         "repairs",
         r"困人|困咗|被困|困住|困在|关在电梯|卡在电梯|关倒人|关到人|关住人|困倒人|"
-        r"电梯.{0,8}(?:关人|夹住|夹着|停在两层|停在.{1,6}中间|卡在.{1,8}中间|关了|关着|关起|关住|困|卡住了人|卡人|里面有人|里边|里头)|"
+        r"电梯.{0,8}(?:关人|夹住|夹着|停在两层|停在.{1,6}中间|卡在.{1,8}中间|关了|关着|关起|关住|困|卡住了人|卡人|里面有人|里边有人|里头有人)|"
         r"关在里面|出不来了|trapped|stuck in (?:the |a )?(?:lift|elevator)|(?:lift|elevator) (?:is )?stuck with",
     ),
     # a person fallen, injured, collapsed, unresponsive
@@ -154,14 +154,14 @@ _DANGER: tuple[tuple[str, str], ...] = (
     # a person threatening to jump
     (
         "safety",
-        r"跳楼|要跳|想跳|跳下去|轻生|自杀|寻短见|不想活|活着没意思|活不下去|天台边上|楼顶边上|"
+        r"跳楼|要跳(?!出|舞|绳|起来|过去|高|远)|想跳(?!舞|绳)|跳下去|轻生|自杀|寻短见|不想活|活着没意思|活不下去|天台边上|楼顶边上|"
         r"jump(?:ing)? off|going to jump|wants? to jump|threaten\w* to jump|suicid|(?:edge|ledge) of the roof",
     ),
     # violence in progress
     (
         "public_order",
         r"打人|打起来|打起來|打架|打斗|打鬥|斗殴|砍人|拿刀|持刀|拿着刀|菜刀|动刀|捅人|家暴|打老婆|打媳妇|打孩子|打小孩|"
-        r"救命|呼救|喊救命|哭喊|惨叫|尖叫|砸东西|砸了一地|砸车|铁棍|拿着棍|棍子|追着人打|追着.{0,4}打|拉扯|干起来|"
+        r"救命|呼救|喊救命|哭喊|惨叫|尖叫|砸东西|砸了一地|砸车|铁棍|拿着棍|抡棍子|拿棍子(?:打|追|砸)|追着人打|追着.{0,4}打|拉扯|干起来|"
         r"干仗|撕打|厮打|打得很凶|正在撬|在撬门|撬我家|快报警|报警啊|报井|掐起来|抄家伙|"
         r"\bhelp!|screaming for help|\bfight(?:ing)?\b|beating|\bknife\b|stabb|attack(?:ing|ed)|"
         r"break(?:ing)? in\b|call the police",
@@ -171,7 +171,7 @@ _DANGER: tuple[tuple[str, str], ...] = (
         "repairs",
         r"爆管|管.{0,6}(?:爆|崩了|裂开)|暖气片?.{0,4}爆|水喉爆|全是水|到处都是水|满地都是水|满地水|浸晒水|"
         r"水.{0,6}往外(?:冒|滋|涌)|水管裂|爆裂|水喷|喷水|水漫|漫出来|淹了|"
-        r"被淹|淹水|水淹|进水了|往屋里灌|往下灌|水一直往|"
+        r"被淹|淹水|水淹|进水了|进水.{0,4}(?:公分|厘米|cm|深)|灌进(?:屋|家|一楼|楼道|地下室)|往屋里灌|往下灌|水一直往|"
         r"水哗哗|没过脚|淹到|水都流到|水流到.{0,6}(?:客厅|卧室|屋里|家里)|"
         r"burst pipe|pipe (?:has )?burst|flood(?:ing|ed)|water (?:is )?pouring|water everywhere",
     ),
@@ -190,7 +190,11 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"(?:lying|lies) (?:on the (?:floor|ground)|unconscious)|unresponsive|not responding|passed out|"
         r"(?:fell|fallen) (?:from|off)|hurt (?:badly|himself|herself)|is hurt|got hurt|need(?:s)? an ambulance",
     ),
-    ("public_order", r"被打了|在打人|打人了|抢劫|抢包|砸门|踹门|闯进|入室|有贼|小偷在|要跳|站在楼顶|坐在楼顶|爬上天台"),
+    (
+        "public_order",
+        r"被打了|在打人|打人了|抢劫|抢包|砸门|踹门|闯进|入室|有贼|小偷在|要跳(?!出|舞|绳|起来|过去|高|远)|"
+        r"站在楼顶|坐在楼顶|爬上天台",
+    ),
     # violence at home, told by the person it happens to (domestic violence is danger now: LABELLING.md)
     (
         "public_order",
@@ -223,16 +227,16 @@ _DANGER: tuple[tuple[str, str], ...] = (
 _NOT_NOW = _compile(
     r"万一|如果|假如|要是|一旦|如发现|若发现|发现.{0,8}(?:请|应|要|立即)|容易|会不会引|可能会|防止|预防|演练|演习|"
     r"培训|讲座|知识|"
-    r"宣传|提醒大家|怕(?!是)|真要|真着|真系|估计|过一次|过几次|过两次|有时候|经常|时不时|的事|昨儿|抖音|刷到|视频|"
+    r"宣传|提醒大家|怕(?!是)|真要|真着|真系|估计|过一次|过几次|过两次|有时候|经常|时不时|的事|昨儿|抖音|刷到|看视频|"
     r"申请|办理|补办|证明|社保|医保|补贴|优待证|隐患|"
     r"温馨提示|注意安全|安全常识|上次|以前|之前|去年|上个月|上周|上礼拜|前几天|前天|昨天|昨晚|那天|当时|曾经|"
-    r"差点|险些|差啲|琴日|寻日|尋日|上趟|前两天|后来|小时候|新闻|电视|电影|纪录片|视频里|小说|游戏|梦见|做梦|在学校|"
+    r"差点|险些|差啲|琴日|寻日|尋日|上趟|前两天|后来|小时候|新闻|电视(?:上|里|剧|台|新闻)|看电视|电影|纪录片|视频里|小说|游戏|梦见|做梦|在学校|"
     r"\bif\b|in case|what if|\bdrill\b|yesterday|last (?:week|night|month|year|time)|\bago\b|used to|another city|"
     r"read (?:that|about)|\bnews\b|hazard"
 )
 # what is shown or told, not happening: no "now" word makes a documentary or a drill an emergency
 _UNREAL = _compile(
-    r"新闻|电视|电影|纪录片|视频|小说|游戏|梦见|做梦|抖音|刷到|演练|演习|\bnews\b|\bdrill\b|\bmovie\b|\bgame\b"
+    r"新闻|电视(?:上|里|剧|台|新闻)|看电视|电影|纪录片|视频(?:里|上|号)|看视频|刷视频|小说|游戏|梦见|做梦|抖音|刷到|演练|演习|\bnews\b|\bdrill\b|\bmovie\b|\bgame\b"
 )
 _NOW = _compile(
     r"现在|正在|还在|一直|刚才|刚刚|快来|快点|赶紧|马上|紧急|立即|立刻|打了1[12][09]|叫了救护车|报了警|已经报警|能来个人|"
@@ -243,8 +247,22 @@ _OVER = _compile(
     r"已经解决|解决了|已经扑灭|扑灭了|火.{0,3}灭了|还好没人|没人受伤|人没事|不严重|一点点|已经救出|救出来了|"
     r"已经送医|送医院了|已经处理|处理好了|没事了|虚惊|误会|已经修好|修好了|"
     r"已经找到|找到了|找着了|寻着了|回来了|\bput out\b|is fine now|all fine|found (?:him|her|them)|false alarm|"
-    r"fixed now|all good|was just|不是着火|别慌"
+    r"fixed now|all good|was just|不是着火|别慌|幸好|幸亏|好在|就出来了|已经出来了"
 )
+# a hypothetical or a near miss said right before the danger word (担心会着火, 万一着火, 差点砸到人): no alarm,
+# whatever "now" word the next clause has (现在也有人这么干)
+_HEDGED = _compile(
+    r"(?:万一|担心|担忧|要是|如果|假如|哪天|总觉得|差点|差一点|险些|差啲|以免|防止|会不会)[^,，。！？!?]{0,3}$"
+)
+# the past, said in the danger's own clause (昨晚两拨人在门口打架，现在玻璃还碎着): a "now" elsewhere is of the
+# aftermath, not of the danger
+_PAST = _compile(
+    r"上次|以前|之前|去年|上个月|上周|上礼拜|前几天|前天|昨天|昨晚|昨儿|那天|当时|曾经|前两天|琴日|寻日|尋日|"
+    r"yesterday|last (?:week|night|month|year|time)|\bago\b"
+)
+# sewage overflowing outdoors (化粪池满了，污水从井盖往外冒) is a sanitation matter, not a flood in a home
+_SEWAGE = _compile(r"污水|脏水|粪|化粪池|井盖|下水道|公厕|厕所|sewage")
+_INDOORS = _compile(r"家里|屋里|进屋|客厅|卧室|室内|房间|厨房|地下室|\bhome\b|\bflat\b|apartment")
 _FORMAL = re.compile(r"尊敬的|领导|市长|信箱|有关部门|相关部门")
 _NEGATED = re.compile(r"(?:没有|没|不是|无|未|冇|唔係|\bno|\bnot|n't)\s?\S?$")
 _QUESTION_FRAME = re.compile(r"(?:是不是|是否|会不会|有没有|好像|似乎)$")
@@ -314,6 +332,13 @@ def _near_clauses(sentence: str, start: int, end: int) -> str:
     return sentence[lo:hi]
 
 
+def _own_clause(sentence: str, start: int, end: int) -> str:
+    """The clause of the match alone (between the commas around it)."""
+    lo = max(sentence.rfind(c, 0, start) for c in ",、")
+    hi_candidates = [i for i in (sentence.find(c, end) for c in ",、") if i >= 0]
+    return sentence[lo + 1 : min(hi_candidates) if hi_candidates else len(sentence)]
+
+
 def _sentence(text: str, start: int, end: int) -> tuple[str, int]:
     """The sentence around a match, and where it starts in `text`."""
     lo = max(text.rfind(c, 0, start) for c in "。！？!?\n;；")
@@ -350,8 +375,15 @@ def _first_now(normalised: str, pattern: re.Pattern[str], formal: bool) -> str |
         before = normalised[max(0, m.start() - 4) : m.start()]
         if _NEGATED.search(before) and not _QUESTION_FRAME.search(normalised[max(0, m.start() - 6) : m.start()]):
             continue
+        if _HEDGED.search(normalised[max(0, m.start() - 8) : m.start()]):
+            continue
         sentence, offset = _sentence(normalised, m.start(), m.end())
         nearby = _near_clauses(sentence, m.start() - offset, m.end() - offset)
+        own = _own_clause(sentence, m.start() - offset, m.end() - offset)
+        if _PAST.search(own) and not _NOW.search(own):
+            continue
+        if re.search("[水漫淹]", m.group(0)) and _SEWAGE.search(nearby) and not _INDOORS.search(nearby):
+            continue
         # a "now" two clauses away (上次着火了，现在又有人在楼道充电) is about something else
         now = _NOW.search(nearby) is not None
         if _UNREAL.search(nearby):

@@ -18,6 +18,7 @@ TRAINING_FILES = (
     "corpus_styles.jsonl",
     "corpus_extra.jsonl",
     "corpus_writer3.jsonl",
+    "corpus_writer4.jsonl",
 )  # never heldout*.jsonl: those measure
 
 
