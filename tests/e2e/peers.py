@@ -1,7 +1,8 @@
-"""The two real processes of the end-to-end tier: the Node puppet server and `gridbot run`.
+"""The two real processes of the end-to-end tier: the gateway (gateway/gateway.js, the one an office runs,
+serving the tests' puppet gateway/testing/puppet-mock-control.js) and `gridbot run`.
 
 Used by tests/e2e (through fixtures) and by bench/roundtrip.py. Both are started as subprocesses and
-stopped by their process id; the puppet server is driven through its loopback control interface.
+stopped by their process id; the mock puppet is driven through its loopback control interface.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import yaml
 from tests import fixed_time
 
 ROOT = Path(__file__).resolve().parents[2]
-HARNESS = Path(__file__).resolve().parent / "harness"
+GATEWAY = ROOT / "gateway"
+TEST_PUPPET = "./testing/puppet-mock-control.js"  # WECHATY_PUPPET, relative to GATEWAY
 SCENARIO = Path(__file__).resolve().parent / "scenario.yaml"
 TOKEN = "insecure_gridbot_e2e"
 BOT_ID = "wxid_gridbot"
@@ -34,12 +36,12 @@ BOT_ID = "wxid_gridbot"
 RESIDENTS = {"wxid_zhou": "周阿姨", "wxid_sun": "孙大爷", "wxid_wu": "吴女士"}
 
 
-def harness_missing() -> str | None:
+def gateway_missing() -> str | None:
     """Why the puppet server cannot run here, or None."""
     if shutil.which("node") is None:
         return "node is not installed (the Wechaty puppet server is a Node program)"
-    if not (HARNESS / "node_modules" / "wechaty-puppet-service").is_dir():
-        return f"the puppet-server harness is not installed: run `make install-harness` (npm ci in {HARNESS})"
+    if not (GATEWAY / "node_modules" / "wechaty-puppet-service").is_dir():
+        return f"the gateway is not installed: run `make install-gateway` (npm ci in {GATEWAY})"
     return None
 
 
@@ -72,8 +74,8 @@ class Sent:
     t_ms: float  # the server's monotonic clock (performance.now()), for round trips
 
 
-def scenario_for_harness(config: dict[str, Any], residents: dict[str, str]) -> dict[str, Any]:
-    """Contacts and rooms for the mock, made from a gridbot config: everyone is in every group."""
+def mock_scenario(config: dict[str, Any], residents: dict[str, str]) -> dict[str, Any]:
+    """Contacts and rooms for the mock puppet, made from a gridbot config: everyone is in every group."""
     bot = config.get("bot", {})
     people = {p["id"]: p["name"] for p in config.get("people", [])}
     contacts = [{"id": pid, "name": name} for pid, name in {**people, **residents}.items()]
@@ -88,7 +90,7 @@ def scenario_for_harness(config: dict[str, Any], residents: dict[str, str]) -> d
 
 @dataclass
 class PuppetServer:
-    """wechaty-puppet-service serving wechaty-puppet-mock (tests/e2e/harness/server.js)."""
+    """gateway/gateway.js serving the tests' puppet (wechaty-puppet-mock with a control port)."""
 
     workdir: Path
     scenario: dict[str, Any]
@@ -101,13 +103,19 @@ class PuppetServer:
         return f"127.0.0.1:{self.grpc_port}"
 
     def start(self, timeout: float = 30.0) -> None:
-        path = self.workdir / "harness-scenario.json"
+        path = self.workdir / "mock-scenario.json"
         path.write_text(json.dumps(self.scenario, ensure_ascii=False), encoding="utf-8")
-        log = (self.workdir / "harness.log").open("ab")
-        cmd = ["node", "server.js", "--grpc-port", str(self.grpc_port), "--control-port", str(self.control_port)]
-        self.proc = subprocess.Popen(
-            [*cmd, "--token", TOKEN, "--scenario", str(path)], cwd=HARNESS, stdout=log, stderr=log, env=fixed_time.env()
+        log = (self.workdir / "gateway.log").open("ab")
+        env = fixed_time.env(
+            WECHATY_PUPPET=TEST_PUPPET,
+            WECHATY_TOKEN=TOKEN,
+            GATEWAY_LISTEN=self.endpoint,
+            GRIDBOT_MOCK_SCENARIO=str(path),
+            GRIDBOT_MOCK_CONTROL=str(self.control_port),
+            WECHATY_LOG=os.environ.get("WECHATY_LOG", "silent"),
         )
+        # the command `make gateway` runs, in the same folder
+        self.proc = subprocess.Popen(["node", "gateway.js"], cwd=GATEWAY, stdout=log, stderr=log, env=env)
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -127,7 +135,7 @@ class PuppetServer:
             self.proc = None
 
     def log_tail(self, lines: int = 20) -> str:
-        path = self.workdir / "harness.log"
+        path = self.workdir / "gateway.log"
         return (
             "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]) if path.exists() else ""
         )
@@ -144,7 +152,7 @@ class PuppetServer:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return json.loads(resp.read().decode())
         except urllib.error.HTTPError as exc:
-            raise RuntimeError(f"harness {method} {path}: {exc.read().decode()}") from exc
+            raise RuntimeError(f"mock control {method} {path}: {exc.read().decode()}") from exc
 
     # -- what the tests do --------------------------------------------------------------------
 
