@@ -7,6 +7,8 @@
 //   WECHATY_TOKEN    the token gridbot presents (WECHATY_PUPPET_SERVICE_TOKEN is read when it is unset);
 //                    it must start with insecure_: the Python client speaks plaintext gRPC only
 //   GATEWAY_LISTEN   host:port to listen on, 127.0.0.1:8788 by default; loopback or a private address only
+//   GATEWAY_MEMORY   where the puppet keeps its login across restarts (wechat4u's session):
+//                    NAME.memory-card.json, gridbot-gateway in the current folder by default; empty: not kept
 //   WECHATY_LOG      silent | error | warn | info | verbose (info by default)
 //
 // Why not the official `wechaty gateway` CLI (npm wechaty 1.x): it looks the token up at the dead
@@ -16,15 +18,18 @@
 // A puppet module may export `attachGateway({ start, stop, running })` on its instances: the gateway hands it
 // its own start and stop of the gRPC server (the tests' mock uses it to simulate a service going down).
 
+import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 
+import { MemoryCard } from 'memory-card'
 import { resolvePuppet } from 'wechaty-puppet/helpers'
 import { PuppetServer, log } from 'wechaty-puppet-service'
 
 const DEFAULT_PUPPET = 'wechaty-puppet-wechat4u'
 const DEFAULT_LISTEN = '127.0.0.1:8788'
+const DEFAULT_MEMORY = 'gridbot-gateway'
 
 function fail (message) {
   process.stderr.write(`gateway: ${message}\n`)
@@ -76,7 +81,8 @@ export function readConfig (env) {
       '(127.0.0.1, 10.x, 172.16-31.x, 192.168.x); run gridbot on the same host or the same private network'
     )
   }
-  return { puppet, token, endpoint: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}` }
+  const memory = (env.GATEWAY_MEMORY ?? DEFAULT_MEMORY).trim()
+  return { puppet, token, memory, endpoint: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}` }
 }
 
 async function main () {
@@ -95,6 +101,18 @@ async function main () {
     puppet = await resolvePuppet({ puppet: puppetSpecifier(config.puppet) })
   } catch (e) {
     fail(`cannot load the puppet "${config.puppet}": ${e && e.message ? e.message : e} (is it installed? see gateway/README.md)`)
+  }
+
+  // without a memory card of its own the puppet keeps its login in memory only: every restart a new scan
+  if (config.memory && typeof puppet.setMemory === 'function') {
+    try {
+      fs.mkdirSync(path.dirname(path.resolve(config.memory)), { recursive: true })
+      const memory = new MemoryCard({ name: config.memory })
+      await memory.load()
+      puppet.setMemory(memory)
+    } catch (e) {
+      fail(`cannot use the memory card ${config.memory}.memory-card.json: ${e && e.message ? e.message : e}`)
+    }
   }
 
   let server = null

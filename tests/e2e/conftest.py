@@ -29,13 +29,18 @@ class World:
         return {**people, **RESIDENTS}.get(person_id, person_id)
 
 
-@pytest.fixture
-def puppet_server(tmp_path: Path) -> Iterator[PuppetServer]:
+def require_gateway() -> None:
+    """Skip (locally) or fail (CI=true) when the gateway cannot run here."""
     missing = gateway_missing()
     if missing:
         if in_ci():
             pytest.fail(f"CI=true and the Wechaty end-to-end tests cannot run: {missing}")
         pytest.skip(missing)
+
+
+@pytest.fixture
+def puppet_server(tmp_path: Path) -> Iterator[PuppetServer]:
+    require_gateway()
     _, config = write_config(tmp_path)
     server = PuppetServer(tmp_path, mock_scenario(config, RESIDENTS))
     server.start()  # ready before the bot starts

@@ -110,6 +110,7 @@ class PuppetServer:
             WECHATY_PUPPET=TEST_PUPPET,
             WECHATY_TOKEN=TOKEN,
             GATEWAY_LISTEN=self.endpoint,
+            GATEWAY_MEMORY=str(self.workdir / "gateway"),  # the login kept in the run's folder, not in gateway/
             GRIDBOT_MOCK_SCENARIO=str(path),
             GRIDBOT_MOCK_CONTROL=str(self.control_port),
             WECHATY_LOG=os.environ.get("WECHATY_LOG", "silent"),
@@ -230,6 +231,16 @@ class PuppetServer:
     def rename_room(self, room_id: str, topic: str, by: str) -> None:
         self.call("POST", "/room/topic", {"room": room_id, "topic": topic, "by": by})
 
+    def scan(self, status: str = "waiting", qrcode: str = "") -> None:
+        """A scan event: a new QR code (status waiting), or news of the one shown (scanned, timeout, …)."""
+        self.call("POST", "/scan", {"status": status, "qrcode": qrcode} if qrcode else {"status": status})
+
+    def login(self) -> None:
+        self.call("POST", "/login")
+
+    def logout(self) -> None:
+        self.call("POST", "/logout")
+
 
 @dataclass
 class BotProcess:
@@ -247,7 +258,8 @@ class BotProcess:
     def log_path(self) -> Path:
         return self.workdir / "bot.log"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 30.0, *, until: str = "logged in as") -> None:
+        """Start, and wait until the log says `until` once more (the login, by default)."""
         env = fixed_time.env(
             PYTHONPATH=str(ROOT),
             WECHATY_PUPPET_SERVICE_ENDPOINT=self.endpoint,
@@ -263,12 +275,12 @@ class BotProcess:
             "--db",
             self.db_url,
         ]
-        before = self.logins()
+        before = self.log_text().count(until)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(argv, cwd=self.workdir, env=env, stdout=log, stderr=log)
         log.close()
         self.starts += 1
-        self.wait_log(lambda: self.logins() > before, timeout, "log in")
+        self.wait_log(lambda: self.log_text().count(until) > before, timeout, f"say {until!r}")
 
     def logins(self) -> int:
         return self.log_text().count("logged in as")
@@ -298,6 +310,19 @@ class BotProcess:
             proc.wait(timeout=10)
             return int(proc.returncode)
         return _stop(proc)
+
+
+def gridbot_health(workdir: Path) -> subprocess.CompletedProcess[str]:
+    """`gridbot health` on the run's config, as a cron job or systemd would run it (another process)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "health", "--config", str(workdir / "config.yaml")],
+        cwd=ROOT,
+        env=fixed_time.env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
 
 
 def write_config(workdir: Path, overrides: dict[str, Any] | None = None) -> tuple[Path, dict[str, Any]]:

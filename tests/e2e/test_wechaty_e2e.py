@@ -8,7 +8,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 
@@ -18,7 +17,7 @@ from bot.core.messages import OutgoingMessage
 from storage.store import Store
 from tests import fixed_time
 from tests.e2e.conftest import World
-from tests.e2e.peers import BOT_ID, GATEWAY, ROOT, TEST_PUPPET, Sent
+from tests.e2e.peers import BOT_ID, GATEWAY, ROOT, TEST_PUPPET, Sent, gridbot_health
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -66,15 +65,7 @@ def db_rows(world: World, sql: str, *args: object) -> list[tuple[object, ...]]:
 
 
 def health(world: World) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "health", "--config", str(world.workdir / "config.yaml")],
-        cwd=ROOT,
-        env=fixed_time.env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    return gridbot_health(world.workdir)
 
 
 def wait_health(world: World, code: int, timeout: float = 15.0) -> subprocess.CompletedProcess[str]:
