@@ -1,18 +1,19 @@
 # The two README commands: `make demo` and `make test`. Both install first (`make test` also the
-# Node harness of the Wechaty end-to-end tests; the demo does not need it).
+# Node gateway, which the Wechaty end-to-end tests start with their mock puppet; the demo does not need it).
+# `make gateway` starts the gateway an office runs (gateway/README.md).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-HARNESS := tests/e2e/harness
-HARNESS_STAMP := $(HARNESS)/node_modules/.installed
+GATEWAY := gateway
+GATEWAY_STAMP := $(GATEWAY)/node_modules/.installed
 # where `make demo` also serves the web page (make demo WEB=0.0.0.0:8080 to show it on the LAN)
 WEB ?= 127.0.0.1:8080
 # the demo's database (examples/demo.yaml's data_dir); `make demo` starts it afresh unless KEEP=1
 DEMO_DIR ?= data/demo
 KEEP ?=
 
-.PHONY: install install-harness demo reset-demo test test-dates lint bench clean
+.PHONY: install install-gateway gateway demo reset-demo test test-dates lint bench clean
 
 install: $(STAMP)
 
@@ -22,18 +23,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# the puppet-server harness (npm ci), for the tests only
-install-harness: $(HARNESS_STAMP)
+# the Wechaty gateway (npm ci in gateway/): what an office runs, and what the end-to-end tests start
+install-gateway: $(GATEWAY_STAMP)
 
-$(HARNESS_STAMP): $(HARNESS)/package.json $(wildcard $(HARNESS)/package-lock.json)
+$(GATEWAY_STAMP): $(GATEWAY)/package.json $(wildcard $(GATEWAY)/package-lock.json)
 	@if ! command -v node >/dev/null 2>&1; then \
-		echo "node not found: the Wechaty end-to-end tests will be skipped locally (and fail in CI)"; \
-	elif [ ! -f $(HARNESS)/package-lock.json ]; then \
-		echo "$(HARNESS)/package-lock.json missing: the Wechaty end-to-end tests will be skipped locally"; \
+		echo "node not found: the gateway cannot run, and the Wechaty end-to-end tests will be skipped locally (and fail in CI)"; \
+	elif [ ! -f $(GATEWAY)/package-lock.json ]; then \
+		echo "$(GATEWAY)/package-lock.json missing: the Wechaty end-to-end tests will be skipped locally"; \
 	else \
-		echo "installing the puppet-server test harness (npm ci)"; \
-		cd $(HARNESS) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+		echo "installing the Wechaty gateway (npm ci in $(GATEWAY))"; \
+		cd $(GATEWAY) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
 	fi
+
+# the gateway in the foreground: WECHATY_PUPPET (wechaty-puppet-wechat4u by default), WECHATY_TOKEN (insecure_…),
+# GATEWAY_LISTEN (127.0.0.1:8788 by default) from the environment
+gateway: install-gateway
+	cd $(GATEWAY) && exec node gateway.js
 
 # the old demo database (with its WAL and shared-memory files, renamed alike so SQLite pairs them)
 # becomes gridbot.db.bak, replacing an older backup; the next start creates a fresh one
@@ -51,7 +57,7 @@ demo: install $(if $(KEEP),,reset-demo)
 	@$(BIN)/gridbot db upgrade --config examples/demo.yaml >/dev/null
 	$(BIN)/gridbot shell --config examples/demo.yaml --web $(WEB)
 
-test: install install-harness
+test: install install-gateway
 	$(BIN)/pytest
 
 # the tier that reads dates and times: ladder, calendar, digests, replay, the shell and the web CLI

@@ -1,7 +1,7 @@
 """Message → reply round trip through a real Wechaty puppet server: gridbot against a minimal echo bot.
 
-One puppet server (tests/e2e/harness), then, one after the other on it, the echo bot (bench/echo_bot.py:
-the floor the SDK and the gRPC protocol set) and `gridbot run` with the e2e scenario. Residents say
+One gateway (gateway/gateway.js serving the mock puppet), then, one after the other on it, the echo bot
+(bench/echo_bot.py: the floor the SDK and the gRPC protocol set) and `gridbot run` with the e2e scenario. Residents say
 complaints in a group, one at a time; the round trip is from the server emitting the message to the
 server receiving the bot's reply in that group, both read on the server's monotonic clock.
 Outbox pacing and the flood limit are lifted for the measurement: they are deliberate delays.
@@ -25,8 +25,8 @@ from tests.e2e.peers import (
     RESIDENTS,
     BotProcess,
     PuppetServer,
-    harness_missing,
-    scenario_for_harness,
+    gateway_missing,
+    mock_scenario,
     write_config,
 )
 
@@ -78,7 +78,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=200, help="at most 230 (see BENCH_RESIDENTS)")
     parser.add_argument("--warmup", type=int, default=10)
     args = parser.parse_args()
-    missing = harness_missing()
+    missing = gateway_missing()
     if missing:
         print(f"roundtrip: cannot run: {missing}", file=sys.stderr)
         return 2
@@ -90,7 +90,7 @@ def main() -> int:
             "limits": {"flood_per_minute": 100000},
         }
         config_path, config = write_config(work, overrides)
-        server = PuppetServer(work, scenario_for_harness(config, BENCH_RESIDENTS))
+        server = PuppetServer(work, mock_scenario(config, BENCH_RESIDENTS))
         server.start()
         try:
             echo_dir = work / "echo"

@@ -1,5 +1,5 @@
 """The Makefile's promises: `make demo` starts from a fresh demo database (the old one kept as a backup)
-unless KEEP=1, `make reset-demo` exists, and only `make test` installs the Node harness."""
+unless KEEP=1, `make reset-demo` exists, and only `make test` installs the Node gateway (gateway/)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def dry_run(*args: str) -> str:
     return done.stdout
 
 
-def test_demo_does_not_install_the_node_harness_but_test_does() -> None:
+def test_demo_does_not_install_the_node_gateway_but_test_does() -> None:
     assert "npm" not in dry_run("demo")
     assert "npm ci" in dry_run("test")
 

@@ -96,11 +96,15 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 def cmd_health(args: argparse.Namespace) -> int:
     from bot.core.heartbeat import check, max_age
+    from bot.core.login_state import read_login
 
     settings = settings_of(args)
     now = clock_of(settings).now()
     ok, line = check(settings.data_dir, now, max_age(settings.sweep_interval_seconds))
     print(line)
+    login = read_login(settings.data_dir)
+    if login is not None:  # waiting for scan / logged in as … / logged out at …
+        print(f"login: {login.said()}")
     if args.alert and settings.alerts.channels:  # the bot cannot say that it is gone: this check says it
         from bot.runtime.watch import alert_on_verdict
 

@@ -19,5 +19,7 @@ class OpsTexts(BaseModel):
     )
     alert_bot_up: str = "【{bot}恢复】网格助手已恢复运行。"
     alert_page_link: str = "登录二维码和运行状态见指挥中心：{url}"
+    alert_scan_needed: str = "【{bot}告警】微信等待扫码登录（{detail}）：请用机器人账号的手机微信扫描指挥中心“管理”页“登录”栏里的二维码并确认。"
+    alert_scan_link: str = "二维码：{url}"
     alert_subject_raised: str = "【{bot}告警】需要处理"
     alert_subject_recovered: str = "【{bot}恢复】已恢复正常"

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from bot.core import login_state
 from bot.core.heartbeat import FAILING_SENDS, Health
 from bot.core.settings import Settings
 from bot.core.settings_alerts import Alerts
@@ -41,9 +42,13 @@ class AlertMonitor:
         self.last_failure: datetime | None = None  # when sends last failed while connected
         self.up_since: datetime | None = None
 
-    def _alert(self, condition: str, raised: bool, text: str, now: datetime) -> Alert:
+    def _alert(self, condition: str, raised: bool, text: str, now: datetime, *, scan: bool = False) -> Alert:
         if raised and self.cfg.page_url and condition == ADAPTER:
-            text += "\n" + self.texts.alert_page_link.format(url=self.cfg.page_url)
+            if scan:  # the 登录 panel of 管理, where admins see the code (a link, never the image)
+                url = self.cfg.page_url.rstrip("/") + "/admin#login"
+                text += "\n" + self.texts.alert_scan_link.format(url=url)
+            else:
+                text += "\n" + self.texts.alert_page_link.format(url=self.cfg.page_url)
         subject = self.texts.alert_subject_raised if raised else self.texts.alert_subject_recovered
         return Alert(condition=condition, raised=raised, text=text, subject=subject.format(bot=self.bot), at=now)
 
@@ -78,14 +83,21 @@ class AlertMonitor:
         settled = now - self.up_since >= timedelta(seconds=self.cfg.outbox_late_seconds)
         return failing or (settled and figures.late > 0)
 
-    def observe(self, now: datetime, health: Health, figures: OutboxFigures) -> list[Alert]:
+    def observe(
+        self, now: datetime, health: Health, figures: OutboxFigures, *, waiting_for_scan: bool = False
+    ) -> list[Alert]:
+        """`waiting_for_scan`: a QR code is shown (it expires in minutes): the adapter alert has no grace."""
         out: list[Alert] = []
         t = self.texts
-        step, minutes = self._step(ADAPTER, not health.connected, now, timedelta(seconds=self.cfg.grace_seconds))
+        scan = waiting_for_scan and not health.connected
+        grace = timedelta(0) if scan else timedelta(seconds=self.cfg.grace_seconds)
+        step, minutes = self._step(ADAPTER, not health.connected, now, grace)
         if step:
             said = t.alert_adapter_down if step == "raise" else t.alert_adapter_up
+            if scan and step == "raise":
+                said = t.alert_scan_needed
             text = said.format(bot=self.bot, minutes=minutes, detail=health.detail)
-            out.append(self._alert(ADAPTER, step == "raise", text, now))
+            out.append(self._alert(ADAPTER, step == "raise", text, now, scan=scan))
         step, _ = self._step(OUTBOX, self._outbox_stuck(now, health, figures), now, timedelta(0))
         if step == "raise":
             text = t.alert_outbox_stuck.format(
@@ -105,6 +117,7 @@ class AlertService:
 
     def __init__(self, settings: Settings, store: Store, notifier: Notifier) -> None:
         self.cfg = settings.alerts
+        self.data_dir = settings.data_dir
         self.store, self.notifier = store, notifier
         self.monitor = AlertMonitor(self.cfg, settings.texts, settings.bot.name)
 
@@ -116,7 +129,8 @@ class AlertService:
                 now,
                 late_after=timedelta(seconds=self.cfg.outbox_late_seconds),
             )
-        alerts = self.monitor.observe(now, health, figures)
+        login = login_state.read_login(self.data_dir)
+        alerts = self.monitor.observe(now, health, figures, waiting_for_scan=login is not None and login.needs_scan)
         for alert in alerts:
             log.warning("alert %s %s", alert.condition, "raised" if alert.raised else "recovered")
             self.notifier.submit(alert)

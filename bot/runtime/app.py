@@ -305,7 +305,7 @@ def make_adapter(settings: Settings, clock: Clock, env: Mapping[str, str]) -> Ad
     if settings.adapter == "wechaty":
         from bot.adapters.wechaty.adapter import WechatyAdapter
 
-        return WechatyAdapter(settings, env)  # type: ignore[return-value,unused-ignore]
+        return WechatyAdapter(settings, env, clock.now)  # type: ignore[return-value,unused-ignore]
     if settings.adapter == "memory":
         from bot.adapters.memory import MemoryAdapter
 

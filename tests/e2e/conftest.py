@@ -1,6 +1,6 @@
 """Fixtures for the end-to-end tier: a real puppet server, then `gridbot run` against it.
 
-Locally these tests skip, with the reason, when node or the harness (npm ci) is missing; with CI=true
+Locally these tests skip, with the reason, when node or the gateway (npm ci in gateway/) is missing; with CI=true
 they fail instead, so CI never passes without having run them.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import in_ci
-from tests.e2e.peers import RESIDENTS, BotProcess, PuppetServer, harness_missing, scenario_for_harness, write_config
+from tests.e2e.peers import RESIDENTS, BotProcess, PuppetServer, gateway_missing, mock_scenario, write_config
 
 
 @dataclass
@@ -29,15 +29,20 @@ class World:
         return {**people, **RESIDENTS}.get(person_id, person_id)
 
 
-@pytest.fixture
-def puppet_server(tmp_path: Path) -> Iterator[PuppetServer]:
-    missing = harness_missing()
+def require_gateway() -> None:
+    """Skip (locally) or fail (CI=true) when the gateway cannot run here."""
+    missing = gateway_missing()
     if missing:
         if in_ci():
             pytest.fail(f"CI=true and the Wechaty end-to-end tests cannot run: {missing}")
         pytest.skip(missing)
+
+
+@pytest.fixture
+def puppet_server(tmp_path: Path) -> Iterator[PuppetServer]:
+    require_gateway()
     _, config = write_config(tmp_path)
-    server = PuppetServer(tmp_path, scenario_for_harness(config, RESIDENTS))
+    server = PuppetServer(tmp_path, mock_scenario(config, RESIDENTS))
     server.start()  # ready before the bot starts
     yield server
     server.stop()

@@ -1,7 +1,8 @@
-"""The two real processes of the end-to-end tier: the Node puppet server and `gridbot run`.
+"""The two real processes of the end-to-end tier: the gateway (gateway/gateway.js, the one an office runs,
+serving the tests' puppet gateway/testing/puppet-mock-control.js) and `gridbot run`.
 
 Used by tests/e2e (through fixtures) and by bench/roundtrip.py. Both are started as subprocesses and
-stopped by their process id; the puppet server is driven through its loopback control interface.
+stopped by their process id; the mock puppet is driven through its loopback control interface.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import yaml
 from tests import fixed_time
 
 ROOT = Path(__file__).resolve().parents[2]
-HARNESS = Path(__file__).resolve().parent / "harness"
+GATEWAY = ROOT / "gateway"
+TEST_PUPPET = "./testing/puppet-mock-control.js"  # WECHATY_PUPPET, relative to GATEWAY
 SCENARIO = Path(__file__).resolve().parent / "scenario.yaml"
 TOKEN = "insecure_gridbot_e2e"
 BOT_ID = "wxid_gridbot"
@@ -34,12 +36,12 @@ BOT_ID = "wxid_gridbot"
 RESIDENTS = {"wxid_zhou": "周阿姨", "wxid_sun": "孙大爷", "wxid_wu": "吴女士"}
 
 
-def harness_missing() -> str | None:
+def gateway_missing() -> str | None:
     """Why the puppet server cannot run here, or None."""
     if shutil.which("node") is None:
         return "node is not installed (the Wechaty puppet server is a Node program)"
-    if not (HARNESS / "node_modules" / "wechaty-puppet-service").is_dir():
-        return f"the puppet-server harness is not installed: run `make install-harness` (npm ci in {HARNESS})"
+    if not (GATEWAY / "node_modules" / "wechaty-puppet-service").is_dir():
+        return f"the gateway is not installed: run `make install-gateway` (npm ci in {GATEWAY})"
     return None
 
 
@@ -72,8 +74,8 @@ class Sent:
     t_ms: float  # the server's monotonic clock (performance.now()), for round trips
 
 
-def scenario_for_harness(config: dict[str, Any], residents: dict[str, str]) -> dict[str, Any]:
-    """Contacts and rooms for the mock, made from a gridbot config: everyone is in every group."""
+def mock_scenario(config: dict[str, Any], residents: dict[str, str]) -> dict[str, Any]:
+    """Contacts and rooms for the mock puppet, made from a gridbot config: everyone is in every group."""
     bot = config.get("bot", {})
     people = {p["id"]: p["name"] for p in config.get("people", [])}
     contacts = [{"id": pid, "name": name} for pid, name in {**people, **residents}.items()]
@@ -88,7 +90,7 @@ def scenario_for_harness(config: dict[str, Any], residents: dict[str, str]) -> d
 
 @dataclass
 class PuppetServer:
-    """wechaty-puppet-service serving wechaty-puppet-mock (tests/e2e/harness/server.js)."""
+    """gateway/gateway.js serving the tests' puppet (wechaty-puppet-mock with a control port)."""
 
     workdir: Path
     scenario: dict[str, Any]
@@ -101,13 +103,20 @@ class PuppetServer:
         return f"127.0.0.1:{self.grpc_port}"
 
     def start(self, timeout: float = 30.0) -> None:
-        path = self.workdir / "harness-scenario.json"
+        path = self.workdir / "mock-scenario.json"
         path.write_text(json.dumps(self.scenario, ensure_ascii=False), encoding="utf-8")
-        log = (self.workdir / "harness.log").open("ab")
-        cmd = ["node", "server.js", "--grpc-port", str(self.grpc_port), "--control-port", str(self.control_port)]
-        self.proc = subprocess.Popen(
-            [*cmd, "--token", TOKEN, "--scenario", str(path)], cwd=HARNESS, stdout=log, stderr=log, env=fixed_time.env()
+        log = (self.workdir / "gateway.log").open("ab")
+        env = fixed_time.env(
+            WECHATY_PUPPET=TEST_PUPPET,
+            WECHATY_TOKEN=TOKEN,
+            GATEWAY_LISTEN=self.endpoint,
+            GATEWAY_MEMORY=str(self.workdir / "gateway"),  # the login kept in the run's folder, not in gateway/
+            GRIDBOT_MOCK_SCENARIO=str(path),
+            GRIDBOT_MOCK_CONTROL=str(self.control_port),
+            WECHATY_LOG=os.environ.get("WECHATY_LOG", "silent"),
         )
+        # the command `make gateway` runs, in the same folder
+        self.proc = subprocess.Popen(["node", "gateway.js"], cwd=GATEWAY, stdout=log, stderr=log, env=env)
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -127,7 +136,7 @@ class PuppetServer:
             self.proc = None
 
     def log_tail(self, lines: int = 20) -> str:
-        path = self.workdir / "harness.log"
+        path = self.workdir / "gateway.log"
         return (
             "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]) if path.exists() else ""
         )
@@ -144,7 +153,7 @@ class PuppetServer:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return json.loads(resp.read().decode())
         except urllib.error.HTTPError as exc:
-            raise RuntimeError(f"harness {method} {path}: {exc.read().decode()}") from exc
+            raise RuntimeError(f"mock control {method} {path}: {exc.read().decode()}") from exc
 
     # -- what the tests do --------------------------------------------------------------------
 
@@ -222,6 +231,16 @@ class PuppetServer:
     def rename_room(self, room_id: str, topic: str, by: str) -> None:
         self.call("POST", "/room/topic", {"room": room_id, "topic": topic, "by": by})
 
+    def scan(self, status: str = "waiting", qrcode: str = "") -> None:
+        """A scan event: a new QR code (status waiting), or news of the one shown (scanned, timeout, …)."""
+        self.call("POST", "/scan", {"status": status, "qrcode": qrcode} if qrcode else {"status": status})
+
+    def login(self) -> None:
+        self.call("POST", "/login")
+
+    def logout(self) -> None:
+        self.call("POST", "/logout")
+
 
 @dataclass
 class BotProcess:
@@ -239,7 +258,8 @@ class BotProcess:
     def log_path(self) -> Path:
         return self.workdir / "bot.log"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 30.0, *, until: str = "logged in as") -> None:
+        """Start, and wait until the log says `until` once more (the login, by default)."""
         env = fixed_time.env(
             PYTHONPATH=str(ROOT),
             WECHATY_PUPPET_SERVICE_ENDPOINT=self.endpoint,
@@ -255,12 +275,12 @@ class BotProcess:
             "--db",
             self.db_url,
         ]
-        before = self.logins()
+        before = self.log_text().count(until)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(argv, cwd=self.workdir, env=env, stdout=log, stderr=log)
         log.close()
         self.starts += 1
-        self.wait_log(lambda: self.logins() > before, timeout, "log in")
+        self.wait_log(lambda: self.log_text().count(until) > before, timeout, f"say {until!r}")
 
     def logins(self) -> int:
         return self.log_text().count("logged in as")
@@ -290,6 +310,19 @@ class BotProcess:
             proc.wait(timeout=10)
             return int(proc.returncode)
         return _stop(proc)
+
+
+def gridbot_health(workdir: Path) -> subprocess.CompletedProcess[str]:
+    """`gridbot health` on the run's config, as a cron job or systemd would run it (another process)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "health", "--config", str(workdir / "config.yaml")],
+        cwd=ROOT,
+        env=fixed_time.env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
 
 
 def write_config(workdir: Path, overrides: dict[str, Any] | None = None) -> tuple[Path, dict[str, Any]]:

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,7 @@ from bot.core.messages import OutgoingMessage
 from storage.store import Store
 from tests import fixed_time
 from tests.e2e.conftest import World
-from tests.e2e.peers import BOT_ID, ROOT, Sent
+from tests.e2e.peers import BOT_ID, GATEWAY, ROOT, TEST_PUPPET, Sent, gridbot_health
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -66,15 +65,7 @@ def db_rows(world: World, sql: str, *args: object) -> list[tuple[object, ...]]:
 
 
 def health(world: World) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "health", "--config", str(world.workdir / "config.yaml")],
-        cwd=ROOT,
-        env=fixed_time.env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    return gridbot_health(world.workdir)
 
 
 def wait_health(world: World, code: int, timeout: float = 15.0) -> subprocess.CompletedProcess[str]:
@@ -312,10 +303,16 @@ def test_a_voice_message_gets_a_request_for_words_and_the_worker_is_told(world: 
     assert "周阿姨" in forward.text
 
 
-def test_the_harness_paths_are_where_the_makefile_expects_them() -> None:
+def test_the_gateway_paths_are_where_the_makefile_expects_them() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "HARNESS := tests/e2e/harness" in makefile
-    assert (Path(__file__).parent / "harness" / "package-lock.json").is_file()
+    assert "GATEWAY := gateway" in makefile
+    assert (GATEWAY / "package-lock.json").is_file()
+    assert (GATEWAY / TEST_PUPPET).is_file()
+    # the puppets whose native parts fetch binaries from outside the npm registry stay out of the lock
+    lock = json.loads((GATEWAY / "package-lock.json").read_text(encoding="utf-8"))
+    names = {path.rsplit("node_modules/", 1)[-1] for path in lock["packages"]}
+    assert {"wechaty-puppet-service", "wechaty-puppet-wechat4u", "wechaty-puppet-mock"} <= names
+    assert not names & {"wechaty-puppet-xp", "wechaty-puppet-padlocal"}
 
 
 def test_a_photo_after_a_complaint_is_evidence_and_a_recall_cancels_an_untouched_ticket(world: World) -> None:

@@ -112,6 +112,30 @@ async def test_logged_out_past_the_grace_is_one_alert_then_one_recovery(hooks: H
     assert "waiting for scan" in hooks.posts[2].body["text"]["content"]
 
 
+async def test_a_qr_code_waiting_for_a_scan_is_alerted_at_once_with_a_link_to_the_panel(
+    hooks: Hooks, make_bot: Any, tmp_path: Path
+) -> None:
+    from bot.core import login_state
+
+    bot = make_bot([wecom(hooks)], hooks.timer, grace_seconds=300, page_url="https://grid.example.org/")
+    data_dir = bot.app.settings.data_dir
+    login_state.write_login(data_dir, login_state.LoginState(login_state.WAITING, START.isoformat(), qrcode="qr"))
+    login_state.write_qr_png(data_dir, "qr")
+    bot.state = AdapterHealth(False, "waiting for scan (waiting)")
+    await bot.tick()  # a QR code expires in minutes: no grace
+    await bot.settle()
+    (alert,) = hooks.at("/wecom")
+    text = alert.body["text"]["content"]
+    assert "微信等待扫码登录（waiting for scan (waiting)）" in text
+    assert text.endswith("二维码：https://grid.example.org/admin#login")  # a link, never the image
+    login_state.write_login(data_dir, login_state.LoginState(login_state.LOGGED_IN, START.isoformat(), account="x"))
+    bot.state = AdapterHealth(True, "logged in as 网格助手")
+    await bot.tick()
+    await bot.settle()
+    assert len(hooks.posts) == 2
+    assert "微信连接已恢复" in hooks.posts[1].body["text"]["content"]
+
+
 async def test_the_tick_does_not_wait_for_a_channel_that_hangs(hooks: Hooks, make_bot: Any) -> None:
     bot = make_bot([wecom(hooks)], hooks.timer, grace_seconds=0)
     hooks.hold = asyncio.Event()

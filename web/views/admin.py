@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.core import login_state
 from bot.core.settings import Settings
 from handlers.domain import directory
 from storage.repos.directory import Override, dumps
@@ -99,11 +100,37 @@ async def admin_page(request: web.Request, error: str = "", status: int = 200) -
         data = _page_data(c.settings, who, uow)
     flash = None if error else read_flash(request.cookies.get(FLASH, ""))
     response = render(
-        request, "admin.html", status=status, title="管理", error=error, flash=flash, names=ROLE_NAMES, **data
+        request,
+        "admin.html",
+        status=status,
+        title="管理",
+        error=error,
+        flash=flash,
+        names=ROLE_NAMES,
+        login=_login_panel(c.settings),
+        **data,
     )
     if request.cookies.get(FLASH):
         response.del_cookie(FLASH, path="/")
     return response
+
+
+def _login_panel(settings: Settings) -> dict[str, Any]:
+    """The bot account's login for the 登录 panel: the state said in English (as `gridbot health` says it)."""
+    state = login_state.read_login(settings.data_dir)
+    qr = state is not None and state.needs_scan and login_state.qr_png_path(settings.data_dir).is_file()
+    return {"state": state, "said": state.said() if state else "", "qr": qr}
+
+
+async def login_qr(request: web.Request) -> web.StreamResponse:
+    """The login QR code (data_dir/login-qr.png), for admins only: whoever scans it holds the account."""
+    c = ctx(request)
+    _admin(request)
+    path = login_state.qr_png_path(c.settings.data_dir)
+    state = login_state.read_login(c.settings.data_dir)
+    if state is None or not state.needs_scan or not path.is_file():
+        raise web.HTTPNotFound(text="现在没有待扫的登录二维码。")
+    return web.Response(body=path.read_bytes(), content_type="image/png", headers={"Cache-Control": "no-store"})
 
 
 async def _submit(request: web.Request, build: Any, done: str) -> web.StreamResponse:
@@ -181,6 +208,7 @@ async def save_holidays(request: web.Request) -> web.StreamResponse:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/admin", admin_page)
+    app.router.add_get("/admin/login-qr.png", login_qr)
     app.router.add_post("/admin/person", save_person)
     app.router.add_post("/admin/person/remove", remove_person)
     app.router.add_post("/admin/grid", save_grid)

@@ -14,14 +14,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.adapters.wechaty.compat import load_wechaty
 from bot.adapters.wechaty.convert import AT_SEPARATOR, Conversion
 from bot.adapters.wechaty.send_outcome import answer_lost
+from bot.core import login_state
+from bot.core.login_state import LoginState
 from bot.core.messages import IncomingMessage, OutgoingMessage
 from bot.core.port import AdapterHealth, OnChatEvent, OnMessage, SendError
 from bot.core.settings import ConfigError, Settings
@@ -47,8 +51,9 @@ def brief(exc: BaseException) -> str:
 class WechatyAdapter(Conversion):
     name = "wechaty"
 
-    def __init__(self, settings: Settings, env: Mapping[str, str]) -> None:
+    def __init__(self, settings: Settings, env: Mapping[str, str], now: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
+        self._now = now or (lambda: datetime.now(settings.tz))
         self.endpoint = env.get("WECHATY_PUPPET_SERVICE_ENDPOINT", "").strip()
         self.token = env.get("WECHATY_PUPPET_SERVICE_TOKEN", "").strip()
         if not self.endpoint:
@@ -272,6 +277,8 @@ class WechatyAdapter(Conversion):
             self._connected = True
             self._detail = f"logged in as {self._self_name or self._self_id}"
             log.info("wechaty: logged in as %s (%s)", self._self_name, self._self_id)
+            account = f"{self._self_name} ({self._self_id})" if self._self_name else self._self_id
+            self._record_login(LoginState(login_state.LOGGED_IN, self._now().isoformat(), account=account))
             for message_id in list(self._unread):  # what arrived but could not be read before
                 self._raw.put_nowait(("message", message_id))
 
@@ -281,6 +288,10 @@ class WechatyAdapter(Conversion):
             self._connected = False
             self._detail = "logged out"
             log.warning("wechaty: logged out (%s)", getattr(payload, "contact_id", ""))
+            self._record_login(LoginState(login_state.LOGGED_OUT, self._now().isoformat()))
+
+        def on_scan(payload: Any) -> None:
+            self._on_scan(getattr(payload, "qrcode", None) or "", getattr(payload, "status", None))
 
         def on_message(payload: Any) -> None:
             self._unread.setdefault(payload.message_id, 0)
@@ -295,6 +306,7 @@ class WechatyAdapter(Conversion):
 
         puppet.on("login", on_login)
         puppet.on("logout", on_logout)
+        puppet.on("scan", on_scan)
         puppet.on("message", on_message)
         puppet.on("room-join", on_room_event("room-join"))
         puppet.on("room-leave", on_room_event("room-leave"))
@@ -302,6 +314,39 @@ class WechatyAdapter(Conversion):
         puppet.on("error", on_error)
         # blocks while the event stream lasts; raises when the service is unreachable
         await puppet.start()
+
+    # -- login ---------------------------------------------------------------------------------
+
+    def _record_login(self, state: LoginState) -> None:
+        """For `gridbot health`, the command center's 登录 panel and the alerts (other processes)."""
+        try:
+            login_state.write_login(self.settings.data_dir, state)
+        except OSError as exc:
+            log.error("wechaty: cannot record the login state under %s: %s", self.settings.data_dir, exc)
+
+    def _on_scan(self, qrcode: str, status: Any) -> None:
+        """A QR code to scan (wechat4u shows a new one every few minutes) or news of the one shown."""
+        status_name = getattr(status, "name", "") or str(status or "")
+        if self._connected:
+            return  # a late event of a login that has happened
+        previous = login_state.read_login(self.settings.data_dir)
+        shown = previous.qrcode if previous is not None and previous.needs_scan else ""
+        qrcode = qrcode or shown  # "scanned" / "confirmed" come without the code
+        since = previous.at if previous is not None and shown and shown == qrcode else self._now().isoformat()
+        self._detail = f"waiting for scan ({status_name.lower() or 'waiting'})"
+        self._record_login(LoginState(login_state.WAITING, since, qrcode=qrcode, scan_status=status_name))
+        if not qrcode or (qrcode == shown and login_state.qr_png_path(self.settings.data_dir).exists()):
+            log.info("wechaty: login QR code %s", status_name.lower() or "status unknown")
+            return
+        try:
+            path = login_state.write_qr_png(self.settings.data_dir, qrcode)
+            text = login_state.qr_text(qrcode)
+        except Exception as exc:  # a QR code too long, a full disk: the login still goes on through the link
+            log.error("wechaty: cannot draw the login QR code (%s); scan it from %s", brief(exc), qrcode)
+            return
+        log.warning("wechaty: waiting for scan: the login QR code is in %s and below (%s)", path, qrcode)
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
     async def _close_bot(self) -> None:
         bot, self._bot = self._bot, None

@@ -1,0 +1,68 @@
+"""The gateway an office starts refuses, with one line saying what to change, what would expose the
+account: a token the plaintext client cannot use, an address off loopback and private networks, a puppet
+that is not installed (exit status 2, nothing served)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from tests.e2e.conftest import require_gateway
+from tests.e2e.peers import GATEWAY, free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
+
+
+def gateway(**env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("WECHATY_", "GATEWAY_"))}
+    return subprocess.run(
+        ["node", "gateway.js"],
+        cwd=GATEWAY,
+        env={**base, "WECHATY_LOG": "silent", "GATEWAY_MEMORY": "", **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({}, "gateway: set WECHATY_TOKEN (insecure_ followed by a secret of your choice)"),
+        ({"WECHATY_TOKEN": "secret"}, "gateway: WECHATY_TOKEN must be insecure_ followed by a secret"),
+        ({"WECHATY_TOKEN": "insecure_"}, "gateway: WECHATY_TOKEN must be insecure_ followed by a secret"),
+        (
+            {"WECHATY_TOKEN": "insecure_x", "GATEWAY_LISTEN": "0.0.0.0:8788"},
+            "gateway: GATEWAY_LISTEN 0.0.0.0:8788: plaintext gRPC must stay on loopback or a private network",
+        ),
+        (
+            {"WECHATY_TOKEN": "insecure_x", "GATEWAY_LISTEN": "8.8.8.8:8788"},
+            "gateway: GATEWAY_LISTEN 8.8.8.8:8788: plaintext gRPC must stay on loopback or a private network",
+        ),
+        (
+            {"WECHATY_TOKEN": "insecure_x", "GATEWAY_LISTEN": "127.0.0.1"},
+            'gateway: GATEWAY_LISTEN must be host:port, e.g. 127.0.0.1:8788 (got "127.0.0.1")',
+        ),
+    ],
+)
+def test_what_would_expose_the_account_is_refused_with_one_line(env: dict[str, str], said: str) -> None:
+    require_gateway()
+    done = gateway(**env)
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith(said), done.stderr
+    assert done.stdout == ""  # nothing served
+
+
+def test_a_puppet_that_is_not_installed_is_named() -> None:
+    require_gateway()
+    done = gateway(
+        WECHATY_TOKEN="insecure_x",
+        WECHATY_PUPPET="wechaty-puppet-padlocal",  # installed by the office, never in the lock
+        GATEWAY_LISTEN=f"127.0.0.1:{free_port()}",
+    )
+    assert done.returncode == 2
+    assert 'gateway: cannot load the puppet "wechaty-puppet-padlocal"' in done.stderr
+    assert "see gateway/README.md" in done.stderr
