@@ -1,0 +1,58 @@
+"""Notices (通知), sign-ups (接龙) and polls in residents' groups (#20). Part of `Texts` (bot/core/texts.py)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class NoticeTexts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # how items are named everywhere (a prefix and the item's own number)
+    notice_label: str = "通知{number}"
+    signup_label: str = "接龙{number}"
+    # in the groups
+    notice_post: str = "【{label}】{body}\n（已阅请回复“收到”）"
+    notice_post_urgent: str = "【紧急{label}】{body}\n（已阅请回复“收到”）"
+    notice_recalled_post: str = "【{label}】已撤回，请以后续通知为准。"
+    # to the sender
+    notice_confirm: str = (
+        "{label} 将发到 {groups} 个群：{names}。回复“确认”发送，回复“取消”作废（{minutes}分钟内有效）。"
+    )
+    notice_queued: str = "{label} 已排队发往 {groups} 个群{held}，发完后告诉您送达情况。"
+    notice_held: str = "（现在是免打扰时段，{at} 起发送；紧急通知请加“紧急”）"
+    notice_dropped: str = "{label} 已作废，没有发送。"
+    notice_report: str = "{label} 已发送 {sent}/{groups} 个群{failed}。"
+    notice_report_failed: str = "，{count} 个群发送失败：{names}"
+    notice_view_title: str = "{label}（{at} {author}，范围：{scope}）{body}"
+    notice_view_line: str = "· {chat}：{delivery}，收到 {acks}"
+    notice_view_total: str = "合计：已发送 {sent}/{groups} 个群，收到 {acks} 人"
+    notice_delivery: dict[str, str] = {
+        "pending": "待发送",
+        "sending": "发送中",
+        "sent": "已发送",
+        "failed": "发送失败",
+        "unknown": "未确认是否发出",
+        "cancelled": "已撤回（未发出）",
+    }
+    notice_recalled: str = "{label} 已撤回。{cancelled}{sent}"
+    notice_recall_cancelled: str = "未发出的 {count} 个群已取消发送。"
+    notice_recall_sent: str = (
+        "已发出的 {count} 个群平台无法撤回（{names}），已在这些群发布撤回说明，如需删除请群主在群内手动撤回。"
+    )
+    notice_already_recalled: str = "{label} 已经撤回过了。"
+    # the digest
+    digest_notices: str = "通知 {count} 条："
+    digest_notice_line: str = "· {label} {title}：送达 {sent}/{groups} 个群，收到 {acks} 人"
+    # errors (Chinese, in chat)
+    err_notice_role: str = "只有社区书记和网格员可以发通知（网格员限本网格的群）。"
+    err_notice_usage: str = (
+        "格式：/通知 范围 正文，例如：/通知 第十网格 明天9点至12点停水，请提前储水。"
+        "范围可以是网格、社区、“全部”或群名，多个用“、”隔开；加“紧急”可在免打扰时段发送。"
+    )
+    err_scope_unknown: str = "没有找到范围“{name}”：请写网格名、社区名、“全部”或群名（多个用“、”隔开）。"
+    err_scope_not_yours: str = "“{name}”不在您负责的范围内：网格员只能发到本网格的群。"
+    err_scope_empty: str = "范围“{scope}”里没有可以发送的群。"
+    err_no_item: str = "没有找到{label}。"
+    err_item_not_yours: str = "{label} 不在您负责的范围内。"
+    err_nothing_to_confirm: str = "没有等待确认的通知。"
