@@ -56,3 +56,23 @@ class NoticeTexts(BaseModel):
     err_no_item: str = "没有找到{label}。"
     err_item_not_yours: str = "{label} 不在您负责的范围内。"
     err_nothing_to_confirm: str = "没有等待确认的通知。"
+
+    # sign-ups (接龙)
+    signup_post: str = "【{label}】{title}\n{terms}\n回复“+1”或“报名”参加{fields}，回复“取消”退出。"
+    signup_terms: str = "截止：{deadline}{capacity}"
+    signup_capacity: str = "｜限 {capacity} 人"
+    signup_fields: str = "，并写上{fields}"
+    signup_list: str = "【{label}】{title}（已报 {count}{capacity}）\n{lines}"
+    signup_list_capacity: str = "/{capacity} 人"
+    signup_list_empty: str = "（还没有人报名）"
+    signup_closed_post: str = "【{label}】{title} 已截止，共 {count} 人报名。谢谢大家！"
+    signup_final: str = "{label}「{title}」已截止（{why}），共 {count} 人：\n{lines}"
+    signup_why_deadline: str = "到截止时间"
+    signup_why_full: str = "已报满"
+    signup_queued: str = "{label} 已发往 {groups} 个群{held}，截止 {deadline}。截止后把完整名单私聊发给您。"
+    err_signup_usage: str = (
+        "格式：/接龙 [范围] 标题 [截止 12-05 18:00] [上限 30] [字段: 姓名,楼栋,电话]。"
+        "在群里发不写范围即本群，私聊发不写范围即您负责的所有群。"
+    )
+    err_signup_role: str = "只有社区书记和网格员可以发起接龙（网格员限本网格的群）。"
+    err_signup_deadline: str = "截止时间“{given}”看不懂或已经过去，请写成例如：截止 12-05 18:00、截止 明天18点。"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from handlers.commands import corrections, extensions, likely, notices, pauses, staff, verify
+from handlers.commands import corrections, extensions, likely, notices, pauses, signups, staff, verify
 from handlers.deps import Deps
 from handlers.domain import points
 from handlers.domain.people import COMMUNITY_WIDE
@@ -113,6 +113,15 @@ COMMANDS: tuple[Spec, ...] = (
         "/通知 第十网格 正文 — 发通知到网格、社区、全部或群（/通知 查看 3：收到情况；/通知 撤回 3）",
         roles=POSTERS,
         refusal="err_notice_role",
+        number="none",
+    ),
+    Spec(
+        "signup",
+        ("接龙",),
+        signups.cmd_signup,
+        "/接龙 义诊报名 截止 11-28 18:00 上限 30 字段: 姓名,楼栋 — 发起接龙（群里发即本群；/接龙 查看 3：名单私聊）",
+        roles=POSTERS,
+        refusal="err_signup_role",
         number="none",
     ),
     Spec("points", ("积分",), points.cmd_points, "/积分 — 我本月的积分（/积分 张燕：查看同事的）"),

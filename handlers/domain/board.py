@@ -104,6 +104,15 @@ def resolve(deps: Deps, sender_id: str, scope: str) -> list[Target]:
     return list(found.values())
 
 
+def names_scope(deps: Deps, word: str) -> bool:
+    """Whether a word reads as a scope (every part a grid, community, group name or 全部), whoever may use it."""
+    settings = deps.settings
+    known = {ALL, *(c.name for c in settings.all_communities), *(g.name for g in settings.grids_by_id.values())}
+    known |= {topic_of(deps, chat) for g in settings.grids_by_id.values() for chat in groups_of_grid(deps, g)}
+    parts = [n.strip() for n in _SEPARATORS.split(word) if n.strip()]
+    return bool(parts) and all(p in known for p in parts)
+
+
 def split_urgent(text: str) -> tuple[bool, str]:
     """`紧急` written before or after the scope: (urgent, the text without it)."""
     words = text.split(maxsplit=2)

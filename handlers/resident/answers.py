@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 
 from handlers.deps import Deps
+from handlers.domain import signups
 from storage.records import StoredMessage
 from storage.states import ItemKind
 
@@ -33,9 +34,24 @@ def answer(msg: StoredMessage, deps: Deps) -> bool:
     items = deps.uow.board.open_in(msg.chat_id, deps.now)
     if not items:
         return False
+    open_signups = [i for i in items if i.kind == ItemKind.SIGNUP]
+    said = signups.read_reply(msg.text) if open_signups else None
+    if said is not None:
+        item = next((i for i in open_signups if i.number == said.number), open_signups[0])
+        if said.leave:
+            if not deps.uow.board.withdraw(item.id, msg.sender_id):
+                return False  # a 取消 from someone not on the list is not about it
+        else:
+            keep = (item.deadline_at or deps.now) + timedelta(days=deps.settings.notices.entry_retention_days)
+            line = said.text or msg.sender_name
+            deps.uow.board.answer(
+                item.id, msg.chat_id, msg.sender_id, msg.sender_name, signups.entry_value(line), deps.now, keep
+            )
+        signups.changed(deps, item)
+        return True
     notice = next((i for i in items if i.kind == ItemKind.NOTICE), None)
     if notice is not None and is_ack(msg.text):
-        keep = timedelta(days=deps.settings.notices.entry_retention_days)
-        deps.uow.board.answer(notice.id, msg.chat_id, msg.sender_id, msg.sender_name, ACK, deps.now, deps.now + keep)
+        until = deps.now + timedelta(days=deps.settings.notices.entry_retention_days)
+        deps.uow.board.answer(notice.id, msg.chat_id, msg.sender_id, msg.sender_name, ACK, deps.now, until)
         return True
     return False
