@@ -4,13 +4,17 @@ posted at most every few minutes; closed at the deadline or the limit; the full 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from bot.cli.main import main
 from handlers.domain.signups import read_reply
 from storage.states import ItemKind
 from tests.chat import Chat
-from tests.conftest import START
+from tests.conftest import DATA, START
+from tests.test_replay import line as replay_line
+from tests.test_replay import run as replay_run
 
 TIANCHENG, LONGCHENG, JINGYUAN = "room_tiancheng_3", "room_longcheng_1", "room_jingyuan_2"
 ZHANG, BOSS = "wxid_zhangyan", "wxid_wanghuan"
@@ -136,3 +140,44 @@ async def test_bad_sign_ups_get_a_clear_answer_and_change_nothing(chat: Chat) ->
         assert sent[0].text.startswith(answer)
     with chat.app.services.store.begin() as uow:
         assert uow.board.get(ItemKind.SIGNUP, 1) is None
+
+
+async def test_the_organiser_exports_the_sign_up_as_csv(
+    chat: Chat, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await chat.say("张燕", "/接龙 义诊报名 截止 11-28 18:00 字段: 姓名,楼栋,电话")
+    await chat.say("周阿姨", "+1 周阿姨 3栋 13812345678")
+    await chat.say("刘先生", "报名 =HYPERLINK(x) 3栋")
+    out = tmp_path / "signup.csv"
+    assert (
+        main(["signup", "export", "1", "--config", str(DATA / "config.yaml"), "--db", db_url, "--out", str(out)]) == 0
+    )
+    assert "2 entries of 接龙1 written to" in capsys.readouterr().out
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "\ufeff序号,群,姓名,楼栋,电话,报名时间",
+        "1,美景天城3栋,周阿姨,3栋,13812345678,2026-11-23 09:00",
+        "2,美景天城3栋,'=HYPERLINK(x),3栋,,2026-11-23 09:00",  # never a formula in the organiser's sheet
+    ]
+    assert main(["signup", "export", "9", "--config", str(DATA / "config.yaml"), "--db", db_url]) == 1
+    assert "there is no sign-up 9" in capsys.readouterr().err
+
+
+def test_a_replay_with_notices_and_sign_ups_counts_no_ticket(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        replay_line(
+            1, "2026-11-23T09:00:00+08:00", "/通知 第十网格 明天停水", "wxid_wanghuan", "王欢", "wxid_wanghuan"
+        ),
+        replay_line(2, "2026-11-23T09:01:00+08:00", "/接龙 义诊报名 截止 11-24 18:00", "wxid_zhangyan", "张燕"),
+        replay_line(3, "2026-11-23T09:02:00+08:00", "收到"),
+        replay_line(4, "2026-11-23T09:03:00+08:00", "+1 周阿姨 3栋"),
+        replay_line(5, "2026-11-25T09:00:00+08:00", "谢谢"),
+    ]
+    summary, sent = replay_run(tmp_path, lines, capsys, f"sqlite:///{tmp_path / 'replay.db'}")
+    assert summary["tickets"] == 0
+    texts = [r["text"] for r in sent]
+    # the timed steps happened at their simulated minutes: the report, the list post, the close
+    assert "通知1 已发送 2/2 个群。" in texts
+    assert "【接龙1】义诊报名（已报 1 人）\n1. 周阿姨 3栋" in texts
+    assert "接龙1「义诊报名」已截止（到截止时间），共 1 人：\n1. 周阿姨 3栋" in texts

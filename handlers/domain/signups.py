@@ -200,3 +200,23 @@ def close(deps: Deps, item: BoardItem, why: str) -> None:
     deps.uow.board.update(
         item.id, state=ItemState.CLOSED, closed_at=deps.now, deadline_at=None, list_at=None, window_until=None
     )
+
+
+PHONE_FIELD = "电话"
+
+
+def export_rows(item: BoardItem, entries: list[BoardEntry], topics: dict[str, str], tz: ZoneInfo) -> list[list[str]]:
+    """The sign-up as a table for the organiser (CSV): a header, then one row per entry. The line each resident
+    wrote is cut into the sign-up's fields in order (the last takes what is left); the phone has its own column."""
+    fields = [f for f in item.fields.split(",") if f and f != PHONE_FIELD] or ["报名内容"]
+    out = [["序号", "群", *fields, PHONE_FIELD, "报名时间"]]
+    for i, entry in enumerate(entries, start=1):
+        try:
+            value = json.loads(entry.value) if entry.value else {}
+        except ValueError:
+            value = {}
+        words = str(value.get("line") or entry.person_name).split(maxsplit=len(fields) - 1)
+        cells = [*words, *[""] * (len(fields) - len(words))]
+        when = f"{entry.at.astimezone(tz):%Y-%m-%d %H:%M}"
+        out.append([str(i), topics.get(entry.chat_id, entry.chat_id), *cells, str(value.get("phone") or ""), when])
+    return out
