@@ -76,3 +76,25 @@ class NoticeTexts(BaseModel):
     )
     err_signup_role: str = "只有社区书记和网格员可以发起接龙（网格员限本网格的群）。"
     err_signup_deadline: str = "截止时间“{given}”看不懂或已经过去，请写成例如：截止 12-05 18:00、截止 明天18点。"
+
+    # polls (征求意见)
+    poll_label: str = "议题{number}"
+    poll_post: str = "【{label}】征求意见：{title}\n{options}\n截止：{deadline}\n回复选项（如“A”）投票，可附意见（如“A 希望加装座椅”）；截止前可以改。"
+    poll_option: str = "{letter}. {name}"
+    poll_default_options: list[str] = ["同意", "不同意"]
+    poll_tally: str = "【{label}】{title} {when}：\n{lines}\n共 {count} 人投票。"
+    poll_tally_line: str = "{letter}. {name}：{votes} 票（{share}）"
+    poll_when_final: str = "投票结果"
+    poll_when_now: str = "目前投票情况"
+    poll_comments: str = "意见（按选项）：\n{lines}"
+    poll_comment_line: str = "{letter}. {who}：{comment}"
+    poll_queued: str = (
+        "{label} 已发往 {groups} 个群{held}，截止 {deadline}，到时公布结果（/结果 {number} 可随时查看）。"
+    )
+    err_poll_role: str = "只有社区书记和网格员可以发起征求意见（网格员限本网格的群）。"
+    err_poll_usage: str = (
+        "格式：/征求意见 [范围] 议题 [选项 方案一/方案二] [截止 12-05 18:00]。"
+        "不写选项即“同意/不同意”；在群里发不写范围即本群，私聊发即您负责的所有群。"
+    )
+    err_poll_options: str = "选项最多 {most} 个，用“/”隔开，例如：选项 方案一/方案二/方案三。"
+    err_result_usage: str = "格式：/结果 3（议题编号）"

@@ -10,6 +10,7 @@ tables (storage/repos/board.py) and nothing that counts tickets sees them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,8 +19,8 @@ from handlers.deps import Deps
 from handlers.domain.outbound import announce, private
 from handlers.domain.people import COMMUNITY_WIDE, name_of
 from handlers.domain.tickets import TicketError
-from storage.records import BoardGroup, BoardItem, PostState
-from storage.states import ItemKind, OutboxState
+from storage.records import BoardGroup, BoardItem, PostState, StoredMessage
+from storage.states import ItemKind, ItemState, OutboxState
 from storage.uow import UnitOfWork
 
 ALL = "全部"
@@ -36,8 +37,13 @@ class Target:
 
 
 def label(deps: Deps, item: BoardItem) -> str:
-    template = deps.texts.notice_label if item.kind == ItemKind.NOTICE else deps.texts.signup_label
-    return template.format(number=item.number)
+    return label_of(deps, item.kind, item.number)
+
+
+def label_of(deps: Deps, kind: ItemKind, number: int) -> str:
+    texts = deps.texts
+    template = {ItemKind.NOTICE: texts.notice_label, ItemKind.SIGNUP: texts.signup_label}.get(kind, texts.poll_label)
+    return template.format(number=number)
 
 
 def topic_of(deps: Deps, chat_id: str) -> str:
@@ -111,6 +117,19 @@ def names_scope(deps: Deps, word: str) -> bool:
     known |= {topic_of(deps, chat) for g in settings.grids_by_id.values() for chat in groups_of_grid(deps, g)}
     parts = [n.strip() for n in _SEPARATORS.split(word) if n.strip()]
     return bool(parts) and all(p in known for p in parts)
+
+
+def place(deps: Deps, sender_id: str, chat_id: str, private_chat: bool, text: str) -> tuple[str, str, list[Target]]:
+    """A sign-up's or poll's (scope, title, groups): the first word when it names a scope; else the group it
+    was typed in, or privately every group in the sender's reach (`全部`)."""
+    first, _, rest = text.partition(" ")
+    if rest.strip() and names_scope(deps, first):
+        scope, title = first, rest.strip()
+    elif not private_chat:
+        scope, title = topic_of(deps, chat_id), text
+    else:
+        scope, title = ALL, text
+    return scope, title, resolve(deps, sender_id, scope) if title else []
 
 
 def split_urgent(text: str) -> tuple[bool, str]:
@@ -189,6 +208,11 @@ def report_due(deps: Deps, item: BoardItem) -> None:
     deps.uow.board.update(item.id, report_at=None)
 
 
+def keep_for(deps: Deps) -> timedelta:
+    """How long what residents wrote into an item is kept after it closes (retention)."""
+    return timedelta(days=deps.settings.notices.entry_retention_days)
+
+
 def author_name(deps: Deps, item: BoardItem) -> str:
     return name_of(deps.settings, item.author_id)
 
@@ -200,4 +224,56 @@ def may_manage(deps: Deps, sender_id: str, item: BoardItem) -> bool:
     role = deps.settings.people_by_id[sender_id].role
     return role in COMMUNITY_WIDE and any(
         c.id == item.community_id for c in deps.settings.community_of_person(sender_id)
+    )
+
+
+def open_item(
+    deps: Deps,
+    msg: StoredMessage,
+    kind: ItemKind,
+    text: str,
+    given_deadline: datetime | None,
+    text_of: Callable[[Deps, BoardItem], str],
+    *,
+    usage: str,
+    fields: str = "",
+    capacity: int = 0,
+) -> str | None:
+    """A sign-up or poll placed (`place`), stored, open until its deadline (a stored timer; none given:
+    `notices.signup_days`), and posted in its groups; the answer to its organiser (None when it was typed in
+    the one group it is for: the post itself answers). No title: `usage` is the answer."""
+    scope, title, targets = place(deps, msg.sender_id, msg.chat_id, msg.is_private, text)
+    if not title:
+        raise TicketError(usage)
+    deadline = given_deadline or deps.now + timedelta(days=deps.settings.notices.signup_days)
+    item = deps.uow.board.add(
+        kind,
+        {
+            "community_id": targets[0].community_id,
+            "author_id": msg.sender_id,
+            "origin_chat": msg.chat_id,
+            "title": title[:60],
+            "body": title,
+            "scope": scope,
+            "state": ItemState.OPEN,
+            "fields": fields,
+            "capacity": capacity,
+            "created_at": deps.now,
+            "deadline_at": deadline,
+            "window_until": deadline,
+        },
+    )
+    store_groups(deps, item, targets)
+    last = post(deps, item, text_of(deps, item))
+    if not msg.is_private and [t.chat_id for t in targets] == [msg.chat_id]:
+        return None
+    texts, tz = deps.texts, deps.settings.tz
+    held = texts.notice_held.format(at=f"{last.astimezone(tz):%H:%M}") if last > deps.now else ""
+    template = texts.signup_queued if kind == ItemKind.SIGNUP else texts.poll_queued
+    return template.format(
+        label=label(deps, item),
+        groups=len(targets),
+        held=held,
+        deadline=f"{deadline.astimezone(tz):%m-%d %H:%M}",
+        number=item.number,
     )

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from handlers.deps import Deps
 from handlers.domain import board
 from handlers.domain.outbound import announce, private
+from handlers.domain.tickets import TicketError
 from storage.records import BoardEntry, BoardItem
 from storage.states import ItemState
 
@@ -70,6 +71,14 @@ def read_terms(text: str, now: datetime, tz: ZoneInfo) -> Terms:
         fields = tuple(x.strip() for x in _FIELD_SPLIT.split(f.group("fields")) if x.strip())
         text = text[: f.start()] + " " + text[f.end() :]
     return Terms(" ".join(text.split()), deadline, capacity, fields)
+
+
+def terms_for(deps: Deps, text: str) -> Terms:
+    """`read_terms` at this turn's moment; a 截止 not understood is the answer the person gets."""
+    try:
+        return read_terms(text, deps.now, deps.settings.tz)
+    except BadDeadline as exc:
+        raise TicketError(deps.texts.err_signup_deadline.format(given=str(exc)[:20])) from None
 
 
 def read_deadline(given: str, now: datetime, tz: ZoneInfo) -> datetime:

@@ -4,7 +4,7 @@ cleared (or moved) in the same turn, like a ticket's."""
 from __future__ import annotations
 
 from handlers.deps import Deps
-from handlers.domain import board, signups
+from handlers.domain import board, polls, signups
 from storage.states import ItemKind, ItemState
 
 
@@ -19,5 +19,7 @@ def run(deps: Deps) -> None:
     for item in deps.uow.board.due_deadlines(deps.now):
         if item.kind == ItemKind.SIGNUP and item.state == ItemState.OPEN:
             signups.close(deps, item, deps.texts.signup_why_deadline)
+        elif item.kind == ItemKind.POLL and item.state == ItemState.OPEN:
+            polls.close(deps, item)
         else:
             deps.uow.board.update(item.id, deadline_at=None)

@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 
 from handlers.deps import Deps
-from handlers.domain import signups
+from handlers.domain import polls, signups
 from storage.records import StoredMessage
 from storage.states import ItemKind
 
@@ -48,6 +48,9 @@ def answer(msg: StoredMessage, deps: Deps) -> bool:
                 item.id, msg.chat_id, msg.sender_id, msg.sender_name, signups.entry_value(line), deps.now, keep
             )
         signups.changed(deps, item)
+        return True
+    open_polls = [i for i in items if i.kind == ItemKind.POLL]
+    if open_polls and polls.vote(msg, deps, open_polls):
         return True
     notice = next((i for i in items if i.kind == ItemKind.NOTICE), None)
     if notice is not None and is_ack(msg.text):
