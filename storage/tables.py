@@ -312,6 +312,9 @@ class BoardGroupRow(SQLModel, table=True):
     chat_topic: str = ""
     post_key: str = Field(default="", max_length=191)
 
+    # every resident's message in a group asks which open items were posted there (handlers/resident/answers.py)
+    __table_args__ = (Index("ix_board_groups_chat", "chat_id", "item_id"),)
+
 
 class BoardEntryRow(SQLModel, table=True):
     """A resident's answer to an item: a 收到, a sign-up line, a vote. One per person and item."""

@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_board_groups_item_id", "board_groups", ["item_id"])
+    op.create_index("ix_board_groups_chat", "board_groups", ["chat_id", "item_id"])
     op.create_table(
         "board_entries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -74,6 +75,7 @@ def downgrade() -> None:
     op.drop_index("ix_board_entries_purge_after", table_name="board_entries")
     op.drop_index("ix_board_entries_item_id", table_name="board_entries")
     op.drop_table("board_entries")
+    op.drop_index("ix_board_groups_chat", table_name="board_groups")
     op.drop_index("ix_board_groups_item_id", table_name="board_groups")
     op.drop_table("board_groups")
     for name in ("report_at", "list_at", "deadline_at", "created_at"):
