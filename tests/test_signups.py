@@ -181,3 +181,17 @@ def test_a_replay_with_notices_and_sign_ups_counts_no_ticket(
     assert "通知1 已发送 2/2 个群。" in texts
     assert "【接龙1】义诊报名（已报 1 人）\n1. 周阿姨 3栋" in texts
     assert "接龙1「义诊报名」已截止（到截止时间），共 1 人：\n1. 周阿姨 3栋" in texts
+
+
+async def test_what_residents_wrote_into_a_sign_up_is_emptied_after_its_retention(chat: Chat) -> None:
+    await chat.say("张燕", "/接龙 义诊报名 截止 11-24 18:00")
+    await chat.say("周阿姨", "+1 周阿姨 3栋 13812345678")
+    keep = chat.settings.notices.entry_retention_days
+    await chat.wait(timedelta(days=keep, hours=6), step=timedelta(days=1))  # to the day before it is due
+    with chat.app.services.store.begin() as uow:
+        [entry] = uow.board.entries(1)
+    assert "13812345678" in entry.value
+    await chat.wait(timedelta(days=2), step=timedelta(days=1))
+    with chat.app.services.store.begin() as uow:
+        [entry] = uow.board.entries(1)
+    assert (entry.value, entry.person_name) == ("", "")  # the count stays, the words and the phone go
