@@ -11,13 +11,27 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from storage._sql import BOARD_LOCK, ENTRIES, ITEM_GROUPS, ITEMS, Sql, rowcount, to_record
 from storage.records import BoardEntry, BoardGroup, BoardItem
 from storage.states import ItemKind, ItemState
 
 IT, G, E = ITEMS.c, ITEM_GROUPS.c, ENTRIES.c
+
+# built once (storage/_sql.py): every resident's message in a group runs OPEN_IN, every sweep tick DUE
+OPEN_IN = (
+    select(ITEMS)
+    .join(ITEM_GROUPS, G.item_id == IT.id)
+    .where(G.chat_id == bindparam("chat_id"), IT.state == ItemState.OPEN, IT.window_until > bindparam("now"))
+    .order_by(IT.id.desc())
+)
+DUE = (
+    select(ITEMS)
+    .where(or_(IT.report_at <= bindparam("now"), IT.list_at <= bindparam("now"), IT.deadline_at <= bindparam("now")))
+    .order_by(IT.id)
+    .limit(bindparam("limit"))
+)
 
 
 def _item(row: Any) -> BoardItem:
@@ -71,13 +85,7 @@ class Board:
 
     def open_in(self, chat_id: str, now: datetime) -> list[BoardItem]:
         """Items posted in this group whose window is still open (replies there are read as answers), newest first."""
-        stmt = (
-            select(ITEMS)
-            .join(ITEM_GROUPS, G.item_id == IT.id)
-            .where(G.chat_id == chat_id, IT.state == ItemState.OPEN, IT.window_until > now)
-            .order_by(IT.id.desc())
-        )
-        return [_item(row) for row in self.sql.run(stmt)]
+        return [_item(row) for row in self.sql.run(OPEN_IN, {"chat_id": chat_id, "now": now})]
 
     def of_period(self, kind: ItemKind, community_id: str, start: datetime, end: datetime) -> list[BoardItem]:
         stmt = (
@@ -93,18 +101,10 @@ class Board:
         )
         return [_item(row) for row in self.sql.run(stmt)]
 
-    def _due(self, column: Any, now: datetime, limit: int) -> list[BoardItem]:
-        stmt = select(ITEMS).where(column.is_not(None), column <= now).order_by(column, IT.id).limit(limit)
-        return [_item(row) for row in self.sql.run(self.sql.for_update(stmt, skip_locked=True))]
-
-    def due_reports(self, now: datetime, limit: int = 100) -> list[BoardItem]:
-        return self._due(IT.report_at, now, limit)
-
-    def due_lists(self, now: datetime, limit: int = 100) -> list[BoardItem]:
-        return self._due(IT.list_at, now, limit)
-
-    def due_deadlines(self, now: datetime, limit: int = 100) -> list[BoardItem]:
-        return self._due(IT.deadline_at, now, limit)
+    def due(self, now: datetime, limit: int = 100) -> list[BoardItem]:
+        """Items with a timer due (a report, a list post, a deadline), locked for this turn (SKIP LOCKED)."""
+        stmt = self.sql.for_update(DUE, skip_locked=True)
+        return [_item(row) for row in self.sql.run(stmt, {"now": now, "limit": limit})]
 
     # -- the groups an item went to ---------------------------------------------------------------
 
