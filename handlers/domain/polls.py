@@ -18,6 +18,7 @@ from storage.records import BoardEntry, BoardItem, StoredMessage
 from storage.states import ItemState
 
 MOST_OPTIONS = 9
+NAME_AT_MOST = 20  # an option's name ("同意", "方案一") written out as the vote
 SEPARATOR = "/"
 _OPTIONS = re.compile(r"选项[:：]?\s*(?P<options>\S+)")
 _OPTION_SPLIT = re.compile(r"[/／、|]")
@@ -41,6 +42,11 @@ def options_of(item: BoardItem) -> list[str]:
 
 def letter(i: int) -> str:
     return ascii_uppercase[i]
+
+
+def may_be_vote(text: str) -> bool:
+    """Cheap, before any lookup: a letter or number first, or short enough to be an option's name."""
+    return len(text.strip()) <= NAME_AT_MOST or _VOTE.match(text) is not None
 
 
 def read_vote(item: BoardItem, text: str) -> tuple[int, str] | None:

@@ -27,10 +27,14 @@ def is_ack(text: str) -> bool:
     return 0 < len(said) <= 12 and _ACK.match(said) is not None
 
 
+def _may_answer(text: str) -> bool:
+    return is_ack(text) or polls.may_be_vote(text) or signups.read_reply(text) is not None
+
+
 def answer(msg: StoredMessage, deps: Deps) -> bool:
     """True when the message was an answer to an open item in its group (and was counted for it)."""
-    if msg.is_private:
-        return False
+    if msg.is_private or not _may_answer(msg.text):
+        return False  # a complaint's sentence is none of these forms: no lookup at all
     items = deps.uow.board.open_in(msg.chat_id, deps.now)
     if not items:
         return False
