@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.core.messages import IncomingMessage, MessageKind
 from handlers.commands.dispatch import on_command
+from handlers.commands.notices import is_confirmation, on_confirm
 from handlers.deps import Deps, Services
 from handlers.domain.outbound import reply
 from handlers.domain.people import is_staff
@@ -80,6 +81,11 @@ def _from_staff(msg: StoredMessage, deps: Deps) -> bool:
     return is_staff(deps.settings, msg.sender_id)
 
 
+def _staff_confirms(msg: StoredMessage, deps: Deps) -> bool:
+    # `确认` / `取消` from staff: the answer to a notice that waits for it (#20); otherwise chatter as before
+    return msg.kind == MessageKind.TEXT and is_staff(deps.settings, msg.sender_id) and is_confirmation(msg.text)
+
+
 def _anything(msg: StoredMessage, deps: Deps) -> bool:
     return True
 
@@ -98,6 +104,7 @@ ROUTES: tuple[Rule, ...] = (
     Rule("oversized", _oversized, _too_long),
     Rule("nul character", _has_nul, _nul_char),
     Rule("command", _command, on_command),
+    Rule("confirmation", _staff_confirms, on_confirm),
     Rule("staff chatter", _from_staff, _ignore),
     Rule("resident", _anything, on_resident_message),
 )

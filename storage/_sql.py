@@ -28,6 +28,9 @@ from sqlmodel import Session, SQLModel
 
 from storage.tables import (
     AdminEventRow,
+    BoardEntryRow,
+    BoardGroupRow,
+    BoardItemRow,
     DirectoryRow,
     EventRow,
     GroupRow,
@@ -55,10 +58,12 @@ EVENTS, LINKS, PENDING = _table(EventRow), _table(LinkRow), _table(PendingRow)
 NOTICES, GROUPS, STANDINS, META = _table(NoticeRow), _table(GroupRow), _table(StandInRow), _table(MetaRow)
 DIRECTORY, ADMIN_EVENTS = _table(DirectoryRow), _table(AdminEventRow)
 LIKELY = _table(LikelyRow)
+ITEMS, ITEM_GROUPS, ENTRIES = _table(BoardItemRow), _table(BoardGroupRow), _table(BoardEntryRow)
 
 # advisory lock classes (the first key of PostgreSQL's two-key locks); 7310 is the process lease (leases.py)
 CHAT_LOCK = 7311
 STAFFING_LOCK = 7312
+BOARD_LOCK = 7313  # numbering a new notice / sign-up / poll
 
 
 # -- rows to records --------------------------------------------------------------------------

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.messages import MessageKind, OutgoingMessage
-from storage.states import ACTIVE_STATES, OPEN_LIKELY, LikelyState, OutboxState, ReporterKind, TicketState
+from storage.states import (
+    ACTIVE_STATES,
+    OPEN_LIKELY,
+    ItemKind,
+    ItemState,
+    LikelyState,
+    OutboxState,
+    ReporterKind,
+    TicketState,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,3 +181,56 @@ class Group:
     topic: str
     grid_id: str
     active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BoardItem:
+    """A notice, sign-up or poll (#20); `label` is how people name it (通知3, 接龙5)."""
+
+    id: int
+    kind: ItemKind
+    number: int
+    community_id: str
+    author_id: str
+    origin_chat: str
+    title: str
+    body: str
+    scope: str
+    urgent: bool
+    state: ItemState
+    fields: str
+    capacity: int
+    created_at: datetime
+    window_until: datetime | None
+    deadline_at: datetime | None
+    list_at: datetime | None
+    report_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardGroup:
+    item_id: int
+    chat_id: str
+    chat_topic: str
+    post_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class BoardEntry:
+    id: int
+    item_id: int
+    chat_id: str
+    person_id: str
+    person_name: str
+    value: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PostState:
+    """Where one post stands in the outbox (a notice's delivery report reads these)."""
+
+    state: OutboxState
+    not_before: datetime
+    error: str

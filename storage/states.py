@@ -45,6 +45,7 @@ class OutboxState(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # certainly not sent, and out of attempts
     UNKNOWN = "unknown"  # may have gone out: never resent, staff asked to check
+    CANCELLED = "cancelled"  # withdrawn before it was sent (/通知 撤回): never sent
 
 
 class ReporterKind(StrEnum):
@@ -66,3 +67,19 @@ class LikelyState(StrEnum):
 
 
 OPEN_LIKELY: tuple[LikelyState, ...] = (LikelyState.WAITING, LikelyState.NOTIFIED)
+
+
+class ItemKind(StrEnum):
+    """What is posted in residents' groups besides tickets (#20)."""
+
+    NOTICE = "notice"  # 通知
+    SIGNUP = "signup"  # 接龙
+    POLL = "poll"  # 征求意见
+
+
+class ItemState(StrEnum):
+    CONFIRMING = "confirming"  # more than the threshold of groups: waiting for the author's 确认
+    OPEN = "open"  # posted (a notice) or taking entries (a sign-up)
+    CLOSED = "closed"  # a sign-up past its deadline or limit
+    RECALLED = "recalled"  # /通知 撤回
+    DROPPED = "dropped"  # never confirmed, or 取消 instead of 确认

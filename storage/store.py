@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from storage._sql import LIKELY, OUTBOX, PENDING, TICKETS, as_utc
+from storage._sql import ITEMS, LIKELY, OUTBOX, PENDING, TICKETS, as_utc
 from storage.db import DatabaseError, is_postgres, make_engine
 from storage.leases import Lease, new_owner
 from storage.repos.state import META_VALUE
@@ -25,6 +25,10 @@ NEXT_DUE = select(
     # likely requests: the worker's next batch, and the lapse of an item nobody decided on
     select(func.min(LIKELY.c.notify_at)).scalar_subquery(),
     select(func.min(LIKELY.c.lapse_at)).where(LIKELY.c.state.in_(list(OPEN_LIKELY))).scalar_subquery(),
+    # notices, sign-ups, polls (#20): a delivery report, a sign-up's next list post, a deadline
+    select(func.min(ITEMS.c.report_at)).scalar_subquery(),
+    select(func.min(ITEMS.c.list_at)).scalar_subquery(),
+    select(func.min(ITEMS.c.deadline_at)).scalar_subquery(),
 )
 
 
@@ -81,7 +85,7 @@ class Store:
 
     def next_due_time(self) -> datetime | None:
         """The earliest moment anything time-driven is due: a ticket timer, a held post, a rating window,
-        a batch of likely requests or their lapse."""
+        a batch of likely requests or their lapse, a notice's delivery report, a sign-up's list post or deadline."""
         return _next_due(self.peek(NEXT_DUE)[0])
 
     def dispose(self) -> None:

@@ -272,8 +272,71 @@ class AdminEventRow(SQLModel, table=True):
     after: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
+class BoardItemRow(SQLModel, table=True):
+    """A notice (通知), sign-up (接龙) or poll (征求意见) posted in residents' groups (#20): never a ticket.
+
+    `number` is the item's own series per kind (通知3, 接龙5). `report_at`, `list_at` and `deadline_at`
+    are stored timers (the sweep reads them, `Store.next_due_time` sees them); each is cleared once acted on."""
+
+    __tablename__ = "board_items"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # notice | signup | poll
+    number: int = 0
+    community_id: str = Field(default="", max_length=64)
+    author_id: str = Field(max_length=128)
+    origin_chat: str = Field(default="", max_length=128)  # where the command was typed (确认 is read there)
+    title: str = ""
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    scope: str = ""  # the scope as typed
+    urgent: bool = False
+    state: str = Field(default="open", max_length=16)
+    fields: str = ""  # a sign-up's fields, comma-separated
+    capacity: int = 0  # a sign-up's limit (0: none)
+    created_at: datetime = _ts(index=True)
+    window_until: datetime | None = _opt_ts()  # replies in its groups are read as answers to it until then
+    deadline_at: datetime | None = _opt_ts(index=True)
+    list_at: datetime | None = _opt_ts(index=True)  # a sign-up's next list post
+    report_at: datetime | None = _opt_ts(index=True)  # the delivery report to the author
+    closed_at: datetime | None = _opt_ts()
+
+    __table_args__ = (UniqueConstraint("kind", "number", name="uq_board_items_kind_number"),)
+
+
+class BoardGroupRow(SQLModel, table=True):
+    """One group an item is posted in; its post's delivery is the outbox row with key `post_key`."""
+
+    __tablename__ = "board_groups"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(index=True)
+    chat_id: str = Field(max_length=128)
+    chat_topic: str = ""
+    post_key: str = Field(default="", max_length=191)
+
+    # every resident's message in a group asks which open items were posted there (handlers/resident/answers.py)
+    __table_args__ = (Index("ix_board_groups_chat", "chat_id", "item_id"),)
+
+
+class BoardEntryRow(SQLModel, table=True):
+    """A resident's answer to an item: a 收到, a sign-up line, a vote. One per person and item."""
+
+    __tablename__ = "board_entries"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(index=True)
+    chat_id: str = Field(max_length=128)
+    person_id: str = Field(max_length=128)
+    person_name: str = ""
+    value: str = Field(default="", sa_column=Column(Text, nullable=False))  # a sign-up's fields (JSON)
+    at: datetime = _ts()
+    purge_after: datetime | None = _opt_ts(index=True)  # sign-up fields are not kept for ever
+
+    __table_args__ = (UniqueConstraint("item_id", "person_id", name="uq_board_entries_item_person"),)
+
+
 __all__ = [
     "AdminEventRow",
+    "BoardEntryRow",
+    "BoardGroupRow",
+    "BoardItemRow",
     "DirectoryRow",
     "EventRow",
     "GroupRow",

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from storage._sql import MESSAGES, OUTBOX, TICKETS, Sql
+from storage.repos.board import Board
 from storage.repos.chats import Chats
 from storage.repos.directory import Directory
 from storage.repos.followups import Followups
@@ -33,7 +34,7 @@ COUNTS = select(
 class UnitOfWork:
     """What a turn sees of the database: `messages`, `tickets` (with reporters and events), `outbox`,
     `followups`, `chats`, `state` (meta values, notices), `directory` (the page's changes, stand-ins) and
-    `likely` (messages held for the grid worker's decision).
+    `likely` (messages held for the grid worker's decision) and `board` (notices, sign-ups, polls: #20).
 
     `sql` is the turn's connection for storage's own query modules (stats, web_queries); code outside
     storage/ goes through the repositories."""
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.state = State(self.sql)
         self.directory = Directory(self.sql, self.state)
         self.likely = LikelyItems(self.sql)
+        self.board = Board(self.sql)
 
     @property
     def postgres(self) -> bool:

@@ -18,6 +18,7 @@ from bot.cli.logs import configure as configure_logging
 from bot.cli.maintenance import add_maintenance_subcommands
 from bot.cli.nlp import add_nlp_subcommands
 from bot.cli.ops import add_ops_subcommands
+from bot.cli.signups import add_signup_subcommands
 from bot.cli.web import add_web_subcommands
 from bot.core.settings import ConfigError
 from storage.db import DatabaseError
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ops_subcommands(sub)
     add_maintenance_subcommands(sub, command)
     add_digest_subcommands(sub, command)
+    add_signup_subcommands(sub, command)
     return parser
 
 

@@ -33,6 +33,7 @@ from bot.core.settings_work import (
     LadderLevel,
     LikelyRequests,
     Limits,
+    Notices,
     Outbox,
     Points,
     QuietHours,
@@ -90,6 +91,7 @@ class Settings(Model):
     work_hours: WorkHours = DEFAULT_WORK_HOURS
     dedupe: Dedupe = Dedupe()
     likely: LikelyRequests = LikelyRequests()
+    notices: Notices = Notices()  # 通知 / 接龙 / 征求意见 (#20)
     limits: Limits = Limits()
     outbox: Outbox = Outbox()
     wechaty: WechatySettings = WechatySettings()

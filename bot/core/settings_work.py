@@ -132,6 +132,21 @@ class LikelyRequests(Model):
     lapse_hours: float = Field(default=48.0, gt=0, le=24 * 30)
 
 
+class Notices(Model):
+    """Notices, sign-ups and polls in residents' groups (#20)."""
+
+    # a 收到 / 已阅 in a group this long after a notice is counted for it (and opens nothing)
+    window_hours: float = Field(default=48.0, gt=0, le=24 * 30)
+    # a notice to more groups than this waits for the sender's 确认
+    confirm_over_groups: int = Field(default=10, ge=1, le=100_000)
+    confirm_minutes: int = Field(default=30, ge=1, le=24 * 60)  # how long a 确认 is waited for
+    # a sign-up's current list is posted in its groups at most this often (not after every reply)
+    list_every_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    signup_days: float = Field(default=3.0, gt=0, le=366)  # a sign-up without 截止 closes after this long
+    # what residents wrote into a sign-up is kept this long after it closes (phones, names), then emptied
+    entry_retention_days: int = Field(default=30, ge=1, le=36_500)
+
+
 class Limits(Model):
     # zero or less is refused: `max_text_chars: -5` asked residents to keep under -5 characters and
     # `flood_per_minute: 0` ignored everyone

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from handlers.commands import corrections, extensions, likely, pauses, staff, verify
+from handlers.commands import corrections, extensions, likely, notices, pauses, polls, signups, staff, verify
 from handlers.deps import Deps
 from handlers.domain import points
 from handlers.domain.people import COMMUNITY_WIDE
@@ -20,6 +20,7 @@ from storage.records import StoredMessage
 Handler = Callable[[StoredMessage, Command, Deps], Awaitable[str | None]]
 
 VERIFIERS = COMMUNITY_WIDE | {"verifier"}
+POSTERS = COMMUNITY_WIDE | {"grid_worker"}  # notices and sign-ups (#20): a grid worker within their own grid
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,42 @@ COMMANDS: tuple[Spec, ...] = (
         "/返工 1024 原因 — 核查未通过，退回返工",
         roles=VERIFIERS,
         refusal="err_not_verifier",
+    ),
+    Spec(
+        "notice",
+        ("通知",),
+        notices.cmd_notice,
+        "/通知 第十网格 正文 — 发通知到网格、社区、全部或群（/通知 查看 3：收到情况；/通知 撤回 3）",
+        roles=POSTERS,
+        refusal="err_notice_role",
+        number="none",
+    ),
+    Spec(
+        "signup",
+        ("接龙",),
+        signups.cmd_signup,
+        "/接龙 义诊报名 截止 11-28 18:00 上限 30 字段: 姓名,楼栋 — 发起接龙（群里发即本群；/接龙 查看 3：名单私聊）",
+        roles=POSTERS,
+        refusal="err_signup_role",
+        number="none",
+    ),
+    Spec(
+        "poll",
+        ("征求意见",),
+        polls.cmd_poll,
+        "/征求意见 口袋公园设计 选项 方案一/方案二 截止 11-30 18:00 — 征求居民意见（群里发即本群）",
+        roles=POSTERS,
+        refusal="err_poll_role",
+        number="none",
+    ),
+    Spec(
+        "poll_result",
+        ("结果",),
+        polls.cmd_result,
+        "/结果 3 — 议题3 的投票情况",
+        roles=POSTERS,
+        refusal="err_poll_role",
+        number="none",
     ),
     Spec("points", ("积分",), points.cmd_points, "/积分 — 我本月的积分（/积分 张燕：查看同事的）"),
     Spec("ranking", ("排行",), points.cmd_ranking, "/排行 — 本月积分排行", number="none"),

@@ -15,7 +15,7 @@ from handlers.deps import Deps, Services
 from handlers.domain import pauses, standins, tickets, transfers
 from handlers.domain.outbound import announce, to_staff
 from handlers.domain.people import name_of
-from handlers.jobs import likely_batch
+from handlers.jobs import board, likely_batch
 from storage import records as r
 from storage.media import MediaStore, stored_name
 from storage.retry import transient
@@ -175,6 +175,7 @@ async def run_sweep(services: Services, *, limit: int = 500) -> int:
     with services.turn() as deps:
         _close_unrated(deps)
         likely_batch.run(deps)
+        board.run(deps)
         standins.end_expired(deps)
         _warn_schedule(deps)
         last = deps.uow.state.meta("purged_at")
@@ -182,6 +183,7 @@ async def run_sweep(services: Services, *, limit: int = 500) -> int:
             pictures = [stored_name(ref) for ref in deps.uow.messages.purgeable_refs(deps.now)]
             purged = deps.uow.messages.purge(deps.now)
             deps.uow.likely.forget_text(deps.now - timedelta(days=deps.settings.limits.retention_days))
+            deps.uow.board.forget_values(deps.now)
             MediaStore(deps.settings.data_dir).remove([name for name in pictures if name])
             deps.uow.state.set_meta("purged_at", deps.now.isoformat())
             if purged:

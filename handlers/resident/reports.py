@@ -12,7 +12,7 @@ from bot.core.messages import MessageKind
 from handlers.deps import Deps
 from handlers.domain.outbound import reply
 from handlers.domain.people import name_of
-from handlers.resident import contact, followups, likely, media, status
+from handlers.resident import answers, contact, followups, likely, media, status
 from handlers.resident.intake import acknowledge, community_for, grid_of_chat, report, unplaced
 from handlers.resident.rating import handle_rating
 from nlp.contact import asks_for_worker
@@ -35,6 +35,8 @@ async def on_resident_message(msg: StoredMessage, deps: Deps) -> int | None:
         return None  # stickers, files, empty lines: nothing to do, nothing to say
     if handle_rating(msg, deps):
         return None
+    if answers.answer(msg, deps):
+        return None  # a 收到 to a notice, a sign-up line: counted for it, never a ticket (#20)
     if followups.is_not_same(msg.text):
         return followups.split(msg, deps)
     verdict = deps.classifier.classify(msg.text)

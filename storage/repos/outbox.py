@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 
 from bot.core.messages import OutgoingMessage
 from storage._sql import OUTBOX, Sql, as_utc_or_none, to_record, update_by_id
 from storage.leases import Lease
-from storage.records import OutboxItem
+from storage.records import OutboxItem, PostState
 from storage.states import OutboxState
 
 OB = OUTBOX.c
@@ -109,3 +109,24 @@ class Outbox:
         """When the earliest pending row comes due (the dispatcher sleeps until then)."""
         stmt = select(func.min(OB.not_before)).where(OB.state == OutboxState.PENDING)
         return as_utc_or_none(self.sql.run(stmt).scalar_one())
+
+    def states_of(self, keys: Sequence[str]) -> dict[str, PostState]:
+        """Where the posts queued under these dedupe keys stand (a key never queued is left out)."""
+        if not keys:
+            return {}
+        stmt = select(OB.dedupe_key, OB.state, OB.not_before, OB.last_error).where(OB.dedupe_key.in_(list(keys)))
+        return {
+            str(key): PostState(OutboxState(state), nb, str(error or ""))
+            for key, state, nb, error in self.sql.run(stmt)
+        }
+
+    def cancel(self, keys: Sequence[str]) -> list[str]:
+        """Withdraw the posts under these keys that have not been sent yet; the keys it withdrew."""
+        if not keys:
+            return []
+        stmt = select(OB.id, OB.dedupe_key).where(OB.dedupe_key.in_(list(keys)), OB.state == OutboxState.PENDING)
+        rows = self.sql.run(self.sql.for_update(stmt)).all()
+        if rows:
+            cancel = update(OUTBOX).where(OB.id.in_([r.id for r in rows]), OB.state == OutboxState.PENDING)
+            self.sql.run(cancel.values(state=OutboxState.CANCELLED, last_error="recalled"))
+        return [str(r.dedupe_key) for r in rows]

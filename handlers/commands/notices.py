@@ -1,0 +1,180 @@
+"""/通知 (#20): a notice posted in every group of a scope, with a delivery report, counted 收到 replies,
+/通知 查看 N, /通知 撤回 N; more than `notices.confirm_over_groups` groups wait for the sender's 确认."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from handlers.deps import Deps
+from handlers.domain import board
+from handlers.domain.outbound import announce, reply
+from handlers.domain.tickets import TicketError
+from nlp.commands import Command
+from storage.records import BoardItem, StoredMessage
+from storage.states import ItemKind, ItemState, OutboxState
+
+VIEW, RECALL, CONFIRM, DROP = "查看", "撤回", "确认", "取消"
+_NUMBER = re.compile(r"^(?:通知)?#?(\d{1,9})$")
+SHOWN_IN_CONFIRM = 10
+
+
+async def cmd_notice(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
+    words = cmd.text.split(maxsplit=1)
+    if not words:
+        raise TicketError(deps.texts.err_notice_usage)
+    first, rest = words[0], words[1].strip() if len(words) > 1 else ""
+    if first == VIEW:
+        return view(deps, msg.sender_id, _item(deps, msg.sender_id, rest))
+    if first == RECALL:
+        return recall(deps, _item(deps, msg.sender_id, rest))
+    if first in (CONFIRM, DROP):
+        answer = confirm(deps, msg, first == CONFIRM)
+        if answer is None:
+            raise TicketError(deps.texts.err_nothing_to_confirm)
+        return answer
+    return create(deps, msg, cmd.text)
+
+
+def _item(deps: Deps, sender_id: str, given: str) -> BoardItem:
+    m = _NUMBER.match(given.strip())
+    if m is None:
+        raise TicketError(deps.texts.err_notice_usage)
+    number = int(m.group(1))
+    item = deps.uow.board.get(ItemKind.NOTICE, number, lock=True)
+    name = deps.texts.notice_label.format(number=number)
+    if item is None or item.state in (ItemState.CONFIRMING, ItemState.DROPPED):
+        raise TicketError(deps.texts.err_no_item.format(label=name))
+    if not board.may_manage(deps, sender_id, item):
+        raise TicketError(deps.texts.err_item_not_yours.format(label=name))
+    return item
+
+
+def create(deps: Deps, msg: StoredMessage, text: str) -> str:
+    urgent, rest = board.split_urgent(text)
+    parts = rest.split(maxsplit=1)
+    if len(parts) < 2:
+        raise TicketError(deps.texts.err_notice_usage)
+    scope, body = parts[0], parts[1].strip()
+    targets = board.resolve(deps, msg.sender_id, scope)
+    many = len(targets) > deps.settings.notices.confirm_over_groups
+    item = deps.uow.board.add(
+        ItemKind.NOTICE,
+        {
+            "community_id": targets[0].community_id,
+            "author_id": msg.sender_id,
+            "origin_chat": msg.chat_id,
+            "title": body.splitlines()[0][:30],
+            "body": body,
+            "scope": scope,
+            "urgent": urgent,
+            "state": ItemState.CONFIRMING if many else ItemState.OPEN,
+            "created_at": deps.now,
+        },
+    )
+    board.store_groups(deps, item, targets)
+    if many:
+        names = "、".join(t.topic for t in targets[:SHOWN_IN_CONFIRM]) + (
+            "等" if len(targets) > SHOWN_IN_CONFIRM else ""
+        )
+        return deps.texts.notice_confirm.format(
+            label=board.label(deps, item),
+            groups=len(targets),
+            names=names,
+            minutes=deps.settings.notices.confirm_minutes,
+        )
+    return send(deps, item)
+
+
+def send(deps: Deps, item: BoardItem) -> str:
+    texts = deps.texts
+    template = texts.notice_post_urgent if item.urgent else texts.notice_post
+    last = board.post(deps, item, template.format(label=board.label(deps, item), body=item.body))
+    window = timedelta(hours=deps.settings.notices.window_hours)
+    deps.uow.board.update(item.id, state=ItemState.OPEN, report_at=last, window_until=last + window)
+    held = texts.notice_held.format(at=f"{last.astimezone(deps.settings.tz):%H:%M}") if last > deps.now else ""
+    groups = len(deps.uow.board.groups(item.id))
+    return texts.notice_queued.format(label=board.label(deps, item), groups=groups, held=held)
+
+
+def confirm(deps: Deps, msg: StoredMessage, go: bool) -> str | None:
+    """The sender's 确认 (or 取消) of a notice waiting for it in this chat; None when nothing waits."""
+    since = deps.now - timedelta(minutes=deps.settings.notices.confirm_minutes)
+    item = deps.uow.board.confirming(msg.sender_id, msg.chat_id, since)
+    if item is None:
+        return None
+    if go:
+        return send(deps, item)
+    deps.uow.board.update(item.id, state=ItemState.DROPPED)
+    return deps.texts.notice_dropped.format(label=board.label(deps, item))
+
+
+async def on_confirm(msg: StoredMessage, deps: Deps) -> int | None:
+    """A plain `确认` / `取消` from staff (the router's rule): answered only when a notice waits for it."""
+    answer = confirm(deps, msg, msg.text.strip().rstrip("。.!！") == CONFIRM)
+    if answer is not None:
+        reply(deps, msg.chat_id, answer)
+    return None
+
+
+def is_confirmation(text: str) -> bool:
+    return text.strip().rstrip("。.!！") in (CONFIRM, DROP)
+
+
+def view(deps: Deps, sender_id: str, item: BoardItem) -> str:
+    texts, tz = deps.texts, deps.settings.tz
+    groups = deps.uow.board.groups(item.id)
+    states = board.delivery(deps.uow, groups)
+    acks = deps.uow.board.counts_by_group([item.id])
+    lines = [
+        texts.notice_view_title.format(
+            label=board.label(deps, item),
+            at=f"{item.created_at.astimezone(tz):%m-%d %H:%M}",
+            author=board.author_name(deps, item),
+            scope=item.scope,
+            body=item.title,
+        )
+    ]
+    for g in groups:
+        state = states[g.chat_id].state if g.chat_id in states else OutboxState.PENDING
+        lines.append(
+            texts.notice_view_line.format(
+                chat=g.chat_topic,
+                delivery=texts.notice_delivery.get(state, state),
+                acks=acks.get((item.id, g.chat_id), 0),
+            )
+        )
+    r = board.reach_of(deps.uow, item)
+    lines.append(texts.notice_view_total.format(sent=r.sent, groups=r.groups, acks=r.acks))
+    return "\n".join(lines)
+
+
+def recall(deps: Deps, item: BoardItem) -> str:
+    """What has not gone out is withdrawn; the platform cannot take back what has, so those groups get a line
+    saying the notice is withdrawn, and the sender is told which they are."""
+    texts = deps.texts
+    name = board.label(deps, item)
+    if item.state == ItemState.RECALLED:
+        return texts.notice_already_recalled.format(label=name)
+    groups = deps.uow.board.groups(item.id)
+    cancelled = set(deps.uow.outbox.cancel([g.post_key for g in groups]))
+    states = board.delivery(deps.uow, groups)
+    out = [
+        g
+        for g in groups
+        if g.post_key not in cancelled and states.get(g.chat_id) and states[g.chat_id].state != OutboxState.FAILED
+    ]
+    for g in out:
+        announce(
+            deps,
+            g.chat_id,
+            texts.notice_recalled_post.format(label=name),
+            urgent=item.urgent,
+            dedupe_key=f"{g.post_key}:recalled",
+        )
+    deps.uow.board.update(item.id, state=ItemState.RECALLED, report_at=None, window_until=None)
+    return texts.notice_recalled.format(
+        label=name,
+        cancelled=texts.notice_recall_cancelled.format(count=len(cancelled)) if cancelled else "",
+        sent=texts.notice_recall_sent.format(count=len(out), names="、".join(g.chat_topic for g in out)) if out else "",
+    )
