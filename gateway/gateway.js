@@ -7,6 +7,8 @@
 //   WECHATY_TOKEN    the token gridbot presents (WECHATY_PUPPET_SERVICE_TOKEN is read when it is unset);
 //                    it must start with insecure_: the Python client speaks plaintext gRPC only
 //   GATEWAY_LISTEN   host:port to listen on, 127.0.0.1:8788 by default; loopback or a private address only
+//   GATEWAY_CONTAINER  1: also 0.0.0.0 / :: — only in a container whose port is not published, where every
+//                    interface is the compose network's (deploy/docker-compose.yml sets it)
 //   GATEWAY_MEMORY   where the puppet keeps its login across restarts (wechat4u's session):
 //                    NAME.memory-card.json, gridbot-gateway in the current folder by default; empty: not kept
 //   WECHATY_LOG      silent | error | warn | info | verbose (info by default)
@@ -75,10 +77,12 @@ export function readConfig (env) {
   if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new Error(`GATEWAY_LISTEN must be host:port, e.g. ${DEFAULT_LISTEN} (got "${listen}")`)
   }
-  if (!privateAddress(host)) {
+  const anyInContainer = (host === '0.0.0.0' || host === '::') && (env.GATEWAY_CONTAINER || '').trim() === '1'
+  if (!privateAddress(host) && !anyInContainer) {
     throw new Error(
       `GATEWAY_LISTEN ${listen}: plaintext gRPC must stay on loopback or a private network ` +
-      '(127.0.0.1, 10.x, 172.16-31.x, 192.168.x); run gridbot on the same host or the same private network'
+      '(127.0.0.1, 10.x, 172.16-31.x, 192.168.x); run gridbot on the same host or the same private network ' +
+      '(0.0.0.0 only in a container whose port is not published, with GATEWAY_CONTAINER=1)'
     )
   }
   const memory = (env.GATEWAY_MEMORY ?? DEFAULT_MEMORY).trim()

@@ -47,8 +47,10 @@ def test_compose_has_the_three_services_wired_together() -> None:
     assert "gateway" in bot["depends_on"]
     assert bot["environment"]["WECHATY_PUPPET_SERVICE_ENDPOINT"] == "gateway:8788"
     assert "postgres:5432" in bot["environment"]["GRIDBOT_DATABASE_URL"]
-    assert services["gateway"]["environment"]["WECHATY_PUPPET_SERVER_PORT"] == "8788"
-    assert "wechaty gateway" in " ".join(services["gateway"]["command"])
+    gateway = services["gateway"]
+    assert gateway["environment"]["GATEWAY_LISTEN"] == "0.0.0.0:8788"  # the container's interfaces only
+    assert gateway["environment"]["GATEWAY_CONTAINER"] == "1"
+    assert gateway["build"]["dockerfile"] == "deploy/gateway.Dockerfile"
     assert "ports" not in services["gateway"]  # plaintext gRPC stays on the compose network
     assert all(port.startswith("127.0.0.1:") for port in bot["ports"])
     for name, service in services.items():
@@ -177,3 +179,22 @@ def test_the_readme_points_to_the_unit_files() -> None:
     assert "deploy/systemd/" in readme
     assert "deploy/docker-compose.yml" in readme
     assert "[Service]" not in readme  # the units live in deploy/, not copied into the README
+
+
+def test_the_gateway_image_is_gateway_s_own_package_and_lock() -> None:
+    text = (DEPLOY / "gateway.Dockerfile").read_text(encoding="utf-8")
+    lines = text.replace("\\\n", " ").splitlines()  # continuation lines joined
+    steps = [line.split(None, 1) for line in lines if line.strip() and not line.startswith("#")]
+    assert steps[0][0] == "FROM"
+    assert steps[0][1].startswith("node:")
+    copies = [rest for op, rest in steps if op == "COPY"]
+    assert "gateway/package.json gateway/package-lock.json ./" in copies
+    assert "gateway/gateway.js ./" in copies
+    run = " ".join(rest for op, rest in steps if op == "RUN")
+    assert "npm ci --omit=dev" in run  # the lock, as in CI
+    assert "EXTRA_PUPPETS" in run  # padlocal / xp only when the office asks
+    assert steps[-1] == ["CMD", '["node", "gateway.js"]']
+    root = DEPLOY.parent
+    for rest in copies:
+        for source in rest.split()[:-1]:
+            assert (root / source).exists(), source

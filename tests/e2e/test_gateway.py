@@ -66,3 +66,21 @@ def test_a_puppet_that_is_not_installed_is_named() -> None:
     assert done.returncode == 2
     assert 'gateway: cannot load the puppet "wechaty-puppet-padlocal"' in done.stderr
     assert "see gateway/README.md" in done.stderr
+
+
+def test_every_interface_only_in_a_container_that_says_so() -> None:
+    require_gateway()
+    script = (
+        "import { readConfig } from './gateway.js';"
+        "const base = { WECHATY_TOKEN: 'insecure_x', GATEWAY_LISTEN: '0.0.0.0:8788' };"
+        "try { readConfig(base); console.log('accepted'); } catch (e) { console.log('refused'); }"
+        "console.log(readConfig({ ...base, GATEWAY_CONTAINER: '1' }).endpoint);"
+        "try { readConfig({ ...base, GATEWAY_LISTEN: '8.8.8.8:1', GATEWAY_CONTAINER: '1' }); console.log('accepted') }"
+        " catch (e) { console.log('refused'); }"
+    )
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script], cwd=GATEWAY, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    # refused without the flag; with it 0.0.0.0 is served, a public address still is not
+    assert done.stdout.split() == ["refused", "0.0.0.0:8788", "refused"]
