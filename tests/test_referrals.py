@@ -83,3 +83,17 @@ async def test_a_paused_ticket_handed_over_or_rejected_resumes_first(chat: Chat)
     assert actions(chat, 1) == ["created", "paused", "resumed", "referred"]
     assert actions(chat, 2) == ["created", "paused", "resumed", "rejected"]
     assert [ticket(chat, n).paused_at for n in (1, 2)] == [None, None]
+
+
+async def test_a_resident_who_reported_privately_is_told_of_the_referral(chat: Chat) -> None:
+    # the hand-over ends the community's part: like a result, it reaches a private reporter too, who would
+    # otherwise never learn to ask 12345 (#21 review)
+    await chat.say("小红", "早上好", chat="room_jingyuan_2")
+    await chat.say("小红", DOG, chat="private")
+    resident = chat.id_of("小红")
+    sent = await chat.say("李网格", f"/转12345 1 {WHY}", chat="private")
+    assert [s.text for s in chat.to(sent, resident)] == [
+        f"#1 超出社区职权，已转12345市民服务热线办理：{WHY}。后续进展可拨打12345查询。"
+    ]
+    assert chat.to(sent, resident)[0].mention_ids == ()
+    assert ticket(chat, 1).state == "referred"

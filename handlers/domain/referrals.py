@@ -31,6 +31,7 @@ def refer(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:
     )
     event(deps, ticket, "referred", actor_id, note=reason)
     text = deps.texts.referred_to_reporter.format(ticket=ticket.id, reason=reason)
-    for chat_id, mentions in reporter_chats(deps, ticket).items():
-        reply(deps, chat_id, text, mentions, ticket_id=ticket.id)
+    # like a result it ends the community's part: a private reporter hears it too (else never learns of 12345)
+    for chat_id, mentions in reporter_chats(deps, ticket, include_private=True).items():
+        reply(deps, chat_id, text, [] if chat_id in mentions else mentions, ticket_id=ticket.id)
     return ticket
