@@ -143,3 +143,20 @@ async def test_a_paused_ticket_shows_as_paused_and_is_not_overdue(chat: Chat) ->
     with chat.app.services.store.begin() as uow:
         page = headline(uow, Scope(community_ids=("default",)), now, now - timedelta(days=1), now - timedelta(days=7))
     assert (page.open, page.overdue) == (1, 0)  # the page's figures
+
+
+async def asks_after(chat: Chat, command: str) -> list[tuple[str, str]]:
+    """周阿姨 reports the dog, 张燕 sends `command` about it, 周阿姨 asks how it is going: the answers."""
+    await chat.say("周阿姨", DOG)
+    await chat.say("张燕", command, chat="private")
+    return [(s.chat_id, s.text) for s in await chat.say("周阿姨", "我反映的事怎么样了")]
+
+
+async def test_a_resident_who_asks_about_a_paused_ticket_is_told_it_waits_and_why(chat: Chat) -> None:
+    # "正在办理中" while the clock stands still told the resident the opposite of the pause line (#21 review)
+    assert await asks_after(chat, f"/挂起 1 {AWAY}") == [
+        (GROUP, f"#1【噪音扰民】已挂起：{AWAY}。条件具备后继续办理，最迟 11-30 09:00 恢复，由张燕跟进。")
+    ]
+    await chat.say("张燕", "/恢复 1", chat="private")
+    sent = await chat.say("周阿姨", "我反映的事怎么样了")
+    assert [s.text for s in sent] == ["#1【噪音扰民】正在办理中，目前由张燕跟进。"]

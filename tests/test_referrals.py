@@ -10,6 +10,7 @@ from handlers.commands.registry import parse_command
 from handlers.jobs import digest
 from tests.chat import Chat
 from tests.conftest import DATA, START
+from tests.test_pauses import asks_after
 from tests.test_rating import DOG, actions, ticket
 from web import export
 
@@ -97,3 +98,14 @@ async def test_a_resident_who_reported_privately_is_told_of_the_referral(chat: C
     ]
     assert chat.to(sent, resident)[0].mention_ids == ()
     assert ticket(chat, 1).state == "referred"
+
+
+async def test_a_resident_who_asks_about_a_referred_ticket_is_told_where_it_went(chat: Chat) -> None:
+    # "没有查到您反映的…事项" hid the hand-over and invited a second report of it (#21 review)
+    assert await asks_after(chat, f"/转12345 1 {WHY}") == [
+        (GROUP, f"#1【噪音扰民】已转12345市民服务热线办理：{WHY}。后续进展可拨打12345查询。")
+    ]
+    # once the rating window of a result has passed, it is old news: nothing open is left to ask about
+    chat.clock.advance(timedelta(hours=chat.settings.rating_window_hours + 1))
+    sent = await chat.say("周阿姨", "我反映的事怎么样了")
+    assert [s.text for s in sent] == [chat.settings.texts.status_none]
