@@ -12,6 +12,7 @@ from tests.chat import Chat
 from tests.conftest import START
 from tests.test_rating import DOG, actions, ticket
 from tests.test_urgent_reports import GAS
+from web import export
 
 GROUP = "room_tiancheng_3"
 AWAY = "住户不在家，约好周三上门"
@@ -160,3 +161,14 @@ async def test_a_resident_who_asks_about_a_paused_ticket_is_told_it_waits_and_wh
     await chat.say("张燕", "/恢复 1", chat="private")
     sent = await chat.say("周阿姨", "我反映的事怎么样了")
     assert [s.text for s in sent] == ["#1【噪音扰民】正在办理中，目前由张燕跟进。"]
+
+
+async def test_the_page_and_the_export_show_a_paused_ticket_as_paused(chat: Chat) -> None:
+    # the list and the export said 待接单 beside a deadline already past and no 超期: why, nobody could tell
+    await chat.say("周阿姨", DOG)
+    await chat.say("张燕", "/挂起 1 等配件", chat="private")
+    await chat.wait(timedelta(hours=14), step=timedelta(hours=1))
+    row = export.row(chat.settings, ticket(chat, 1), chat.clock.now())
+    assert (row["状态"], row["是否超期"]) == ("已挂起", "")
+    await chat.say("张燕", "/恢复 1", chat="private")
+    assert export.row(chat.settings, ticket(chat, 1), chat.clock.now())["状态"] == "待接单"
