@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.jobs import digest
+from storage import stats
 from storage.overview_queries import headline
 from storage.web_queries import Scope
 from tests.chat import Chat
@@ -172,3 +173,17 @@ async def test_the_page_and_the_export_show_a_paused_ticket_as_paused(chat: Chat
     assert (row["状态"], row["是否超期"]) == ("已挂起", "")
     await chat.say("张燕", "/恢复 1", chat="private")
     assert export.row(chat.settings, ticket(chat, 1), chat.clock.now())["状态"] == "待接单"
+
+
+async def test_a_pause_is_an_answer_for_the_response_rate(chat: Chat) -> None:
+    # the group read why it waits: a worker who went, found nobody at home and paused it was counted as
+    # never having answered in 响应率 (#21 review), though a 转12345 counts
+    await chat.say("周阿姨", DOG)
+    await chat.wait(timedelta(hours=1))
+    await chat.say("张燕", f"/挂起 1 {AWAY}", chat="private")
+    await chat.wait(timedelta(hours=13), step=timedelta(hours=1))  # past the promise
+    promise = timedelta(hours=chat.settings.promise_hours)
+    with chat.app.services.store.begin() as uow:
+        rates = stats.community_rates(uow, "default", START, chat.clock.now(), promise).community
+    assert (rates.due, rates.responded) == (1, 1)
+    assert ticket(chat, 1).first_response_at == START + timedelta(hours=1)
