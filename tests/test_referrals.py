@@ -12,6 +12,7 @@ from tests.chat import Chat
 from tests.conftest import DATA, START
 from tests.test_pauses import asks_after
 from tests.test_rating import DOG, actions, ticket
+from tests.test_urgent_reports import GAS
 from web import export
 
 GROUP = "room_tiancheng_3"
@@ -109,3 +110,13 @@ async def test_a_resident_who_asks_about_a_referred_ticket_is_told_where_it_went
     chat.clock.advance(timedelta(hours=chat.settings.rating_window_hours + 1))
     sent = await chat.say("周阿姨", "我反映的事怎么样了")
     assert [s.text for s in sent] == [chat.settings.texts.status_none]
+
+
+async def test_an_emergency_is_handed_to_12345_only_by_someone_answering_for_the_community(chat: Chat) -> None:
+    # like /退回: a grid worker could take a gas leak off the ladder with one line (#21 review)
+    await chat.say("周阿姨", GAS)
+    sent = await chat.say("张燕", "/转12345 1 燃气归燃气公司", chat="private")
+    assert [s.text for s in sent] == ["#1 是紧急工单，不能转12345：请先处置并办结，或请社区书记处理。"]
+    assert (ticket(chat, 1).state, actions(chat, 1)) == ("open", ["created"])
+    await chat.say("王欢", "/转12345 1 燃气管网归燃气公司抢修", chat="private")
+    assert ticket(chat, 1).state == "referred"
