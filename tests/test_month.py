@@ -12,11 +12,12 @@ The month (test config; `work_hours: 08:30-12:00, 14:00-17:30`; 2026-11-02 is a 
   #6 Thu 5 09:00 sanitation, 龙城1栋 untouched: escalated 21:00 to 杨海霞, who 办结 Fri 6 08:00 (late); 满意 08:10
 
 How the figures come about: 6 new (a referral is reported work too), 5 办结 (#5 was handed over, not 办结), #6 late.
-First answers: #3 at once, #1 and #5 30 min, #2 5 h, #6 23 h, #4 53 h (a pause is no answer): median 2.75 h.
+First answers: #3 at once, #1, #4 and #5 30 min (the pause line told the group why #4 waits: an answer, as a
+转12345 is), #2 5 h, #6 23 h: median 30 min.
 Results: #3 1 h, #2 5 h, #1 6 h, #6 23 h, #4 53 h: median 6 h. 响应率 counts answers within the 12-hour promise
-(#4 and #6 missed it): 4/6; 解决率 已解决 of 办结: #1, #3, #6 of five; 满意率 4 ratings of 4 (#4 never rated:
-no rating). 综合 = 30×4/6 + 35×3/5 + 35×1 = 76. 第十网格 (#1, #5, #6): 2/3, 2/2, 2/2 → 90; 第十一网格 and
-李网格 (#2, #3, #4): 2/3, 1/3, 2/2 → 66.7; 张燕 holds #1 and #5 (#6 is 杨海霞's now): 100.
+(#6 missed it): 5/6; 解决率 已解决 of 办结: #1, #3, #6 of five; 满意率 4 ratings of 4 (#4 never rated:
+no rating). 综合 = 30×5/6 + 35×3/5 + 35×1 = 81. 第十网格 (#1, #5, #6): 2/3, 2/2, 2/2 → 90; 第十一网格 and
+李网格 (#2, #3, #4): 3/3, 1/3, 2/2 → 76.7; 张燕 holds #1 and #5 (#6 is 杨海霞's now): 100.
 """
 
 from __future__ import annotations
@@ -61,18 +62,18 @@ MONTH: list[tuple[datetime, str, str, str]] = [
 MONTHLY = """【美景社区月报】11-01 09:00 至 12-01 09:00
 新增 6 · 办结 5 · 在办 0 · 超期 0
 按时办结 80%（4/5） · 满意 100%（4/4）
-首次响应中位 2.8小时 · 办结用时中位 6.0小时
+首次响应中位 30分钟 · 办结用时中位 6.0小时
 部分解决 1 · 无法解决 1 · 挂起 1 · 转12345 1
 分类：停车问题 3、噪音扰民 2、环境卫生 1
 各网格：
 第十网格·张燕：在办0 超期0 按时1/2 满意2/2 响应30分钟 办结14.5小时 积分7
-第十一网格·李网格：在办0 超期0 按时3/3 满意2/2 响应5.0小时 办结5.0小时 积分18
+第十一网格·李网格：在办0 超期0 按时3/3 满意2/2 响应30分钟 办结5.0小时 积分18
 三率（响应率 / 解决率 / 满意率 · 综合）：
-美景社区：67% / 60% / 100% · 76
+美景社区：83% / 60% / 100% · 81
 第十网格：67% / 100% / 100% · 90
-第十一网格：67% / 33% / 100% · 67
+第十一网格：100% / 33% / 100% · 77
 张燕：100% / 100% / 100% · 100
-李网格：67% / 33% / 100% · 67
+李网格：100% / 33% / 100% · 77
 积分：李网格 18、张燕 7、杨海霞 7"""
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.jobs import digest
+from storage import stats
 from storage.overview_queries import headline
 from storage.web_queries import Scope
 from tests.chat import Chat
 from tests.conftest import START
 from tests.test_rating import DOG, actions, ticket
 from tests.test_urgent_reports import GAS
+from web import export
 
 GROUP = "room_tiancheng_3"
 AWAY = "住户不在家，约好周三上门"
@@ -143,3 +145,45 @@ async def test_a_paused_ticket_shows_as_paused_and_is_not_overdue(chat: Chat) ->
     with chat.app.services.store.begin() as uow:
         page = headline(uow, Scope(community_ids=("default",)), now, now - timedelta(days=1), now - timedelta(days=7))
     assert (page.open, page.overdue) == (1, 0)  # the page's figures
+
+
+async def asks_after(chat: Chat, command: str) -> list[tuple[str, str]]:
+    """周阿姨 reports the dog, 张燕 sends `command` about it, 周阿姨 asks how it is going: the answers."""
+    await chat.say("周阿姨", DOG)
+    await chat.say("张燕", command, chat="private")
+    return [(s.chat_id, s.text) for s in await chat.say("周阿姨", "我反映的事怎么样了")]
+
+
+async def test_a_resident_who_asks_about_a_paused_ticket_is_told_it_waits_and_why(chat: Chat) -> None:
+    # "正在办理中" while the clock stands still told the resident the opposite of the pause line (#21 review)
+    assert await asks_after(chat, f"/挂起 1 {AWAY}") == [
+        (GROUP, f"#1【噪音扰民】已挂起：{AWAY}。条件具备后继续办理，最迟 11-30 09:00 恢复，由张燕跟进。")
+    ]
+    await chat.say("张燕", "/恢复 1", chat="private")
+    sent = await chat.say("周阿姨", "我反映的事怎么样了")
+    assert [s.text for s in sent] == ["#1【噪音扰民】正在办理中，目前由张燕跟进。"]
+
+
+async def test_the_page_and_the_export_show_a_paused_ticket_as_paused(chat: Chat) -> None:
+    # the list and the export said 待接单 beside a deadline already past and no 超期: why, nobody could tell
+    await chat.say("周阿姨", DOG)
+    await chat.say("张燕", "/挂起 1 等配件", chat="private")
+    await chat.wait(timedelta(hours=14), step=timedelta(hours=1))
+    row = export.row(chat.settings, ticket(chat, 1), chat.clock.now())
+    assert (row["状态"], row["是否超期"]) == ("已挂起", "")
+    await chat.say("张燕", "/恢复 1", chat="private")
+    assert export.row(chat.settings, ticket(chat, 1), chat.clock.now())["状态"] == "待接单"
+
+
+async def test_a_pause_is_an_answer_for_the_response_rate(chat: Chat) -> None:
+    # the group read why it waits: a worker who went, found nobody at home and paused it was counted as
+    # never having answered in 响应率 (#21 review), though a 转12345 counts
+    await chat.say("周阿姨", DOG)
+    await chat.wait(timedelta(hours=1))
+    await chat.say("张燕", f"/挂起 1 {AWAY}", chat="private")
+    await chat.wait(timedelta(hours=13), step=timedelta(hours=1))  # past the promise
+    promise = timedelta(hours=chat.settings.promise_hours)
+    with chat.app.services.store.begin() as uow:
+        rates = stats.community_rates(uow, "default", START, chat.clock.now(), promise).community
+    assert (rates.due, rates.responded) == (1, 1)
+    assert ticket(chat, 1).first_response_at == START + timedelta(hours=1)

@@ -10,7 +10,9 @@ from handlers.commands.registry import parse_command
 from handlers.jobs import digest
 from tests.chat import Chat
 from tests.conftest import DATA, START
+from tests.test_pauses import asks_after
 from tests.test_rating import DOG, actions, ticket
+from tests.test_urgent_reports import GAS
 from web import export
 
 GROUP = "room_tiancheng_3"
@@ -83,3 +85,38 @@ async def test_a_paused_ticket_handed_over_or_rejected_resumes_first(chat: Chat)
     assert actions(chat, 1) == ["created", "paused", "resumed", "referred"]
     assert actions(chat, 2) == ["created", "paused", "resumed", "rejected"]
     assert [ticket(chat, n).paused_at for n in (1, 2)] == [None, None]
+
+
+async def test_a_resident_who_reported_privately_is_told_of_the_referral(chat: Chat) -> None:
+    # the hand-over ends the community's part: like a result, it reaches a private reporter too, who would
+    # otherwise never learn to ask 12345 (#21 review)
+    await chat.say("小红", "早上好", chat="room_jingyuan_2")
+    await chat.say("小红", DOG, chat="private")
+    resident = chat.id_of("小红")
+    sent = await chat.say("李网格", f"/转12345 1 {WHY}", chat="private")
+    assert [s.text for s in chat.to(sent, resident)] == [
+        f"#1 超出社区职权，已转12345市民服务热线办理：{WHY}。后续进展可拨打12345查询。"
+    ]
+    assert chat.to(sent, resident)[0].mention_ids == ()
+    assert ticket(chat, 1).state == "referred"
+
+
+async def test_a_resident_who_asks_about_a_referred_ticket_is_told_where_it_went(chat: Chat) -> None:
+    # "没有查到您反映的…事项" hid the hand-over and invited a second report of it (#21 review)
+    assert await asks_after(chat, f"/转12345 1 {WHY}") == [
+        (GROUP, f"#1【噪音扰民】已转12345市民服务热线办理：{WHY}。后续进展可拨打12345查询。")
+    ]
+    # once the rating window of a result has passed, it is old news: nothing open is left to ask about
+    chat.clock.advance(timedelta(hours=chat.settings.rating_window_hours + 1))
+    sent = await chat.say("周阿姨", "我反映的事怎么样了")
+    assert [s.text for s in sent] == [chat.settings.texts.status_none]
+
+
+async def test_an_emergency_is_handed_to_12345_only_by_someone_answering_for_the_community(chat: Chat) -> None:
+    # like /退回: a grid worker could take a gas leak off the ladder with one line (#21 review)
+    await chat.say("周阿姨", GAS)
+    sent = await chat.say("张燕", "/转12345 1 燃气归燃气公司", chat="private")
+    assert [s.text for s in sent] == ["#1 是紧急工单，不能转12345：请先处置并办结，或请社区书记处理。"]
+    assert (ticket(chat, 1).state, actions(chat, 1)) == ("open", ["created"])
+    await chat.say("王欢", "/转12345 1 燃气管网归燃气公司抢修", chat="private")
+    assert ticket(chat, 1).state == "referred"

@@ -60,6 +60,11 @@ REFUSED = [
     (BASE + "outbox: {max_attempts: 0}\n", "outbox.max_attempts"),
     (BASE + "ladder: [{level: 1, role: grid_worker, name: 网格员, deadline: 0}]\n", "ladder.0.deadline"),
     (BASE + "categories: {noise: {name: 噪音, deadline_hours: -2}}\n", "categories.noise.deadline_hours"),
+    # all three weights 0: the 综合 of every community, grid and worker was silently blank (#21 review)
+    (
+        BASE + "digests: {score_weights: {response: 0, solved: 0, satisfied: 0}}\n",
+        "digests.score_weights: at least one weight must be above 0",
+    ),
     ("- a\n- b\n", "the top level must be a mapping"),
     ("people: [\n", "not valid YAML at line 2"),
     ("1: x\n", "1: keys must be names"),

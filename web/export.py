@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.core.settings import Settings
 from handlers.domain.people import name_of
 from handlers.domain.privacy import mask
-from handlers.domain.tickets import STATE_NAMES
+from handlers.domain.tickets import state_name
 from handlers.resident.rating import RATING_NAMES
 from storage.records import Ticket
 
@@ -56,7 +56,7 @@ def row(settings: Settings, ticket: Ticket, now: datetime) -> dict[str, str]:
     level = next((lv for lv in settings.ladder if lv.level == ticket.level), None)
     return {
         "工单号": str(ticket.id),
-        "状态": STATE_NAMES.get(ticket.state, ticket.state),
+        "状态": state_name(ticket),  # 已挂起 while paused, as in /我的 and /查询
         "类别": settings.category_name(ticket.category),
         "类别代码": category.code if (category := settings.categories.get(ticket.category)) else "",
         "网格": grid.name if grid else ticket.grid_id,

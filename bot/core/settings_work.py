@@ -7,7 +7,7 @@ from datetime import date, time
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from bot.core.settings_base import Model
 from bot.core.settings_org import Role
@@ -187,6 +187,13 @@ class ScoreWeights(Model):
     response: float = Field(default=30.0, ge=0, le=1000)
     solved: float = Field(default=35.0, ge=0, le=1000)
     satisfied: float = Field(default=35.0, ge=0, le=1000)
+
+    @model_validator(mode="after")
+    def _one_counts(self) -> ScoreWeights:
+        # all three 0 left every 综合 blank, in the digests and on the page, without a word
+        if not (self.response or self.solved or self.satisfied):
+            raise ValueError("at least one weight must be above 0 (default 30 / 35 / 35)")
+        return self
 
 
 class Digests(Model):

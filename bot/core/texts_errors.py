@@ -27,6 +27,7 @@ class ErrorTexts(BaseModel):
     err_no_grid: str = "没有找到网格“{grid}”。"
     err_merge_self: str = "#{ticket} 不能合并到它自己。请写两个不同的工单号，例如：/合并 1024 1031"
     err_urgent_reject: str = "#{ticket} 是紧急工单，不能退回：请办结并写明处理结果，或请社区书记处理。"
+    err_urgent_refer: str = "#{ticket} 是紧急工单，不能转12345：请先处置并办结，或请社区书记处理。"
     err_same_grid: str = "#{ticket} 已经在{grid}，不用转办。转给其他网格请写它的名称，例如：/转办 {ticket} 第十一网格"
     err_grid_other_community: str = "{grid}不属于您的社区，不能转过去或绑定。"
     err_bind_other_community: str = "本群属于其他社区的{grid}，请由该社区书记绑定。"

@@ -68,6 +68,11 @@ class ResidentTexts(BaseModel):
     status_line: str = "#{ticket}【{category}】正在办理中，目前由{holder}跟进。"
     private_where: str = "您好，已收到，会转给社区工作人员与您联系。以后也可以在您小区的居民群里直接反映。"
     status_resolved: str = "#{ticket}【{category}】已办结：{result}。如仍有问题，请回复“不满意”。"
+    # asked while paused or after a /转12345 (#21): the pause and the hand-over, not "正在办理中" or "nothing"
+    status_paused: str = (
+        "#{ticket}【{category}】已挂起：{reason}。条件具备后继续办理，最迟 {until} 恢复，由{holder}跟进。"
+    )
+    status_referred: str = "#{ticket}【{category}】已转12345市民服务热线办理：{reason}。后续进展可拨打12345查询。"
     status_none: str = "没有查到您反映的、还在办理中的事项。如有问题，请直接说明情况，我们会登记跟进。"
     # what a resident may do (/帮助 from someone without a staff role)
     help_resident: str = (

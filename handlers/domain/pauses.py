@@ -39,7 +39,11 @@ def pause(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:
         raise TicketError(deps.texts.err_already_paused.format(ticket=ticket.id, until=_local(deps, ticket.resume_at)))
     until = deps.now + timedelta(days=deps.settings.pause_max_days)
     # the pause line is the group's news: the 12-hour status line it would have had is kept by it
-    ticket = update(deps, ticket, paused_at=deps.now, resume_at=until, promise_at=None)
+    # and an answer (响应率): the reporters read why it waits, as they would a 进展
+    first_response = ticket.first_response_at or deps.now
+    ticket = update(
+        deps, ticket, paused_at=deps.now, resume_at=until, promise_at=None, first_response_at=first_response
+    )
     event(deps, ticket, "paused", actor_id, note=reason, until=until.isoformat())
     text = deps.texts.paused_to_reporter.format(ticket=ticket.id, reason=reason, until=_local(deps, until))
     for chat_id, mentions in reporter_chats(deps, ticket).items():

@@ -1,7 +1,7 @@
 """The three rates street offices are assessed on (#21): 响应率, 解决率, 满意率, and their combined score.
 
 - 响应率: of the tickets reported in the period whose first answer was due by its end, the share answered
-  (接单, 进展 or 办结) within `promise_hours` — the time the group was promised a reply in.
+  (接单, 进展, 挂起, 转12345 or 办结) within `promise_hours` — the time the group was promised a reply in.
 - 解决率: of the tickets 办结 in the period, the share 已解决 (部分解决 and 无法解决 are not solved).
 - 满意率: of the ratings given in the period, the share 满意 or 基本满意; no rating is no rating: it is in
   neither part of the fraction.

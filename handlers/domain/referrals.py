@@ -11,13 +11,18 @@ from __future__ import annotations
 from handlers.deps import Deps
 from handlers.domain import pauses
 from handlers.domain.outbound import reply
-from handlers.domain.tickets import NO_DEADLINES, event, reporter_chats, require_active, update
+from handlers.domain.people import COMMUNITY_WIDE
+from handlers.domain.tickets import NO_DEADLINES, TicketError, event, reporter_chats, require_active, update
 from storage.records import Ticket
 from storage.states import TicketState
 
 
 def refer(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:
     require_active(deps, ticket, "转12345")
+    actor = deps.settings.people_by_id.get(actor_id)
+    if ticket.urgency == "urgent" and (actor is None or actor.role not in COMMUNITY_WIDE):
+        # as for a 退回: an emergency leaves the ladder with a result, or by someone answering for the community
+        raise TicketError(deps.texts.err_urgent_refer.format(ticket=ticket.id))
     ticket = pauses.before_closing(deps, ticket, actor_id)
     first_response = ticket.first_response_at or deps.now  # handing it over is an answer
     ticket = update(
@@ -31,6 +36,7 @@ def refer(deps: Deps, ticket: Ticket, actor_id: str, reason: str) -> Ticket:
     )
     event(deps, ticket, "referred", actor_id, note=reason)
     text = deps.texts.referred_to_reporter.format(ticket=ticket.id, reason=reason)
-    for chat_id, mentions in reporter_chats(deps, ticket).items():
-        reply(deps, chat_id, text, mentions, ticket_id=ticket.id)
+    # like a result it ends the community's part: a private reporter hears it too (else never learns of 12345)
+    for chat_id, mentions in reporter_chats(deps, ticket, include_private=True).items():
+        reply(deps, chat_id, text, [] if chat_id in mentions else mentions, ticket_id=ticket.id)
     return ticket
