@@ -29,12 +29,13 @@ CONFIG_GROUPS = 4
 
 
 @pytest.fixture
-async def limited(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Chat]:
+async def limited(request: pytest.FixtureRequest, tmp_path: Path, db_url: str) -> AsyncIterator[Chat]:
+    """The test config with a daily limit of 10 messages, on SQLite and on PostgreSQL."""
     limits: dict[str, Any] = {"messages_per_day": PER_DAY, "groups": 300, "warn_at": 0.8}
     limits |= getattr(request, "param", {})
     overrides = {"account_limits": limits, "data_dir": str(tmp_path)}
     settings = load_settings(DATA / "config.yaml", env={}, overrides=overrides)
-    async for c in _chat(settings, f"sqlite:///{tmp_path}/account_limits.db"):
+    async for c in _chat(settings, db_url):
         yield c
 
 
@@ -154,3 +155,15 @@ async def test_health_says_todays_count_and_the_groups(
         mp.setenv("GRIDBOT_NOW", limited.clock.now().isoformat())
         main(["health", "--config", str(config)])
     assert said in capsys.readouterr().out.splitlines()
+
+
+async def test_an_urgent_notice_goes_at_the_limit_an_ordinary_one_waits(limited: Chat) -> None:
+    boss, jingyuan = limited.id_of("王欢"), "room_jingyuan_2"
+    assert len(await post(limited, PER_DAY)) == PER_DAY
+    sent = await limited.say("王欢", "/通知 紧急 美景景园2栋 今晚23:30起紧急停水抢修。", chat="private")
+    assert [s.chat_id for s in sent] == [jingyuan, boss]  # the urgent post, and the sender's private answer
+    sent = await limited.say("王欢", "/通知 美景景园2栋 明天9点起打扫楼道。", chat="private")
+    assert [s.chat_id for s in sent] == [boss]  # the ordinary post waits; the sender is still answered
+    morning = datetime.combine(START.date() + timedelta(days=1), time(7, 30), tzinfo=TZ)
+    later = await limited.wait(morning - limited.clock.now() + timedelta(minutes=1), step=timedelta(hours=1))
+    assert [s.text.splitlines()[0] for s in limited.to(later, jingyuan)] == ["【通知2】明天9点起打扫楼道。"]
