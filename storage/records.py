@@ -124,6 +124,7 @@ class OutboxItem:
     attempts: int
     last_error: str
     sent_at: datetime | None
+    dedupe_key: str | None = None  # a board post's key names its item (handlers/domain/board.py)
 
     def message(self) -> OutgoingMessage:
         """The message to hand to the adapter, carrying its outbox row's id."""

@@ -167,7 +167,7 @@ class OutboxRow(SQLModel, table=True):
     dedupe_key: str | None = Field(default=None, unique=True, max_length=191)
     owner: str = Field(default="", max_length=64)  # the process that marked it `sending` (storage/leases.py)
 
-    __table_args__ = (Index("ix_outbox_due", "state", "not_before"),)
+    __table_args__ = (Index("ix_outbox_due", "state", "not_before"), Index("ix_outbox_sent", "state", "sent_at"))
 
 
 class PendingRow(SQLModel, table=True):

@@ -58,6 +58,8 @@ REFUSED = [
     (BASE + "outbox: {per_chat_per_minute: 0}\n", "outbox.per_chat_per_minute"),
     (BASE + "outbox: {global_per_minute: -1}\n", "outbox.global_per_minute"),
     (BASE + "outbox: {max_attempts: 0}\n", "outbox.max_attempts"),
+    (BASE + "account_limits: {messages_per_day: 0}\n", "account_limits.messages_per_day"),
+    (BASE + "account_limits: {warn_at: 2}\n", "account_limits.warn_at: Input should be less than or equal to 1"),
     (BASE + "ladder: [{level: 1, role: grid_worker, name: 网格员, deadline: 0}]\n", "ladder.0.deadline"),
     (BASE + "categories: {noise: {name: 噪音, deadline_hours: -2}}\n", "categories.noise.deadline_hours"),
     # all three weights 0: the 综合 of every community, grid and worker was silently blank (#21 review)

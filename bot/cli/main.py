@@ -96,13 +96,16 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    from bot.core.heartbeat import check, max_age
+    from bot.core.heartbeat import check, limits_line, max_age
     from bot.core.login_state import read_login
 
     settings = settings_of(args)
     now = clock_of(settings).now()
     ok, line = check(settings.data_dir, now, max_age(settings.sweep_interval_seconds))
     print(line)
+    limits = limits_line(settings.data_dir)
+    if limits is not None:  # account limits: 1650/2000 messages sent today, 12/300 groups
+        print(limits)
     login = read_login(settings.data_dir)
     if login is not None:  # waiting for scan / logged in as … / logged out at …
         print(f"login: {login.said()}")

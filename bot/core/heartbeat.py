@@ -30,6 +30,11 @@ class Health:
     consecutive_send_failures: int
     # written by a bot that stopped cleanly: a fresh heartbeat must not make a stopped bot look healthy
     stopped: bool = False
+    # account_limits (#18): this local day's sends and the groups the account is in, against their limits
+    sent_today: int = 0
+    messages_per_day: int = 0
+    groups: int = 0
+    groups_limit: int = 0
 
     @property
     def problems(self) -> list[str]:
@@ -86,4 +91,19 @@ def check(data_dir: Path, now: datetime, max_age: timedelta) -> tuple[bool, str]
     return True, (
         f"healthy: adapter {health.adapter} connected, {health.outbox_pending} messages waiting, "
         f"{health.outbox_failed} failed for good, heartbeat {int(age.total_seconds())} s ago"
+    )
+
+
+def limits_line(data_dir: Path) -> str | None:
+    """`gridbot health`'s line on `account_limits`: today's sends and the groups (None without a heartbeat
+    that says them)."""
+    try:
+        health = read_health(data_dir)
+    except (OSError, ValueError, TypeError):
+        return None
+    if not health.messages_per_day or health.stopped:
+        return None
+    return (
+        f"account limits: {health.sent_today}/{health.messages_per_day} messages sent today, "
+        f"{health.groups}/{health.groups_limit} groups"
     )

@@ -25,6 +25,7 @@ from bot.core.settings_platform import WebPage, WechatySettings
 from bot.core.settings_work import (
     DEFAULT_WORK_HOURS,
     HOURS_MAX,
+    AccountLimits,
     Category,
     Dedupe,
     Digests,
@@ -94,6 +95,7 @@ class Settings(Model):
     notices: Notices = Notices()  # 通知 / 接龙 / 征求意见 (#20)
     limits: Limits = Limits()
     outbox: Outbox = Outbox()
+    account_limits: AccountLimits = AccountLimits()  # what one WeChat account may send / join (#18)
     wechaty: WechatySettings = WechatySettings()
     web: WebPage = WebPage()
     faq: list[FaqEntry] = Field(default_factory=list)

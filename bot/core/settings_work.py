@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, time
 from itertools import pairwise
@@ -161,6 +162,20 @@ class Outbox(Model):
     per_chat_per_minute: int = Field(default=20, ge=1, le=100_000)
     global_per_minute: int = Field(default=60, ge=1, le=100_000)
     max_attempts: int = Field(default=8, ge=1, le=1000)
+
+
+class AccountLimits(Model):
+    """What WeChat tolerates of one account before it restricts or bans it (#18): messages sent per local day
+    and groups the account is in. `warn_at` of either says so in the staff chat; at `messages_per_day`
+    residents' group posts that are not urgent wait for the next day (urgent ones and staff notices still go)."""
+
+    messages_per_day: int = Field(default=2000, ge=1, le=1_000_000)
+    groups: int = Field(default=300, ge=1, le=100_000)
+    warn_at: float = Field(default=0.8, gt=0, le=1)  # the share of a limit that warns first
+
+    def warn_level(self, limit: int) -> int:
+        """The count that warns (at least 1, never above the limit)."""
+        return max(1, min(limit, math.ceil(round(limit * self.warn_at, 6))))
 
 
 class FaqEntry(Model):

@@ -79,6 +79,19 @@ class StaffTexts(BaseModel):
     standin_notice: str = "{who}请假，{until}（含当天）以前由您代班，已转交 {count} 件未办结工单。发送 /我的 查看。"
     standin_ended: str = "{by}的代班已结束，{count} 件未办结工单已交还给您：{tickets}。发送 /我的 查看。"
     health_problem: str = "网格助手运行异常：{problem}。消息可能发不出去，请联系管理员检查。"
+    # account_limits (#18): WeChat restricts an account that sends too much or sits in too many groups
+    limit_messages_near: str = (
+        "提醒：机器人账号今天已发送 {count} 条消息，接近每日上限 {limit} 条。"
+        "达到上限后，群里的非紧急消息将顺延到明天发送。"
+    )
+    limit_messages_reached: str = (
+        "机器人账号今天已发送 {count} 条消息，达到每日上限 {limit} 条：群里的非紧急消息顺延到明天发送，"
+        "紧急消息和工作群通知照常发送。"
+    )
+    limit_groups_near: str = "提醒：机器人账号已在 {count} 个群里，接近上限 {limit} 个，请考虑启用第二个账号。"
+    limit_groups_reached: str = (
+        "机器人账号已在 {count} 个群里，达到上限 {limit} 个：再加入更多群有被微信限制的风险，请启用第二个账号。"
+    )
     schedule_warning: str = (
         "提醒：节假日安排只知道到 {until}，请在 config.yaml 的 holidays: 中补充下一年的放假和调休日期。"
     )

@@ -24,7 +24,7 @@ from bot.runtime.alerts import AlertService
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.scheduler import Job, build_scheduler, digest_jobs, sweep_job
 from handlers.deps import Services
-from handlers.domain import directory
+from handlers.domain import account_limits, directory
 from handlers.domain.outbound import to_staff
 from handlers.domain.worktime import WorkCalendar
 from handlers.jobs import chat_events as groups
@@ -123,11 +123,17 @@ class App:
         """One scheduler tick: deadlines, reminders, held posts."""
         await self.refresh()
         await wait_for_db(lambda: sweep.run_sweep(self.services), "sweep")
+        await wait_for_db(self.check_limits, "account limits")
         if self.live:
             self.report_health()
             self.dispatcher.poke()
         else:
             await wait_for_db(self.dispatcher.drain, "outbox")
+
+    async def check_limits(self) -> account_limits.Usage:
+        """Today's sends and the groups joined against `account_limits`: the staff chat is told near and at them."""
+        with self.services.turn() as deps:
+            return account_limits.warn(deps)
 
     def report_stopped(self) -> None:
         """The last heartbeat of a clean stop: `gridbot health` and /healthz say so at once, not 3 minutes later."""
@@ -153,7 +159,9 @@ class App:
         with self.services.store.begin() as uow:
             pending = len(uow.outbox.items([OutboxState.PENDING]))
             failed = len(uow.outbox.items([OutboxState.FAILED]))
-        now = self.services.clock.now()
+            now = self.services.clock.now()
+            used = account_limits.usage(uow, now, self.settings)
+        limits = self.settings.account_limits
         health = Health(
             at=now.isoformat(),
             pid=os.getpid(),
@@ -163,6 +171,10 @@ class App:
             outbox_pending=pending,
             outbox_failed=failed,
             consecutive_send_failures=self.dispatcher.consecutive_failures,
+            sent_today=used.sent_today,
+            messages_per_day=limits.messages_per_day,
+            groups=used.groups,
+            groups_limit=limits.groups,
         )
         write_health(self.settings.data_dir, health)
         if self.alerts is not None:

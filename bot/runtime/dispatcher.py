@@ -16,12 +16,15 @@ import logging
 import time
 from collections import deque
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.messages import OutgoingMessage
 from bot.core.port import Adapter, SendError
 from bot.core.settings import Settings
+from handlers.domain import account_limits
+from handlers.domain.worktime import WorkCalendar
+from storage.records import OutboxItem
 from storage.retry import wait_for_db
 from storage.states import OutboxState
 from storage.store import Store
@@ -61,11 +64,14 @@ class Dispatcher:
         self.pacer = Pacer(settings.outbox.per_chat_per_minute, settings.outbox.global_per_minute) if paced else None
         self._wake = asyncio.Event()
         self.consecutive_failures = 0
+        self._sent_today = 0  # this local day's sends, counted from the outbox at each drain
+        self._calendar = WorkCalendar.from_settings(settings)  # a held post waits out the next night too
 
     def reconfigure(self, settings: Settings) -> None:
         """A config reload: new texts, retry limit and pacing (the pacing windows start afresh)."""
         old = self.settings.outbox
         self.settings = settings
+        self._calendar = WorkCalendar.from_settings(settings)
         if self.pacer is not None and settings.outbox != old:
             self.pacer = Pacer(settings.outbox.per_chat_per_minute, settings.outbox.global_per_minute)
 
@@ -76,16 +82,23 @@ class Dispatcher:
         """Send everything due now; returns how many went out."""
         sent = 0
         self.store.lease.hold()
+        day = None
         while True:
             now = self.clock.now()
+            if day != account_limits.day_start(now, self.settings):  # the first round, or midnight passed
+                day = account_limits.day_start(now, self.settings)
+                with self.store.begin() as uow:
+                    self._sent_today = uow.outbox.sent_since(day)
             # one row at a time: a row is `sending` only while its own call is under way, so after a
             # crash exactly that one is uncertain and every row behind it is sent normally
             with self.store.begin() as uow:
+                claimed = uow.outbox.claim(now, limit=1, owner=self.store.lease.owner)
                 batch = [
                     (self._named(uow, item.message()), item.attempts)
-                    for item in uow.outbox.claim(now, limit=1, owner=self.store.lease.owner)
+                    for item in claimed
+                    if not self._held(uow, item, now)
                 ]
-            if not batch:
+            if not claimed:
                 return sent
             for out, attempts in batch:
                 if self.pacer is not None:
@@ -94,6 +107,18 @@ class Dispatcher:
                         await asyncio.sleep(delay)
                 ok = await self._send_one(out, attempts)
                 sent += ok
+                self._sent_today += ok
+
+    def _held(self, uow: UnitOfWork, item: OutboxItem, now: datetime) -> bool:
+        """At the day's messages limit a residents' group post that is not urgent waits for the next day."""
+        if self._sent_today < self.settings.account_limits.messages_per_day:
+            return False
+        if not account_limits.is_held_at_limit(uow, self.settings, item):
+            return False
+        until = self._calendar.quiet_end(account_limits.next_day(now, self.settings))
+        uow.outbox.hold(item.id, until=until, attempts=item.attempts - 1)
+        log.info("outbox %s held until %s: %d messages sent today (account_limits)", item.id, until, self._sent_today)
+        return True
 
     def _named(self, uow: UnitOfWork, out: OutgoingMessage) -> OutgoingMessage:
         """The message with the names its mentions render with: staff from config, residents as they last

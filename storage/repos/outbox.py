@@ -85,6 +85,22 @@ class Outbox:
             values["not_before"] = retry_at
         self.sql.run(update_by_id(OUTBOX), values)
 
+    def hold(self, outbox_id: int, *, until: datetime, attempts: int) -> None:
+        """Back to `pending` until `until`, as if never claimed (a held post is not a failed try)."""
+        values = {
+            "_id": outbox_id,
+            "state": OutboxState.PENDING,
+            "not_before": until,
+            "attempts": attempts,
+            "owner": "",
+        }
+        self.sql.run(update_by_id(OUTBOX), values)
+
+    def sent_since(self, since: datetime) -> int:
+        """How many messages went out from `since` on (the day's count against `account_limits`)."""
+        stmt = select(func.count()).where(OB.state == OutboxState.SENT, OB.sent_at >= since)
+        return int(self.sql.run(stmt).scalar_one())
+
     def stranded(self, lease: Lease) -> list[OutboxItem]:
         """Rows left `sending` by a process that died mid-send (never resent blindly); locked for this turn."""
         sending = select(OUTBOX).where(OB.state == OutboxState.SENDING).order_by(OB.id)
