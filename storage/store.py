@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
 from storage._sql import LIKELY, OUTBOX, PENDING, TICKETS, as_utc
 from storage.db import DatabaseError, is_postgres, make_engine
@@ -41,6 +40,10 @@ class Store:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.lease = Lease(self.engine, new_owner())
+        self._postgres = is_postgres(self.engine)
+        # turns of this process that wrote to the outbox and committed: the dispatcher skips its claim after a
+        # message turn while this has not moved since a claim found nothing (bot/runtime/dispatcher.py)
+        self.outbox_writes = 0
         if create:
             from storage.migrate import ensure_current
 
@@ -55,18 +58,22 @@ class Store:
 
     @property
     def is_postgres(self) -> bool:
-        return is_postgres(self.engine)
+        return self._postgres
 
     @contextmanager
     def begin(self) -> Iterator[UnitOfWork]:
         """One turn: commits when the block ends, rolls back whole when it raises."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            uow = UnitOfWork(session, self.is_postgres)
+        # a bare Connection, not an ORM Session: the turn runs Core statements only, and the Session's
+        # bookkeeping cost more than the statements themselves (bench/pipeline_replay.py)
+        with self.engine.connect() as conn:
+            uow = UnitOfWork(conn, self._postgres)
             try:
                 yield uow
-                session.commit()
+                conn.commit()
+                if uow.outbox.wrote:
+                    self.outbox_writes += 1
             except BaseException:
-                session.rollback()
+                conn.rollback()
                 raise
 
     def peek(self, stmt: Any, params: Mapping[str, Any] | None = None) -> list[Any]:

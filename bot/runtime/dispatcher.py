@@ -16,7 +16,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.messages import OutgoingMessage
@@ -61,6 +61,8 @@ class Dispatcher:
         self.pacer = Pacer(settings.outbox.per_chat_per_minute, settings.outbox.global_per_minute) if paced else None
         self._wake = asyncio.Event()
         self.consecutive_failures = 0
+        # at the last claim that found nothing: the store's outbox write count and when the next held row is due
+        self._quiet: tuple[int, datetime | None] | None = None
 
     def reconfigure(self, settings: Settings) -> None:
         """A config reload: new texts, retry limit and pacing (the pacing windows start afresh)."""
@@ -72,12 +74,27 @@ class Dispatcher:
     def poke(self) -> None:
         self._wake.set()
 
-    async def drain(self, limit: int = 200) -> int:
-        """Send everything due now; returns how many went out."""
+    def _nothing_due(self) -> bool:
+        """No row can be due: this process wrote nothing to the outbox since a claim found nothing there, and
+        the held row that claim saw (if any) is not due yet. Rows another process queued are not seen here."""
+        if self._quiet is None:
+            return False
+        writes, held = self._quiet
+        return writes == self.store.outbox_writes and (held is None or self.clock.now() < held)
+
+    async def drain(self, limit: int = 200, *, after_turn: bool = False) -> int:
+        """Send everything due now; returns how many went out.
+
+        `after_turn` (replay and tests, after a message's turn): skip the claim when nothing can be due
+        (`_nothing_due`); a turn that queued a reply has moved the store's outbox count, so it goes out now."""
+        if after_turn and self._nothing_due():
+            return 0
         sent = 0
         self.store.lease.hold()
         while True:
             now = self.clock.now()
+            writes = self.store.outbox_writes
+            held: datetime | None = None
             # one row at a time: a row is `sending` only while its own call is under way, so after a
             # crash exactly that one is uncertain and every row behind it is sent normally
             with self.store.begin() as uow:
@@ -85,7 +102,10 @@ class Dispatcher:
                     (self._named(uow, item.message()), item.attempts)
                     for item in uow.outbox.claim(now, limit=1, owner=self.store.lease.owner)
                 ]
+                if not batch:
+                    held = uow.outbox.next_time()
             if not batch:
+                self._quiet = (writes, held)
                 return sent
             for out, attempts in batch:
                 if self.pacer is not None:
