@@ -116,6 +116,12 @@ def insert_returning_key(table: Table, postgres: bool, conflict: str = "") -> In
 
 
 @cache
+def insert_returning_row(table: Table) -> Insert:
+    """INSERT … RETURNING every column: the row as stored, without a read after it."""
+    return insert(table).returning(*table.c)
+
+
+@cache
 def update_by_id(table: Table, returning: bool = False, bump_version: bool = False) -> Update:
     """UPDATE … WHERE id = :_id; the SET columns are the keys of the parameters it runs with."""
     stmt = update(table).where(table.c.id == bindparam("_id"))
@@ -145,6 +151,10 @@ class Sql:
         """Insert one row with the model's defaults filled in; its key (None: `conflict` kept an existing row)."""
         found = self.run(insert_returning_key(table, self.postgres, conflict), {**defaults(table), **values}).first()
         return found[0] if found is not None else None
+
+    def add_row(self, table: Table, values: Mapping[str, Any]) -> Any:
+        """Insert one row with the model's defaults filled in; the row as stored."""
+        return self.run(insert_returning_row(table), {**defaults(table), **values}).one()
 
     def add_many(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """One executemany; rows may name different columns (a column a row leaves out is NULL)."""

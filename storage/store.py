@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import OperationalError
 
 from storage._sql import LIKELY, OUTBOX, PENDING, TICKETS, as_utc
@@ -25,6 +26,8 @@ NEXT_DUE = select(
     select(func.min(LIKELY.c.notify_at)).scalar_subquery(),
     select(func.min(LIKELY.c.lapse_at)).where(LIKELY.c.state.in_(list(OPEN_LIKELY))).scalar_subquery(),
 )
+# META_VALUE as the SQLite driver runs it (one positional parameter: the key)
+_META_SQLITE = str(META_VALUE.compile(dialect=sqlite.dialect()))
 
 
 def _next_due(candidates: Sequence[Any]) -> datetime | None:
@@ -44,6 +47,7 @@ class Store:
         # turns of this process that wrote to the outbox and committed: the dispatcher skips its claim after a
         # message turn while this has not moved since a claim found nothing (bot/runtime/dispatcher.py)
         self.outbox_writes = 0
+        self._reader: Any = None  # SQLite: the connection `meta` reads on (a DBAPI connection from the pool)
         if create:
             from storage.migrate import ensure_current
 
@@ -83,8 +87,23 @@ class Store:
             return list(conn.execute(stmt, params))
 
     def meta(self, key: str) -> str | None:
-        rows = self.peek(META_VALUE, {"key": key})
-        return str(rows[0][0]) if rows else None
+        """A meta value read outside any turn (the directory's version, before every message and tick).
+
+        SQLite: on a connection of its own, kept for the purpose, through the driver alone (≈4 µs, not the
+        ≈80 µs of a pooled checkout and a Core statement). Outside a transaction each read sees what was
+        last committed, by this process or any other (WAL)."""
+        if self._postgres:
+            rows = self.peek(META_VALUE, {"key": key})
+            return str(rows[0][0]) if rows else None
+        if self._reader is None:
+            self._reader = self.engine.raw_connection()
+        cursor = self._reader.cursor()
+        try:
+            cursor.execute(_META_SQLITE, (key,))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return str(row[0]) if row else None
 
     def next_due_time(self) -> datetime | None:
         """The earliest moment anything time-driven is due: a ticket timer, a held post, a rating window,
@@ -92,5 +111,8 @@ class Store:
         return _next_due(self.peek(NEXT_DUE)[0])
 
     def dispose(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         self.lease.release()
         self.engine.dispose()
