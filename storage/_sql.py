@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Table, bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import Select
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
 from storage.tables import (
     AdminEventRow,
@@ -121,6 +121,12 @@ def insert_returning_key(table: Table, postgres: bool, conflict: str = "") -> In
 
 
 @cache
+def insert_returning_row(table: Table) -> Insert:
+    """INSERT … RETURNING every column: the row as stored, without a read after it."""
+    return insert(table).returning(*table.c)
+
+
+@cache
 def update_by_id(table: Table, returning: bool = False, bump_version: bool = False) -> Update:
     """UPDATE … WHERE id = :_id; the SET columns are the keys of the parameters it runs with."""
     stmt = update(table).where(table.c.id == bindparam("_id"))
@@ -133,23 +139,27 @@ def update_by_id(table: Table, returning: bool = False, bump_version: bool = Fal
 
 
 class Sql:
-    """The turn's session and its dialect: every repository of one unit of work runs on this one."""
+    """The turn's connection and its dialect: every repository of one unit of work runs on this one."""
 
-    def __init__(self, session: Session, postgres: bool) -> None:
-        self.session = session
+    def __init__(self, conn: Connection, postgres: bool) -> None:
+        self.conn = conn
         self.postgres = postgres
 
     def connection(self) -> Connection:
-        """The session's connection (it begins the transaction on first use)."""
-        return self.session.connection()
+        """The turn's connection (its transaction begins on first use)."""
+        return self.conn
 
     def run(self, stmt: Any, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> Any:
-        return self.session.connection().execute(stmt, params)
+        return self.conn.execute(stmt, params)
 
     def add(self, table: Table, values: Mapping[str, Any], *, conflict: str = "") -> Any:
         """Insert one row with the model's defaults filled in; its key (None: `conflict` kept an existing row)."""
         found = self.run(insert_returning_key(table, self.postgres, conflict), {**defaults(table), **values}).first()
         return found[0] if found is not None else None
+
+    def add_row(self, table: Table, values: Mapping[str, Any]) -> Any:
+        """Insert one row with the model's defaults filled in; the row as stored."""
+        return self.run(insert_returning_row(table), {**defaults(table), **values}).one()
 
     def add_many(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """One executemany; rows may name different columns (a column a row leaves out is NULL)."""
@@ -173,7 +183,7 @@ class Sql:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: an exception inside undoes only what was written inside."""
-        nested = self.session.begin_nested()
+        nested = self.conn.begin_nested()
         try:
             yield
         except BaseException:

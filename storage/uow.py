@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import Connection, func, select
 
 from storage._sql import MESSAGES, OUTBOX, TICKETS, Sql
 from storage.repos.board import Board
@@ -39,8 +38,8 @@ class UnitOfWork:
     `sql` is the turn's connection for storage's own query modules (stats, web_queries); code outside
     storage/ goes through the repositories."""
 
-    def __init__(self, session: Session, postgres: bool) -> None:
-        self.sql = Sql(session, postgres)
+    def __init__(self, conn: Connection, postgres: bool) -> None:
+        self.sql = Sql(conn, postgres)
         self.messages = Messages(self.sql)
         self.tickets = Tickets(self.sql)
         self.outbox = Outbox(self.sql)

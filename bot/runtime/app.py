@@ -107,7 +107,7 @@ class App:
         if self.live:
             self.dispatcher.poke()
         else:
-            await wait_for_db(self.dispatcher.drain, "outbox")
+            await wait_for_db(lambda: self.dispatcher.drain(after_turn=True), "outbox")
         if self.on_received is not None:
             self.on_received(msg, arrived, queued, time.perf_counter())
 

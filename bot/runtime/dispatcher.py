@@ -66,6 +66,8 @@ class Dispatcher:
         self.consecutive_failures = 0
         self._sent_today = 0  # this local day's sends, counted from the outbox at each drain
         self._calendar = WorkCalendar.from_settings(settings)  # a held post waits out the next night too
+        # at the last claim that found nothing: the store's outbox write count and when the next held row is due
+        self._quiet: tuple[int, datetime | None] | None = None
 
     def reconfigure(self, settings: Settings) -> None:
         """A config reload: new texts, retry limit and pacing (the pacing windows start afresh)."""
@@ -78,8 +80,21 @@ class Dispatcher:
     def poke(self) -> None:
         self._wake.set()
 
-    async def drain(self, limit: int = 200) -> int:
-        """Send everything due now; returns how many went out."""
+    def _nothing_due(self) -> bool:
+        """No row can be due: this process wrote nothing to the outbox since a claim found nothing there, and
+        the held row that claim saw (if any) is not due yet. Rows another process queued are not seen here."""
+        if self._quiet is None:
+            return False
+        writes, held = self._quiet
+        return writes == self.store.outbox_writes and (held is None or self.clock.now() < held)
+
+    async def drain(self, limit: int = 200, *, after_turn: bool = False) -> int:
+        """Send everything due now; returns how many went out.
+
+        `after_turn` (replay and tests, after a message's turn): skip the claim when nothing can be due
+        (`_nothing_due`); a turn that queued a reply has moved the store's outbox count, so it goes out now."""
+        if after_turn and self._nothing_due():
+            return 0
         sent = 0
         self.store.lease.hold()
         day = None
@@ -89,6 +104,8 @@ class Dispatcher:
                 day = account_limits.day_start(now, self.settings)
                 with self.store.begin() as uow:
                     self._sent_today = uow.outbox.sent_since(day)
+            writes = self.store.outbox_writes
+            held: datetime | None = None
             # one row at a time: a row is `sending` only while its own call is under way, so after a
             # crash exactly that one is uncertain and every row behind it is sent normally
             with self.store.begin() as uow:
@@ -98,7 +115,11 @@ class Dispatcher:
                     for item in claimed
                     if not self._held(uow, item, now)
                 ]
+                # (a claimed row held at the day's limit is pending again, for the next day: claim on)
+                if not claimed:
+                    held = uow.outbox.next_time()  # the limit's holds included
             if not claimed:
+                self._quiet = (writes, held)
                 return sent
             for out, attempts in batch:
                 if self.pacer is not None:

@@ -71,13 +71,13 @@ def _pick(pendings: list[Pending], number: int | None) -> Pending | None:
 
 def handle_rating(msg: StoredMessage, deps: Deps) -> bool:
     """True when the message rated (or reopened) a ticket this resident was asked about."""
-    found = deps.uow.followups.of_kinds(msg.chat_id, msg.sender_id, ("rating", REOPEN_WATCH), deps.now)
-    asked, watching = found["rating"], found[REOPEN_WATCH]
-    if not asked and not watching:
-        return False
     body, number = split_reply(msg.text)
     verdict = parse_rating(body)
     if verdict is None:
+        return False  # read first: most messages are no rating, and then nobody's follow-ups need a query
+    found = deps.uow.followups.of_kinds(msg.chat_id, msg.sender_id, ("rating", REOPEN_WATCH), deps.now)
+    asked, watching = found["rating"], found[REOPEN_WATCH]
+    if not asked and not watching:
         return False
     pending = _pick(asked, number)
     if pending is None:

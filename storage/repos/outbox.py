@@ -36,6 +36,7 @@ def item_of(row: Any, **now: Any) -> OutboxItem:
 class Outbox:
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
+        self.wrote = False  # this turn queued, claimed or finished a row (Store.outbox_writes counts such turns)
 
     def enqueue(
         self,
@@ -57,6 +58,7 @@ class Outbox:
             "not_before": not_before or at,
             "dedupe_key": dedupe_key,
         }
+        self.wrote = True
         # a key another process queued at the same moment is a no-op too, not a failed turn
         return self.sql.add(OUTBOX, values, conflict="dedupe_key" if dedupe_key is not None else "") is not None
 
@@ -64,6 +66,7 @@ class Outbox:
         """Mark due rows as `sending` by `owner` before the send call (a crash mid-send is then visible)."""
         rows = self.sql.run(self.sql.for_update(DUE, skip_locked=True), {"now": now, "limit": limit}).all()
         if rows:
+            self.wrote = True
             claimed = [
                 {"_id": row.id, "state": OutboxState.SENDING, "owner": owner, "attempts": row.attempts + 1}
                 for row in rows
@@ -78,6 +81,7 @@ class Outbox:
         self, outbox_id: int, *, state: OutboxState, at: datetime, error: str = "", retry_at: datetime | None = None
     ) -> None:
         """The send's outcome: sent, pending again (a retry at `retry_at`), failed, or unknown."""
+        self.wrote = True
         values: dict[str, Any] = {"_id": outbox_id, "state": state, "last_error": error[:500]}
         if state == OutboxState.SENT:
             values["sent_at"] = at
@@ -95,6 +99,7 @@ class Outbox:
             "owner": "",
         }
         self.sql.run(update_by_id(OUTBOX), values)
+        self.wrote = True
 
     def sent_since(self, since: datetime) -> int:
         """How many messages went out from `since` on (the day's count against `account_limits`)."""

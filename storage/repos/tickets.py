@@ -41,9 +41,7 @@ class Tickets:
     # -- tickets ------------------------------------------------------------------------------
 
     def add(self, new: NewTicket) -> Ticket:
-        created = self.get(int(self.sql.add(TICKETS, columns(new))))
-        assert created is not None
-        return created
+        return ticket_of(self.sql.add_row(TICKETS, columns(new)))
 
     def add_many(self, rows: Sequence[TicketImport]) -> None:
         """Bulk insert (imports, benchmarks): one executemany, no per-row round trips."""
