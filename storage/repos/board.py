@@ -101,6 +101,16 @@ class Board:
         )
         return [_item(row) for row in self.sql.run(stmt)]
 
+    def covenants(self, chat_id: str) -> list[BoardItem]:
+        """The covenants adopted for this group, newest first: the first is in force, the rest its history."""
+        stmt = (
+            select(ITEMS)
+            .join(ITEM_GROUPS, G.item_id == IT.id)
+            .where(G.chat_id == chat_id, IT.kind == ItemKind.COVENANT, IT.state == ItemState.ADOPTED)
+            .order_by(IT.closed_at.desc(), IT.id.desc())
+        )
+        return [_item(row) for row in self.sql.run(stmt)]
+
     def due(self, now: datetime, limit: int = 100) -> list[BoardItem]:
         """Items with a timer due (a report, a list post, a deadline), locked for this turn (SKIP LOCKED)."""
         stmt = self.sql.for_update(DUE, skip_locked=True)
