@@ -16,7 +16,6 @@ from storage.records import BoardItem
 from storage.states import ItemState
 
 KEYWORD = "公约"  # `/征求意见 公约 …`
-YES = 0  # the option index of 同意 (the options are texts.poll_default_options: 同意/不同意)
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ def post_text(deps: Deps, item: BoardItem) -> str:
 def close(deps: Deps, item: BoardItem) -> None:
     """The deadline: the poll's tally with 已通过/未通过; adopted, the item is its groups' covenant from now."""
     texts, least = deps.texts, deps.settings.notices.covenant_min_votes
-    yes, no = polls.counts(deps, item)[:2]
+    yes, no = polls.counts(deps, item)[:2]  # the options are texts.poll_default_options: 同意/不同意
     outcome = Outcome(yes, no)
     if passes(outcome, least):
         verdict, state = texts.covenant_adopted, ItemState.ADOPTED
