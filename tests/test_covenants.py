@@ -9,7 +9,8 @@ from datetime import timedelta
 from storage.states import ItemKind, ItemState
 from tests.chat import Chat
 
-TIANCHENG, LONGCHENG = "room_tiancheng_3", "room_longcheng_1"
+TIANCHENG, LONGCHENG, JINGYUAN = "room_tiancheng_3", "room_longcheng_1", "room_jingyuan_2"
+BOSS = "wxid_wanghuan"
 RULES = "楼道不堆放杂物，电动车不进楼道充电，晚上十点后不在楼道喧哗。"
 RULES_2 = "楼道不堆放杂物，电动车一律到车棚充电。"
 
@@ -84,3 +85,28 @@ async def test_bad_covenant_commands_get_a_clear_answer_and_change_nothing(chat:
         assert sent[0].text.startswith(answer), sent[0].text
     with chat.app.services.store.begin() as uow:
         assert uow.board.get(ItemKind.COVENANT, 1) is None
+
+
+async def test_a_covenant_for_several_groups_counts_their_votes_together_and_is_the_covenant_of_each(
+    chat: Chat,
+) -> None:
+    sent = await chat.say("王欢", f"/征求意见 公约 {RULES} 截止 明天18点", chat="private")
+    assert [s.chat_id for s in sent] == [TIANCHENG, LONGCHENG, JINGYUAN, BOSS]
+    assert sent[-1].text.startswith("公约议题1 已发往 3 个群，截止 ")
+    assert sent[-1].text.endswith("到时公布结果（/结果 公约1 可随时查看）。")
+    for who, vote, where in (
+        ("周阿姨", "同意", TIANCHENG),
+        ("刘先生", "A", TIANCHENG),
+        ("王奶奶", "同意", LONGCHENG),
+        ("赵阿姨", "不同意", JINGYUAN),
+    ):
+        assert await chat.say(who, vote, chat=where) == []
+    sent = await chat.wait(timedelta(days=2), step=timedelta(hours=1))
+    verdicts = {s.chat_id: s.text.rsplit("\n", 1)[-1] for s in sent}
+    assert set(verdicts) == {TIANCHENG, LONGCHENG, JINGYUAN, BOSS}
+    assert set(verdicts.values()) == {"已通过，即日起为楼门公约（群里发 /公约 查看）。"}
+    for where, who in ((TIANCHENG, "周阿姨"), (LONGCHENG, "王奶奶"), (JINGYUAN, "赵阿姨")):
+        shown = [s.text for s in await chat.say(who, "/公约", chat=where)]
+        assert shown[0].startswith(f"【{chat.topic(where)} 楼门公约】\n{RULES}\n（")
+        assert shown[0].endswith("同意 3 票、不同意 1 票，共 4 人投票）")
+    assert chat.app.services.store.next_due_time() is None
