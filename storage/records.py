@@ -207,6 +207,7 @@ class BoardItem:
     list_at: datetime | None
     report_at: datetime | None
     closed_at: datetime | None
+    outcome: str = ""  # a covenant consultation's tally (JSON), once closed
 
 
 @dataclass(frozen=True, slots=True)

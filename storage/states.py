@@ -75,11 +75,14 @@ class ItemKind(StrEnum):
     NOTICE = "notice"  # 通知
     SIGNUP = "signup"  # 接龙
     POLL = "poll"  # 征求意见
+    COVENANT = "covenant"  # 楼门公约: a poll on a covenant's text; adopted, it is its groups' covenant
 
 
 class ItemState(StrEnum):
     CONFIRMING = "confirming"  # more than the threshold of groups: waiting for the author's 确认
     OPEN = "open"  # posted (a notice) or taking entries (a sign-up)
     CLOSED = "closed"  # a sign-up past its deadline or limit
+    ADOPTED = "adopted"  # a covenant consultation that passed: its text is its groups' covenant
+    REJECTED = "rejected"  # a covenant consultation that did not pass (or had too few votes)
     RECALLED = "recalled"  # /通知 撤回
     DROPPED = "dropped"  # never confirmed, or 取消 instead of 确认

@@ -280,7 +280,7 @@ class BoardItemRow(SQLModel, table=True):
 
     __tablename__ = "board_items"
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)  # notice | signup | poll
+    kind: str = Field(max_length=16)  # notice | signup | poll | covenant
     number: int = 0
     community_id: str = Field(default="", max_length=64)
     author_id: str = Field(max_length=128)
@@ -298,6 +298,8 @@ class BoardItemRow(SQLModel, table=True):
     list_at: datetime | None = _opt_ts(index=True)  # a sign-up's next list post
     report_at: datetime | None = _opt_ts(index=True)  # the delivery report to the author
     closed_at: datetime | None = _opt_ts()
+    # a covenant consultation's tally once closed (JSON: for, against, cast), kept after the votes are emptied
+    outcome: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
     __table_args__ = (UniqueConstraint("kind", "number", name="uq_board_items_kind_number"),)
 

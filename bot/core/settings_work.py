@@ -146,6 +146,9 @@ class Notices(Model):
     signup_days: float = Field(default=3.0, gt=0, le=366)  # a sign-up without 截止 closes after this long
     # what residents wrote into a sign-up is kept this long after it closes (phones, names), then emptied
     entry_retention_days: int = Field(default=30, ge=1, le=36_500)
+    # 楼门公约: a covenant is adopted when 同意 is at least two thirds of the votes cast and at least this
+    # many residents voted (fewer: 未通过, however they voted)
+    covenant_min_votes: int = Field(default=3, ge=1, le=100_000)
 
 
 class Limits(Model):

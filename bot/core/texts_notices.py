@@ -1,4 +1,4 @@
-"""Notices (通知), sign-ups (接龙) and polls in residents' groups (#20). Part of `Texts` (bot/core/texts.py)."""
+"""Notices (通知), sign-ups (接龙), polls and covenants (楼门公约) in residents' groups (#20). Part of `Texts` (bot/core/texts.py)."""
 
 from __future__ import annotations
 
@@ -98,3 +98,28 @@ class NoticeTexts(BaseModel):
     )
     err_poll_options: str = "选项最多 {most} 个，用“/”隔开，例如：选项 方案一/方案二/方案三。"
     err_result_usage: str = "格式：/结果 3（议题编号）"
+
+    # covenants (楼门公约): a poll on a covenant's text; adopted, it is the covenant of its groups
+    covenant_label: str = "公约议题{number}"
+    covenant_post: str = (
+        "【{label}】楼门公约征求意见：\n{body}\n{options}\n截止：{deadline}\n"
+        "同意票达到投票人数的三分之二、且至少 {least} 人投票即通过，作为本群楼门公约（群里发 /公约 可查看）。"
+        "回复“A”或“同意”投票，可附意见；截止前可以改。"
+    )
+    covenant_queued: str = (
+        "{label} 已发往 {groups} 个群{held}，截止 {deadline}，到时公布结果（/结果 公约{number} 可随时查看）。"
+    )
+    covenant_adopted: str = "\n已通过，即日起为楼门公约（群里发 /公约 查看）。"
+    covenant_rejected: str = "\n未通过：{why}。"
+    covenant_why_share: str = "同意票不足三分之二"
+    covenant_why_quorum: str = "投票不足 {least} 人"
+    covenant_show: str = (
+        "【{topic} 楼门公约】\n{body}\n（{date} 通过，同意 {yes} 票、不同意 {no} 票，共 {cast} 人投票{history}）"
+    )
+    covenant_history: str = "；此前的 {count} 个版本已存档"
+    covenant_none: str = "本群还没有楼门公约。"
+    covenant_private: str = "请在群里发送 /公约，查看该群的楼门公约。"
+    err_covenant_usage: str = (
+        "格式：/征求意见 公约 [范围] 公约正文 [截止 12-05 18:00]。选项固定为“同意/不同意”；"
+        "同意票达到投票人数的三分之二、且至少 {least} 人投票即通过。"
+    )

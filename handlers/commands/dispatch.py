@@ -15,7 +15,9 @@ async def on_command(msg: StoredMessage, deps: Deps) -> int | None:
     cmd = parse_command(msg.text)
     if cmd is None:
         return None
-    if not is_staff(deps.settings, msg.sender_id):
+    spec = BY_ACTION.get(cmd.action)
+    staff = is_staff(deps.settings, msg.sender_id)
+    if not staff and not (spec is not None and spec.residents):
         if cmd.action == "help":  # /帮助 from a resident: what residents can do, every time they ask
             reply(deps, msg.chat_id, deps.texts.help_resident, [msg.sender_id])
             return None
@@ -24,12 +26,11 @@ async def on_command(msg: StoredMessage, deps: Deps) -> int | None:
         if deps.uow.state.claim_notice(f"norole:{msg.sender_id}:{day}", deps.now):
             reply(deps, msg.chat_id, deps.texts.err_no_role, [] if msg.is_private else [msg.sender_id])
         return None
-    spec = BY_ACTION.get(cmd.action)
     if spec is None:
         reply(deps, msg.chat_id, deps.texts.err_unknown_command.format(verb=cmd.verb))
         return None
     mention = [] if msg.is_private else [msg.sender_id]
-    if not allowed(spec, deps.settings.people_by_id[msg.sender_id].role):
+    if staff and not allowed(spec, deps.settings.people_by_id[msg.sender_id].role):
         reply(deps, msg.chat_id, str(getattr(deps.texts, spec.refusal)), mention)
         return None
     try:

@@ -32,6 +32,7 @@ class Spec:
     roles: frozenset[str] | None = None  # None: everyone with a staff role
     refusal: str = ""  # the Texts field answered to someone outside `roles`
     number: str = "one"  # "one" ticket number first, "many" (合并), or "none": the text is free
+    residents: bool = False  # residents may use it too (/公约), staff whatever their role
 
 
 async def cmd_help(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
@@ -141,6 +142,14 @@ COMMANDS: tuple[Spec, ...] = (
         roles=POSTERS,
         refusal="err_poll_role",
         number="none",
+    ),
+    Spec(
+        "covenant",
+        ("公约",),
+        polls.cmd_covenant,
+        "/公约 — 本群的楼门公约（/征求意见 公约 [范围] 公约正文 [截止 时间]：征求意见，三分之二同意即通过）",
+        number="none",
+        residents=True,
     ),
     Spec("points", ("积分",), points.cmd_points, "/积分 — 我本月的积分（/积分 张燕：查看同事的）"),
     Spec("ranking", ("排行",), points.cmd_ranking, "/排行 — 本月积分排行", number="none"),

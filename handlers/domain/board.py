@@ -42,7 +42,8 @@ def label(deps: Deps, item: BoardItem) -> str:
 
 def label_of(deps: Deps, kind: ItemKind, number: int) -> str:
     texts = deps.texts
-    template = {ItemKind.NOTICE: texts.notice_label, ItemKind.SIGNUP: texts.signup_label}.get(kind, texts.poll_label)
+    labels = {ItemKind.NOTICE: texts.notice_label, ItemKind.SIGNUP: texts.signup_label}
+    template = {**labels, ItemKind.COVENANT: texts.covenant_label}.get(kind, texts.poll_label)
     return template.format(number=number)
 
 
@@ -269,7 +270,8 @@ def open_item(
         return None
     texts, tz = deps.texts, deps.settings.tz
     held = texts.notice_held.format(at=f"{last.astimezone(tz):%H:%M}") if last > deps.now else ""
-    template = texts.signup_queued if kind == ItemKind.SIGNUP else texts.poll_queued
+    queued = {ItemKind.SIGNUP: texts.signup_queued, ItemKind.COVENANT: texts.covenant_queued}
+    template = queued.get(kind, texts.poll_queued)
     return template.format(
         label=label(deps, item),
         groups=len(targets),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from string import ascii_uppercase
+from typing import Any
 
 from handlers.deps import Deps
 from handlers.domain import board
@@ -107,22 +108,27 @@ def vote(msg: StoredMessage, deps: Deps, items: list[BoardItem]) -> bool:
     return False
 
 
-def tally(deps: Deps, item: BoardItem, *, final: bool) -> str:
-    texts = deps.texts
+def counts(deps: Deps, item: BoardItem) -> list[int]:
+    """How many votes each option has (in the options' order)."""
     options = options_of(item)
     votes = [_vote(e)[0] for e in deps.uow.board.entries(item.id)]
-    counted = [v for v in votes if 0 <= v < len(options)]
+    return [votes.count(i) for i in range(len(options))]
+
+
+def tally(deps: Deps, item: BoardItem, *, final: bool) -> str:
+    texts = deps.texts
+    per_option = counts(deps, item)
+    cast = sum(per_option)
     lines = []
-    for i, name in enumerate(options):
-        n = counted.count(i)
-        share = f"{round(100 * n / len(counted))}%" if counted else "-"
+    for i, (name, n) in enumerate(zip(options_of(item), per_option, strict=True)):
+        share = f"{round(100 * n / cast)}%" if cast else "-"
         lines.append(texts.poll_tally_line.format(letter=letter(i), name=name, votes=n, share=share))
     return texts.poll_tally.format(
         label=board.label(deps, item),
         title=item.title,
         when=texts.poll_when_final if final else texts.poll_when_now,
         lines="\n".join(lines),
-        count=len(counted),
+        count=cast,
     )
 
 
@@ -138,11 +144,13 @@ def comments(deps: Deps, item: BoardItem) -> str:
     return texts.poll_comments.format(lines="\n".join(lines)) if lines else ""
 
 
-def close(deps: Deps, item: BoardItem) -> None:
-    """The deadline: the tally in every group, the tally and the comments to the organiser."""
-    text = tally(deps, item, final=True)
+def close(deps: Deps, item: BoardItem, *, verdict: str = "", **stored: Any) -> None:
+    """The deadline: the tally (and a verdict after it) in every group, the tally and the comments to the
+    organiser; `stored` overrides what the item is left with (a covenant's state and outcome)."""
+    text = tally(deps, item, final=True) + verdict
     for g in deps.uow.board.groups(item.id):
         announce(deps, g.chat_id, text, dedupe_key=f"{g.post_key}:tally")
     notes = comments(deps, item)
     private(deps, item.author_id, f"{text}\n{notes}" if notes else text)
-    deps.uow.board.update(item.id, state=ItemState.CLOSED, closed_at=deps.now, deadline_at=None, window_until=None)
+    values = {"state": ItemState.CLOSED, "closed_at": deps.now, "deadline_at": None, "window_until": None}
+    deps.uow.board.update(item.id, **{**values, **stored})

@@ -4,7 +4,7 @@ cleared (or moved) in the same turn, like a ticket's."""
 from __future__ import annotations
 
 from handlers.deps import Deps
-from handlers.domain import board, polls, signups
+from handlers.domain import board, covenants, polls, signups
 from storage.states import ItemKind, ItemState
 
 
@@ -26,5 +26,7 @@ def run(deps: Deps) -> None:
                 signups.close(deps, current, deps.texts.signup_why_deadline)
             elif current.kind == ItemKind.POLL and current.state == ItemState.OPEN:
                 polls.close(deps, current)
+            elif current.kind == ItemKind.COVENANT and current.state == ItemState.OPEN:
+                covenants.close(deps, current)
             else:
                 deps.uow.board.update(item.id, deadline_at=None)

@@ -53,7 +53,7 @@ def answer(msg: StoredMessage, deps: Deps) -> bool:
             )
         signups.changed(deps, item)
         return True
-    open_polls = [i for i in items if i.kind == ItemKind.POLL]
+    open_polls = [i for i in items if i.kind in (ItemKind.POLL, ItemKind.COVENANT)]  # a covenant is voted on alike
     if open_polls and polls.vote(msg, deps, open_polls):
         return True
     notice = next((i for i in items if i.kind == ItemKind.NOTICE), None)

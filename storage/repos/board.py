@@ -101,6 +101,28 @@ class Board:
         )
         return [_item(row) for row in self.sql.run(stmt)]
 
+    def covenants(self, chat_id: str) -> list[BoardItem]:
+        """The covenants adopted for this group, newest first: the first is in force, the rest its history."""
+        stmt = (
+            select(ITEMS)
+            .join(ITEM_GROUPS, G.item_id == IT.id)
+            .where(G.chat_id == chat_id, IT.kind == ItemKind.COVENANT, IT.state == ItemState.ADOPTED)
+            .order_by(IT.closed_at.desc(), IT.id.desc())
+        )
+        return [_item(row) for row in self.sql.run(stmt)]
+
+    def covenants_of(self, community_ids: Sequence[str]) -> list[tuple[str, str, BoardItem]]:
+        """Every covenant adopted in these communities, as (chat id, topic, item) for each group it is for:
+        by group, newest first (the first of a group is in force, the rest its history)."""
+        stmt = (
+            select(ITEMS, G.chat_id.label("group_chat"), G.chat_topic.label("group_topic"))
+            .join(ITEM_GROUPS, G.item_id == IT.id)
+            .where(IT.community_id.in_(list(community_ids)), IT.kind == ItemKind.COVENANT)
+            .where(IT.state == ItemState.ADOPTED)
+            .order_by(G.chat_topic, G.chat_id, IT.closed_at.desc(), IT.id.desc())
+        )
+        return [(str(r.group_chat), str(r.group_topic), _item(r)) for r in self.sql.run(stmt)]
+
     def due(self, now: datetime, limit: int = 100) -> list[BoardItem]:
         """Items with a timer due (a report, a list post, a deadline), locked for this turn (SKIP LOCKED)."""
         stmt = self.sql.for_update(DUE, skip_locked=True)
