@@ -52,10 +52,30 @@ def topic_of(deps: Deps, chat_id: str) -> str:
     return (group.topic if group else "") or deps.settings.group_names.get(chat_id, "") or chat_id
 
 
-def groups_of_grid(deps: Deps, grid: Grid) -> list[str]:
-    """The grid's groups: config's, then those bound to it with /绑定 (while the bot is still in them)."""
-    bound = [g.chat_id for g in deps.uow.chats.all() if g.grid_id == grid.id and g.active]
-    return list(dict.fromkeys([*grid.groups, *bound]))
+@dataclass(frozen=True)
+class _Groups:
+    """The stored groups, read once for a whole scope (a district's 全部 names hundreds of groups)."""
+
+    bound: dict[str, list[str]]  # grid id → groups bound to it with /绑定 that the bot is still in
+    topics: dict[str, str]
+    names: dict[str, str]  # config's group_names
+
+    @classmethod
+    def read(cls, deps: Deps) -> _Groups:
+        rows = deps.uow.chats.all()
+        bound: dict[str, list[str]] = {}
+        for g in rows:
+            if g.grid_id and g.active:
+                bound.setdefault(g.grid_id, []).append(g.chat_id)
+        return cls(bound, {g.chat_id: g.topic for g in rows if g.topic}, deps.settings.group_names)
+
+    def of_grid(self, grid: Grid) -> list[str]:
+        """The grid's groups: config's, then those bound to it with /绑定."""
+        return list(dict.fromkeys([*grid.groups, *self.bound.get(grid.id, [])]))
+
+    def topic(self, chat_id: str) -> str:
+        """As topic_of says, from what was read."""
+        return self.topics.get(chat_id) or self.names.get(chat_id, "") or chat_id
 
 
 def _own_grids(deps: Deps, sender_id: str) -> tuple[list[Community], list[Grid]]:
@@ -74,13 +94,14 @@ def resolve(deps: Deps, sender_id: str, scope: str) -> list[Target]:
     wide = deps.settings.people_by_id[sender_id].role in COMMUNITY_WIDE
     community_of = {g.id: c for c in communities for g in c.grids}
     every_grid = {g.id: g for c in communities for g in c.grids}
-    grid_of_group = {chat: g for g in every_grid.values() for chat in groups_of_grid(deps, g)}
-    by_topic = {topic_of(deps, chat): chat for chat in grid_of_group}
+    groups = _Groups.read(deps)
+    grid_of_group = {chat: g for g in every_grid.values() for chat in groups.of_grid(g)}
+    by_topic = {groups.topic(chat): chat for chat in grid_of_group}
     found: dict[str, Target] = {}
 
     def add(grid: Grid) -> None:
-        for chat in groups_of_grid(deps, grid):
-            found.setdefault(chat, Target(chat, topic_of(deps, chat), community_of[grid.id].id))
+        for chat in groups.of_grid(grid):
+            found.setdefault(chat, Target(chat, groups.topic(chat), community_of[grid.id].id))
 
     names = [n.strip() for n in _SEPARATORS.split(scope) if n.strip()]
     for name in names:
@@ -115,7 +136,8 @@ def names_scope(deps: Deps, word: str) -> bool:
     """Whether a word reads as a scope (every part a grid, community, group name or 全部), whoever may use it."""
     settings = deps.settings
     known = {ALL, *(c.name for c in settings.all_communities), *(g.name for g in settings.grids_by_id.values())}
-    known |= {topic_of(deps, chat) for g in settings.grids_by_id.values() for chat in groups_of_grid(deps, g)}
+    groups = _Groups.read(deps)
+    known |= {groups.topic(chat) for g in settings.grids_by_id.values() for chat in groups.of_grid(g)}
     parts = [n.strip() for n in _SEPARATORS.split(word) if n.strip()]
     return bool(parts) and all(p in known for p in parts)
 
