@@ -37,6 +37,8 @@ _PERSON = (
     r"住户|我妈|我爸|老伴"
 )
 _CHILD = r"个仔|小孩|孩子|小朋友|宝宝|儿童|娃|女儿|儿子|小囡|细路|伢|男孩|女孩|闺女|崽|孙女|孙子|外孙|girl|boy|kid"
+_DEMENTIA = r"痴呆|阿尔茨海默|失智|认不得路|不认路|不记得路|记不住路|糊涂"
+_GONE = r"没回来|没回家|不见了|走丢|走失|找不到|联系不上|出去.{0,6}(?:小时|半天)"
 _HURT = (
     r"起不来|爬不起来|站不起来|流血|出血|流雪|血流|头破|磕破|骨折|断了|昏迷|晕倒|晕过去|晕咗|昏过去|不省人事|"
     r"不动了|没反应|喊不应|叫不应|"
@@ -91,7 +93,9 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"晕倒|昏倒|晕过去|昏迷|不省人事|没有?呼吸|口吐白沫|快叫120|打120|叫救护车|叫个救护车|叫120|打个120|"
         r"(?<!鼻)流血|(?<!鼻)出血|都是血|满头是血|头.{0,3}血|说不出话|抬不起来|喘不上气|喘不过气|呼吸困难|"
         r"突然倒下|倒下了|叫不醒|"
-        r"不吱声|没意识|瘫倒|中风|摔地上|摔在地上|stroke|can'?t breathe|chest pain",
+        r"不吱声|没意识|瘫倒|中风|摔地上|摔在地上|stroke|can'?t breathe|chest pain|"
+        # a stroke as people describe it
+        r"半边身子?(?:动不了|没知觉|不能动|发麻)|半身不遂|突然.{0,4}(?:说话不清|口齿不清|嘴歪)|嘴歪眼斜",
     ),
     (
         "other",
@@ -103,7 +107,7 @@ _DANGER: tuple[tuple[str, str], ...] = (
     (
         "other",
         _near(
-            r"好几天|几天|多天|两天|三天|一周|一个星期|一个礼拜|好久|几日",
+            r"好几天|几天|多天|两天|三天|一周|一个星期|一个礼拜|几日",  # not 好久: 好久没见 is a greeting
             r"没见|没看到|没看见|没出门|没出来|没动静|不开门|没开门|没人应|没应|联系不上|打不通|唔见|冇见|冇看|"
             r"没露面|没拿",
             12,
@@ -135,6 +139,11 @@ _DANGER: tuple[tuple[str, str], ...] = (
             r"不见了|唔见|找不到了|找不着|寻勿着|走丢|失踪|走失|冇咗|搵唔到|没回家|联系不上|抱走",
             30,
         ),
+    ),
+    # an elderly person with dementia out and not back: missing now, whoever writes it
+    (
+        "public_order",
+        _near(_DEMENTIA, _GONE, 40) + "|" + _near(_GONE, _DEMENTIA, 40),
     ),
     (
         "public_order",
@@ -247,7 +256,9 @@ _OVER = _compile(
     r"已经解决|解决了|已经扑灭|扑灭了|火.{0,3}灭了|还好没人|没人受伤|人没事|不严重|一点点|已经救出|救出来了|"
     r"已经送医|送医院了|已经处理|处理好了|没事了|虚惊|误会|已经修好|修好了|"
     r"已经找到|找到了|找着了|寻着了|回来了|\bput out\b|is fine now|all fine|found (?:him|her|them)|false alarm|"
-    r"fixed now|all good|was just|不是着火|别慌|幸好|幸亏|好在|就出来了|已经出来了"
+    r"fixed now|all good|was just|不是着火|别慌|幸好|幸亏|好在|就出来了|已经出来了|还好.{0,4}没(?:有)?人|"
+    # a staff member's all-clear (煤气味已经排查，不是泄漏，请放心)
+    r"不是泄[漏露]|已经?排查|请(?:大家)?放心"
 )
 # a hypothetical or a near miss said right before the danger word (担心会着火, 万一着火, 差点砸到人): no alarm,
 # whatever "now" word the next clause has (现在也有人这么干)
@@ -271,10 +282,13 @@ _HARMLESS = _compile(
     r"火锅|火车|火爆|发火|上火|恼火|打不着火|点不着|打着火|猫打架|狗打架|(?:cats|dogs).{0,60}fight|"
     r"[猫狗].{0,8}(?:走丢|丢了|不见)|火灾隐患|防火|吸烟|抽烟|打火机|"
     r"救命稻草|笑死|气死|冒火了我|打架子鼓|打游戏|fire (?:sale|away)|fired|"
-    r"热炸|气炸|炸毛|炸锅|炸鸡|油炸|炸串|炸酱|心态炸|热得冒烟|热到冒烟|热到爆炸|热得要爆炸|累得.{0,4}晕|困得.{0,4}晕|烧糊|锅糊|糊锅|煮糊|哈哈|救命.{0,6}(?:剧|好哭|好笑|好看|好吃|可爱)|"
+    r"嗓子.{0,3}冒烟|喉咙.{0,3}冒烟|热炸|气炸|炸毛|炸锅|炸鸡|油炸|炸串|炸酱|心态炸|热得冒烟|热到冒烟|热到爆炸|热得要爆炸|累得.{0,4}晕|困得.{0,4}晕|烧糊|锅糊|糊锅|煮糊|哈哈|救命.{0,6}(?:剧|好哭|好笑|好看|好吃|可爱)|"
     # 电梯坏了，困了好几天没人修: "stuck" for days is a broken lift, not a person trapped now
     r"困了?(?:好|这么|那么)?(?:几|多|两|三|四|五|十)+(?:天|周|星期|个月)|困了?(?:好久|很久|半个月)"
 )
+# smoke that is cooking fumes or tobacco, and the words that make it a fire all the same
+_FUMES = _compile(r"油烟|烧烤|烤串|炒菜|做饭|抽烟|吸烟|二手烟|香烟|烟头|烟民")
+_FIRE = _compile(r"着火|起火|失火|火苗|明火|火灾|烧起来|着了|火光|fire")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[a-z]")
 
@@ -389,6 +403,9 @@ def _first_now(normalised: str, pattern: re.Pattern[str], formal: bool) -> str |
         if _UNREAL.search(nearby):
             continue
         if not now and (_HARMLESS.search(sentence) or _NOT_NOW.search(nearby) or formal):
+            continue
+        # 油烟 / 烧烤 / 二手烟: the smoke is a nuisance of fumes, unless something is on fire
+        if "烟" in m.group(0) and "火" not in m.group(0) and _FUMES.search(sentence) and not _FIRE.search(sentence):
             continue
         if _OVER.search(normalised, m.end()):
             continue
