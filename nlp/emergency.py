@@ -109,13 +109,21 @@ _DANGER: tuple[tuple[str, str], ...] = (
     (
         "other",
         _near(
-            r"好几天|几天|多天|[两三四五六七八九十]{1,3}天|\d+天|一周|一个星期|一个礼拜|几日",  # not 好久: 好久没见 is a greeting
+            # not 好久: 好久没见 is a greeting
+            r"好几天|几天|多天|[两三四五六七八九十]{1,3}天|\d+天|一周|一个星期|一个礼拜|几日",
             r"没见|没看到|没看见|没出门|没出来|没动静|不开门|没开门|没人应|没应|联系不上|打不通|唔见|冇见|冇看|"
             r"没露面|没拿",
             12,
         ),
     ),
-    ("other", _near(r"敲门|敲了门|拍门|叫门", r"没人应|没应|不应|没反应|没回应|不开|没人开|冇.{0,2}人应|没动静|没\s?response", 8)),
+    (
+        "other",
+        _near(
+            r"敲门|敲了门|拍门|叫门",
+            r"没人应|没应|不应|没反应|没回应|不开|没人开|冇.{0,2}人应|没动静|没\s?response",
+            8,
+        ),
+    ),
     ("other", r"报纸.{0,8}没拿|门缝.{0,6}(?:味|臭)"),
     (
         "other",
@@ -174,7 +182,8 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"打人|打起来|打起來|打架|打斗|打鬥|斗殴|砍人|拿刀|持刀|拿着刀|菜刀|动刀|捅人|家暴|打老婆|打媳妇|打孩子|打小孩|"
         r"救命|呼救|喊救命|哭喊|惨叫|尖叫|砸东西|砸了一地|砸车|铁棍|拿着棍|抡棍子|拿棍子(?:打|追|砸)|追着人打|追着.{0,4}打|拉扯|干起来|"
         r"干仗|撕打|厮打|打得很凶|正在撬|在撬门|撬我家|快报警|报警啊|报井|掐起来|抄家伙|"
-        r"\bhelp!|screaming for help|being (?:beaten|attacked|hit)\b|\bfight(?:ing)?\b|beating|\bknife\b|stabb|attack(?:ing|ed)|"
+        r"\bhelp!|screaming for help|being (?:beaten|attacked|hit)\b|"
+        r"\bfight(?:ing)?\b|beating|\bknife\b|stabb|attack(?:ing|ed)|"
         r"break(?:ing)? in\b|call the police",
     ),
     # a burst pipe, flooding now
@@ -232,7 +241,9 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"hanging (?:loose|by)|about to fall|going to fall|collaps(?:e|ing)\b|"
         r"hit someone|fell on (?:a|someone)|"
         # hanging, bent by the wind: a standing hazard, unless it sways, is about to come down or hangs over a path now
-        + _near(r"挂在|悬在|悬着|耷拉着|吹歪", r"晃|要掉|要落|随时|摇摇|快掉|下面.{0,4}人|下面是|底下就?是|人行道|砸", 12),
+        + _near(
+            r"挂在|悬在|悬着|耷拉着|吹歪", r"晃|要掉|要落|随时|摇摇|快掉|下面.{0,4}人|下面是|底下就?是|人行道|砸", 12
+        ),
     ),
     # things thrown from height, still being thrown
     (
@@ -267,7 +278,8 @@ _OVER = _compile(
     r"已经解决|解决了|已经扑灭|扑灭了|火.{0,3}灭了|还好没人|没人受伤|人没事|不严重|一点点|已经救出|救出来了|"
     r"已经送医|送医院了|已经处理|处理好了|没事了|虚惊|误会|已经修好|修好了|"
     r"已经找到|找到了|找着了|寻着了|回来了|\bput out\b|is fine now|all fine|found (?:him|her|them)|false alarm|"
-    r"fixed now|all good|was just|不是着火|别慌|幸好|幸亏|好在|就出来了|已经出来了|还好.{0,4}没(?:有)?人|原来是|原来在|冇得事|没得事|冇事|现在好了|已经好了|没大碍|"
+    r"fixed now|all good|was just|不是着火|别慌|幸好|幸亏|好在|就出来了|已经出来了|还好.{0,4}没(?:有)?人|"
+    r"原来是|原来在|冇得事|没得事|冇事|现在好了|已经好了|没大碍|"
     # a staff member's all-clear (煤气味已经排查，不是泄漏，请放心)
     r"不是泄[漏露]|已经?排查|请(?:大家)?放心"
 )
