@@ -85,8 +85,13 @@ class Classifier:
                 known.append((text, fallback.present(text)))
             return known[0] if known else (folded, [])
 
+        opinion: list[dict[str, float] | None] = []
+
         def second_opinion() -> dict[str, float] | None:
-            return fallback.probabilities(*model_input()) if fallback is not None else None
+            # asked up to twice a message (the rules, then the blend): scored once
+            if not opinion:
+                opinion.append(fallback.probabilities(*model_input()) if fallback is not None else None)
+            return opinion[0]
 
         def ticket_probability() -> float | None:
             return fallback.ticket_probability(*model_input()) if fallback is not None else None

@@ -37,6 +37,8 @@ _PERSON = (
     r"住户|我妈|我爸|老伴"
 )
 _CHILD = r"个仔|小孩|孩子|小朋友|宝宝|儿童|娃|女儿|儿子|小囡|细路|伢|男孩|女孩|闺女|崽|孙女|孙子|外孙|girl|boy|kid"
+_DEMENTIA = r"痴呆|阿尔茨海默|失智|认不得路|不认路|不记得路|记不住路|糊涂"
+_GONE = r"没回来|没回家|不见了|走丢|走失|找不到|联系不上|出去.{0,6}(?:小时|半天)"
 _HURT = (
     r"起不来|爬不起来|站不起来|流血|出血|流雪|血流|头破|磕破|骨折|断了|昏迷|晕倒|晕过去|晕咗|昏过去|不省人事|"
     r"不动了|没反应|喊不应|叫不应|"
@@ -69,11 +71,13 @@ _DANGER: tuple[tuple[str, str], ...] = (
     ),
     ("safety", r"爆炸|爆燃|炸了|一氧化碳|中毒|explosion|exploded|carbon monoxide"),
     # live wires, sparks, electric shock
-    ("safety", r"漏电|触电|电到人|电死|火花|打火|冒火花|sparks?\b|electrocut|electric shock|live wire"),
+    ("safety", r"漏电|触电|电到人|电死|火花|打火|冒火花|spark(?:s|ing)?\b|electrocut|electric shock|live wire"),
     (
         "safety",
         _near(
-            r"电线|电缆|高压线|wire|cable", r"掉|断|落地|地上|路上|水里|泡|跌咗|down|on the (?:ground|road|path)", 10
+            r"电线|电缆|高压线|wire|cable",
+            r"掉|断|落地|地上|路上|水里|泡|跌咗|hanging down|down onto|on the (?:ground|road|path)",
+            10,
         ),
     ),
     # trapped: in a lift (the lift is the matter: repairs), behind a door
@@ -91,7 +95,9 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"晕倒|昏倒|晕过去|昏迷|不省人事|没有?呼吸|口吐白沫|快叫120|打120|叫救护车|叫个救护车|叫120|打个120|"
         r"(?<!鼻)流血|(?<!鼻)出血|都是血|满头是血|头.{0,3}血|说不出话|抬不起来|喘不上气|喘不过气|呼吸困难|"
         r"突然倒下|倒下了|叫不醒|"
-        r"不吱声|没意识|瘫倒|中风|摔地上|摔在地上|stroke|can'?t breathe|chest pain",
+        r"不吱声|没意识|瘫倒|中风|摔地上|摔在地上|stroke|can'?t breathe|chest pain|"
+        # a stroke as people describe it
+        r"半边身子?(?:动不了|没知觉|不能动|发麻)|半身不遂|突然.{0,4}(?:说话不清|口齿不清|嘴歪)|嘴歪眼斜",
     ),
     (
         "other",
@@ -103,13 +109,21 @@ _DANGER: tuple[tuple[str, str], ...] = (
     (
         "other",
         _near(
-            r"好几天|几天|多天|两天|三天|一周|一个星期|一个礼拜|好久|几日",
+            # not 好久: 好久没见 is a greeting
+            r"好几天|几天|多天|[两三四五六七八九十]{1,3}天|\d+天|一周|一个星期|一个礼拜|几日",
             r"没见|没看到|没看见|没出门|没出来|没动静|不开门|没开门|没人应|没应|联系不上|打不通|唔见|冇见|冇看|"
             r"没露面|没拿",
             12,
         ),
     ),
-    ("other", _near(r"敲门|敲了门|拍门|叫门", r"没人应|没应|不应|没反应|没回应|不开|没人开|冇.{0,2}人应|没动静", 8)),
+    (
+        "other",
+        _near(
+            r"敲门|敲了门|拍门|叫门",
+            r"没人应|没应|不应|没反应|没回应|不开|没人开|冇.{0,2}人应|没动静|没\s?response",
+            8,
+        ),
+    ),
     ("other", r"报纸.{0,8}没拿|门缝.{0,6}(?:味|臭)"),
     (
         "other",
@@ -135,6 +149,11 @@ _DANGER: tuple[tuple[str, str], ...] = (
             r"不见了|唔见|找不到了|找不着|寻勿着|走丢|失踪|走失|冇咗|搵唔到|没回家|联系不上|抱走",
             30,
         ),
+    ),
+    # an elderly person with dementia out and not back: missing now, whoever writes it
+    (
+        "public_order",
+        _near(_DEMENTIA, _GONE, 40) + "|" + _near(_GONE, _DEMENTIA, 40),
     ),
     (
         "public_order",
@@ -163,7 +182,8 @@ _DANGER: tuple[tuple[str, str], ...] = (
         r"打人|打起来|打起來|打架|打斗|打鬥|斗殴|砍人|拿刀|持刀|拿着刀|菜刀|动刀|捅人|家暴|打老婆|打媳妇|打孩子|打小孩|"
         r"救命|呼救|喊救命|哭喊|惨叫|尖叫|砸东西|砸了一地|砸车|铁棍|拿着棍|抡棍子|拿棍子(?:打|追|砸)|追着人打|追着.{0,4}打|拉扯|干起来|"
         r"干仗|撕打|厮打|打得很凶|正在撬|在撬门|撬我家|快报警|报警啊|报井|掐起来|抄家伙|"
-        r"\bhelp!|screaming for help|\bfight(?:ing)?\b|beating|\bknife\b|stabb|attack(?:ing|ed)|"
+        r"\bhelp!|screaming for help|being (?:beaten|attacked|hit)\b|"
+        r"\bfight(?:ing)?\b|beating|\bknife\b|stabb|attack(?:ing|ed)|"
         r"break(?:ing)? in\b|call the police",
     ),
     # a burst pipe, flooding now
@@ -215,11 +235,22 @@ _DANGER: tuple[tuple[str, str], ...] = (
     # something about to fall onto a path now
     (
         "safety",
-        r"就要掉|要掉了|还挂在|挂在那|悬在|悬着|耷拉|要倒了|快倒了|往.{0,8}倒(?!垃圾|水|东西)|吹歪|马上要掉|"
+        r"就要掉|要掉了|要倒了|快倒了|往.{0,8}倒(?!垃圾|水|东西)|马上要掉|要落下来|要落了|随时要落|[就快]?要砸下来|"
         r"快要掉|快掉下来|要掉下来|摇摇欲坠|随时会掉|随时要掉|随时掉|快塌|要塌|塌了|倒塌|坍塌|快跌|要跌落|跌落嚟|"
         r"砸到人|砸伤|砸中|砸到一个|"
-        r"hanging (?:loose|by)|could fall|about to fall|going to fall|(?:could|might) fall on|collaps(?:e|ing)\b|"
-        r"hit someone|fell on (?:a|someone)",
+        r"hanging (?:loose|by)|about to fall|going to fall|collaps(?:e|ing)\b|"
+        r"hit someone|fell on (?:a|someone)|"
+        # hanging, bent by the wind: a standing hazard, unless it sways, is about to come down or hangs over a path now
+        + _near(
+            r"挂在|悬在|悬着|耷拉着|吹歪", r"晃|要掉|要落|随时|摇摇|快掉|下面.{0,4}人|下面是|底下就?是|人行道|砸", 12
+        ),
+    ),
+    # things thrown from height, still being thrown
+    (
+        "safety",
+        _near(r"往下[扔仍丢抛砸]|高空抛物|从楼上[扔仍丢抛]", r"还在[扔仍丢抛往]|正在[扔仍丢抛]|砸在我|砸到人|砸中", 20)
+        + "|"
+        + _near(r"砸在我|砸到人|砸中", r"还在[扔仍丢抛往]|正在[扔仍丢抛]", 20),
     ),
 )
 
@@ -236,7 +267,7 @@ _NOT_NOW = _compile(
 )
 # what is shown or told, not happening: no "now" word makes a documentary or a drill an emergency
 _UNREAL = _compile(
-    r"新闻|电视(?:上|里|剧|台|新闻)|看电视|电影|纪录片|视频(?:里|上|号)|看视频|刷视频|小说|游戏|梦见|做梦|抖音|刷到|演练|演习|\bnews\b|\bdrill\b|\bmovie\b|\bgame\b"
+    r"新闻|电视(?:上|里|剧|台|新闻)|看电视|电影|纪录片|恐怖片|动画片|综艺|视频(?:里|上|号)|看视频|刷视频|小说|游戏|梦见|做梦|抖音|刷到|演练|演习|\bnews\b|\bdrill\b|\bmovie\b|\bgame\b"
 )
 _NOW = _compile(
     r"现在|正在|还在|一直|刚才|刚刚|快来|快点|赶紧|马上|紧急|立即|立刻|打了1[12][09]|叫了救护车|报了警|已经报警|能来个人|"
@@ -247,34 +278,47 @@ _OVER = _compile(
     r"已经解决|解决了|已经扑灭|扑灭了|火.{0,3}灭了|还好没人|没人受伤|人没事|不严重|一点点|已经救出|救出来了|"
     r"已经送医|送医院了|已经处理|处理好了|没事了|虚惊|误会|已经修好|修好了|"
     r"已经找到|找到了|找着了|寻着了|回来了|\bput out\b|is fine now|all fine|found (?:him|her|them)|false alarm|"
-    r"fixed now|all good|was just|不是着火|别慌|幸好|幸亏|好在|就出来了|已经出来了"
+    r"fixed now|all good|was just|不是着火|别慌|幸好|幸亏|好在|就出来了|已经出来了|还好.{0,4}没(?:有)?人|"
+    r"原来是|原来在|冇得事|没得事|冇事|现在好了|已经好了|没大碍|"
+    # a staff member's all-clear (煤气味已经排查，不是泄漏，请放心)
+    r"不是泄[漏露]|已经?排查|请(?:大家)?放心"
 )
 # a hypothetical or a near miss said right before the danger word (担心会着火, 万一着火, 差点砸到人): no alarm,
 # whatever "now" word the next clause has (现在也有人这么干)
 _HEDGED = _compile(
-    r"(?:万一|担心|担忧|要是|如果|假如|哪天|总觉得|差点|差一点|险些|差啲|以免|防止|会不会)[^,，。！？!?]{0,3}$"
+    r"(?:万一|担心|担忧|要是|如果|假如|哪天|总觉得|差点|差一点|险些|差啲|以免|防止|会不会)[^,，。！？!?]{0,3}$|"
+    r"\b(?:could|might|may|would|if|in case)\s(?:\w+\s){0,2}$"
 )
 # the past, said in the danger's own clause (昨晚两拨人在门口打架，现在玻璃还碎着): a "now" elsewhere is of the
 # aftermath, not of the danger
 _PAST = _compile(
-    r"上次|以前|之前|去年|上个月|上周|上礼拜|前几天|前天|昨天|昨晚|昨儿|那天|当时|曾经|前两天|琴日|寻日|尋日|"
+    r"上回|上一次|前阵子|前段时间|前些天|前儿|上次|以前|之前|去年|上个月|上周|上礼拜|前几天|前天|昨天|昨晚|昨儿|那天|当时|曾经|前两天|琴日|寻日|尋日|"
     r"yesterday|last (?:week|night|month|year|time)|\bago\b"
 )
 # sewage overflowing outdoors (化粪池满了，污水从井盖往外冒) is a sanitation matter, not a flood in a home
 _SEWAGE = _compile(r"污水|脏水|粪|化粪池|井盖|下水道|公厕|厕所|sewage")
 _INDOORS = _compile(r"家里|屋里|进屋|客厅|卧室|室内|房间|厨房|地下室|\bhome\b|\bflat\b|apartment")
 _FORMAL = re.compile(r"尊敬的|领导|市长|信箱|有关部门|相关部门")
-_NEGATED = re.compile(r"(?:没有|没|不是|无|未|冇|唔係|\bno|\bnot|n't)\s?\S?$")
+_NEGATED = re.compile(r"(?:没有|没|不是|不会|不可能|无|未|冇|唔係|\bno|\bnot|n't)\s?\S?$")
 _QUESTION_FRAME = re.compile(r"(?:是不是|是否|会不会|有没有|好像|似乎)$")
 # the bot's own danger words in harmless phrases
 _HARMLESS = _compile(
     r"火锅|火车|火爆|发火|上火|恼火|打不着火|点不着|打着火|猫打架|狗打架|(?:cats|dogs).{0,60}fight|"
     r"[猫狗].{0,8}(?:走丢|丢了|不见)|火灾隐患|防火|吸烟|抽烟|打火机|"
     r"救命稻草|笑死|气死|冒火了我|打架子鼓|打游戏|fire (?:sale|away)|fired|"
-    r"热炸|气炸|炸毛|炸锅|炸鸡|油炸|炸串|炸酱|心态炸|热得冒烟|热到冒烟|热到爆炸|热得要爆炸|累得.{0,4}晕|困得.{0,4}晕|烧糊|锅糊|糊锅|煮糊|哈哈|救命.{0,6}(?:剧|好哭|好笑|好看|好吃|可爱)|"
+    r"嗓子.{0,3}冒烟|喉咙.{0,3}冒烟|热炸|气炸|炸毛|炸锅|炸鸡|油炸|炸串|炸酱|心态炸|热得冒烟|热到冒烟|热到爆炸|热得要爆炸|累得.{0,4}晕|困得.{0,4}晕|烧糊|锅糊|糊锅|煮糊|哈哈|救命.{0,6}(?:剧|好哭|好笑|好看|好吃|可爱)|"
     # 电梯坏了，困了好几天没人修: "stuck" for days is a broken lift, not a person trapped now
     r"困了?(?:好|这么|那么)?(?:几|多|两|三|四|五|十)+(?:天|周|星期|个月)|困了?(?:好久|很久|半个月)"
 )
+# a number asked for, to keep (请问电梯困人的紧急电话是多少？想先存起来以备不时之需)
+_JUST_IN_CASE = _compile(r"以备不时之需|以防万一|先存起来|存起来备用|just in case|save (?:it|the number)")
+# said inside a match that spans clauses (广告牌被吹歪了 差点掉下来)
+_HEDGE_IN = re.compile(r"差点|差一点|险些|差啲")
+_WHO_ANSWERS = re.compile(r"\s?(?:算谁的|谁负责|谁来负责|谁管)")
+_CALL = _compile(r"快来人|快来|快点来|赶紧来|救命|快报警|快叫")
+# smoke that is cooking fumes or tobacco, and the words that make it a fire all the same
+_FUMES = _compile(r"油烟|烧烤|烤串|炒菜|做饭|抽烟|吸烟|二手烟|香烟|烟头|烟民|烧糊|煮糊|糊锅|锅糊|一锅饭")
+_FIRE = _compile(r"着火|起火|失火|火苗|明火|火灾|烧起来|着了|火光|fire")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[a-z]")
 
@@ -321,10 +365,15 @@ class Emergency:
     phrase: str  # what was read as danger (for `matched` and the report); "" when the model read it
 
 
+def _cuts(sentence: str) -> list[int]:
+    """Where clauses end (normalise() has already joined Han characters a space kept apart)."""
+    return [i for i, ch in enumerate(sentence) if ch in ",、"]
+
+
 def _near_clauses(sentence: str, start: int, end: int) -> str:
     """The clause of the match with the one before and the one after: 上周帮忙，今天……发现她倒在客厅 is today's
     danger, though the thank-you for last week's help is in the same sentence."""
-    cuts = [i for i, ch in enumerate(sentence) if ch in ",、"]
+    cuts = _cuts(sentence)
     before = [i for i in cuts if i < start]
     after = [i for i in cuts if i >= end]
     lo = before[-2] + 1 if len(before) >= 2 else 0
@@ -333,10 +382,11 @@ def _near_clauses(sentence: str, start: int, end: int) -> str:
 
 
 def _own_clause(sentence: str, start: int, end: int) -> str:
-    """The clause of the match alone (between the commas around it)."""
-    lo = max(sentence.rfind(c, 0, start) for c in ",、")
-    hi_candidates = [i for i in (sentence.find(c, end) for c in ",、") if i >= 0]
-    return sentence[lo + 1 : min(hi_candidates) if hi_candidates else len(sentence)]
+    """The clause of the match alone (between the cuts around it; a match may hold a cut of its own)."""
+    cuts = _cuts(sentence)
+    lo = max([i for i in cuts if i < start], default=-1)
+    hi = min([i for i in cuts if i >= end], default=len(sentence))
+    return sentence[lo + 1 : hi]
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[str, int]:
@@ -362,20 +412,27 @@ def read(normalised: str) -> tuple[Emergency | None, bool]:
         for pattern in (zh if han else None, en if latin else None):
             if pattern is None or pattern.search(normalised) is None:
                 continue
-            found = _first_now(normalised, pattern, formal)
+            found = _first_now(normalised, pattern, formal, category)
             if found is not None:
                 return Emergency(category, found), False
             ruled_out = True
     return None, ruled_out
 
 
-def _first_now(normalised: str, pattern: re.Pattern[str], formal: bool) -> str | None:
+def _first_now(normalised: str, pattern: re.Pattern[str], formal: bool, category: str) -> str | None:
     """The first match of `pattern` that is not negated, past, hypothetical, harmless or said to be over."""
     for m in pattern.finditer(normalised):
         before = normalised[max(0, m.start() - 4) : m.start()]
         if _NEGATED.search(before) and not _QUESTION_FRAME.search(normalised[max(0, m.start() - 6) : m.start()]):
             continue
-        if _HEDGED.search(normalised[max(0, m.start() - 8) : m.start()]):
+        if _HEDGED.search(normalised[max(0, m.start() - 16) : m.start()]) or _HEDGE_IN.search(m.group(0)):
+            continue
+        after = normalised[m.end() : m.end() + 6]
+        # 水管爆过一次: the experiential 过 is the past; 摔了算谁的: who answers for it if it happens
+        if after.startswith("过") or _WHO_ANSWERS.match(after):
+            continue
+        # 没得水了，是不是管子爆了: a guess at why the water is off, not water pouring now
+        if category == "repairs" and _QUESTION_FRAME.search(normalised[max(0, m.start() - 6) : m.start()]):
             continue
         sentence, offset = _sentence(normalised, m.start(), m.end())
         nearby = _near_clauses(sentence, m.start() - offset, m.end() - offset)
@@ -386,11 +443,17 @@ def _first_now(normalised: str, pattern: re.Pattern[str], formal: bool) -> str |
             continue
         # a "now" two clauses away (上次着火了，现在又有人在楼道充电) is about something else
         now = _NOW.search(nearby) is not None
-        if _UNREAL.search(nearby):
+        if _UNREAL.search(nearby) or _JUST_IN_CASE.search(normalised):
             continue
         if not now and (_HARMLESS.search(sentence) or _NOT_NOW.search(nearby) or formal):
             continue
-        if _OVER.search(normalised, m.end()):
+        # 油烟 / 烧烤 / 二手烟: the smoke is a nuisance of fumes, unless something is on fire
+        smoke = any(ch in m.group(0) for ch in "烟焦糊") and "火" not in m.group(0)
+        if smoke and _FUMES.search(normalised) and not _FIRE.search(normalised):
+            continue
+        over = _OVER.search(normalised, m.end())
+        # 我现在已经出来了 快来人: the writer is safe, the danger is not over
+        if over is not None and not _CALL.search(normalised, over.end()):
             continue
         return m.group(0)
     return None
