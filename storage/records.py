@@ -236,3 +236,14 @@ class PostState:
     state: OutboxState
     not_before: datetime
     error: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerLease:
+    """Which bot account speaks (#18): `account` "" while nobody does; `beat` moves at every renewal."""
+
+    account: str
+    owner: str
+    beat: int
+    since: datetime
+    note: str
