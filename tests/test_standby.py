@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from bot.core.heartbeat import speaking_line
 from bot.core.messages import IncomingMessage
 from bot.core.settings import ConfigError, load_settings
 from bot.runtime.speaking import Speaking
@@ -200,6 +201,9 @@ async def test_the_standby_takes_over_sends_what_is_left_and_says_so(pair: Pair)
     with a.app.services.store.begin() as uow:
         assert [i.state for i in uow.outbox.items()] == ["sent", "sent"]
         assert {i.id: i.account for i in uow.outbox.items()} == {waiting.id: "b", waiting.id + 1: "b"}
+    for side, said in ((a, "stands by (another account speaks)"), (b, "speaks (sends what the outbox holds)")):
+        side.app.report_health()  # what `gridbot health` says of each
+        assert speaking_line(side.settings.data_dir) == f"account {side.settings.account.id}: {said}"
     # a comes back: b speaks on (no flapping), a sends nothing
     a.adapter.live, a.adapter.fail_next = True, 0
     await tick_both(pair, 30)

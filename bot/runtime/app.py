@@ -177,6 +177,8 @@ class App:
             messages_per_day=limits.messages_per_day,
             groups=used.groups,
             groups_limit=limits.groups,
+            account=self.settings.account.id,
+            speaking=self.dispatcher.speaking,
         )
         write_health(self.settings.data_dir, health)
         if self.alerts is not None:

@@ -16,7 +16,16 @@ import pytest
 
 from tests import fixed_time
 from tests.e2e.conftest import require_gateway
-from tests.e2e.peers import BOT_ID, RESIDENTS, BotProcess, PuppetServer, Sent, mock_scenario, write_config
+from tests.e2e.peers import (
+    BOT_ID,
+    RESIDENTS,
+    BotProcess,
+    PuppetServer,
+    Sent,
+    gridbot_health,
+    mock_scenario,
+    write_config,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(180)]
 
@@ -75,6 +84,14 @@ def wait(pair: Pair, match: Callable[[Sent], bool], timeout: float = 20.0) -> li
         time.sleep(0.1)
 
 
+def health_says(account: Account, line: str, timeout: float = 20.0) -> None:
+    """`gridbot health` on the account's config says `line` (its heartbeat comes every 2 s)."""
+    deadline = time.monotonic() + timeout
+    while line not in (said := gridbot_health(account.bot.workdir).stdout):
+        assert time.monotonic() < deadline, said
+        time.sleep(0.5)
+
+
 def _scenario(config: dict[str, Any], bot_id: str, name: str, other: tuple[str, str]) -> dict[str, Any]:
     """A mock puppet for one account: the same rooms and people (ids as padlocal gives them: the same on both
     accounts), this account's bot, and the other account as a member of every room."""
@@ -119,6 +136,7 @@ def test_the_speaking_gateway_dies_mid_conversation_and_every_reply_arrives_once
     (ack,) = wait(pair, where(GROUP, "已登记 #1"))
     assert ack.mention_ids == (ZHOU, WORKER)
     assert b.sent(lambda s: True) == []  # the standby says nothing
+    health_says(b, "account b: stands by (another account speaks)")
     # b sees a's reply in the group, posted by account a: not a resident's message
     pair.say(BOT_ID, ack.text.split(" ", 2)[-1], GROUP, to=(b,))
     pair.say(WORKER, "/接单 1", GROUP)
@@ -134,6 +152,7 @@ def test_the_speaking_gateway_dies_mid_conversation_and_every_reply_arrives_once
     (notice,) = wait(pair, where(STAFF, "已接替发言"), timeout=60)
     assert time.monotonic() - started < 60
     assert notice.text.startswith("机器人备用账号（b）已接替发言：原发言账号（a）")
+    health_says(b, "account b: speaks (sends what the outbox holds)")
     (ack_2,) = wait(pair, where(GROUP_11, "已登记 #2"), timeout=30)
     assert ack_2.mention_ids == (SUN, "wxid_li")
     (result,) = wait(pair, where(GROUP, "已办结"), timeout=30)
