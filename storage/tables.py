@@ -41,7 +41,7 @@ class MessageRow(SQLModel, table=True):
     # account's copy of (stored only so that a second delivery is known; never handled)
     account: str = Field(default="", sa_column=Column(String(64), nullable=False, server_default=""))
     fingerprint: str = Field(default="", sa_column=Column(String(40), nullable=False, server_default=""))
-    twin_of: int | None = None
+    twin_of: int | None = Field(default=None, index=True)
 
     __table_args__ = (
         Index("ix_messages_unprocessed", "processed_at", "id"),

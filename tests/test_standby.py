@@ -243,6 +243,18 @@ async def test_each_account_counts_its_own_day(pair: Pair) -> None:
     assert (used_a, used_b) == (2, 3)  # b: the staff notice of its takeover and its own reply
 
 
+async def test_a_single_account_restarting_takes_its_own_lease_without_a_word(tmp_path: Path, db_url: str) -> None:
+    settings = load_settings(DATA / "config.yaml", env={}, overrides={"data_dir": str(tmp_path)})
+    for _ in range(2):  # a start, a clean stop, and the next start
+        async for chat in _chat(settings, db_url):
+            app = chat.app
+            app.speaking = Speaking(app.services, app.adapter, app.dispatcher, app.services.clock)
+            assert await app.speaking.tick() is True
+            await app.dispatcher.drain()
+            assert chat.new() == []
+            app.speaking.release()
+
+
 def test_a_single_account_office_configures_nothing() -> None:
     settings = load_settings(DATA / "config.yaml", env={})
     assert (settings.account.id, settings.account.standby, settings.account.peer_names) == ("main", False, [])

@@ -236,7 +236,7 @@ class Dispatcher:
             with self.store.begin() as uow:
                 nxt = uow.outbox.next_time()
             wait = idle_seconds
-            if nxt is not None:
+            if nxt is not None and self.speaking:  # standing by, due rows are not this one's: no busy wait
                 wait = max(0.05, min(wait, (nxt - self.clock.now()).total_seconds()))
             self._wake.clear()
             # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as the wake-up

@@ -70,8 +70,11 @@ class Speaking:
                 else:
                     may = live and still >= takeover
                 speaking = may and uow.speaker.take(account.id, owner, now, seen=lease)
-                if speaking and lease is not None and (lease.account or lease.note):
-                    took = lease  # from another account (not the first take of a new database)
+                # from another account: not the first take of a new database, nor this account's own lease
+                # again after its clean stop (a single-account office restarting)
+                previous = (lease.account or lease.note) if lease is not None else ""
+                if speaking and lease is not None and previous not in ("", account.id):
+                    took = lease
                     self._took_over(uow, lease, still, now)
         if speaking != self.dispatcher.speaking:
             log.warning("account %s %s", account.id, "speaks now" if speaking else "stands by: another account speaks")

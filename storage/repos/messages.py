@@ -117,7 +117,7 @@ class Messages:
         accounts' processes take a lock on the fingerprint first, so that one of them stores first and the
         other sees it."""
         self.sql.advisory_lock(TWIN_LOCK, print_)
-        mine = select(COPY.c.twin_of).where(COPY.c.account == account, COPY.c.twin_of.is_not(None))
+        mine = select(COPY.c.id).where(COPY.c.twin_of == M.id, COPY.c.account == account).exists()
         stmt = (
             select(M.id)
             .where(
@@ -127,7 +127,7 @@ class Messages:
                 M.account != account,
                 M.twin_of.is_(None),
                 M.platform_id != msg.message_id,
-                M.id.not_in(mine),
+                ~mine,
             )
             .order_by(M.id)
             .limit(1)

@@ -33,11 +33,13 @@ def upgrade() -> None:
     op.add_column("messages", sa.Column("fingerprint", sa.String(length=40), nullable=False, server_default=""))
     op.add_column("messages", sa.Column("twin_of", sa.Integer(), nullable=True))
     op.create_index("ix_messages_fingerprint", "messages", ["fingerprint", "received_at"], unique=False)
+    op.create_index("ix_messages_twin_of", "messages", ["twin_of"], unique=False)
     op.add_column("outbox", sa.Column("account", sa.String(length=64), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
     op.drop_column("outbox", "account")
+    op.drop_index("ix_messages_twin_of", table_name="messages")
     op.drop_index("ix_messages_fingerprint", table_name="messages")
     op.drop_column("messages", "twin_of")
     op.drop_column("messages", "fingerprint")
