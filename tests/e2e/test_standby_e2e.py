@@ -129,7 +129,10 @@ def pair(tmp_path: Path, pg_schema_url: str) -> Iterator[Pair]:
             account.server.stop()
 
 
-def test_the_speaking_gateway_dies_mid_conversation_and_every_reply_arrives_once(pair: Pair) -> None:
+@pytest.mark.parametrize("dies", ["gateway", "process"])
+def test_the_speaking_account_dies_mid_conversation_and_every_reply_arrives_once(pair: Pair, dies: str) -> None:
+    """`gateway`: a's gateway is killed (a's bot lives on, disconnected); `process`: a's `gridbot run` is
+    killed with -9 (its gateway lives on, with nobody reading it)."""
     a, b = pair.a, pair.b
     # both accounts receive the complaint: one ticket, answered once, by the speaking account
     pair.say(ZHOU, LIGHT, GROUP)
@@ -141,12 +144,15 @@ def test_the_speaking_gateway_dies_mid_conversation_and_every_reply_arrives_once
     pair.say(BOT_ID, ack.text.split(" ", 2)[-1], GROUP, to=(b,))
     pair.say(WORKER, "/接单 1", GROUP)
     wait(pair, where(GROUP, "#1 已由张燕接单"))
-    # a's gateway dies
-    pair.sent_by_a = a.server.sent()
-    a.server.stop(kill=True)
-    a.bot.wait_log(lambda: "reconnecting in" in a.bot.log_text(), 20, "notice its gateway is gone")
-    # the conversation goes on where only b can hear it
-    pair.say(SUN, RUBBISH, GROUP_11, to=(b,))
+    if dies == "gateway":
+        pair.sent_by_a = a.server.sent()
+        a.server.stop(kill=True)
+        a.bot.wait_log(lambda: "reconnecting in" in a.bot.log_text(), 20, "notice its gateway is gone")
+        heard_by: tuple[Account, ...] = (b,)  # the conversation goes on where only b can hear it
+    else:
+        a.bot.stop(kill=True)
+        heard_by = (a, b)  # both gateways get it; only b's process reads
+    pair.say(SUN, RUBBISH, GROUP_11, to=heard_by)
     pair.say(WORKER, "/办结 1 已换好灯泡，楼道恢复照明", to=(b,))  # privately, to the account that is there
     started = time.monotonic()
     (notice,) = wait(pair, where(STAFF, "已接替发言"), timeout=60)
@@ -175,7 +181,10 @@ def test_the_speaking_gateway_dies_mid_conversation_and_every_reply_arrives_once
     assert pair.rows("SELECT count(*) FROM messages WHERE twin_of IS NOT NULL") == [(2,)]
     # each account sent what its outbox rows say it sent, nothing more, and nothing is left
     by_account = dict(pair.rows("SELECT account, count(*) FROM outbox WHERE state = 'sent' GROUP BY account"))
-    assert by_account == {"a": len(pair.sent_by_a), "b": len(b.sent(lambda s: True))}, pair.sent_by_a
+    sent_by_b = len(b.sent(lambda s: True))
+    assert by_account == {"a": len(pair.everything(lambda s: True)) - sent_by_b, "b": sent_by_b}, by_account
     assert pair.rows("SELECT count(*) FROM outbox WHERE state <> 'sent'") == [(0,)]
     for account in (a, b):
         assert "Traceback" not in account.bot.log_text()
+    if dies == "process":  # a was killed between sends: nothing was left `sending` to report
+        assert pair.everything(where(STAFF, "不确定是否已发出")) == []
