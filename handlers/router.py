@@ -54,7 +54,9 @@ async def _nul_char(msg: StoredMessage, deps: Deps) -> int | None:
 
 
 def _from_bot(msg: StoredMessage, deps: Deps) -> bool:
-    return msg.sender_id == deps.settings.bot.id
+    # the other bot account in the same groups (#18) posts what this one would: never a resident's words
+    peer = not msg.is_private and msg.sender_name in deps.settings.account.peer_names
+    return msg.sender_id == deps.settings.bot.id or peer
 
 
 def _flooding(msg: StoredMessage, deps: Deps) -> bool:
@@ -133,7 +135,9 @@ def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool
                 else MediaStore(services.settings.data_dir).put(msg.media)
             )
             msg = replace(msg, ref=f"{MEDIA_REF}{name}" if name else msg.ref, media=b"")
-        return uow.messages.add(msg, purge_after=msg.timestamp + timedelta(days=keep))
+        return uow.messages.add(
+            msg, purge_after=msg.timestamp + timedelta(days=keep), account=services.settings.account.id
+        )
 
 
 async def process(pk: int, services: Services, fresh: StoredMessage | None = None) -> bool:

@@ -41,6 +41,7 @@ from storage.tables import (
     NoticeRow,
     OutboxRow,
     PendingRow,
+    SpeakerRow,
     StandInRow,
     TicketRow,
 )
@@ -59,11 +60,13 @@ NOTICES, GROUPS, STANDINS, META = _table(NoticeRow), _table(GroupRow), _table(St
 DIRECTORY, ADMIN_EVENTS = _table(DirectoryRow), _table(AdminEventRow)
 LIKELY = _table(LikelyRow)
 ITEMS, ITEM_GROUPS, ENTRIES = _table(BoardItemRow), _table(BoardGroupRow), _table(BoardEntryRow)
+SPEAKER = _table(SpeakerRow)
 
 # advisory lock classes (the first key of PostgreSQL's two-key locks); 7310 is the process lease (leases.py)
 CHAT_LOCK = 7311
 STAFFING_LOCK = 7312
 BOARD_LOCK = 7313  # numbering a new notice / sign-up / poll
+TWIN_LOCK = 7314  # one message's copies as two bot accounts store them (repos/messages.py)
 
 
 # -- rows to records --------------------------------------------------------------------------

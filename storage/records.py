@@ -125,6 +125,7 @@ class OutboxItem:
     last_error: str
     sent_at: datetime | None
     dedupe_key: str | None = None  # a board post's key names its item (handlers/domain/board.py)
+    account: str = ""  # the bot account that claimed it to send (#18)
 
     def message(self) -> OutgoingMessage:
         """The message to hand to the adapter, carrying its outbox row's id."""
@@ -236,3 +237,14 @@ class PostState:
     state: OutboxState
     not_before: datetime
     error: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerLease:
+    """Which bot account speaks (#18): `account` "" while nobody does; `beat` moves at every renewal."""
+
+    account: str
+    owner: str
+    beat: int
+    since: datetime
+    note: str

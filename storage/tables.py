@@ -36,10 +36,17 @@ class MessageRow(SQLModel, table=True):
     processed_at: datetime | None = _opt_ts()
     ticket_id: int | None = Field(default=None, index=True)
     purge_after: datetime | None = _opt_ts(index=True)  # None: kept with its ticket
+    # two bot accounts in the same groups (#18, migration 0015): the account that received it, what both
+    # accounts see alike of a group message (storage/repos/messages.py), and the message it is the other
+    # account's copy of (stored only so that a second delivery is known; never handled)
+    account: str = Field(default="", sa_column=Column(String(64), nullable=False, server_default=""))
+    fingerprint: str = Field(default="", sa_column=Column(String(40), nullable=False, server_default=""))
+    twin_of: int | None = Field(default=None, index=True)
 
     __table_args__ = (
         Index("ix_messages_unprocessed", "processed_at", "id"),
         Index("ix_messages_sender_received", "sender_id", "received_at"),  # the flood check
+        Index("ix_messages_fingerprint", "fingerprint", "received_at"),
     )
 
 
@@ -166,8 +173,22 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = _opt_ts()
     dedupe_key: str | None = Field(default=None, unique=True, max_length=191)
     owner: str = Field(default="", max_length=64)  # the process that marked it `sending` (storage/leases.py)
+    # the bot account that sent it (#18, migration 0015): each account's day is counted against its own limit
+    account: str = Field(default="", sa_column=Column(String(64), nullable=False, server_default=""))
 
     __table_args__ = (Index("ix_outbox_due", "state", "not_before"), Index("ix_outbox_sent", "state", "sent_at"))
+
+
+class SpeakerRow(SQLModel, table=True):
+    """Which bot account speaks (#18): one row, the lease its holder renews (storage/repos/speaker.py)."""
+
+    __tablename__ = "speaker"
+    id: int | None = Field(default=None, primary_key=True)  # always 1
+    account: str = Field(default="", max_length=64)  # "" while nobody holds it
+    owner: str = Field(default="", max_length=64)  # the holding process (storage/leases.py's token)
+    beat: int = 0  # +1 at every renewal: the others see it move, whatever their clocks say
+    since: datetime = _ts()  # when this account took it
+    note: str = ""  # while nobody holds it: the account that gave it up (a clean stop)
 
 
 class PendingRow(SQLModel, table=True):

@@ -35,6 +35,7 @@ class MemoryAdapter:
         self.fail_next = 0  # tests: make the next N sends fail (certainly not sent)
         self.lose_next = 0  # tests: the next N sends go out, then their answer is lost (uncertain)
         self.send_delay = 0.0  # seconds a send takes (replay --send-delay: a platform's latency)
+        self.live = True  # tests: False plays an account logged out (the speaking lease is not renewed)
         self._inbox: asyncio.Queue[IncomingMessage | None] = asyncio.Queue()
 
     async def run(self, on_message: OnMessage, on_chat_event: OnChatEvent) -> None:
@@ -62,7 +63,7 @@ class MemoryAdapter:
         return self._names(person_id)
 
     def health(self) -> AdapterHealth:
-        return AdapterHealth(connected=True)
+        return AdapterHealth(connected=True, detail="" if self.live else "logged out", live=self.live)
 
     def reload_settings(self, settings: Settings) -> None:
         """Nothing to follow: the memory adapter knows no names of its own."""

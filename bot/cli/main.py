@@ -96,7 +96,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    from bot.core.heartbeat import check, limits_line, max_age
+    from bot.core.heartbeat import check, limits_line, max_age, speaking_line
     from bot.core.login_state import read_login
 
     settings = settings_of(args)
@@ -106,6 +106,9 @@ def cmd_health(args: argparse.Namespace) -> int:
     limits = limits_line(settings.data_dir)
     if limits is not None:  # account limits: 1650/2000 messages sent today, 12/300 groups
         print(limits)
+    speaking = speaking_line(settings.data_dir)
+    if speaking is not None:  # account b: stands by (another account speaks)
+        print(speaking)
     login = read_login(settings.data_dir)
     if login is not None:  # waiting for scan / logged in as … / logged out at …
         print(f"login: {login.said()}")

@@ -35,6 +35,9 @@ class Health:
     messages_per_day: int = 0
     groups: int = 0
     groups_limit: int = 0
+    # two accounts in the same groups (#18): which account this process is, and whether it speaks
+    account: str = ""
+    speaking: bool = True
 
     @property
     def problems(self) -> list[str]:
@@ -94,16 +97,31 @@ def check(data_dir: Path, now: datetime, max_age: timedelta) -> tuple[bool, str]
     )
 
 
-def limits_line(data_dir: Path) -> str | None:
-    """`gridbot health`'s line on `account_limits`: today's sends and the groups (None without a heartbeat
-    that says them)."""
+def _running(data_dir: Path) -> Health | None:
+    """The last heartbeat of a bot that has not stopped (None without one)."""
     try:
         health = read_health(data_dir)
     except (OSError, ValueError, TypeError):
         return None
-    if not health.messages_per_day or health.stopped:
+    return None if health.stopped else health
+
+
+def limits_line(data_dir: Path) -> str | None:
+    """`gridbot health`'s line on `account_limits`: today's sends and the groups (None without a heartbeat
+    that says them)."""
+    health = _running(data_dir)
+    if health is None or not health.messages_per_day:
         return None
     return (
         f"account limits: {health.sent_today}/{health.messages_per_day} messages sent today, "
         f"{health.groups}/{health.groups_limit} groups"
     )
+
+
+def speaking_line(data_dir: Path) -> str | None:
+    """`gridbot health`'s line on the speaking lease (#18): whether this account sends or stands by."""
+    health = _running(data_dir)
+    if health is None or not health.account:
+        return None
+    said = "speaks (sends what the outbox holds)" if health.speaking else "stands by (another account speaks)"
+    return f"account {health.account}: {said}"

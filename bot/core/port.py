@@ -32,6 +32,9 @@ class AdapterHealth:
 
     connected: bool
     detail: str = ""
+    # logged in and connected at this moment, without health's grace period: what the speaking lease follows
+    # (bot/runtime/speaking.py): an account that is not live does not renew it, and another may take over
+    live: bool = True
 
 
 class Adapter(Protocol):

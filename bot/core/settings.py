@@ -21,7 +21,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from bot.core.settings_alerts import Alerts
 from bot.core.settings_base import ConfigError, Model
 from bot.core.settings_org import BotIdentity, Community, DutyEntry, Grid, Person, StandIn
-from bot.core.settings_platform import WebPage, WechatySettings
+from bot.core.settings_platform import Account, WebPage, WechatySettings
 from bot.core.settings_work import (
     DEFAULT_WORK_HOURS,
     HOURS_MAX,
@@ -96,6 +96,7 @@ class Settings(Model):
     limits: Limits = Limits()
     outbox: Outbox = Outbox()
     account_limits: AccountLimits = AccountLimits()  # what one WeChat account may send / join (#18)
+    account: Account = Account()  # which account this process is, when two sit in the same groups (#18)
     wechaty: WechatySettings = WechatySettings()
     web: WebPage = WebPage()
     faq: list[FaqEntry] = Field(default_factory=list)
@@ -340,6 +341,10 @@ def load_settings(
         data["ladder"] = user["ladder"]
     if env.get("GRIDBOT_DATABASE_URL"):
         data["database"] = env["GRIDBOT_DATABASE_URL"]
+    # the standby account's process may share config.yaml with the speaking one: the account from the environment
+    account = {k: env[v] for k, v in (("id", "GRIDBOT_ACCOUNT"), ("standby", "GRIDBOT_STANDBY")) if env.get(v)}
+    if account:
+        data["account"] = _merge(data.get("account") or {}, account)
     if overrides:
         data = _merge(data, dict(overrides))
     if path is not None and "data_dir" in data and not Path(str(data["data_dir"])).is_absolute():

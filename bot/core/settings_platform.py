@@ -19,6 +19,23 @@ class WechatySettings(Model):
     health_grace_seconds: float = Field(default=90.0, ge=0)  # not connected for longer: a health problem
 
 
+class Account(Model):
+    """Which WeChat account this process is (#18): two accounts may sit in the same groups, one speaks.
+
+    A single-account office sets nothing. A standby account's process gets `account: {id: b, standby: true}`
+    (and the speaking one, for clarity, an id of its own); both run on one PostgreSQL database. The speaking
+    account holds a lease in the database and renews it while it is logged in; when it is not renewed for
+    `takeover_seconds` (logged out, banned, its gateway gone), the other account takes over."""
+
+    id: str = Field(default="main", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    # waits for the other account first: it never takes the lease at start-up from a speaking account
+    standby: bool = False
+    # the lease not renewed for this long: the account holding it is gone (the holder renews every third of it)
+    takeover_seconds: float = Field(default=30.0, ge=3, le=600)
+    # the WeChat names of the other bot accounts in the same groups: what they post is never a resident's
+    peer_names: list[str] = Field(default_factory=list)
+
+
 class WebPage(Model):
     """`gridbot run` also serves the command-center page (web/) in the same process when enabled."""
 

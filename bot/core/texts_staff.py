@@ -92,6 +92,13 @@ class StaffTexts(BaseModel):
     limit_groups_reached: str = (
         "机器人账号已在 {count} 个群里，达到上限 {limit} 个：再加入更多群有被微信限制的风险，请启用第二个账号。"
     )
+    # a second account in the same groups (#18): the standby speaks now, and says why and what it sends
+    speaker_took_over: str = (
+        "机器人备用账号（{account}）已接替发言：原发言账号（{previous}）{why}。"
+        "尚未发出的 {pending} 条消息由本账号补发，已发出的不会重发。"
+    )
+    speaker_gone: str = "已 {seconds} 秒不在线（退出登录、被封或网关中断）"
+    speaker_stopped: str = "已停止运行"
     schedule_warning: str = (
         "提醒：节假日安排只知道到 {until}，请在 config.yaml 的 holidays: 中补充下一年的放假和调休日期。"
     )

@@ -23,6 +23,7 @@ from bot.runtime import pidfile
 from bot.runtime.alerts import AlertService
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.scheduler import Job, build_scheduler, digest_jobs, sweep_job
+from bot.runtime.speaking import Speaking
 from handlers.deps import Services
 from handlers.domain import account_limits, directory
 from handlers.domain.outbound import to_staff
@@ -69,6 +70,7 @@ class App:
     # of its reply being queued (the turn committed) and of the outbox drained (replay mode)
     on_received: Callable[[IncomingMessage, float, float, float], None] | None = None
     alerts: AlertService | None = None  # channels that need no WeChat (bot/runtime/alerts.py), checked at the heartbeat
+    speaking: Speaking | None = None  # which bot account sends (bot/runtime/speaking.py); live mode holds or watches it
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     running_jobs: set[asyncio.Task[Any]] = field(
         default_factory=set
@@ -175,6 +177,8 @@ class App:
             messages_per_day=limits.messages_per_day,
             groups=used.groups,
             groups_limit=limits.groups,
+            account=self.settings.account.id,
+            speaking=self.dispatcher.speaking,
         )
         write_health(self.settings.data_dir, health)
         if self.alerts is not None:
@@ -234,8 +238,15 @@ class App:
     async def run(self) -> None:
         """Live: adapter input, outbox drain and the sweep run side by side until input ends."""
         self.live = True
+        speaking = self.speaking or Speaking(self.services, self.adapter, self.dispatcher, self.services.clock)
+        self.speaking = speaking
+        self.dispatcher.speaking = False  # until the lease says so: another account may be speaking
+        await wait_for_db(speaking.tick, "speaking lease")
         await self.start()
-        self._tasks = [asyncio.create_task(self.dispatcher.run_forever(), name="outbox")]
+        self._tasks = [
+            asyncio.create_task(self.dispatcher.run_forever(), name="outbox"),
+            asyncio.create_task(speaking.run_forever(), name="speaking"),
+        ]
         self.scheduler = scheduler = build_scheduler(self, self.scheduled_jobs)
         scheduler.start()
         handled = self._install_signals()
@@ -259,6 +270,7 @@ class App:
             for task in self._tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            speaking.release()  # after the last drain: another account takes over at its next look
             if self.alerts is not None:
                 await self.alerts.aclose()  # what is queued gets a few seconds to go out
             # last, after the jobs that write heartbeats have finished

@@ -63,6 +63,9 @@ class Dispatcher:
         self.settings = settings
         self.pacer = Pacer(settings.outbox.per_chat_per_minute, settings.outbox.global_per_minute) if paced else None
         self._wake = asyncio.Event()
+        # this account speaks (#18): another bot account in the same groups sends while this one stands by
+        # (bot/runtime/speaking.py sets it; a standby starts silent)
+        self.speaking = not settings.account.standby
         self.consecutive_failures = 0
         self._sent_today = 0  # this local day's sends, counted from the outbox at each drain
         self._calendar = WorkCalendar.from_settings(settings)  # a held post waits out the next night too
@@ -92,24 +95,25 @@ class Dispatcher:
         """Send everything due now; returns how many went out.
 
         `after_turn` (replay and tests, after a message's turn): skip the claim when nothing can be due
-        (`_nothing_due`); a turn that queued a reply has moved the store's outbox count, so it goes out now."""
-        if after_turn and self._nothing_due():
+        (`_nothing_due`); a turn that queued a reply has moved the store's outbox count, so it goes out now.
+        An account that stands by (`speaking` False) sends nothing: the rows wait for the speaking one."""
+        if not self.speaking or (after_turn and self._nothing_due()):
             return 0
         sent = 0
         self.store.lease.hold()
         day = None
-        while True:
+        while self.speaking:  # another account took over mid-drain: what is left is its to send
             now = self.clock.now()
             if day != account_limits.day_start(now, self.settings):  # the first round, or midnight passed
                 day = account_limits.day_start(now, self.settings)
                 with self.store.begin() as uow:
-                    self._sent_today = uow.outbox.sent_since(day)
+                    self._sent_today = uow.outbox.sent_since(day, self.settings.account.id)
             writes = self.store.outbox_writes
             held: datetime | None = None
             # one row at a time: a row is `sending` only while its own call is under way, so after a
             # crash exactly that one is uncertain and every row behind it is sent normally
             with self.store.begin() as uow:
-                claimed = uow.outbox.claim(now, limit=1, owner=self.store.lease.owner)
+                claimed = uow.outbox.claim(now, limit=1, owner=self.store.lease.owner, account=self.settings.account.id)
                 batch = [
                     (self._named(uow, item.message()), item.attempts)
                     for item in claimed
@@ -129,6 +133,7 @@ class Dispatcher:
                 ok = await self._send_one(out, attempts)
                 sent += ok
                 self._sent_today += ok
+        return sent
 
     def _held(self, uow: UnitOfWork, item: OutboxItem, now: datetime) -> bool:
         """At the day's messages limit a residents' group post that is not urgent waits for the next day."""
@@ -231,7 +236,7 @@ class Dispatcher:
             with self.store.begin() as uow:
                 nxt = uow.outbox.next_time()
             wait = idle_seconds
-            if nxt is not None:
+            if nxt is not None and self.speaking:  # standing by, due rows are not this one's: no busy wait
                 wait = max(0.05, min(wait, (nxt - self.clock.now()).total_seconds()))
             self._wake.clear()
             # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as the wake-up

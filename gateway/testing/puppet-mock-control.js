@@ -15,6 +15,8 @@
 //   POST /say   {"from", "room"?, "to"?, "text", "mentions"?: [ids], "type"?: "text|image|voice|location|recalled"}
 //               a contact says something in a room (with mentions, rendered "@name\u2005" like WeChat) or
 //               privately to the bot ("to" defaults to the bot) -> {"id", "t"} (t: performance.now() in ms)
+//               "timestamp"?: the message's time (ms since the epoch), as the platform stamps it: two mocks
+//               given one time play one message that two bot accounts in the same group receive
 //   POST /resend {"id"}                 -> emit an existing message event again (duplicate delivery)
 //   GET  /sent[?after=seq]              -> [{"seq", "conversationId", "text", "mentionIds", "file", "at", "t"}]
 //   POST /room  {"id", "topic", "members"}   create a room (the bot not in it yet)
@@ -157,7 +159,8 @@ export default class PuppetMockControl extends PuppetMock {
         const id = `msg-${Date.now()}-${++this.seq}`
         if (b.stopServerOnRead) this.stopOnRead.add(id)
         const t = performance.now()
-        return { id: this.emitMessage({ id, talkerId: b.from, type, text, ...where }), t }
+        const at = b.timestamp ? { timestamp: Number(b.timestamp) } : {}
+        return { id: this.emitMessage({ id, talkerId: b.from, type, text, ...where, ...at }), t }
       },
       'POST /resend': async (b) => {
         this.emit('message', { messageId: b.id })

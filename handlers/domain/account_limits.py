@@ -34,7 +34,8 @@ def next_day(now: datetime, settings: Settings) -> datetime:
 
 
 def sent_today(uow: UnitOfWork, now: datetime, settings: Settings) -> int:
-    return uow.outbox.sent_since(day_start(now, settings))
+    """What this process's account sent today (a standby account on the same database counts its own)."""
+    return uow.outbox.sent_since(day_start(now, settings), settings.account.id)
 
 
 def groups_in(uow: UnitOfWork, settings: Settings) -> int:
@@ -79,6 +80,7 @@ def warn(deps: Deps) -> Usage:
         ("messages", now.sent_today, limits.messages_per_day, texts.limit_messages_near, texts.limit_messages_reached),
         ("groups", now.groups, limits.groups, texts.limit_groups_near, texts.limit_groups_reached),
     )
+    account = deps.settings.account.id
     for kind, count, limit, near, reached in checks:
         if count >= limit:
             level, text = "reached", reached
@@ -88,7 +90,7 @@ def warn(deps: Deps) -> Usage:
             continue
         for community in deps.settings.all_communities:
             if community.staff_chat and deps.uow.state.claim_notice(
-                f"limit:{kind}:{level}:{day}:{community.id}", deps.now
+                f"limit:{kind}:{level}:{day}:{community.id}:{account}", deps.now
             ):
                 to_staff(deps, community.staff_chat, text.format(count=count, limit=limit))
     return now

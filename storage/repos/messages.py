@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
 from bot.core.messages import IncomingMessage, MessageKind
-from storage._sql import MESSAGES, Sql, as_utc_or_none, rowcount, to_record, update_by_id
+from storage._sql import MESSAGES, TWIN_LOCK, Sql, as_utc_or_none, rowcount, to_record, update_by_id
 from storage.records import StoredMessage
 
 M = MESSAGES.c
+COPY = MESSAGES.alias("copy")
+# two accounts' copies of one message carry the platform's time of the message; a minute either way is slack
+TWIN_WINDOW = timedelta(seconds=60)
 BY_PLATFORM_ID = select(MESSAGES).where(M.platform_id == bindparam("platform_id"))
 UNPROCESSED = select(MESSAGES).where(M.id == bindparam("pk"), M.processed_at.is_(None))
 SINCE = (
@@ -23,8 +27,21 @@ SINCE = (
         M.received_at >= bindparam("since"),
         M.received_at <= bindparam("until"),
         M.id <= bindparam("upto"),
+        M.twin_of.is_(None),
     )
 )
+
+
+def fingerprint(msg: IncomingMessage) -> str:
+    """What every bot account sees alike of a group message (#18): the group's topic, the sender's own name,
+    the kind and the text. Platform ids are left out: message ids always differ between accounts, and with
+    some puppets room and contact ids do too. "" for a private message or a group without a known topic:
+    those are never taken for another account's copy. The time is matched apart (TWIN_WINDOW), so that two
+    copies a second apart on either side of a minute's boundary are still one message."""
+    if msg.is_private or not msg.chat_topic:
+        return ""
+    parts = (msg.chat_topic, msg.sender_name, str(msg.kind), msg.text)
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
 
 
 def message_of(row: Any) -> StoredMessage:
@@ -42,11 +59,15 @@ class Messages:
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
 
-    def add(self, msg: IncomingMessage, purge_after: datetime | None) -> tuple[StoredMessage, bool]:
+    def add(self, msg: IncomingMessage, purge_after: datetime | None, account: str = "") -> tuple[StoredMessage, bool]:
         """Store a message unless its platform id is known. Returns (record, is_new).
 
         One INSERT … ON CONFLICT DO NOTHING: a message another process stored first (or is storing: the
-        insert waits for its transaction) is recognised by the unique platform id, without a read first."""
+        insert waits for its transaction) is recognised by the unique platform id, without a read first.
+        A group message another bot account stored first under its own id (#18) is stored as that one's
+        copy, processed already: not new (`_twin`)."""
+        print_ = fingerprint(msg)
+        twin = self._twin(msg, print_, account) if print_ else None
         values = {
             "platform_id": msg.message_id,
             "chat_id": msg.chat_id,
@@ -61,9 +82,13 @@ class Messages:
             "mentions_bot": msg.mentions_bot,
             "received_at": msg.timestamp,
             "purge_after": purge_after,
+            "account": account,
+            "fingerprint": print_,
+            "twin_of": twin,
+            "processed_at": msg.timestamp if twin is not None else None,
         }
         pk = self.sql.add(MESSAGES, values, conflict="platform_id")
-        if pk is None:  # known already
+        if pk is None or twin is not None:  # known already: by its own id, or as the other account's message
             return message_of(self.sql.run(BY_PLATFORM_ID, {"platform_id": msg.message_id}).one()), False
         stored = StoredMessage(
             pk=int(pk),
@@ -83,6 +108,32 @@ class Messages:
             ticket_id=None,
         )
         return stored, True
+
+    def _twin(self, msg: IncomingMessage, print_: str, account: str) -> int | None:
+        """The message another account stored that this one is a copy of: the same fingerprint within
+        TWIN_WINDOW, stored by another account, not a copy itself and not yet matched by a copy from this
+        account, earliest first. So the same resident writing 收到 twice pairs each with its own copy, while
+        two residents (other senders) or two groups (other topics) never match. On PostgreSQL the two
+        accounts' processes take a lock on the fingerprint first, so that one of them stores first and the
+        other sees it."""
+        self.sql.advisory_lock(TWIN_LOCK, print_)
+        mine = select(COPY.c.id).where(COPY.c.twin_of == M.id, COPY.c.account == account).exists()
+        stmt = (
+            select(M.id)
+            .where(
+                M.fingerprint == print_,
+                M.received_at >= msg.timestamp - TWIN_WINDOW,
+                M.received_at <= msg.timestamp + TWIN_WINDOW,
+                M.account != account,
+                M.twin_of.is_(None),
+                M.platform_id != msg.message_id,
+                ~mine,
+            )
+            .order_by(M.id)
+            .limit(1)
+        )
+        found = self.sql.run(stmt).scalar_one_or_none()
+        return int(found) if found is not None else None
 
     def claim(self, pk: int) -> StoredMessage | None:
         """Lock an unprocessed message for this turn (None: done already, or another process has it)."""
@@ -116,7 +167,7 @@ class Messages:
         """One person's messages in one chat since `since`, newest first."""
         stmt = (
             select(MESSAGES)
-            .where(M.chat_id == chat_id, M.sender_id == sender_id, M.received_at >= since)
+            .where(M.chat_id == chat_id, M.sender_id == sender_id, M.received_at >= since, M.twin_of.is_(None))
             .order_by(M.id.desc())
         )
         return [message_of(m) for m in self.sql.run(stmt)]
@@ -136,7 +187,7 @@ class Messages:
         """Residents' messages that opened nothing (kept until their purge time): what `nlp report` lists."""
         stmt = (
             select(MESSAGES)
-            .where(M.ticket_id.is_(None), M.processed_at.is_not(None), M.kind == "text")
+            .where(M.ticket_id.is_(None), M.processed_at.is_not(None), M.kind == "text", M.twin_of.is_(None))
             .order_by(M.id.desc())
             .limit(limit)
         )

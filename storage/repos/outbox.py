@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 
 from bot.core.messages import OutgoingMessage
-from storage._sql import OUTBOX, Sql, as_utc_or_none, to_record, update_by_id
+from storage._sql import OUTBOX, Sql, as_utc_or_none, rowcount, to_record, update_by_id
 from storage.leases import Lease
 from storage.records import OutboxItem, PostState
 from storage.states import OutboxState
@@ -62,13 +62,21 @@ class Outbox:
         # a key another process queued at the same moment is a no-op too, not a failed turn
         return self.sql.add(OUTBOX, values, conflict="dedupe_key" if dedupe_key is not None else "") is not None
 
-    def claim(self, now: datetime, limit: int, owner: str = "") -> list[OutboxItem]:
-        """Mark due rows as `sending` by `owner` before the send call (a crash mid-send is then visible)."""
+    def claim(self, now: datetime, limit: int, owner: str = "", account: str = "") -> list[OutboxItem]:
+        """Mark due rows as `sending` by `owner` (the process; `account`: the bot account it speaks as) before
+        the send call (a crash mid-send is then visible). Due rows are locked and skipped by the others
+        (SKIP LOCKED): two processes never claim one row, whichever accounts they are."""
         rows = self.sql.run(self.sql.for_update(DUE, skip_locked=True), {"now": now, "limit": limit}).all()
         if rows:
             self.wrote = True
             claimed = [
-                {"_id": row.id, "state": OutboxState.SENDING, "owner": owner, "attempts": row.attempts + 1}
+                {
+                    "_id": row.id,
+                    "state": OutboxState.SENDING,
+                    "owner": owner,
+                    "account": account,
+                    "attempts": row.attempts + 1,
+                }
                 for row in rows
             ]
             self.sql.run(update_by_id(OUTBOX), claimed)
@@ -101,10 +109,22 @@ class Outbox:
         self.sql.run(update_by_id(OUTBOX), values)
         self.wrote = True
 
-    def sent_since(self, since: datetime) -> int:
-        """How many messages went out from `since` on (the day's count against `account_limits`)."""
-        stmt = select(func.count()).where(OB.state == OutboxState.SENT, OB.sent_at >= since)
+    def sent_since(self, since: datetime, account: str) -> int:
+        """How many messages `account` sent from `since` on (its day's count against `account_limits`; two
+        accounts on one database each have their own)."""
+        stmt = select(func.count()).where(OB.state == OutboxState.SENT, OB.sent_at >= since, OB.account == account)
         return int(self.sql.run(stmt).scalar_one())
+
+    def retry_now(self, now: datetime) -> int:
+        """Rows waiting for a retry after failed sends come due now (another account took over: the back-off
+        was the old account's). Rows held for quiet hours or the day's limit were never tried: they wait."""
+        stmt = (
+            update(OUTBOX)
+            .where(OB.state == OutboxState.PENDING, OB.attempts > 0, OB.last_error != "", OB.not_before > now)
+            .values(not_before=now)
+        )
+        self.wrote = True
+        return rowcount(self.sql.run(stmt))
 
     def stranded(self, lease: Lease) -> list[OutboxItem]:
         """Rows left `sending` by a process that died mid-send (never resent blindly); locked for this turn."""

@@ -130,8 +130,12 @@ class PuppetServer:
             time.sleep(0.1)
         raise RuntimeError(f"puppet server not ready after {timeout} s: {self.log_tail()}")
 
-    def stop(self) -> None:
+    def stop(self, *, kill: bool = False) -> None:
+        """SIGTERM, or SIGKILL (`kill`: the gateway dies, as a crashed or killed service does)."""
         if self.proc is not None:
+            if kill and self.proc.poll() is None:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
             _stop(self.proc)
             self.proc = None
 
@@ -166,9 +170,14 @@ class PuppetServer:
         mentions: Sequence[str] = (),
         kind: str = "text",
         stop_server_on_read: bool = False,
+        timestamp_ms: int = 0,
     ) -> str:
-        """`sender` says `text` in `room` (or privately to the bot); returns the message id."""
-        return self.say_timed(sender, text, room=room, mentions=mentions, kind=kind, stop=stop_server_on_read)[0]
+        """`sender` says `text` in `room` (or privately to the bot); returns the message id. `timestamp_ms`:
+        the message's platform time (default: the mock's now)."""
+        out = self.say_timed(
+            sender, text, room=room, mentions=mentions, kind=kind, stop=stop_server_on_read, timestamp_ms=timestamp_ms
+        )
+        return out[0]
 
     def say_timed(
         self,
@@ -179,6 +188,7 @@ class PuppetServer:
         mentions: Sequence[str] = (),
         kind: str = "text",
         stop: bool = False,
+        timestamp_ms: int = 0,
     ) -> tuple[str, float]:
         """As `say`; also returns when the server emitted it (its monotonic clock, ms)."""
         body: dict[str, Any] = {"from": sender, "text": text, "mentions": list(mentions), "type": kind}
@@ -186,6 +196,8 @@ class PuppetServer:
             body["room"] = room
         if stop:
             body["stopServerOnRead"] = True
+        if timestamp_ms:
+            body["timestamp"] = timestamp_ms
         out = self.call("POST", "/say", body)
         return str(out["id"]), float(out["t"])
 

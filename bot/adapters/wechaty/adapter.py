@@ -100,8 +100,8 @@ class WechatyAdapter(Conversion):
             return AdapterHealth(True, self._detail)
         down = time.monotonic() - self._down_since
         if down < self.cfg.health_grace_seconds:
-            return AdapterHealth(True, f"connecting ({self._detail})")
-        return AdapterHealth(False, f"{self._detail}, for {down:.0f} s")
+            return AdapterHealth(True, f"connecting ({self._detail})", live=False)
+        return AdapterHealth(False, f"{self._detail}, for {down:.0f} s", live=False)
 
     async def stop(self) -> None:
         if self._stopping is not None:
