@@ -56,6 +56,9 @@ class NoticeTexts(BaseModel):
     err_no_item: str = "没有找到{label}。"
     err_item_not_yours: str = "{label} 不在您负责的范围内。"
     err_nothing_to_confirm: str = "没有等待确认的通知。"
+    err_scope_none_chosen: str = "请至少选择一个网格或群。"
+    err_notice_empty: str = "通知正文不能为空。"
+    err_notice_too_long: str = "通知正文太长了：请控制在 {limit} 字以内。"
 
     # sign-ups (接龙)
     signup_post: str = "【{label}】{title}\n{terms}\n回复“+1”或“报名”参加{fields}，回复“取消”退出。"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from handlers.commands import corrections, extensions, likely, notices, pauses, polls, signups, staff, verify
 from handlers.deps import Deps
 from handlers.domain import points
-from handlers.domain.people import COMMUNITY_WIDE
+from handlers.domain.people import COMMUNITY_WIDE, POSTERS
 from handlers.jobs import digest
 from nlp.commands import Command, Grammar
 from storage.records import StoredMessage
@@ -20,7 +20,6 @@ from storage.records import StoredMessage
 Handler = Callable[[StoredMessage, Command, Deps], Awaitable[str | None]]
 
 VERIFIERS = COMMUNITY_WIDE | {"verifier"}
-POSTERS = COMMUNITY_WIDE | {"grid_worker"}  # notices and sign-ups (#20): a grid worker within their own grid
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,55 @@ def resolve(deps: Deps, sender_id: str, scope: str) -> list[Target]:
     return list(found.values())
 
 
+@dataclass(frozen=True)
+class GridChoice:
+    grid: Grid
+    groups: tuple[Target, ...]
+
+
+def choices(deps: Deps, sender_id: str) -> list[GridChoice]:
+    """The grids the sender may name and their groups (the page's list to choose a scope from): the same
+    reach as a typed scope (`resolve`)."""
+    communities, mine = _own_grids(deps, sender_id)
+    community_of = {g.id: c for c in communities for g in c.grids}
+    groups = _Groups.read(deps)
+    return [
+        GridChoice(g, tuple(Target(chat, groups.topic(chat), community_of[g.id].id) for chat in groups.of_grid(g)))
+        for g in mine
+    ]
+
+
+def resolve_chosen(deps: Deps, sender_id: str, grid_ids: list[str], chat_ids: list[str]) -> tuple[str, list[Target]]:
+    """A scope chosen on the page (whole grids, single groups) as (the scope in words, its groups), with
+    `resolve`'s rules: a grid or group outside the sender's reach is refused by name, an unknown one too."""
+    mine = {c.grid.id: c for c in choices(deps, sender_id)}
+    reachable = {t.chat_id: t for c in mine.values() for t in c.groups}
+    found: dict[str, Target] = {}
+    names: list[str] = []
+    for grid_id in dict.fromkeys(grid_ids):
+        grid = deps.settings.grids_by_id.get(grid_id)
+        if grid is None:
+            raise TicketError(deps.texts.err_scope_unknown.format(name=grid_id[:20]))
+        if grid_id not in mine:
+            raise TicketError(deps.texts.err_scope_not_yours.format(name=grid.name))
+        names.append(grid.name)
+        for t in mine[grid_id].groups:
+            found.setdefault(t.chat_id, t)
+    for chat_id in dict.fromkeys(chat_ids):
+        if chat_id in found:
+            continue
+        if chat_id not in reachable:
+            known = deps.settings.grid_of_group.get(chat_id) or deps.uow.chats.get(chat_id)
+            if known is None:
+                raise TicketError(deps.texts.err_scope_unknown.format(name=chat_id[:20]))
+            raise TicketError(deps.texts.err_scope_not_yours.format(name=topic_of(deps, chat_id)))
+        found[chat_id] = reachable[chat_id]
+        names.append(reachable[chat_id].topic)
+    if not found:
+        raise TicketError(deps.texts.err_scope_none_chosen)
+    return "、".join(names), list(found.values())
+
+
 def names_scope(deps: Deps, word: str) -> bool:
     """Whether a word reads as a scope (every part a grid, community, group name or 全部), whoever may use it."""
     settings = deps.settings
