@@ -14,7 +14,7 @@ from nlp.commands import Command
 from storage.records import BoardItem, StoredMessage
 from storage.states import ItemKind, ItemState, OutboxState
 
-VIEW, RECALL, CONFIRM, DROP = "查看", "撤回", "确认", "取消"
+VIEW, RECALL, CONFIRM, DROP, WITH_PICTURE = "查看", "撤回", "确认", "取消", "附图"
 _NUMBER = re.compile(r"^(?:通知)?#?(\d{1,9})$")
 
 
@@ -56,7 +56,13 @@ def create(deps: Deps, msg: StoredMessage, text: str) -> str:
         raise TicketError(deps.texts.err_notice_usage)
     scope, body = parts[0], parts[1]
     targets = board.resolve(deps, msg.sender_id, scope)
-    return notices.compose(deps, msg.sender_id, msg.chat_id, scope, body, targets, urgent=urgent)[1]
+    words = body.split(maxsplit=1)
+    picture = ""
+    if words[0] == WITH_PICTURE:  # `/通知 第十网格 附图 正文`: the picture sent just before goes with it
+        body = words[1] if len(words) > 1 else ""
+        notices.checked_body(deps, body)
+        picture = notices.picture_from_chat(deps, msg.sender_id, msg.chat_id)
+    return notices.compose(deps, msg.sender_id, msg.chat_id, scope, body, targets, urgent=urgent, picture=picture)[1]
 
 
 def confirm(deps: Deps, msg: StoredMessage, go: bool) -> str | None:
@@ -107,6 +113,7 @@ def recall(deps: Deps, item: BoardItem) -> str:
         return texts.notice_already_recalled.format(label=name)
     groups = deps.uow.board.groups(item.id)
     cancelled = set(deps.uow.outbox.cancel([g.post_key for g in groups]))
+    deps.uow.outbox.cancel([board.picture_key(g) for g in groups])  # a picture not sent goes with its text
     states = board.delivery(deps.uow, groups)
     out = [
         g

@@ -19,6 +19,7 @@ from handlers.deps import Deps
 from handlers.domain.outbound import announce, private
 from handlers.domain.people import COMMUNITY_WIDE, name_of
 from handlers.domain.tickets import TicketError
+from storage.media import MediaStore
 from storage.records import BoardGroup, BoardItem, PostState, StoredMessage
 from storage.states import ItemKind, ItemState, OutboxState
 from storage.uow import UnitOfWork
@@ -222,15 +223,24 @@ def store_groups(deps: Deps, item: BoardItem, targets: list[Target]) -> None:
     deps.uow.board.add_groups(item.id, [(t.chat_id, t.topic, post_key(item, t.chat_id)) for t in targets])
 
 
+def picture_key(group: BoardGroup) -> str:
+    """The outbox key of the item's picture in this group (posted after its text)."""
+    return f"{group.post_key}:picture"
+
+
 def post(deps: Deps, item: BoardItem, text: str) -> datetime:
     """The item's post in each of its groups, through the outbox: the dispatcher paces them across groups and
-    the quiet hours hold them unless the item is urgent. When the last of them is due to go out."""
+    the quiet hours hold them unless the item is urgent; its picture, if any, right after the text (queued
+    after it, due at the same time). When the last of them is due to go out."""
     last = deps.now
+    picture = str(MediaStore(deps.settings.data_dir).root / item.picture) if item.picture else ""
     for group in deps.uow.board.groups(item.id):
         due = deps.now
         if not item.urgent and deps.calendar.in_quiet_hours(due):
             due = deps.calendar.quiet_end(due)
         announce(deps, group.chat_id, text, urgent=item.urgent, dedupe_key=group.post_key)
+        if picture:
+            announce(deps, group.chat_id, "", urgent=item.urgent, dedupe_key=picture_key(group), image_path=picture)
         last = max(last, due)
     return last
 
@@ -264,8 +274,12 @@ def reach_of(uow: UnitOfWork, item: BoardItem) -> Reach:
 def report_due(deps: Deps, item: BoardItem) -> None:
     """The delivery report's timer came due: once every post is done, the author hears how it went;
     until then the timer moves to when the last one is due (quiet hours, a retry's back-off)."""
-    states = delivery(deps.uow, deps.uow.board.groups(item.id))
-    waiting = [s.not_before for s in states.values() if s.state not in DONE]
+    groups = deps.uow.board.groups(item.id)
+    states = [
+        *delivery(deps.uow, groups).values(),
+        *deps.uow.outbox.states_of([picture_key(g) for g in groups]).values(),
+    ]
+    waiting = [s.not_before for s in states if s.state not in DONE]
     if waiting:
         step = timedelta(seconds=deps.settings.sweep_interval_seconds)
         deps.uow.board.update(item.id, report_at=max(deps.now + step, *waiting))

@@ -8,12 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core.messages import MessageKind
+from bot.core.settings import Settings
 from handlers.deps import Deps
 from handlers.domain import board
 from handlers.domain.tickets import TicketError
+from storage.media import MediaStore, kind_of, stored_name
 from storage.records import BoardItem
 from storage.states import ItemKind, ItemState, OutboxState
 
+PICTURE_KINDS = ("jpg", "png", "gif")  # what WeChat shows as a picture everywhere (storage/media.py's magic bytes)
 WEB_ORIGIN = "web"  # a notice composed on the page: a 确认 typed in some chat never answers it
 SHOWN_IN_CONFIRM = 10
 
@@ -23,11 +27,20 @@ def needs_confirm(deps: Deps, groups: int) -> bool:
 
 
 def compose(
-    deps: Deps, author_id: str, origin_chat: str, scope: str, body: str, targets: list[board.Target], *, urgent: bool
+    deps: Deps,
+    author_id: str,
+    origin_chat: str,
+    scope: str,
+    body: str,
+    targets: list[board.Target],
+    *,
+    urgent: bool,
+    picture: str = "",
 ) -> tuple[BoardItem, str]:
     """The notice stored with its number; sent at once, or (more groups than the threshold) left waiting
     for the sender's 确认 (state CONFIRMING). With the answer to the sender: queued, or the question.
-    Empty (or overlong) text is refused and stores nothing."""
+    Empty (or overlong) text is refused and stores nothing. `picture`: the name storage/media.py gave the
+    notice's picture, posted in each group after the text."""
     body = checked_body(deps, body)
     many = needs_confirm(deps, len(targets))
     item = deps.uow.board.add(
@@ -42,6 +55,7 @@ def compose(
             "urgent": urgent,
             "state": ItemState.CONFIRMING if many else ItemState.OPEN,
             "created_at": deps.now,
+            "picture": picture,
         },
     )
     board.store_groups(deps, item, targets)
@@ -49,6 +63,33 @@ def compose(
         return item, confirm_question(deps, item)
     answer = send(deps, item)
     return deps.uow.board.by_id(item.id) or item, answer
+
+
+def store_picture(settings: Settings, data: bytes) -> str:
+    """A notice's picture stored under data_dir/media/ (a name the bot made up); a file that is not a JPEG,
+    PNG or GIF by its content, or larger than `notices.picture_max_kb`, is refused (TicketError)."""
+    texts, limit = settings.texts, settings.notices.picture_max_kb
+    if len(data) > limit * 1024:
+        raise TicketError(texts.err_picture_size.format(kb=limit))
+    if kind_of(data) not in PICTURE_KINDS:
+        raise TicketError(texts.err_picture_type)
+    name = MediaStore(settings.data_dir).put(data)
+    if name is None:
+        raise TicketError(texts.err_picture_type)
+    return name
+
+
+def picture_from_chat(deps: Deps, sender_id: str, chat_id: str) -> str:
+    """`附图` in chat: the last picture the sender sent in this chat within `notices.picture_minutes`, copied
+    for the notice (the message's own file goes when the message's retention ends; the notice's stays)."""
+    since = deps.now - timedelta(minutes=deps.settings.notices.picture_minutes)
+    media = MediaStore(deps.settings.data_dir)
+    for msg in deps.uow.messages.recent(chat_id, sender_id, since):
+        path = media.find(stored_name(msg.ref)) if msg.kind == MessageKind.IMAGE else None
+        found = MediaStore.load(path, images_only=True) if path else None
+        if found is not None:
+            return store_picture(deps.settings, found[0])
+    raise TicketError(deps.texts.err_notice_no_picture.format(minutes=deps.settings.notices.picture_minutes))
 
 
 def checked_body(deps: Deps, body: str) -> str:
@@ -115,6 +156,7 @@ class GroupDelivery:
     said: str  # the state in words (texts.notice_delivery)
     error: str  # the platform's last error, for a failed post
     acks: int  # 收到 counted in this group
+    picture: str = ""  # the picture's post in words ("" for a notice without one)
 
 
 def deliveries(deps: Deps, item: BoardItem) -> list[GroupDelivery]:
@@ -122,12 +164,16 @@ def deliveries(deps: Deps, item: BoardItem) -> list[GroupDelivery]:
     texts = deps.texts
     groups = deps.uow.board.groups(item.id)
     states = board.delivery(deps.uow, groups)
+    pictures = deps.uow.outbox.states_of([board.picture_key(g) for g in groups]) if item.picture else {}
     acks = deps.uow.board.counts_by_group([item.id])
     out = []
     for g in groups:
+        shown = pictures.get(board.picture_key(g))
+        picture = texts.notice_delivery.get(shown.state if shown else OutboxState.PENDING, "") if item.picture else ""
         found = states.get(g.chat_id)
         state = found.state if found else OutboxState.PENDING
         error = found.error if found and state in (OutboxState.FAILED, OutboxState.UNKNOWN) else ""
         said = texts.notice_delivery.get(state, state)
-        out.append(GroupDelivery(g.chat_id, g.chat_topic, state, said, error, acks.get((item.id, g.chat_id), 0)))
+        count = acks.get((item.id, g.chat_id), 0)
+        out.append(GroupDelivery(g.chat_id, g.chat_topic, state, said, error, count, picture))
     return out

@@ -18,6 +18,10 @@ from web.app import make_app
 
 pytestmark = pytest.mark.browser
 WATER = "明天9点至12点停水，请提前储水。"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a6a5ad8e0000000049454e44ae426082"
+)
 
 
 @pytest.fixture
@@ -50,11 +54,13 @@ async def test_compose_preview_confirm_and_report_in_the_browser(
     await page.fill("textarea[name=body]", WATER)
     await page.check("input[name=grid][value=g10]")
     await page.check("input[name=group][value=room_jingyuan_2]")
+    await page.set_input_files("input[name=upload]", {"name": "通知.png", "mimeType": "image/png", "buffer": PNG})
     await page.click("#do-preview")
     await page.wait_for_selector("#preview")
     assert (await page.text_content("#preview-text")) == f"【通知1】{WATER}\n（已阅请回复“收到”）"
     assert (await page.text_content("#preview-groups")) == "美景天城3栋、美景景园2栋"
     assert "再确认一次" in (await page.text_content("#preview-confirm") or "")
+    assert await page.eval_on_selector("#preview-picture", "img => img.naturalWidth") == 1  # served to its uploader
     # the compose form keeps what was chosen, for a change before sending
     assert await page.is_checked("#compose-form input[name=grid][value=g10]")
     await page.screenshot(path=str(tmp_path / "notice-preview.png"), full_page=True)
@@ -67,18 +73,20 @@ async def test_compose_preview_confirm_and_report_in_the_browser(
     await page.click("#do-confirm")
     await page.wait_for_selector("#flash")
     assert (await page.text_content("#flash") or "").strip() == "通知1 已排队发往 2 个群，发完后告诉您送达情况。"
-    assert await _cells(page) == [["美景天城3栋", "待发送", "0"], ["美景景园2栋", "待发送", "0"]]
+    assert await _cells(page) == [["美景天城3栋", "待发送", "待发送", "0"], ["美景景园2栋", "待发送", "待发送", "0"]]
 
     with seeded.services.store.begin() as uow:
         posts = [o for o in uow.outbox.items() if (o.dedupe_key or "").startswith("board:")]
-        uow.outbox.finish(posts[0].id, state=OutboxState.SENT, at=NOW)
-        uow.outbox.finish(posts[1].id, state=OutboxState.SENT, at=NOW)
+        assert [bool(o.image_path) for o in posts] == [False, True, False, True]  # each text, then its picture
+        for o in posts[:3]:
+            uow.outbox.finish(o.id, state=OutboxState.SENT, at=NOW)
+        uow.outbox.finish(posts[3].id, state=OutboxState.FAILED, at=NOW, error="file refused")
         item = uow.board.get(ItemKind.NOTICE, 1)
         assert item is not None
         uow.board.answer(item.id, "room_jingyuan_2", "wxid_res_9", "居民", "收到", NOW, NOW)
     await page.click("#report >> text=刷新")
     await page.wait_for_selector("#deliveries")
-    assert await _cells(page) == [["美景天城3栋", "已发送", "0"], ["美景景园2栋", "已发送", "1"]]
+    assert await _cells(page) == [["美景天城3栋", "已发送", "已发送", "0"], ["美景景园2栋", "已发送", "发送失败", "1"]]
     assert " ".join((await page.text_content("#totals") or "").split()) == "已发送 2/2 个群，收到 1 人"
     await page.screenshot(path=str(tmp_path / "notice-report.png"), full_page=True)
     assert (tmp_path / "notice-report.png").stat().st_size > 10_000

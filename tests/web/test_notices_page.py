@@ -4,11 +4,13 @@ the same numbered notice) and shows its delivery report; and refuses what it mus
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -222,3 +224,75 @@ async def test_a_notice_is_shown_only_to_who_may_manage_it(client: Client, seede
     assert (await client.get("/notices/abc")).status == 400
     assert await login(client, "wxid_center") == 302  # the street center reaches 美景社区
     assert (await client.get("/notices/1")).status == 200
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+async def upload_post(client: Client, path: str, fields: list[tuple[str, str]], picture: bytes) -> tuple[int, str]:
+    form = aiohttp.FormData()
+    for name, value in [*fields, ("csrf", csrf_of(await (await client.get("/notices")).text()))]:
+        form.add_field(name, value)
+    form.add_field("upload", picture, filename="notice.png", content_type="image/png")
+    resp = await client.post(path, data=form, allow_redirects=False)
+    return resp.status, await resp.text()
+
+
+async def test_a_picture_uploaded_at_the_preview_goes_after_the_text_in_each_group(
+    client: Client, seeded: Seeded
+) -> None:
+    assert await login(client, "wxid_zhangyan") == 302
+    status, page = await upload_post(client, "/notices/preview", [("body", WATER), ("grid", "g10")], PNG)
+    assert status == 200
+    src = re.search(r'id="preview-picture" alt="通知附图" src="([^"]+)"', page)
+    assert src is not None
+    shown = await client.get(src.group(1).replace("&amp;", "&"))
+    assert (shown.status, shown.content_type, await shown.read()) == (200, "image/png", PNG)
+    assert (await client.get(src.group(1).split("?")[0] + "?sig=forged")).status == 404
+    send = re.search(r'id="send-form">(.*?)</form>', page, re.S)
+    assert send is not None
+    fields = [
+        (n, v.replace("&amp;", "&"))
+        for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', send.group(1))
+        if n != "csrf"
+    ]
+    assert [n for n, _ in fields] == ["body", "grid", "picture", "picture_sig"]
+    # another viewer cannot use (or see) this upload by its name
+    assert await login(client, "wxid_li") == 302
+    assert (await client.get(src.group(1).replace("&amp;", "&"))).status == 404
+    assert await login(client, "wxid_zhangyan") == 302
+    status, _, location = await form_post(client, "/notices", fields)
+    assert (status, location) == (303, "/notices/1")
+    posts = board_posts(seeded)
+    assert [(o.chat_id, o.text, bool(o.image_path), o.dedupe_key) for o in posts] == [
+        ("room_tiancheng_3", POST, False, "board:1:room_tiancheng_3"),
+        ("room_tiancheng_3", "", True, "board:1:room_tiancheng_3:picture"),
+    ]
+    assert await asyncio.to_thread(Path(posts[1].image_path).read_bytes) == PNG
+    page = await (await client.get("/notices/1")).text()
+    assert deliveries(page) == [("美景天城3栋", "待发送", "待发送", "0")]
+    shown = await client.get("/notices/1/picture")
+    assert (shown.status, await shown.read()) == (200, PNG)
+
+
+async def test_a_picture_is_refused_by_its_content_and_size_and_a_forged_name_is_refused(tmp_path: Path) -> None:
+    seeded = seed(web_settings(tmp_path, notices={"picture_max_kb": 16}), f"sqlite:///{tmp_path / 'web.db'}")
+    async with TestClient(TestServer(make_app(seeded.services, SECRET_ENV, sleep=Sleeps()))) as client:
+        assert await login(client, "wxid_wanghuan") == 302
+        form = [("body", WATER), ("grid", "g10")]
+        for picture, said in (
+            (b"<html><script>alert(1)</script></html>", "只能附 JPG、PNG 或 GIF 图片。"),
+            (PNG + b"\x00" * 16 * 1024, "图片太大了：请不超过 16 KB。"),
+        ):
+            for path in ("/notices/preview", "/notices"):
+                status, page = await upload_post(client, path, form, picture)
+                assert status == 400
+                assert text_of(page, "flash") == said
+        forged = [*form, ("picture", "0" * 32 + ".png"), ("picture_sig", "x")]
+        status, page, _ = await form_post(client, "/notices", forged)
+        assert status == 400
+        assert text_of(page, "flash") == "预览时上传的图片已失效，请重新选择图片。"
+        assert notices(seeded) == []
+        assert board_posts(seeded) == []
+        assert not (tmp_path / "data" / "media").exists() or list((tmp_path / "data" / "media").iterdir()) == []
+    seeded.services.store.dispose()

@@ -10,8 +10,10 @@ grid workers for their own grids; everyone else gets 403.
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +24,7 @@ from handlers.domain import board, notices
 from handlers.domain.people import POSTERS, name_of
 from handlers.domain.privacy import mask
 from handlers.domain.tickets import TicketError
+from storage.media import MediaStore
 from storage.records import BoardItem
 from storage.states import ItemKind, ItemState, OutboxState
 from web import params
@@ -41,12 +44,37 @@ class Draft:
     urgent: bool
     grids: list[str]
     groups: list[str]
+    picture: str = ""  # a picture uploaded at the preview: its stored name, signed for this viewer
+    picture_sig: str = ""
 
     @classmethod
     def of(cls, form: Any) -> Draft:
         many = [str(v) for v in form.getall("grid", [])], [str(v) for v in form.getall("group", [])]
+        picture = str(form.get("picture", ""))[:64], str(form.get("picture_sig", ""))[:64]
         # a body far beyond any limit is cut here: the domain's own limit says so in words
-        return cls(str(form.get("body", ""))[:100_000], form.get("urgent") in ("1", "on"), *many)
+        return cls(str(form.get("body", ""))[:100_000], form.get("urgent") in ("1", "on"), *many, *picture)
+
+
+def _signed(request: web.Request, who: Viewer, name: str) -> str:
+    return ctx(request).signer.sign(f"notice-picture|{who.id}|{name}")
+
+
+async def _picture(request: web.Request, who: Viewer, form: Any, draft: Draft) -> Draft:
+    """The draft with its picture: a new upload (checked and stored, storage/media.py), or the one uploaded at
+    the preview (its name signed for this viewer, so a form can never name another file), or none."""
+    settings = ctx(request).settings
+    upload = form.get("upload")
+    data = upload.file.read() if isinstance(upload, web.FileField) else b""
+    if data:
+        name = await asyncio.to_thread(notices.store_picture, settings, data)
+    elif draft.picture:
+        valid = hmac.compare_digest(_signed(request, who, draft.picture), draft.picture_sig)
+        if not valid or MediaStore(settings.data_dir).find(draft.picture) is None:
+            raise TicketError(settings.texts.err_picture_gone)
+        name = draft.picture
+    else:
+        return draft
+    return replace(draft, picture=name, picture_sig=_signed(request, who, name))
 
 
 def _poster(request: web.Request) -> Viewer:
@@ -108,6 +136,7 @@ def _compose_page(
         preview=preview,
         notices=listed,
         confirm_over=c.settings.notices.confirm_over_groups,
+        picture_kb=c.settings.notices.picture_max_kb,
     )
     if request.cookies.get(FLASH):
         response.del_cookie(FLASH, path="/")
@@ -127,8 +156,10 @@ async def _drafted(request: web.Request, act: Act) -> web.StreamResponse:
     """The posted draft checked (text, then scope) and acted on in one turn; bad input is the compose page
     again with its sentence (400), nothing stored."""
     c, who = ctx(request), _poster(request)
-    draft = Draft.of(await request.post())
+    form = await request.post()
+    draft = Draft.of(form)
     try:
+        draft = await _picture(request, who, form, draft)
         with c.services.turn() as deps:
             notices.checked_body(deps, draft.body)
             scope, targets = board.resolve_chosen(deps, who.id, draft.grids, draft.groups)
@@ -167,7 +198,9 @@ async def send_notice(request: web.Request) -> web.StreamResponse:
 
     def act(deps: Deps, who: Viewer, draft: Draft, scope: str, targets: list[board.Target]) -> Then:
         origin = notices.WEB_ORIGIN
-        item, answer = notices.compose(deps, who.id, origin, scope, draft.body, targets, urgent=draft.urgent)
+        item, answer = notices.compose(
+            deps, who.id, origin, scope, draft.body, targets, urgent=draft.urgent, picture=draft.picture
+        )
 
         def then() -> web.StreamResponse:
             ctx(request).on_change()
@@ -202,6 +235,7 @@ async def notice_page(request: web.Request) -> web.Response:
             "scope": item.scope,
             "text": mask(notices.post_text(deps, item)),
             "state": item.state,
+            "picture": bool(item.picture),
         }
     flash = read_flash(request.cookies.get(FLASH, ""))
     response = render(
@@ -237,9 +271,39 @@ async def confirm_notice(request: web.Request) -> web.StreamResponse:
     raise _flash_to(f"/notices/{number}" if go else "/notices", answer)
 
 
+async def _image(settings: Any, name: str) -> web.Response:
+    path = MediaStore(settings.data_dir).find(name)
+    found = await asyncio.to_thread(MediaStore.load, path, images_only=True) if path else None
+    if found is None:
+        raise web.HTTPNotFound(text="找不到这张图片。")
+    body, content_type = found
+    return web.Response(body=body, content_type=content_type)
+
+
+async def draft_picture(request: web.Request) -> web.Response:
+    """The picture uploaded at a preview, for the viewer who uploaded it (the signature says so)."""
+    who = _poster(request)
+    name, sig = request.match_info["name"], request.query.get("sig", "")
+    if not hmac.compare_digest(_signed(request, who, name), sig):
+        raise web.HTTPNotFound(text="找不到这张图片。")
+    return await _image(ctx(request).settings, name)
+
+
+async def notice_picture(request: web.Request) -> web.Response:
+    c, who = ctx(request), _poster(request)
+    number = _number(request)
+    with c.services.turn() as deps:
+        picture = _item(deps, who, number).picture
+    if not picture:
+        raise web.HTTPNotFound(text="这条通知没有附图。")
+    return await _image(c.settings, picture)
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/notices", notices_page)
     app.router.add_post("/notices", send_notice)
     app.router.add_post("/notices/preview", preview_notice)
+    app.router.add_get("/notices/picture/{name}", draft_picture)
     app.router.add_get("/notices/{number}", notice_page)
+    app.router.add_get("/notices/{number}/picture", notice_picture)
     app.router.add_post("/notices/{number}/confirm", confirm_notice)
