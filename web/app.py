@@ -130,7 +130,7 @@ def make_app(
 ) -> web.Application:
     """The page for one deployment. Secrets come from `env`: GRIDBOT_WEB_SECRET signs sessions,
     GRIDBOT_OPEN311_KEYS (comma-separated) lets machines read the Open311 API without a login."""
-    from web.views import admin, covenants, notices, open311, ops
+    from web.views import admin, covenants, notices, open311, ops, signups
     from web.views import overview as views
     from web.views import tickets as views_tickets
 
@@ -163,6 +163,7 @@ def make_app(
     views_tickets.add_routes(app)
     covenants.add_routes(app)
     notices.add_routes(app)
+    signups.add_routes(app)
     open311.add_routes(app)
     admin.add_routes(app)
     ops.add_routes(app, env, services.settings.web.metrics_token)

@@ -77,17 +77,18 @@ async def _picture(request: web.Request, who: Viewer, form: Any, draft: Draft) -
     return replace(draft, picture=name, picture_sig=_signed(request, who, name))
 
 
-def _poster(request: web.Request) -> Viewer:
+def poster(request: web.Request, refusal: str = "") -> Viewer:
+    """The viewer, if they may post notices and sign-ups (POSTERS, as in chat); else 403 with `refusal`."""
     who = viewer(request)
     if who.person.role not in POSTERS:
-        raise web.HTTPForbidden(text=ctx(request).settings.texts.err_notice_role)
+        raise web.HTTPForbidden(text=refusal or ctx(request).settings.texts.err_notice_role)
     return who
 
 
-def _number(request: web.Request) -> int:
+def item_number(request: web.Request, label: str = "通知") -> int:
     found = params.ascii_int(request.match_info["number"], NUMBER_DIGITS)
     if found is None:
-        raise params.bad_request(request, f"通知编号应为不超过 {NUMBER_DIGITS} 位的数字（0-9）。")
+        raise params.bad_request(request, f"{label}编号应为不超过 {NUMBER_DIGITS} 位的数字（0-9）。")
     return found
 
 
@@ -144,7 +145,7 @@ def _compose_page(
 
 
 async def notices_page(request: web.Request) -> web.Response:
-    return _compose_page(request, _poster(request))
+    return _compose_page(request, poster(request))
 
 
 # what a valid draft leads to, decided in the turn; the response is made once the turn has committed
@@ -155,7 +156,7 @@ Act = Callable[[Deps, Viewer, Draft, str, list[board.Target]], Then]
 async def _drafted(request: web.Request, act: Act) -> web.StreamResponse:
     """The posted draft checked (text, then scope) and acted on in one turn; bad input is the compose page
     again with its sentence (400), nothing stored."""
-    c, who = ctx(request), _poster(request)
+    c, who = ctx(request), poster(request)
     form = await request.post()
     draft = Draft.of(form)
     try:
@@ -220,8 +221,8 @@ def _item(deps: Deps, who: Viewer, number: int) -> BoardItem:
 
 
 async def notice_page(request: web.Request) -> web.Response:
-    c, who = ctx(request), _poster(request)
-    number = _number(request)
+    c, who = ctx(request), poster(request)
+    number = item_number(request)
     with c.services.turn() as deps:
         item = _item(deps, who, number)
         rows = notices.deliveries(deps, item)
@@ -259,8 +260,8 @@ async def notice_page(request: web.Request) -> web.Response:
 
 async def confirm_notice(request: web.Request) -> web.StreamResponse:
     """The page's confirm step: 确认发送 or 作废, by the notice's author, within `notices.confirm_minutes`."""
-    c, who = ctx(request), _poster(request)
-    number = _number(request)
+    c, who = ctx(request), poster(request)
+    number = item_number(request)
     go = str((await request.post()).get("action", "")) == "send"
     with c.services.turn() as deps:
         item = _item(deps, who, number)
@@ -282,7 +283,7 @@ async def _image(settings: Any, name: str) -> web.Response:
 
 async def draft_picture(request: web.Request) -> web.Response:
     """The picture uploaded at a preview, for the viewer who uploaded it (the signature says so)."""
-    who = _poster(request)
+    who = poster(request)
     name, sig = request.match_info["name"], request.query.get("sig", "")
     if not hmac.compare_digest(_signed(request, who, name), sig):
         raise web.HTTPNotFound(text="找不到这张图片。")
@@ -290,8 +291,8 @@ async def draft_picture(request: web.Request) -> web.Response:
 
 
 async def notice_picture(request: web.Request) -> web.Response:
-    c, who = ctx(request), _poster(request)
-    number = _number(request)
+    c, who = ctx(request), poster(request)
+    number = item_number(request)
     with c.services.turn() as deps:
         picture = _item(deps, who, number).picture
     if not picture:
