@@ -44,6 +44,14 @@ class NoticeTexts(BaseModel):
     # the digest
     digest_notices: str = "通知 {count} 条："
     digest_notice_line: str = "· {label} {title}：送达 {sent}/{groups} 个群，收到 {acks} 人"
+    digest_polls: str = "征求意见 {count} 项："
+    digest_poll_closed: str = "· {label} {title}：已截止，{cast} 人投票（{options}）"
+    digest_poll_option: str = "{letter}. {name} {votes} 票"
+    digest_poll_open: str = "· {label} {title}：进行中（{deadline} 截止），已有 {cast} 人投票"
+    digest_covenants: str = "楼门公约 {count} 项："
+    digest_covenant_closed: str = "· {label} {title}：{verdict}（同意 {yes}、不同意 {no}，共 {cast} 人投票）"
+    digest_covenant_adopted: str = "已通过"
+    digest_covenant_rejected: str = "未通过"
     # errors (Chinese, in chat)
     err_notice_role: str = "只有社区书记和网格员可以发通知（网格员限本网格的群）。"
     err_notice_usage: str = (

@@ -104,6 +104,22 @@ class Board:
         )
         return [_item(row) for row in self.sql.run(stmt)]
 
+    def opened_or_closed(self, kind: ItemKind, community_id: str, start: datetime, end: datetime) -> list[BoardItem]:
+        """Items of a kind posted or closed within [start, end) (a digest's polls and covenants), by number."""
+        stmt = (
+            select(ITEMS)
+            .where(IT.kind == kind, IT.community_id == community_id)
+            .where(
+                or_(
+                    (IT.created_at >= start) & (IT.created_at < end),
+                    (IT.closed_at >= start) & (IT.closed_at < end),
+                )
+            )
+            .where(IT.state.not_in([ItemState.CONFIRMING, ItemState.DROPPED]))
+            .order_by(IT.number)
+        )
+        return [_item(row) for row in self.sql.run(stmt)]
+
     def recent(self, kind: ItemKind, community_ids: Sequence[str], limit: int) -> list[BoardItem]:
         """The newest items of a kind in these communities (the page's list)."""
         stmt = (
