@@ -21,8 +21,8 @@ from storage.uow import UnitOfWork
 def lines(uow: UnitOfWork, settings: Settings, community: Community, start: datetime, end: datetime) -> list[str]:
     return [
         *_notices(uow, settings, community, start, end),
-        *_polls(uow, settings, community, start, end),
-        *_covenants(uow, settings, community, start, end),
+        *_consultations(uow, settings, community, start, end, ItemKind.POLL),
+        *_consultations(uow, settings, community, start, end, ItemKind.COVENANT),
     ]
 
 
@@ -51,44 +51,42 @@ def _open_line(uow: UnitOfWork, settings: Settings, item: BoardItem, label: str)
     )
 
 
-def _polls(uow: UnitOfWork, settings: Settings, community: Community, start: datetime, end: datetime) -> list[str]:
+def _closed_poll(uow: UnitOfWork, settings: Settings, item: BoardItem, label: str) -> str:
     texts = settings.texts
-    found = uow.board.opened_or_closed(ItemKind.POLL, community.id, start, end)
+    per_option = polls.counts_in(uow, item)
+    options = "，".join(
+        texts.digest_poll_option.format(letter=polls.letter(i), name=name, votes=n)
+        for i, (name, n) in enumerate(zip(polls.options_of(item), per_option, strict=True))
+    )
+    return texts.digest_poll_closed.format(label=label, title=item.title, cast=sum(per_option), options=options)
+
+
+def _closed_covenant(uow: UnitOfWork, settings: Settings, item: BoardItem, label: str) -> str:
+    texts, o = settings.texts, outcome_of(item)
+    verdict = texts.digest_covenant_adopted if item.state == ItemState.ADOPTED else texts.digest_covenant_rejected
+    return texts.digest_covenant_closed.format(
+        label=label, title=item.title, verdict=verdict, yes=o.yes, no=o.no, cast=o.cast
+    )
+
+
+def _consultations(
+    uow: UnitOfWork, settings: Settings, community: Community, start: datetime, end: datetime, kind: ItemKind
+) -> list[str]:
+    texts = settings.texts
+    found = uow.board.opened_or_closed(kind, community.id, start, end)
     if not found:
         return []
-    out = [texts.digest_polls.format(count=len(found))]
+    header, closed = (
+        (texts.digest_covenants, _closed_covenant) if kind == ItemKind.COVENANT else (texts.digest_polls, _closed_poll)
+    )
+    out = [header.format(count=len(found))]
     for item in found:
-        label = texts.poll_label.format(number=item.number)
-        if item.state == ItemState.OPEN:
-            out.append(_open_line(uow, settings, item, label))
-            continue
-        per_option = polls.counts_in(uow, item)
-        options = "，".join(
-            texts.digest_poll_option.format(letter=polls.letter(i), name=name, votes=n)
-            for i, (name, n) in enumerate(zip(polls.options_of(item), per_option, strict=True))
-        )
-        out.append(
-            texts.digest_poll_closed.format(label=label, title=item.title, cast=sum(per_option), options=options)
-        )
+        label = _label(settings, kind, item.number)
+        line = _open_line if item.state == ItemState.OPEN else closed
+        out.append(line(uow, settings, item, label))
     return out
 
 
-def _covenants(uow: UnitOfWork, settings: Settings, community: Community, start: datetime, end: datetime) -> list[str]:
+def _label(settings: Settings, kind: ItemKind, number: int) -> str:
     texts = settings.texts
-    found = uow.board.opened_or_closed(ItemKind.COVENANT, community.id, start, end)
-    if not found:
-        return []
-    out = [texts.digest_covenants.format(count=len(found))]
-    for item in found:
-        label = texts.covenant_label.format(number=item.number)
-        if item.state == ItemState.OPEN:
-            out.append(_open_line(uow, settings, item, label))
-            continue
-        o = outcome_of(item)
-        verdict = texts.digest_covenant_adopted if item.state == ItemState.ADOPTED else texts.digest_covenant_rejected
-        out.append(
-            texts.digest_covenant_closed.format(
-                label=label, title=item.title, verdict=verdict, yes=o.yes, no=o.no, cast=o.cast
-            )
-        )
-    return out
+    return (texts.covenant_label if kind == ItemKind.COVENANT else texts.poll_label).format(number=number)
