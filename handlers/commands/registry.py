@@ -110,7 +110,8 @@ COMMANDS: tuple[Spec, ...] = (
         "notice",
         ("通知",),
         notices.cmd_notice,
-        "/通知 第十网格 正文 — 发通知到网格、社区、全部或群（/通知 查看 3：收到情况；/通知 撤回 3）",
+        "/通知 第十网格 正文 — 发通知到网格、社区、全部或群（/通知 查看 3：收到情况；/通知 撤回 3；"
+        "先发图片、再写 /通知 范围 附图 正文：图片随通知发出）",
         roles=POSTERS,
         refusal="err_notice_role",
         number="none",

@@ -160,6 +160,9 @@ async def test_more_groups_than_the_threshold_wait_for_the_confirm_step(strict: 
     assert 'id="expired"' in page
     assert 'id="do-confirm"' not in page
     await form_post(client, "/notices/3/confirm", [("action", "send")])
+    listed = await (await client.get("/notices")).text()
+    assert re.search(r'<tr data-number="3">.*?未确认，未发送', listed, re.S)
+    assert re.search(r'<tr data-number="1">.*?0/2', listed, re.S)
     assert notices(seeded) == [
         (1, ItemState.OPEN, "第十网格、第十一网格"),
         (2, ItemState.DROPPED, "第十网格、第十一网格"),
