@@ -209,6 +209,7 @@ class BoardItem:
     report_at: datetime | None
     closed_at: datetime | None
     outcome: str = ""  # a covenant consultation's tally (JSON), once closed
+    picture: str = ""  # a notice's picture: its name in data_dir/media/ (storage/media.py)
 
 
 @dataclass(frozen=True, slots=True)

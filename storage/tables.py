@@ -321,6 +321,8 @@ class BoardItemRow(SQLModel, table=True):
     closed_at: datetime | None = _opt_ts()
     # a covenant consultation's tally once closed (JSON: for, against, cast), kept after the votes are emptied
     outcome: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # a notice's picture: the name storage/media.py gave the file (posted after the text), "" for none
+    picture: str = Field(default="", sa_column=Column(String(64), nullable=False, server_default=""))
 
     __table_args__ = (UniqueConstraint("kind", "number", name="uq_board_items_kind_number"),)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from handlers.jobs import digest
 from storage.states import ItemKind, ItemState
 from tests.chat import Chat
 
@@ -110,3 +111,25 @@ async def test_a_covenant_for_several_groups_counts_their_votes_together_and_is_
         assert shown[0].startswith(f"【{chat.topic(where)} 楼门公约】\n{RULES}\n（")
         assert shown[0].endswith("同意 3 票、不同意 1 票，共 4 人投票）")
     assert chat.app.services.store.next_due_time() is None
+
+
+async def test_the_digest_lists_the_periods_polls_and_covenants_beside_the_notices(chat: Chat) -> None:
+    await chat.say("王欢", "/征求意见 口袋公园设计方案 选项 方案一/方案二 截止 11-25 18:00", chat="private")
+    for who, vote in (("周阿姨", "A"), ("刘先生", "1"), ("孙大爷", "B")):
+        await chat.say(who, vote)
+    await consult(chat, RULES, [("周阿姨", "同意"), ("刘先生", "A"), ("孙大爷", "同意")])  # adopted
+    await consult(chat, RULES_2, [("周阿姨", "同意"), ("刘先生", "不同意"), ("孙大爷", "不同意")])  # rejected
+    await chat.say("王欢", "/征求意见 停车收费调整 截止 12-20 18:00", chat="private")  # still open
+    await chat.say("周阿姨", "同意")
+    await chat.wait(timedelta(minutes=1))  # the digest's period ends before its own moment
+    with chat.app.services.store.begin() as uow:
+        text = digest.compose(uow, chat.settings, chat.settings.all_communities[0], "week", chat.clock.now()).text
+    assert (
+        "征求意见 2 项：\n"
+        "· 议题1 口袋公园设计方案：已截止，3 人投票（A. 方案一 2 票，B. 方案二 1 票）\n"
+        "· 议题2 停车收费调整：进行中（12-20 18:00 截止），已有 1 人投票\n"
+        "楼门公约 2 项：\n"
+        f"· 公约议题1 {RULES}：已通过（同意 3、不同意 0，共 3 人投票）\n"
+        f"· 公约议题2 {RULES_2}：未通过（同意 1、不同意 2，共 3 人投票）\n"
+    ) in text
+    assert "新增 0 ·" in text  # none of them is a ticket

@@ -3,8 +3,11 @@ sender how the sends went, and is never a ticket."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from pathlib import Path
 
+from bot.core.messages import MessageKind
 from bot.core.settings import Settings
 from handlers.jobs import digest
 from storage.states import ItemKind
@@ -179,3 +182,46 @@ async def test_the_digest_lists_the_periods_notices_with_their_reach_and_counts_
     assert "通知 1 条：\n· 通知1 明天9点至12点停水，请提前储水。：送达 2/2 个群，收到 1 人" in text
     assert "新增 0 ·" in text
     assert tickets(chat) == 0
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+async def test_a_notice_carries_the_picture_sent_just_before_it(
+    settings: Settings, db_url: str, tmp_path: Path
+) -> None:
+    async for chat in _chat(settings.model_copy(update={"data_dir": tmp_path}), db_url):  # the bot writes pictures
+        await _picture_notice(chat)
+
+
+async def _picture_notice(chat: Chat) -> None:
+    sent = await chat.say("王欢", f"/通知 第十网格 附图 {WATER}", chat="private")
+    assert [s.text for s in sent] == ["没有找到您 10 分钟内发给我的图片：请先把图片发给我，再发 /通知 范围 附图 正文。"]
+    assert await chat.say("王欢", "", chat="private", kind=MessageKind.IMAGE, media=PNG) == []
+    await chat.wait(timedelta(minutes=3))
+    sent = await chat.say("王欢", f"/通知 第十网格 附图 {WATER}", chat="private")
+    post = f"【通知1】{WATER}\n（已阅请回复“收到”）"
+    assert [(s.chat_id, s.text, bool(s.image_path)) for s in sent] == [
+        (TIANCHENG, post, False),
+        (TIANCHENG, "", True),  # the picture, right after the text
+        (LONGCHENG, post, False),
+        (LONGCHENG, "", True),
+        (BOSS, "通知1 已排队发往 2 个群，发完后告诉您送达情况。", False),
+    ]
+    picture = Path(sent[1].image_path)
+    assert picture.parent == chat.app.services.settings.data_dir / "media"
+    assert await asyncio.to_thread(picture.read_bytes) == PNG
+    assert sent[3].image_path == sent[1].image_path
+    sent = await chat.wait(timedelta(minutes=1))
+    assert [(s.chat_id, s.text) for s in sent] == [(BOSS, "通知1 已发送 2/2 个群。")]
+    # the picture is the notice's own copy: the message's file may go with its retention, the notice's stays
+    with chat.app.services.store.begin() as uow:
+        notice = uow.board.get(ItemKind.NOTICE, 1)
+        [message] = [m for m in uow.messages.recent(BOSS, BOSS, START) if m.kind == MessageKind.IMAGE]
+    assert notice is not None
+    assert notice.picture == picture.name
+    assert message.ref != f"media:{picture.name}"
+    # ten minutes on, the picture is no longer taken for a new notice
+    await chat.wait(timedelta(minutes=10))
+    sent = await chat.say("王欢", f"/通知 第十网格 附图 {WATER}", chat="private")
+    assert sent[0].text.startswith("没有找到您 10 分钟内发给我的图片")

@@ -130,7 +130,7 @@ def make_app(
 ) -> web.Application:
     """The page for one deployment. Secrets come from `env`: GRIDBOT_WEB_SECRET signs sessions,
     GRIDBOT_OPEN311_KEYS (comma-separated) lets machines read the Open311 API without a login."""
-    from web.views import admin, covenants, open311, ops
+    from web.views import admin, covenants, notices, open311, ops, signups
     from web.views import overview as views
     from web.views import tickets as views_tickets
 
@@ -153,12 +153,17 @@ def make_app(
             "GRIDBOT_WEB_SECURE_COOKIES=1 but web.trusted_proxies is empty: behind a reverse proxy every visitor "
             "has the proxy's address, so one person's wrong passwords lock the login for everyone (SECURITY.md)"
         )
-    app = web.Application(middlewares=[errors, sessions], client_max_size=1024 * 1024)
+    # a notice's picture is uploaded on the page: the body may be that large (and a little more, so a picture
+    # just over the limit gets the page's own sentence rather than a bare 413)
+    body_limit = max(1024 * 1024, (services.settings.notices.picture_max_kb + 256) * 1024)
+    app = web.Application(middlewares=[errors, sessions], client_max_size=body_limit)
     app[CTX] = context
     app.on_response_prepare.append(security_headers)
     views.add_routes(app)
     views_tickets.add_routes(app)
     covenants.add_routes(app)
+    notices.add_routes(app)
+    signups.add_routes(app)
     open311.add_routes(app)
     admin.add_routes(app)
     ops.add_routes(app, env, services.settings.web.metrics_token)

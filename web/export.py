@@ -80,34 +80,43 @@ def csv_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def to_csv(settings: Settings, tickets: Sequence[Ticket], now: datetime) -> bytes:
+def table_csv(rows: Sequence[Sequence[str]]) -> bytes:
+    """Rows (the first the header) as CSV: UTF-8 with a BOM, no cell a formula."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for ticket in tickets:
-        writer.writerow({key: csv_cell(value) for key, value in row(settings, ticket, now).items()})
+    csv.writer(buffer, lineterminator="\r\n").writerows([[csv_cell(cell) for cell in r] for r in rows])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(settings: Settings, tickets: Sequence[Ticket], now: datetime) -> bytes:
+def table_xlsx(rows: Sequence[Sequence[str]], sheet_name: str) -> bytes:
+    """Rows (the first the header) as an XLSX sheet in which every cell is a string."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("工单")
-
-    def strings(values: Sequence[str]) -> list[WriteOnlyCell]:
+    sheet = book.create_sheet(sheet_name)
+    for values in rows:
         cells = []
         for value in values:
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"  # openpyxl reads "=…" as a formula; a string it stays
             cells.append(cell)
-        return cells
-
-    sheet.append(strings(COLUMNS))
-    for ticket in tickets:
-        values = row(settings, ticket, now)
-        sheet.append(strings([values[c] for c in COLUMNS]))
+        sheet.append(cells)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _table(settings: Settings, tickets: Sequence[Ticket], now: datetime) -> list[list[str]]:
+    rows = [list(COLUMNS)]
+    for ticket in tickets:
+        values = row(settings, ticket, now)
+        rows.append([values[c] for c in COLUMNS])
+    return rows
+
+
+def to_csv(settings: Settings, tickets: Sequence[Ticket], now: datetime) -> bytes:
+    return table_csv(_table(settings, tickets, now))
+
+
+def to_xlsx(settings: Settings, tickets: Sequence[Ticket], now: datetime) -> bytes:
+    return table_xlsx(_table(settings, tickets, now), "工单")

@@ -4,8 +4,6 @@ Chinese), for its organiser. Phones are as residents wrote them: the file is the
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +15,7 @@ def cmd_signup_export(args: argparse.Namespace) -> int:
     from handlers.domain.signups import export_rows
     from storage.states import ItemKind
     from storage.store import Store
-    from web.export import csv_cell
+    from web.export import table_csv
 
     settings = settings_of(args)
     store = Store(db_of(args) or settings.database_url)
@@ -31,15 +29,12 @@ def cmd_signup_export(args: argparse.Namespace) -> int:
             rows = export_rows(item, uow.board.entries(item.id), topics, settings.tz)
     finally:
         store.dispose()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([[csv_cell(cell) for cell in row] for row in rows])
-    data = "\ufeff" + buffer.getvalue()
+    data = table_csv(rows)
     if args.out:
-        Path(args.out).write_text(data, encoding="utf-8")
+        Path(args.out).write_bytes(data)
         print(f"gridbot signup export: {len(rows) - 1} entries of 接龙{args.number} written to {args.out}")
     else:
-        sys.stdout.write(data)
+        sys.stdout.write(data.decode("utf-8"))
     return 0
 
 

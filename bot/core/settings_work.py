@@ -149,6 +149,10 @@ class Notices(Model):
     # 楼门公约: a covenant is adopted when 同意 is at least two thirds of the votes cast and at least this
     # many residents voted (fewer: 未通过, however they voted)
     covenant_min_votes: int = Field(default=3, ge=1, le=100_000)
+    # a notice's picture (JPEG, PNG or GIF): uploaded on the page up to this size; in chat, `附图` takes the
+    # last picture the sender sent the bot in that chat within `picture_minutes`
+    picture_max_kb: int = Field(default=5120, ge=16, le=20 * 1024)
+    picture_minutes: int = Field(default=10, ge=1, le=24 * 60)
 
 
 class Limits(Model):

@@ -44,11 +44,20 @@ class NoticeTexts(BaseModel):
     # the digest
     digest_notices: str = "通知 {count} 条："
     digest_notice_line: str = "· {label} {title}：送达 {sent}/{groups} 个群，收到 {acks} 人"
+    digest_polls: str = "征求意见 {count} 项："
+    digest_poll_closed: str = "· {label} {title}：已截止，{cast} 人投票（{options}）"
+    digest_poll_option: str = "{letter}. {name} {votes} 票"
+    digest_poll_open: str = "· {label} {title}：进行中（{deadline} 截止），已有 {cast} 人投票"
+    digest_covenants: str = "楼门公约 {count} 项："
+    digest_covenant_closed: str = "· {label} {title}：{verdict}（同意 {yes}、不同意 {no}，共 {cast} 人投票）"
+    digest_covenant_adopted: str = "已通过"
+    digest_covenant_rejected: str = "未通过"
     # errors (Chinese, in chat)
     err_notice_role: str = "只有社区书记和网格员可以发通知（网格员限本网格的群）。"
     err_notice_usage: str = (
         "格式：/通知 范围 正文，例如：/通知 第十网格 明天9点至12点停水，请提前储水。"
-        "范围可以是网格、社区、“全部”或群名，多个用“、”隔开；加“紧急”可在免打扰时段发送。"
+        "范围可以是网格、社区、“全部”或群名，多个用“、”隔开；加“紧急”可在免打扰时段发送；"
+        "先把图片发给我、再在范围后写“附图”，图片随通知发出。"
     )
     err_scope_unknown: str = "没有找到范围“{name}”：请写网格名、社区名、“全部”或群名（多个用“、”隔开）。"
     err_scope_not_yours: str = "“{name}”不在您负责的范围内：网格员只能发到本网格的群。"
@@ -56,6 +65,15 @@ class NoticeTexts(BaseModel):
     err_no_item: str = "没有找到{label}。"
     err_item_not_yours: str = "{label} 不在您负责的范围内。"
     err_nothing_to_confirm: str = "没有等待确认的通知。"
+    err_scope_none_chosen: str = "请至少选择一个网格或群。"
+    err_picture_size: str = "图片太大了：请不超过 {kb} KB。"
+    err_picture_gone: str = "预览时上传的图片已失效，请重新选择图片。"
+    err_picture_type: str = "只能附 JPG、PNG 或 GIF 图片。"
+    err_notice_no_picture: str = (
+        "没有找到您 {minutes} 分钟内发给我的图片：请先把图片发给我，再发 /通知 范围 附图 正文。"
+    )
+    err_notice_empty: str = "通知正文不能为空。"
+    err_notice_too_long: str = "通知正文太长了：请控制在 {limit} 字以内。"
 
     # sign-ups (接龙)
     signup_post: str = "【{label}】{title}\n{terms}\n回复“+1”或“报名”参加{fields}，回复“取消”退出。"

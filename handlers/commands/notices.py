@@ -7,16 +7,15 @@ import re
 from datetime import timedelta
 
 from handlers.deps import Deps
-from handlers.domain import board
+from handlers.domain import board, notices
 from handlers.domain.outbound import announce, reply
 from handlers.domain.tickets import TicketError
 from nlp.commands import Command
 from storage.records import BoardItem, StoredMessage
 from storage.states import ItemKind, ItemState, OutboxState
 
-VIEW, RECALL, CONFIRM, DROP = "查看", "撤回", "确认", "取消"
+VIEW, RECALL, CONFIRM, DROP, WITH_PICTURE = "查看", "撤回", "确认", "取消", "附图"
 _NUMBER = re.compile(r"^(?:通知)?#?(\d{1,9})$")
-SHOWN_IN_CONFIRM = 10
 
 
 async def cmd_notice(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
@@ -55,46 +54,15 @@ def create(deps: Deps, msg: StoredMessage, text: str) -> str:
     parts = rest.split(maxsplit=1)
     if len(parts) < 2:
         raise TicketError(deps.texts.err_notice_usage)
-    scope, body = parts[0], parts[1].strip()
+    scope, body = parts[0], parts[1]
     targets = board.resolve(deps, msg.sender_id, scope)
-    many = len(targets) > deps.settings.notices.confirm_over_groups
-    item = deps.uow.board.add(
-        ItemKind.NOTICE,
-        {
-            "community_id": targets[0].community_id,
-            "author_id": msg.sender_id,
-            "origin_chat": msg.chat_id,
-            "title": body.splitlines()[0][:30],
-            "body": body,
-            "scope": scope,
-            "urgent": urgent,
-            "state": ItemState.CONFIRMING if many else ItemState.OPEN,
-            "created_at": deps.now,
-        },
-    )
-    board.store_groups(deps, item, targets)
-    if many:
-        names = "、".join(t.topic for t in targets[:SHOWN_IN_CONFIRM]) + (
-            "等" if len(targets) > SHOWN_IN_CONFIRM else ""
-        )
-        return deps.texts.notice_confirm.format(
-            label=board.label(deps, item),
-            groups=len(targets),
-            names=names,
-            minutes=deps.settings.notices.confirm_minutes,
-        )
-    return send(deps, item)
-
-
-def send(deps: Deps, item: BoardItem) -> str:
-    texts = deps.texts
-    template = texts.notice_post_urgent if item.urgent else texts.notice_post
-    last = board.post(deps, item, template.format(label=board.label(deps, item), body=item.body))
-    window = timedelta(hours=deps.settings.notices.window_hours)
-    deps.uow.board.update(item.id, state=ItemState.OPEN, report_at=last, window_until=last + window)
-    held = texts.notice_held.format(at=f"{last.astimezone(deps.settings.tz):%H:%M}") if last > deps.now else ""
-    groups = len(deps.uow.board.groups(item.id))
-    return texts.notice_queued.format(label=board.label(deps, item), groups=groups, held=held)
+    words = body.split(maxsplit=1)
+    picture = ""
+    if words[0] == WITH_PICTURE:  # `/通知 第十网格 附图 正文`: the picture sent just before goes with it
+        body = words[1] if len(words) > 1 else ""
+        notices.checked_body(deps, body)
+        picture = notices.picture_from_chat(deps, msg.sender_id, msg.chat_id)
+    return notices.compose(deps, msg.sender_id, msg.chat_id, scope, body, targets, urgent=urgent, picture=picture)[1]
 
 
 def confirm(deps: Deps, msg: StoredMessage, go: bool) -> str | None:
@@ -103,10 +71,7 @@ def confirm(deps: Deps, msg: StoredMessage, go: bool) -> str | None:
     item = deps.uow.board.confirming(msg.sender_id, msg.chat_id, since)
     if item is None:
         return None
-    if go:
-        return send(deps, item)
-    deps.uow.board.update(item.id, state=ItemState.DROPPED)
-    return deps.texts.notice_dropped.format(label=board.label(deps, item))
+    return notices.decide(deps, item, go)
 
 
 async def on_confirm(msg: StoredMessage, deps: Deps) -> int | None:
@@ -123,9 +88,6 @@ def is_confirmation(text: str) -> bool:
 
 def view(deps: Deps, sender_id: str, item: BoardItem) -> str:
     texts, tz = deps.texts, deps.settings.tz
-    groups = deps.uow.board.groups(item.id)
-    states = board.delivery(deps.uow, groups)
-    acks = deps.uow.board.counts_by_group([item.id])
     lines = [
         texts.notice_view_title.format(
             label=board.label(deps, item),
@@ -135,15 +97,8 @@ def view(deps: Deps, sender_id: str, item: BoardItem) -> str:
             body=item.title,
         )
     ]
-    for g in groups:
-        state = states[g.chat_id].state if g.chat_id in states else OutboxState.PENDING
-        lines.append(
-            texts.notice_view_line.format(
-                chat=g.chat_topic,
-                delivery=texts.notice_delivery.get(state, state),
-                acks=acks.get((item.id, g.chat_id), 0),
-            )
-        )
+    for g in notices.deliveries(deps, item):
+        lines.append(texts.notice_view_line.format(chat=g.topic, delivery=g.said, acks=g.acks))
     r = board.reach_of(deps.uow, item)
     lines.append(texts.notice_view_total.format(sent=r.sent, groups=r.groups, acks=r.acks))
     return "\n".join(lines)
@@ -158,6 +113,7 @@ def recall(deps: Deps, item: BoardItem) -> str:
         return texts.notice_already_recalled.format(label=name)
     groups = deps.uow.board.groups(item.id)
     cancelled = set(deps.uow.outbox.cancel([g.post_key for g in groups]))
+    deps.uow.outbox.cancel([board.picture_key(g) for g in groups])  # a picture not sent goes with its text
     states = board.delivery(deps.uow, groups)
     out = [
         g

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from handlers.commands import corrections, extensions, likely, notices, pauses, polls, signups, staff, verify
 from handlers.deps import Deps
 from handlers.domain import points
-from handlers.domain.people import COMMUNITY_WIDE
+from handlers.domain.people import COMMUNITY_WIDE, POSTERS
 from handlers.jobs import digest
 from nlp.commands import Command, Grammar
 from storage.records import StoredMessage
@@ -20,7 +20,6 @@ from storage.records import StoredMessage
 Handler = Callable[[StoredMessage, Command, Deps], Awaitable[str | None]]
 
 VERIFIERS = COMMUNITY_WIDE | {"verifier"}
-POSTERS = COMMUNITY_WIDE | {"grid_worker"}  # notices and sign-ups (#20): a grid worker within their own grid
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,8 @@ COMMANDS: tuple[Spec, ...] = (
         "notice",
         ("通知",),
         notices.cmd_notice,
-        "/通知 第十网格 正文 — 发通知到网格、社区、全部或群（/通知 查看 3：收到情况；/通知 撤回 3）",
+        "/通知 第十网格 正文 — 发通知到网格、社区、全部或群（/通知 查看 3：收到情况；/通知 撤回 3；"
+        "先发图片、再写 /通知 范围 附图 正文：图片随通知发出）",
         roles=POSTERS,
         refusal="err_notice_role",
         number="none",

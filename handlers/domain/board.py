@@ -19,6 +19,7 @@ from handlers.deps import Deps
 from handlers.domain.outbound import announce, private
 from handlers.domain.people import COMMUNITY_WIDE, name_of
 from handlers.domain.tickets import TicketError
+from storage.media import MediaStore
 from storage.records import BoardGroup, BoardItem, PostState, StoredMessage
 from storage.states import ItemKind, ItemState, OutboxState
 from storage.uow import UnitOfWork
@@ -132,6 +133,55 @@ def resolve(deps: Deps, sender_id: str, scope: str) -> list[Target]:
     return list(found.values())
 
 
+@dataclass(frozen=True)
+class GridChoice:
+    grid: Grid
+    groups: tuple[Target, ...]
+
+
+def choices(deps: Deps, sender_id: str) -> list[GridChoice]:
+    """The grids the sender may name and their groups (the page's list to choose a scope from): the same
+    reach as a typed scope (`resolve`)."""
+    communities, mine = _own_grids(deps, sender_id)
+    community_of = {g.id: c for c in communities for g in c.grids}
+    groups = _Groups.read(deps)
+    return [
+        GridChoice(g, tuple(Target(chat, groups.topic(chat), community_of[g.id].id) for chat in groups.of_grid(g)))
+        for g in mine
+    ]
+
+
+def resolve_chosen(deps: Deps, sender_id: str, grid_ids: list[str], chat_ids: list[str]) -> tuple[str, list[Target]]:
+    """A scope chosen on the page (whole grids, single groups) as (the scope in words, its groups), with
+    `resolve`'s rules: a grid or group outside the sender's reach is refused by name, an unknown one too."""
+    mine = {c.grid.id: c for c in choices(deps, sender_id)}
+    reachable = {t.chat_id: t for c in mine.values() for t in c.groups}
+    found: dict[str, Target] = {}
+    names: list[str] = []
+    for grid_id in dict.fromkeys(grid_ids):
+        grid = deps.settings.grids_by_id.get(grid_id)
+        if grid is None:
+            raise TicketError(deps.texts.err_scope_unknown.format(name=grid_id[:20]))
+        if grid_id not in mine:
+            raise TicketError(deps.texts.err_scope_not_yours.format(name=grid.name))
+        names.append(grid.name)
+        for t in mine[grid_id].groups:
+            found.setdefault(t.chat_id, t)
+    for chat_id in dict.fromkeys(chat_ids):
+        if chat_id in found:
+            continue
+        if chat_id not in reachable:
+            known = deps.settings.grid_of_group.get(chat_id) or deps.uow.chats.get(chat_id)
+            if known is None:
+                raise TicketError(deps.texts.err_scope_unknown.format(name=chat_id[:20]))
+            raise TicketError(deps.texts.err_scope_not_yours.format(name=topic_of(deps, chat_id)))
+        found[chat_id] = reachable[chat_id]
+        names.append(reachable[chat_id].topic)
+    if not found:
+        raise TicketError(deps.texts.err_scope_none_chosen)
+    return "、".join(names), list(found.values())
+
+
 def names_scope(deps: Deps, word: str) -> bool:
     """Whether a word reads as a scope (every part a grid, community, group name or 全部), whoever may use it."""
     settings = deps.settings
@@ -173,15 +223,24 @@ def store_groups(deps: Deps, item: BoardItem, targets: list[Target]) -> None:
     deps.uow.board.add_groups(item.id, [(t.chat_id, t.topic, post_key(item, t.chat_id)) for t in targets])
 
 
+def picture_key(group: BoardGroup) -> str:
+    """The outbox key of the item's picture in this group (posted after its text)."""
+    return f"{group.post_key}:picture"
+
+
 def post(deps: Deps, item: BoardItem, text: str) -> datetime:
     """The item's post in each of its groups, through the outbox: the dispatcher paces them across groups and
-    the quiet hours hold them unless the item is urgent. When the last of them is due to go out."""
+    the quiet hours hold them unless the item is urgent; its picture, if any, right after the text (queued
+    after it, due at the same time). When the last of them is due to go out."""
     last = deps.now
+    picture = str(MediaStore(deps.settings.data_dir).root / item.picture) if item.picture else ""
     for group in deps.uow.board.groups(item.id):
         due = deps.now
         if not item.urgent and deps.calendar.in_quiet_hours(due):
             due = deps.calendar.quiet_end(due)
         announce(deps, group.chat_id, text, urgent=item.urgent, dedupe_key=group.post_key)
+        if picture:
+            announce(deps, group.chat_id, "", urgent=item.urgent, dedupe_key=picture_key(group), image_path=picture)
         last = max(last, due)
     return last
 
@@ -215,8 +274,12 @@ def reach_of(uow: UnitOfWork, item: BoardItem) -> Reach:
 def report_due(deps: Deps, item: BoardItem) -> None:
     """The delivery report's timer came due: once every post is done, the author hears how it went;
     until then the timer moves to when the last one is due (quiet hours, a retry's back-off)."""
-    states = delivery(deps.uow, deps.uow.board.groups(item.id))
-    waiting = [s.not_before for s in states.values() if s.state not in DONE]
+    groups = deps.uow.board.groups(item.id)
+    states = [
+        *delivery(deps.uow, groups).values(),
+        *deps.uow.outbox.states_of([picture_key(g) for g in groups]).values(),
+    ]
+    waiting = [s.not_before for s in states if s.state not in DONE]
     if waiting:
         step = timedelta(seconds=deps.settings.sweep_interval_seconds)
         deps.uow.board.update(item.id, report_at=max(deps.now + step, *waiting))

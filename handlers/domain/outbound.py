@@ -71,13 +71,17 @@ def announce(
     urgent: bool = False,
     due: datetime | None = None,
     dedupe_key: str | None = None,
+    image_path: str = "",
 ) -> None:
-    """A post the bot makes on its own in a residents' group: held through quiet hours."""
+    """A post the bot makes on its own in a residents' group: held through quiet hours. `image_path`: a
+    picture the bot stored, sent as an image (the text, if any, its caption)."""
     when = due or deps.now
     if not urgent and deps.calendar.in_quiet_hours(when):
         when = deps.calendar.quiet_end(when)
     deps.uow.outbox.enqueue(
-        OutgoingMessage(chat_id=chat_id, text=mask(text), mention_ids=_mentioned(chat_id, mentions)),
+        OutgoingMessage(
+            chat_id=chat_id, text=mask(text), mention_ids=_mentioned(chat_id, mentions), image_path=image_path
+        ),
         at=deps.now,
         not_before=when,
         ticket_id=ticket_id,

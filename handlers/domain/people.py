@@ -8,6 +8,8 @@ from bot.core.settings import Community, Grid, Person, Settings
 from storage.records import Ticket
 
 COMMUNITY_WIDE = frozenset({"secretary", "street_center", "supervisor"})
+# who posts notices, sign-ups and polls (#20), in chat and on the page: a grid worker within their own grid
+POSTERS = COMMUNITY_WIDE | {"grid_worker"}
 ROLE_NAMES = {
     "grid_worker": "网格员",
     "area_cadre": "片区负责人",

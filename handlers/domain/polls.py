@@ -17,6 +17,7 @@ from handlers.domain import board
 from handlers.domain.outbound import announce, private
 from storage.records import BoardEntry, BoardItem, StoredMessage
 from storage.states import ItemState
+from storage.uow import UnitOfWork
 
 MOST_OPTIONS = 9
 NAME_AT_MOST = 20  # an option's name ("同意", "方案一") written out as the vote
@@ -110,9 +111,13 @@ def vote(msg: StoredMessage, deps: Deps, items: list[BoardItem]) -> bool:
 
 def counts(deps: Deps, item: BoardItem) -> list[int]:
     """How many votes each option has (in the options' order)."""
-    options = options_of(item)
-    votes = [_vote(e)[0] for e in deps.uow.board.entries(item.id)]
-    return [votes.count(i) for i in range(len(options))]
+    return counts_in(deps.uow, item)
+
+
+def counts_in(uow: UnitOfWork, item: BoardItem) -> list[int]:
+    """`counts`, read through a unit of work (the digest has no turn of its own)."""
+    votes = [_vote(e)[0] for e in uow.board.entries(item.id)]
+    return [votes.count(i) for i in range(len(options_of(item)))]
 
 
 def tally(deps: Deps, item: BoardItem, *, final: bool) -> str:

@@ -20,13 +20,12 @@ from bot.core.messages import OutgoingMessage
 from bot.core.settings import Community, Settings
 from handlers.deps import Deps
 from handlers.domain import points, rates
-from handlers.domain.board import reach_of
 from handlers.domain.people import communities_of, name_of, name_with_title
 from handlers.domain.privacy import mask
+from handlers.jobs import digest_board
 from nlp.commands import Command
 from storage import stats
 from storage.records import StoredMessage
-from storage.states import ItemKind
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -124,7 +123,7 @@ def _compose(
     waiting = uow.likely.waiting_in(community.id)
     if waiting:
         lines.append(texts.digest_likely.format(count=waiting))
-    lines += _notice_lines(uow, settings, community, start, end)
+    lines += digest_board.lines(uow, settings, community, start, end)
     lines.append(texts.digest_grids)
     for grid in community.grids:
         g = fig.grids.get(grid.id, stats.GridFigures(grid.id))
@@ -173,29 +172,6 @@ def _compose(
     items = "、".join(f"{name_of(settings, who)} {n}" for who, n in board)
     lines.append(texts.digest_points.format(items=items or nothing))
     return Digest(community, period, start, end, mask("\n".join(lines))), fig
-
-
-def _notice_lines(
-    uow: UnitOfWork, settings: Settings, community: Community, start: datetime, end: datetime
-) -> list[str]:
-    """The notices of the period with their reach (#20): they are not tickets and count in no figure above."""
-    texts = settings.texts
-    notices = uow.board.of_period(ItemKind.NOTICE, community.id, start, end)
-    if not notices:
-        return []
-    out = [texts.digest_notices.format(count=len(notices))]
-    for item in notices:
-        r = reach_of(uow, item)
-        out.append(
-            texts.digest_notice_line.format(
-                label=texts.notice_label.format(number=item.number),
-                title=item.title,
-                sent=r.sent,
-                groups=r.groups,
-                acks=r.acks,
-            )
-        )
-    return out
 
 
 def _percent(part: int, whole: int) -> str:

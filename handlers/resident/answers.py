@@ -1,17 +1,21 @@
 """Residents' replies to a notice, sign-up or poll in their group (#20): counted for it, never a ticket.
 
-A reply is routed to an item by its form (`收到`, `已阅`) and by the item's window in that group; anything
-else (a real complaint in the middle of a notice's window) goes on to intake as always.
+A reply is routed to an item by quoting its post (the platform's quote, `quoted_id`, naming the bot's stored
+post; or the quote WeChat folds into the text, 「网格助手：【议题1】…」 then a dashed rule), else by its form
+(`收到`, `已阅`, `+1`, `A`) and the item's window in that group, the newest item first; anything else (a real
+complaint in the middle of a notice's window) goes on to intake as always.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 from handlers.deps import Deps
 from handlers.domain import polls, signups
-from storage.records import StoredMessage
+from handlers.resident.rating import split_quote
+from storage.records import BoardItem, StoredMessage
 from storage.states import ItemKind
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -31,13 +35,51 @@ def _may_answer(text: str) -> bool:
     return is_ack(text) or polls.may_be_vote(text) or signups.read_reply(text) is not None
 
 
+def _unquote(msg: StoredMessage, deps: Deps) -> tuple[str, str]:
+    """(the text the message quotes, if it is one of the bot's own posts; what the person wrote)."""
+    if msg.quoted_id:
+        quoted = deps.uow.messages.by_platform_id(msg.quoted_id)
+        return (quoted.text if quoted and quoted.sender_id == deps.settings.bot.id else ""), msg.text
+    return split_quote(msg.text)
+
+
+def _labels(deps: Deps) -> list[tuple[ItemKind, re.Pattern[str]]]:
+    """Each kind's label as a pattern (通知 and its number), from the texts; 公约议题 before the 议题 it contains."""
+    texts = deps.texts
+    templates = [
+        (ItemKind.COVENANT, texts.covenant_label),
+        (ItemKind.NOTICE, texts.notice_label),
+        (ItemKind.SIGNUP, texts.signup_label),
+        (ItemKind.POLL, texts.poll_label),
+    ]
+    number = re.escape("{number}")
+    return [(kind, re.compile(re.escape(t).replace(number, r"(\d{1,9})(?!\d)"))) for kind, t in templates]
+
+
+def quoted_item(deps: Deps, quoted: str, items: list[BoardItem]) -> BoardItem | None:
+    """The open item whose post the quoted text is (its label in it), if any."""
+    for kind, pattern in _labels(deps):
+        m = pattern.search(quoted)
+        if m is not None:
+            return next((i for i in items if i.kind == kind and i.number == int(m.group(1))), None)
+    return None
+
+
 def answer(msg: StoredMessage, deps: Deps) -> bool:
     """True when the message was an answer to an open item in its group (and was counted for it)."""
-    if msg.is_private or not _may_answer(msg.text):
+    if msg.is_private:
+        return False
+    quoted, written = _unquote(msg, deps)
+    if not _may_answer(written):
         return False  # a complaint's sentence is none of these forms: no lookup at all
     items = deps.uow.board.open_in(msg.chat_id, deps.now)
     if not items:
         return False
+    target = quoted_item(deps, quoted, items) if quoted else None
+    if target is not None:
+        items = [target]  # quoting an item's post: the answer is for it, whatever else is open
+    if written != msg.text:
+        msg = replace(msg, text=written)
     open_signups = [i for i in items if i.kind == ItemKind.SIGNUP]
     said = signups.read_reply(msg.text) if open_signups else None
     if said is not None:

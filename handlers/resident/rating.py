@@ -51,12 +51,15 @@ def parse_rating(text: str) -> str | None:
     return None
 
 
+def split_quote(text: str) -> tuple[str, str]:
+    """(the quoted text, the reply) of a message WeChat folded a quote into; ("", text) for any other."""
+    m = _QUOTE.match(text)
+    return (m.group("quoted"), m.group("reply")) if m else ("", text)
+
+
 def split_reply(text: str) -> tuple[str, int | None]:
     """(what the person wrote, the ticket number they named or quoted) from a raw message."""
-    folded = unicodedata.normalize("NFKC", text)
-    quoted = ""
-    if m := _QUOTE.match(folded):
-        quoted, folded = m.group("quoted"), m.group("reply")
+    quoted, folded = split_quote(unicodedata.normalize("NFKC", text))
     folded = _MENTION.sub(" ", folded)
     number = _TICKET.search(folded) or _TICKET.search(quoted)
     body = _TICKET.sub(" ", folded).strip()

@@ -47,11 +47,14 @@ class Board:
     def add(self, kind: ItemKind, values: dict[str, Any]) -> BoardItem:
         """A new item with the next number of its kind (通知1, 通知2, …; 接龙 has its own series)."""
         self.sql.advisory_lock(BOARD_LOCK, str(kind))
-        last = self.sql.run(select(func.max(IT.number)).where(IT.kind == kind)).scalar_one()
-        key = self.sql.add(ITEMS, {**values, "kind": kind, "number": int(last or 0) + 1})
+        key = self.sql.add(ITEMS, {**values, "kind": kind, "number": self.next_number(kind)})
         item = self.by_id(int(key))
         assert item is not None
         return item
+
+    def next_number(self, kind: ItemKind) -> int:
+        """The number the next item of this kind would get (a preview's; `add` decides under its lock)."""
+        return int(self.sql.run(select(func.max(IT.number)).where(IT.kind == kind)).scalar_one() or 0) + 1
 
     def by_id(self, item_id: int, *, lock: bool = False) -> BoardItem | None:
         row = self.sql.run(self.sql.for_update(select(ITEMS).where(IT.id == item_id), lock=lock)).first()
@@ -98,6 +101,32 @@ class Board:
                 IT.state.in_([ItemState.OPEN, ItemState.CLOSED, ItemState.RECALLED]),
             )
             .order_by(IT.number)
+        )
+        return [_item(row) for row in self.sql.run(stmt)]
+
+    def opened_or_closed(self, kind: ItemKind, community_id: str, start: datetime, end: datetime) -> list[BoardItem]:
+        """Items of a kind posted or closed within [start, end) (a digest's polls and covenants), by number."""
+        stmt = (
+            select(ITEMS)
+            .where(IT.kind == kind, IT.community_id == community_id)
+            .where(
+                or_(
+                    (IT.created_at >= start) & (IT.created_at < end),
+                    (IT.closed_at >= start) & (IT.closed_at < end),
+                )
+            )
+            .where(IT.state.not_in([ItemState.CONFIRMING, ItemState.DROPPED]))
+            .order_by(IT.number)
+        )
+        return [_item(row) for row in self.sql.run(stmt)]
+
+    def recent(self, kind: ItemKind, community_ids: Sequence[str], limit: int) -> list[BoardItem]:
+        """The newest items of a kind in these communities (the page's list)."""
+        stmt = (
+            select(ITEMS)
+            .where(IT.kind == kind, IT.community_id.in_(list(community_ids)))
+            .order_by(IT.id.desc())
+            .limit(limit)
         )
         return [_item(row) for row in self.sql.run(stmt)]
 

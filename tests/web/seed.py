@@ -93,9 +93,10 @@ def config(tmp: Path) -> dict[str, object]:
     }
 
 
-def web_settings(tmp: Path) -> Settings:
+def web_settings(tmp: Path, **extra: object) -> Settings:
+    """The street's settings; `extra` adds top-level config keys (`notices={...}`)."""
     path = tmp / "config.yaml"
-    path.write_text(yaml.safe_dump(config(tmp), allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.safe_dump({**config(tmp), **extra}, allow_unicode=True), encoding="utf-8")
     return load_settings(path, env={})
 
 

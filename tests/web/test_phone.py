@@ -91,7 +91,7 @@ async def test_overview_and_ticket_pages_on_a_phone(phone: Any, site: str, seede
     nav = await page.eval_on_selector_all(
         "header.top nav a", "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])"
     )
-    assert len(nav) == 4  # 总览, 工单, 公约, 管理
+    assert len(nav) == 6  # 总览, 工单, 通知, 接龙, 公约, 管理
     assert all(w >= TAP and h >= TAP for w, h in nav)
     # chart text as shown: its font size times the chart's scale on this screen
     sizes = await page.eval_on_selector_all(
@@ -113,3 +113,8 @@ async def test_overview_and_ticket_pages_on_a_phone(phone: Any, site: str, seede
         assert await _sideways(page) == 0, letter
         assert await _small_targets(page) == [], letter
     await page.screenshot(path=str(tmp_path / "phone-ticket.png"), full_page=True)
+    # the 通知 page: the compose form and the list of groups to choose from fit and can be tapped
+    await page.goto(f"{site}/notices")
+    assert await _sideways(page) == 0
+    assert await _small_targets(page) == []
+    await page.screenshot(path=str(tmp_path / "phone-notices.png"), full_page=True)

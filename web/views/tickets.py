@@ -86,7 +86,7 @@ async def _export(request: web.Request) -> tuple[list[Ticket], str]:
     return found, now.astimezone(c.settings.tz).strftime("%Y%m%d-%H%M")
 
 
-def _attachment(body: bytes, filename: str, content_type: str) -> web.Response:
+def attachment(body: bytes, filename: str, content_type: str) -> web.Response:
     return web.Response(
         body=body,
         content_type=content_type,
@@ -100,7 +100,7 @@ def _attachment(body: bytes, filename: str, content_type: str) -> web.Response:
 async def export_csv(request: web.Request) -> web.Response:
     found, stamp = await _export(request)
     body = export.to_csv(ctx(request).settings, found, ctx(request).services.clock.now())
-    response = _attachment(body, f"工单-{stamp}.csv", "text/csv")
+    response = attachment(body, f"工单-{stamp}.csv", "text/csv")
     response.charset = "utf-8"
     return response
 
@@ -108,7 +108,7 @@ async def export_csv(request: web.Request) -> web.Response:
 async def export_xlsx(request: web.Request) -> web.Response:
     found, stamp = await _export(request)
     body = export.to_xlsx(ctx(request).settings, found, ctx(request).services.clock.now())
-    return _attachment(body, f"工单-{stamp}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return attachment(body, f"工单-{stamp}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 async def ticket_page(request: web.Request) -> web.Response:
