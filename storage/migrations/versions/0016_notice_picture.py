@@ -1,10 +1,8 @@
 """A notice's picture (#20): the name of the file the bot stored for it under data_dir/media/ (storage/media.py),
 posted in each group after the notice's text; "" for a notice without one.
 
-Revises 0013 here; other branches may add 0014/0015, and the merge rechains this one after them.
-
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
