@@ -16,6 +16,7 @@ from storage.repos.board import Board
 from storage.repos.chats import Chats
 from storage.repos.directory import Directory
 from storage.repos.followups import Followups
+from storage.repos.identities import Identities
 from storage.repos.likely import LikelyItems
 from storage.repos.messages import Messages
 from storage.repos.outbox import Outbox
@@ -33,7 +34,8 @@ COUNTS = select(
 class UnitOfWork:
     """What a turn sees of the database: `messages`, `tickets` (with reporters and events), `outbox`,
     `followups`, `chats`, `state` (meta values, notices), `directory` (the page's changes, stand-ins) and
-    `likely` (messages held for the grid worker's decision) and `board` (notices, sign-ups, polls: #20).
+    `likely` (messages held for the grid worker's decision), `board` (notices, sign-ups, polls: #20) and
+    `identities` (where re-mapped groups and people are now).
 
     `sql` is the turn's connection for storage's own query modules (stats, web_queries); code outside
     storage/ goes through the repositories."""
@@ -49,6 +51,7 @@ class UnitOfWork:
         self.directory = Directory(self.sql, self.state)
         self.likely = LikelyItems(self.sql)
         self.board = Board(self.sql)
+        self.identities = Identities(self.sql, self.state)
 
     @property
     def postgres(self) -> bool:
