@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.core.clock import Clock
+from bot.core.identity import IdentityMap
 from bot.core.settings import Settings
 from bot.core.texts import Texts
 from storage.store import Store
@@ -57,6 +58,8 @@ class Services:
     calendar: Calendar
     file_settings: Settings | None = None  # config.yaml alone, before the page's changes
     directory_version: str = ""  # storage/repos/directory.py's version the settings were built at
+    # stable keys ↔ this login's platform ids (handlers/domain/identity.py), reloaded with the directory
+    identity: IdentityMap = field(default_factory=IdentityMap)
     # A handler raised on a stored message (handlers/router.py): production logs it and the message is
     # marked processed without a reply, so one bad message never blocks the queue; tests fail on it.
     on_handler_error: Callable[[int, Exception], None] = field(default=lambda pk, exc: log_handler_error(pk, exc))

@@ -34,6 +34,7 @@ from storage.tables import (
     DirectoryRow,
     EventRow,
     GroupRow,
+    IdentityRow,
     LikelyRow,
     LinkRow,
     MessageRow,
@@ -57,7 +58,7 @@ def _table(model: type[SQLModel]) -> Table:
 MESSAGES, TICKETS, OUTBOX = _table(MessageRow), _table(TicketRow), _table(OutboxRow)
 EVENTS, LINKS, PENDING = _table(EventRow), _table(LinkRow), _table(PendingRow)
 NOTICES, GROUPS, STANDINS, META = _table(NoticeRow), _table(GroupRow), _table(StandInRow), _table(MetaRow)
-DIRECTORY, ADMIN_EVENTS = _table(DirectoryRow), _table(AdminEventRow)
+DIRECTORY, ADMIN_EVENTS, IDENTITIES = _table(DirectoryRow), _table(AdminEventRow), _table(IdentityRow)
 LIKELY = _table(LikelyRow)
 ITEMS, ITEM_GROUPS, ENTRIES = _table(BoardItemRow), _table(BoardGroupRow), _table(BoardEntryRow)
 SPEAKER = _table(SpeakerRow)

@@ -249,6 +249,18 @@ class GroupRow(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+class IdentityRow(SQLModel, table=True):
+    """Where a group or person the bot knows is now (#18 §3): WeChat's free protocol gives rooms and contacts new
+    ids at every login. `key` is the stable id everything else stores (config's id or topic, or the first id
+    seen); `platform_id` the id the platform uses this login. Only re-mapped keys have a row."""
+
+    __tablename__ = "identities"
+    kind: str = Field(primary_key=True, max_length=16)  # "group" | "person"
+    key: str = Field(primary_key=True, max_length=128)
+    platform_id: str = Field(index=True, max_length=128)
+    updated_at: datetime = _ts()
+
+
 class StandInRow(SQLModel, table=True):
     """Someone covering for a person on leave, set with /代班 (config `standins:` adds more)."""
 

@@ -16,6 +16,7 @@ from storage.repos.board import Board
 from storage.repos.chats import Chats
 from storage.repos.directory import Directory
 from storage.repos.followups import Followups
+from storage.repos.identities import Identities
 from storage.repos.likely import LikelyItems
 from storage.repos.messages import Messages
 from storage.repos.outbox import Outbox
@@ -35,7 +36,7 @@ class UnitOfWork:
     """What a turn sees of the database: `messages`, `tickets` (with reporters and events), `outbox`,
     `followups`, `chats`, `state` (meta values, notices), `directory` (the page's changes, stand-ins) and
     `likely` (messages held for the grid worker's decision), `board` (notices, sign-ups, polls: #20) and
-    `speaker` (which bot account speaks: #18).
+    `speaker` (which bot account speaks: #18), `identities` (where re-mapped groups and people are now).
 
     `sql` is the turn's connection for storage's own query modules (stats, web_queries); code outside
     storage/ goes through the repositories."""
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.likely = LikelyItems(self.sql)
         self.board = Board(self.sql)
         self.speaker = Speaker(self.sql)  # which bot account speaks (#18)
+        self.identities = Identities(self.sql, self.state)
 
     @property
     def postgres(self) -> bool:

@@ -62,10 +62,22 @@ class OutgoingMessage:
 
 
 @dataclass(frozen=True, slots=True)
-class ChatEvent:
-    """Something about a chat rather than a message in it (room join / topic / leave)."""
+class Seen:
+    """A room or contact as the platform shows it at a login (its id may be new: README "Ids that change")."""
 
-    kind: str  # "joined" | "topic" | "left"
+    id: str
+    name: str  # a room's topic, a contact's display name
+    alias: str = ""  # a contact's alias / remark (备注) given by the bot's account
+
+
+@dataclass(frozen=True, slots=True)
+class ChatEvent:
+    """Something about a chat rather than a message in it (room join / topic / leave), or, as "roster",
+    every room and contact the account sees after a login (`rooms`, `contacts`; chat_id and topic empty)."""
+
+    kind: str  # "joined" | "topic" | "left" | "roster"
     chat_id: str
     topic: str
     timestamp: datetime
+    rooms: tuple[Seen, ...] = ()
+    contacts: tuple[Seen, ...] = ()

@@ -199,6 +199,14 @@ class Settings(Model):
         return {g.id: g for c in self.all_communities for g in c.grids}
 
     @cached_property
+    def known_topics(self) -> dict[str, str]:
+        """Each configured group's topic (group_names, and groups configured by topic): key → topic."""
+        out = dict(self.group_names)
+        for grid in self.grids_by_id.values():
+            out.update(grid.topics)
+        return out
+
+    @cached_property
     def grid_of_group(self) -> dict[str, Grid]:
         return {group: g for g in self.grids_by_id.values() for group in g.groups}
 

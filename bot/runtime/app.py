@@ -29,7 +29,7 @@ from handlers.domain import account_limits, directory
 from handlers.domain.outbound import to_staff
 from handlers.domain.worktime import WorkCalendar
 from handlers.jobs import chat_events as groups
-from handlers.jobs import staffing, sweep
+from handlers.jobs import rebind, staffing, sweep
 from handlers.router import OwnTime, handle_incoming, repair_unprocessed
 from storage.retry import wait_for_db
 from storage.states import OutboxState
@@ -104,7 +104,7 @@ class App:
     async def receive(self, msg: IncomingMessage) -> None:
         arrived = time.perf_counter()
         await self.refresh()
-        await handle_incoming(msg, self.services)
+        await handle_incoming(self.services.identity.inbound(msg), self.services)
         queued = time.perf_counter()
         if self.live:
             self.dispatcher.poke()
@@ -115,7 +115,10 @@ class App:
 
     async def chat_event(self, event: ChatEvent) -> None:
         await self.refresh()
-        await groups.on_chat_event(event, self.services)
+        if event.kind == "roster":  # a login: find known groups and people again under new ids
+            await wait_for_db(lambda: rebind.on_roster(event, self.services), "roster")
+        else:
+            await groups.on_chat_event(self.services.identity.chat_event(event), self.services)
         if self.live:
             self.dispatcher.poke()
         else:
@@ -201,6 +204,7 @@ class App:
         A grid whose worker changed while the bot was down hands its open tickets over now.
         `at_own_time`: replay's simulated clock, set to each repaired message's received time (a message
         from the replay's future is left to the log)."""
+        rebind.load_identities(self.services)  # the ids the last login re-mapped, before anything is sent
         stranded = self.dispatcher.recover_stranded()
         repaired = await repair_unprocessed(self.services, at_own_time)
         if stranded or repaired:
@@ -321,7 +325,14 @@ def build_app(
     services: Services | None = None,
 ) -> App:
     services = services or build_services(settings, db_url=db_url, clock=clock)
-    dispatcher = Dispatcher(services.store, adapter, services.clock, settings, paced=paced)
+    dispatcher = Dispatcher(
+        services.store,
+        adapter,
+        services.clock,
+        settings,
+        paced=paced,
+        to_platform=lambda out: services.identity.outbound(out),
+    )
     return App(services=services, adapter=adapter, dispatcher=dispatcher, scheduled_jobs=digest_jobs(settings))
 
 

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -56,8 +57,19 @@ class Pacer:
 
 
 class Dispatcher:
-    def __init__(self, store: Store, adapter: Adapter, clock: Clock, settings: Settings, *, paced: bool) -> None:
+    def __init__(
+        self,
+        store: Store,
+        adapter: Adapter,
+        clock: Clock,
+        settings: Settings,
+        *,
+        paced: bool,
+        to_platform: Callable[[OutgoingMessage], OutgoingMessage] = lambda out: out,
+    ) -> None:
         self.store = store
+        # stable keys → this login's platform ids, at the last moment (handlers/domain/identity.py)
+        self.to_platform = to_platform
         self.adapter = adapter
         self.clock = clock
         self.settings = settings
@@ -161,7 +173,7 @@ class Dispatcher:
             raise ValueError("the dispatcher sends only messages claimed from the outbox")
         outbox_id, chat_id, text = out.outbox_id, out.chat_id, out.text
         try:
-            await self.adapter.send(out)
+            await self.adapter.send(self.to_platform(out))
         except (SendError, OSError, TimeoutError) as exc:
             self.consecutive_failures += 1
             if isinstance(exc, SendError) and exc.uncertain:  # it may have gone out: a person checks, no resend

@@ -24,6 +24,8 @@
 //   POST /room/topic {"room", "topic", "by"} a room renamed (room-topic event)
 //   POST /scan {"qrcode"?, "status"?}   a scan event (status: waiting, scanned, confirmed, timeout, cancel)
 //   POST /login, /logout                the bot logs in (as the scenario's bot) / is logged out
+//   POST /relogin {"ids": {old: new}}   logged out, then in again with every listed room and contact under its
+//                                       new id (same topic, name, alias, members), as wechat4u does at each login
 //   POST /grpc/stop, /grpc/start        stop / start the gateway's gRPC server (the mock and its state stay)
 //   POST /fail-sends {"count"}          the next N sends fail (the outbox must retry them)
 //   POST /drop-on-send {"count"}        the next N sends are carried out, then the gRPC server stops before
@@ -142,6 +144,15 @@ export default class PuppetMockControl extends PuppetMock {
     return new Promise(() => {})
   }
 
+  // each listed contact or room made again under its new id; the old id is gone, as after a wechat4u login
+  renewIds (cache, ids, create) {
+    for (const [oldId, payload] of [...cache]) {
+      if (!ids[oldId]) continue
+      cache.delete(oldId)
+      create({ ...payload, id: ids[oldId] })
+    }
+  }
+
   routes () {
     const mocker = this.mocker
     return {
@@ -192,6 +203,14 @@ export default class PuppetMockControl extends PuppetMock {
       },
       'POST /logout': async () => {
         await this.logout('mock: told to log out')
+        return { ok: true }
+      },
+      'POST /relogin': async (b) => {
+        const ids = b.ids || {}
+        await this.logout('mock: logged out, back in with new ids')
+        this.renewIds(mocker.cacheContactPayload, ids, (p) => mocker.createContact(p))
+        this.renewIds(mocker.cacheRoomPayload, ids, (p) => mocker.createRoom({ ...p, memberIdList: (p.memberIdList || []).map((m) => ids[m] || m) }))
+        mocker.login(this.botContact)
         return { ok: true }
       },
       'POST /grpc/stop': async () => { await this.stopGrpc(); return { ok: true } },

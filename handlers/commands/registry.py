@@ -85,7 +85,7 @@ COMMANDS: tuple[Spec, ...] = (
         "bind",
         ("绑定",),
         staff.cmd_bind,
-        "/绑定 第十网格 — 把本群绑定到网格（社区书记）",
+        "/绑定 第十网格 — 把本群绑定到网格；/绑定 群名 — 重新登录后确认本群是哪个群（社区书记）",
         roles=COMMUNITY_WIDE,
         refusal="err_bind_role",
         number="none",

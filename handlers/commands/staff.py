@@ -187,13 +187,30 @@ async def cmd_bind(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     target = cmd.text.strip()
     grid = grid_named(deps, msg.sender_id, target)
     if grid is None:
-        raise TicketError(deps.texts.err_no_grid.format(grid=target or "（空）"))
+        rebound = rebind_here(msg, deps, target)
+        if rebound is None:
+            raise TicketError(deps.texts.err_no_grid.format(grid=target or "（空）"))
+        return rebound
     fixed = deps.settings.grid_of_group.get(msg.chat_id)
     if fixed is not None and fixed.id != grid.id:
         # config.yaml or the 管理 page bound it, and they win over a chat binding: saying "bound" would be false
         raise TicketError(deps.texts.err_bind_fixed.format(grid=fixed.name))
     deps.uow.chats.upsert(msg.chat_id, deps.now, topic=msg.chat_topic, grid_id=grid.id, active=True)
     return deps.texts.bound.format(grid=grid.name)
+
+
+def rebind_here(msg: StoredMessage, deps: Deps, target: str) -> str | None:
+    """/绑定 美景天城3栋 after a re-login: this room is that known group (by topic or key); None if none is."""
+    from bot.core.identity import GROUP, IdentityMap
+    from handlers.jobs.rebind import BY, known_groups
+
+    found = [k for k in known_groups(deps) if target in (k.name, k.key)]
+    if not target or not found:
+        return None
+    group = found[0]
+    platform_id = IdentityMap(deps.uow.identities.all()).platform_of(GROUP, msg.chat_id) or msg.chat_id
+    deps.uow.identities.bind(GROUP, group.key, platform_id, at=deps.now, by=msg.sender_id or BY, how="/绑定")
+    return deps.texts.rebound_group.format(topic=group.name)
 
 
 def in_communities_of(deps: Deps, person_id: str, grid: Grid) -> bool:

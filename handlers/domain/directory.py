@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from bot.core.identity import IdentityMap
 from bot.core.settings import Settings
 from storage.repos import directory as d
 from storage.retry import TRANSIENT
@@ -138,6 +139,7 @@ def refresh(services: Services, *, force: bool = False) -> bool:
             current = uow.directory.version()
             base = services.file_settings or services.settings
             merged = apply_overrides(base, uow)
+            identity = IdentityMap(uow.identities.all())
     except TRANSIENT as exc:
         log.debug("directory: not refreshed, the database is not answering: %s", exc)
         return False
@@ -146,6 +148,7 @@ def refresh(services: Services, *, force: bool = False) -> bool:
     services.file_settings = base
     services.settings = merged
     services.directory_version = current
+    services.identity = identity
     return True
 
 

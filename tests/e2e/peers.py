@@ -253,6 +253,10 @@ class PuppetServer:
     def logout(self) -> None:
         self.call("POST", "/logout")
 
+    def relogin(self, ids: dict[str, str]) -> None:
+        """Logged out and back in, with each listed room and contact under its new id (wechat4u's way)."""
+        self.call("POST", "/relogin", {"ids": ids})
+
 
 @dataclass
 class BotProcess:

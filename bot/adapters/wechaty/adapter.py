@@ -204,6 +204,10 @@ class WechatyAdapter(Conversion):
                     incoming = await self._read_message(data)
                     if incoming is not None:
                         await on_message(incoming)
+                elif kind == "roster":
+                    roster = await self._read_roster()
+                    if roster is not None:
+                        await on_chat_event(roster)
                 else:
                     event = await self._read_room_event(kind, data)
                     if event is not None:
@@ -279,6 +283,8 @@ class WechatyAdapter(Conversion):
             log.info("wechaty: logged in as %s (%s)", self._self_name, self._self_id)
             account = f"{self._self_name} ({self._self_id})" if self._self_name else self._self_id
             self._record_login(LoginState(login_state.LOGGED_IN, self._now().isoformat(), account=account))
+            # the rooms and contacts of this login first: ids may be new, the handlers re-map them
+            self._raw.put_nowait(("roster", None))
             for message_id in list(self._unread):  # what arrived but could not be read before
                 self._raw.put_nowait(("message", message_id))
 

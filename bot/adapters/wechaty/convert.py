@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.messages import ChatEvent, IncomingMessage, MessageKind
+from bot.core.messages import ChatEvent, IncomingMessage, MessageKind, Seen
 from bot.core.settings import Settings
 
 log = logging.getLogger("bot.adapters.wechaty.adapter")
@@ -81,6 +81,30 @@ class Conversion:
                 await room.ready()
                 topic = await room.topic()
         return ChatEvent(kind=what, chat_id=room_id, topic=topic or "", timestamp=datetime.now(UTC))
+
+    async def _read_roster(self) -> ChatEvent | None:
+        """Every room (id, topic) and contact (id, name, alias) this login shows; None when the connection
+        went before the lists were read (the next login reads them again)."""
+        bot = self._bot
+        if bot is None:
+            return None
+        puppet = bot.puppet
+        rooms, contacts = [], []
+        try:
+            for room_id in await puppet.room_list():
+                payload = await puppet.room_payload(room_id)
+                self._rooms.add(room_id)
+                rooms.append(Seen(room_id, payload.topic or ""))
+            for contact_id in await puppet.contact_list():
+                if contact_id == self._self_id:
+                    continue
+                payload = await puppet.contact_payload(contact_id)
+                contacts.append(Seen(contact_id, payload.name or "", payload.alias or ""))
+        except Exception as exc:  # grpclib / SDK errors: no roster this time, the old ids stay bound
+            log.warning("wechaty: the rooms and contacts of this login could not be read: %s", exc)
+            return None
+        log.info("wechaty: this login shows %d rooms and %d contacts", len(rooms), len(contacts))
+        return ChatEvent("roster", "", "", datetime.now(UTC), rooms=tuple(rooms), contacts=tuple(contacts))
 
     async def _convert(self, bot: Any, msg: Any) -> IncomingMessage | None:
         """The neutral message, or None for the bot's own messages."""

@@ -4,7 +4,7 @@ the copy it is (`twin_of`), and the account that sent each outbox row (its own d
 `account_limits.messages_per_day`).
 
 Revision ID: 0015
-Revises: 0013 (the ids branch may add 0014: rechained when merged)
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

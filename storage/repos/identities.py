@@ -1,0 +1,72 @@
+"""Ids that change: the platform id each stable key has this login, and the change log of re-mappings.
+
+Everything else in the database stores stable keys (config's ids or topics, or the first platform id seen);
+a key has a row here only once it was re-mapped to a new platform id (handlers/domain/identity.py).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from storage._sql import ADMIN_EVENTS, IDENTITIES, LINKS, PENDING, TICKETS, Sql
+from storage.repos.directory import VERSION_KEY
+from storage.repos.state import State
+from storage.states import FINAL_STATES
+
+IDS, L, P, T = IDENTITIES.c, LINKS.c, PENDING.c, TICKETS.c
+KINDS = ("group", "person")
+
+
+class Identities:
+    def __init__(self, sql: Sql, state: State) -> None:
+        self.sql = sql
+        self.state = state
+
+    def all(self) -> dict[tuple[str, str], str]:
+        """(kind, key) → platform id, for every re-mapped key."""
+        return {(str(r.kind), str(r.key)): str(r.platform_id) for r in self.sql.run(select(IDENTITIES))}
+
+    def bind(self, kind: str, key: str, platform_id: str, *, at: datetime, by: str, how: str) -> str:
+        """`key` is `platform_id` from now on (a key that held that id before lets it go); an event row in
+        the change log says which id it had, which it has now and how it was found. Returns the old id."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown identity kind {kind!r}")
+        before = self.all().get((kind, key), key)
+        self.sql.run(IDENTITIES.delete().where(IDS.kind == kind, IDS.platform_id == platform_id, IDS.key != key))
+        values = {"platform_id": platform_id, "updated_at": at}
+        if platform_id == key:  # back at its own id: no row needed
+            self.sql.run(IDENTITIES.delete().where(IDS.kind == kind, IDS.key == key))
+        elif (kind, key) in self.all():
+            self.sql.run(update(IDENTITIES).where(IDS.kind == kind, IDS.key == key).values(**values))
+        else:
+            self.sql.add(IDENTITIES, {"kind": kind, "key": key, **values})
+        self.sql.add(
+            ADMIN_EVENTS,
+            {
+                "at": at,
+                "community_id": "",
+                "actor_id": by,
+                "actor_name": by,
+                "kind": f"{kind}-id",
+                "key": key,
+                "before": json.dumps({"platform_id": before}, ensure_ascii=False),
+                "after": json.dumps({"platform_id": platform_id, "how": how}, ensure_ascii=False),
+            },
+        )
+        # the directory's version moves: every process reloads its map with its settings (directory.refresh)
+        self.state.set_meta(VERSION_KEY, uuid.uuid4().hex)
+        return before
+
+    def residents(self) -> dict[str, str]:
+        """Reporters of tickets still in play (a rating may follow a result) and people a follow-up waits
+        for: id → the name they reported under. These are the residents a re-login must not lose."""
+        live = select(T.id).where(T.state.not_in([s.value for s in FINAL_STATES]))
+        rows = self.sql.run(select(L.reporter_id, L.reporter_name).where(L.ticket_id.in_(live)).order_by(L.at))
+        out = {str(pid): str(name) for pid, name in rows if pid}
+        for (pid,) in self.sql.run(select(P.person_id).distinct()):
+            out.setdefault(str(pid), "")
+        return out
