@@ -135,8 +135,9 @@ def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool
                 else MediaStore(services.settings.data_dir).put(msg.media)
             )
             msg = replace(msg, ref=f"{MEDIA_REF}{name}" if name else msg.ref, media=b"")
+        account = services.settings.account
         return uow.messages.add(
-            msg, purge_after=msg.timestamp + timedelta(days=keep), account=services.settings.account.id
+            msg, purge_after=msg.timestamp + timedelta(days=keep), account=account.id, paired=account.paired
         )
 
 

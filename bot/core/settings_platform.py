@@ -35,6 +35,12 @@ class Account(Model):
     # the WeChat names of the other bot accounts in the same groups: what they post is never a resident's
     peer_names: list[str] = Field(default_factory=list)
 
+    @property
+    def paired(self) -> bool:
+        """Another bot account may store the same group messages: only then is each one checked for a copy
+        (a single account's messages are never another account's, and the check is a query a message)."""
+        return self.standby or bool(self.peer_names)
+
 
 class WebPage(Model):
     """`gridbot run` also serves the command-center page (web/) in the same process when enabled."""

@@ -32,6 +32,24 @@ SINCE = (
 )
 
 
+# built once (a statement a group message when two accounts are paired): see Messages._twin
+_MINE = select(COPY.c.id).where(COPY.c.twin_of == M.id, COPY.c.account == bindparam("account")).exists()
+TWIN = (
+    select(M.id)
+    .where(
+        M.fingerprint == bindparam("fingerprint"),
+        M.received_at >= bindparam("earliest"),
+        M.received_at <= bindparam("latest"),
+        M.account != bindparam("account"),
+        M.twin_of.is_(None),
+        M.platform_id != bindparam("platform_id"),
+        ~_MINE,
+    )
+    .order_by(M.id)
+    .limit(1)
+)
+
+
 def fingerprint(msg: IncomingMessage) -> str:
     """What every bot account sees alike of a group message (#18): the group's topic, the sender's own name,
     the kind and the text. Platform ids are left out: message ids always differ between accounts, and with
@@ -59,15 +77,17 @@ class Messages:
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
 
-    def add(self, msg: IncomingMessage, purge_after: datetime | None, account: str = "") -> tuple[StoredMessage, bool]:
+    def add(
+        self, msg: IncomingMessage, purge_after: datetime | None, account: str = "", *, paired: bool = True
+    ) -> tuple[StoredMessage, bool]:
         """Store a message unless its platform id is known. Returns (record, is_new).
 
         One INSERT … ON CONFLICT DO NOTHING: a message another process stored first (or is storing: the
         insert waits for its transaction) is recognised by the unique platform id, without a read first.
         A group message another bot account stored first under its own id (#18) is stored as that one's
-        copy, processed already: not new (`_twin`)."""
+        copy, processed already: not new (`_twin`); `paired` False (one account alone) skips that look."""
         print_ = fingerprint(msg)
-        twin = self._twin(msg, print_, account) if print_ else None
+        twin = self._twin(msg, print_, account) if print_ and paired else None
         values = {
             "platform_id": msg.message_id,
             "chat_id": msg.chat_id,
@@ -117,22 +137,16 @@ class Messages:
         accounts' processes take a lock on the fingerprint first, so that one of them stores first and the
         other sees it."""
         self.sql.advisory_lock(TWIN_LOCK, print_)
-        mine = select(COPY.c.id).where(COPY.c.twin_of == M.id, COPY.c.account == account).exists()
-        stmt = (
-            select(M.id)
-            .where(
-                M.fingerprint == print_,
-                M.received_at >= msg.timestamp - TWIN_WINDOW,
-                M.received_at <= msg.timestamp + TWIN_WINDOW,
-                M.account != account,
-                M.twin_of.is_(None),
-                M.platform_id != msg.message_id,
-                ~mine,
-            )
-            .order_by(M.id)
-            .limit(1)
-        )
-        found = self.sql.run(stmt).scalar_one_or_none()
+        found = self.sql.run(
+            TWIN,
+            {
+                "fingerprint": print_,
+                "earliest": msg.timestamp - TWIN_WINDOW,
+                "latest": msg.timestamp + TWIN_WINDOW,
+                "account": account,
+                "platform_id": msg.message_id,
+            },
+        ).scalar_one_or_none()
         return int(found) if found is not None else None
 
     def claim(self, pk: int) -> StoredMessage | None:
