@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.core.settings_platform import SINGLE_ACCOUNT
 from storage.types import UTCDateTime
 
 
@@ -252,9 +253,14 @@ class GroupRow(SQLModel, table=True):
 class IdentityRow(SQLModel, table=True):
     """Where a group or person the bot knows is now (#18 §3): WeChat's free protocol gives rooms and contacts new
     ids at every login. `key` is the stable id everything else stores (config's id or topic, or the first id
-    seen); `platform_id` the id the platform uses this login. Only re-mapped keys have a row."""
+    seen); `platform_id` the id the platform uses this login. Only re-mapped keys have a row. One map per bot
+    account (migration 0017): two accounts in one room may see it under two ids, each login its own."""
 
     __tablename__ = "identities"
+    account: str = Field(
+        default=SINGLE_ACCOUNT,
+        sa_column=Column(String(64), primary_key=True, nullable=False, server_default=SINGLE_ACCOUNT),
+    )
     kind: str = Field(primary_key=True, max_length=16)  # "group" | "person"
     key: str = Field(primary_key=True, max_length=128)
     platform_id: str = Field(index=True, max_length=128)

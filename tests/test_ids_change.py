@@ -75,8 +75,8 @@ async def test_a_relogin_keeps_tickets_roles_bindings_and_the_rating(chat: Chat)
     assert "群「美景天城3栋」" in report
     assert "张燕" in report
     assert "居民 1 人" in report
-    assert ("group-id", "room_tiancheng_3", {"platform_id": "r2@chatroom", "how": "topic"}) in id_events(chat)
-    assert ("person-id", resident, {"platform_id": "c9", "how": "name"}) in id_events(chat)
+    assert ("group-id", "room_tiancheng_3", {"platform_id": "r2@chatroom", "how": "topic", "account": "main"}) in id_events(chat)
+    assert ("person-id", resident, {"platform_id": "c9", "how": "name", "account": "main"}) in id_events(chat)
 
     # the resident's rating under the new ids reaches ticket #1, and the answer goes to the new room
     out = await chat.deliver(said(chat, "c9", "周阿姨", "满意，谢谢", "r2@chatroom", "美景天城3栋"))
@@ -110,7 +110,7 @@ async def test_two_rooms_with_one_topic_are_refused_and_bind_confirms(chat: Chat
     assert [s.text for s in out if s.chat_id == "r2b@chatroom"] == [
         "本群已重新对应为「美景天城3栋」，原有工单和绑定照旧。"
     ]
-    assert ("group-id", "room_tiancheng_3", {"platform_id": "r2b@chatroom", "how": "/绑定"}) in id_events(chat)
+    assert ("group-id", "room_tiancheng_3", {"platform_id": "r2b@chatroom", "how": "/绑定", "account": "main"}) in id_events(chat)
     out = await chat.deliver(said(chat, "c9", "周阿姨", DOG, "r2b@chatroom", "美景天城3栋"))
     reply = next(s for s in out if s.chat_id == "r2b@chatroom")
     assert "张燕" in reply.text
@@ -141,7 +141,7 @@ async def test_alias_before_display_name_and_a_shared_name_refused(tmp_path: Pat
     report = staff_lines(chat, "r5@chatroom")
     assert "「李网格」对应到两个联系人" in report
     events = id_events(chat)
-    assert ("person-id", "wxid_zhangyan", {"platform_id": "n2", "how": "alias"}) in events
+    assert ("person-id", "wxid_zhangyan", {"platform_id": "n2", "how": "alias", "account": "main"}) in events
     assert not any(key == "wxid_li" for _, key, _ in events)
     assert "没有找到群「美景天城3栋」" in report
     chat.app.services.store.dispose()

@@ -19,6 +19,11 @@ class WechatySettings(Model):
     health_grace_seconds: float = Field(default=90.0, ge=0)  # not connected for longer: a health problem
 
 
+# the account id of a process that configures none: a single-account office (and rows stored before accounts
+# had ids of their own, e.g. the id map of migration 0017) belong to it
+SINGLE_ACCOUNT = "main"
+
+
 class Account(Model):
     """Which WeChat account this process is (#18): two accounts may sit in the same groups, one speaks.
 
@@ -27,7 +32,7 @@ class Account(Model):
     account holds a lease in the database and renews it while it is logged in; when it is not renewed for
     `takeover_seconds` (logged out, banned, its gateway gone), the other account takes over."""
 
-    id: str = Field(default="main", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    id: str = Field(default=SINGLE_ACCOUNT, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     # waits for the other account first: it never takes the lease at start-up from a speaking account
     standby: bool = False
     # the lease not renewed for this long: the account holding it is gone (the holder renews every third of it)

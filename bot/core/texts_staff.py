@@ -64,6 +64,7 @@ class StaffTexts(BaseModel):
     bound: str = "本群已绑定到{grid}。"
     # ids that change (README "Ids that change"): what a re-login re-bound and what it could not
     rebind_title: str = "网格助手重新登录后，微信给群和联系人换了新编号："
+    rebind_title_account: str = "网格助手（账号 {account}）重新登录后，微信给群和联系人换了新编号："
     rebind_done: str = "已重新对应：{items}。"
     rebind_group: str = "群「{topic}」"
     rebind_person: str = "{name}"
@@ -72,6 +73,8 @@ class StaffTexts(BaseModel):
     rebind_missing_group: str = "没有找到群「{topic}」（可能已改名），请在该群里发送 /绑定 {topic}。"
     rebind_ambiguous_person: str = "「{name}」对应到{count}个联系人，请在管理页给他/她填上微信备注（alias）。"
     rebind_missing_person: str = "没有找到工作人员「{name}」，请请他/她私聊网格助手，或在管理页填上微信备注。"
+    rebind_missing_residents: str = "未能重新对应的居民：{names}。他们对原工单的评价或补充可能对不上，请网格员留意。"
+    rebind_residents_more: str = "{names}等{count}人"
     rebound_group: str = "本群已重新对应为「{topic}」，原有工单和绑定照旧。"
     extension_asked: str = "#{ticket}【{category}】{who}申请延期 {amount}：{reason}。同意请回复 /同意延期 {ticket}，不同意请回复 /不同意延期 {ticket} 原因"
     extension_sent: str = "#{ticket} 延期申请已发给{approver}。"

@@ -208,8 +208,9 @@ def rebind_here(msg: StoredMessage, deps: Deps, target: str) -> str | None:
     if not target or not found:
         return None
     group = found[0]
-    platform_id = IdentityMap(deps.uow.identities.all()).platform_of(GROUP, msg.chat_id) or msg.chat_id
-    deps.uow.identities.bind(GROUP, group.key, platform_id, at=deps.now, by=msg.sender_id or BY, how="/绑定")
+    account = deps.settings.account.id  # the account this room was written in: its map, not the other's
+    platform_id = IdentityMap(deps.uow.identities.all(account)).platform_of(GROUP, msg.chat_id) or msg.chat_id
+    deps.uow.identities.bind(account, GROUP, group.key, platform_id, at=deps.now, by=msg.sender_id or BY, how="/绑定")
     return deps.texts.rebound_group.format(topic=group.name)
 
 

@@ -139,7 +139,7 @@ def refresh(services: Services, *, force: bool = False) -> bool:
             current = uow.directory.version()
             base = services.file_settings or services.settings
             merged = apply_overrides(base, uow)
-            identity = IdentityMap(uow.identities.all())
+            identity = IdentityMap(uow.identities.all(base.account.id))  # this account's map only
     except TRANSIENT as exc:
         log.debug("directory: not refreshed, the database is not answering: %s", exc)
         return False
