@@ -75,7 +75,11 @@ async def test_a_relogin_keeps_tickets_roles_bindings_and_the_rating(chat: Chat)
     assert "群「美景天城3栋」" in report
     assert "张燕" in report
     assert "居民 1 人" in report
-    assert ("group-id", "room_tiancheng_3", {"platform_id": "r2@chatroom", "how": "topic", "account": "main"}) in id_events(chat)
+    assert (
+        "group-id",
+        "room_tiancheng_3",
+        {"platform_id": "r2@chatroom", "how": "topic", "account": "main"},
+    ) in id_events(chat)
     assert ("person-id", resident, {"platform_id": "c9", "how": "name", "account": "main"}) in id_events(chat)
 
     # the resident's rating under the new ids reaches ticket #1, and the answer goes to the new room
@@ -110,7 +114,11 @@ async def test_two_rooms_with_one_topic_are_refused_and_bind_confirms(chat: Chat
     assert [s.text for s in out if s.chat_id == "r2b@chatroom"] == [
         "本群已重新对应为「美景天城3栋」，原有工单和绑定照旧。"
     ]
-    assert ("group-id", "room_tiancheng_3", {"platform_id": "r2b@chatroom", "how": "/绑定", "account": "main"}) in id_events(chat)
+    assert (
+        "group-id",
+        "room_tiancheng_3",
+        {"platform_id": "r2b@chatroom", "how": "/绑定", "account": "main"},
+    ) in id_events(chat)
     out = await chat.deliver(said(chat, "c9", "周阿姨", DOG, "r2b@chatroom", "美景天城3栋"))
     reply = next(s for s in out if s.chat_id == "r2b@chatroom")
     assert "张燕" in reply.text
@@ -162,3 +170,27 @@ async def test_a_group_configured_by_topic_is_bound_at_the_first_login(tmp_path:
     assert ticket is not None
     assert (ticket.chat_id, ticket.grid_id) == ("美景天城3栋", "g10")
     chat.app.services.store.dispose()
+
+
+NEIGHBOURS = "周阿姨 孙大爷 吴女士 郑师傅 王奶奶 赵叔 钱阿姨 冯大爷 陈女士 褚先生 卫阿姨".split()
+
+
+async def test_residents_not_found_again_are_named_never_numbered(chat: Chat) -> None:
+    """Staff are told who may come back as a stranger: the names residents reported under, ten at most, and
+    never a phone number (a resident whose WeChat name is one is counted only)."""
+    for name in [*NEIGHBOURS, "13812345678"]:
+        await chat.say(name, DOG)
+    chat.new()
+    await chat.app.chat_event(relogin(chat, residents=(Seen("c9", "周阿姨"),)))
+    report = staff_lines(chat, "r5@chatroom")
+    assert "居民 1 人" in report  # 周阿姨, found by her name
+    (line,) = [s for s in report.splitlines() if s.startswith("未能重新对应的居民")]
+    named = "、".join(NEIGHBOURS[1:])  # the ten not found, in the order they reported; the number is counted
+    assert line.startswith(f"未能重新对应的居民：{named}等11人。")
+    assert "5678" not in report
+
+    # the next login finds all but two: both named, no "等"
+    everyone = tuple(Seen(f"c{n}", name) for n, name in enumerate([*NEIGHBOURS[:-2], "13812345678"], start=20))
+    await chat.app.chat_event(relogin(chat, residents=everyone))
+    report = staff_lines(chat, "r5@chatroom")
+    assert "未能重新对应的居民：褚先生、卫阿姨。" in report

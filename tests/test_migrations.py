@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from storage.db import make_engine
 from storage.migrate import SchemaMismatch, alembic_config, current, head, upgrade
 from storage.store import Store
 from tests.pgserver import PgServer
+
+START_UTC = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -119,3 +122,37 @@ def test_a_database_url_that_cannot_work_is_one_english_line(capsys: pytest.Capt
     err = capsys.readouterr().err
     assert err.startswith("gridbot: unsupported database 'mysql'")
     assert "Traceback" not in err
+
+
+def test_the_id_map_of_one_account_becomes_the_default_accounts(empty_url: str) -> None:
+    """0017 (#18 §3/§4): the one id map there was is the single-account office's, account `main`; another
+    account starts with a map of its own, empty, and binds the same key without touching `main`'s row."""
+    upgrade(empty_url, "0016")
+    engine = make_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO identities (kind, key, platform_id, updated_at) VALUES"
+                " ('group', 'room_tiancheng_3', '@@r2', '2026-11-23 01:00:00'),"
+                " ('person', 'wxid_res_1', '@c9', '2026-11-23 01:00:00')"
+            )
+        )
+    engine.dispose()
+    assert upgrade(empty_url).after == head()
+    with Store(empty_url).begin() as uow:
+        assert uow.identities.all("main") == {("group", "room_tiancheng_3"): "@@r2", ("person", "wxid_res_1"): "@c9"}
+        assert uow.identities.all("b") == {}
+        uow.identities.bind("b", "group", "room_tiancheng_3", "@@b-r2", at=START_UTC, by="test", how="topic")
+    with Store(empty_url).begin() as uow:
+        assert uow.identities.all("main")[("group", "room_tiancheng_3")] == "@@r2"
+        assert uow.identities.all("b") == {("group", "room_tiancheng_3"): "@@b-r2"}
+    # and back (`alembic downgrade 0016`): one map again, the default account's
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0016")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT kind, key, platform_id FROM identities ORDER BY kind")).all()
+        assert [tuple(r) for r in rows] == [("group", "room_tiancheng_3", "@@r2"), ("person", "wxid_res_1", "@c9")]
+    finally:
+        engine.dispose()

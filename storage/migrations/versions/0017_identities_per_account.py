@@ -8,6 +8,8 @@ Revises: 0016
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,8 +22,10 @@ depends_on = None
 DEFAULT_ACCOUNT = "main"
 
 
-def _columns(account: bool) -> list[sa.Column[object]]:
-    head = [sa.Column("account", sa.String(length=64), nullable=False, server_default=DEFAULT_ACCOUNT)]
+def _columns(account: bool) -> list[sa.Column[Any]]:
+    head: list[sa.Column[Any]] = [
+        sa.Column("account", sa.String(length=64), nullable=False, server_default=DEFAULT_ACCOUNT)
+    ]
     return [
         *(head if account else []),
         sa.Column("kind", sa.String(length=16), nullable=False),

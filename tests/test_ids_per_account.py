@@ -1,0 +1,229 @@
+"""Ids that change with two bot accounts (#18 §3/§4): with wechat4u each account sees every room and contact
+under an id of its own, and a new one at each of its logins. Each account has its own id map: one account's
+re-login re-binds its map only, a resident writing through the other account reaches the same group, grid and
+ticket, /绑定 binds for the account it was written to, and a key only the other account has seen is found by
+name, never taken for "still there" because this account's roster happens to hold an id spelled the same."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.core.identity import GROUP, PERSON
+from bot.core.messages import ChatEvent, IncomingMessage, Seen
+from bot.core.settings import load_settings
+from bot.runtime.speaking import Speaking
+from tests.chat import Chat
+from tests.conftest import DATA, _chat
+
+DOG = "楼下有人养狗，到晚上老叫唤，我年纪大了，根本没法休息好。"
+LIGHT = "楼道灯坏了好几天了，晚上黑漆漆的"
+GROUPS = {"room_tiancheng_3": "美景天城3栋", "room_longcheng_1": "美景龙城1栋", "room_staff": "美景社区工作群"}
+TOPICS = {**GROUPS, "twin": "美景天城3栋"}  # "twin": a second room of that name, seen by b only
+STAFF = {"wxid_zhangyan": "张燕", "wxid_li": "李网格", "wxid_wanghuan": "王欢", "wxid_center": "街道网格中心"}
+
+
+def ids(account: str, login: int) -> dict[str, str]:
+    """What `account` calls each room and contact at its `login`-th login (wechat4u: new ones each time)."""
+    rooms = {k: f"@@{account}{login}-{k}" for k in GROUPS}
+    people = {k: f"@{account}{login}-{k}" for k in STAFF}
+    return {**rooms, **people, "zhou": f"@{account}{login}-zhou", "sun": f"@{account}{login}-sun"}
+
+
+@dataclass
+class Side:
+    chat: Chat
+    ids: dict[str, str]
+
+    @property
+    def account(self) -> str:
+        return self.chat.settings.account.id
+
+    async def login(self, login: int, *, residents: tuple[str, ...] = ("zhou", "sun")) -> None:
+        """A login of this account: its roster, every room and contact under this login's ids."""
+        self.ids = ids(self.account, login)
+        names = {"zhou": "周阿姨", "sun": "孙大爷"}
+        rooms = tuple(Seen(self.ids[k], topic) for k, topic in GROUPS.items())
+        people = tuple(Seen(self.ids[k], name) for k, name in STAFF.items())
+        people += tuple(Seen(self.ids[r], names[r]) for r in residents)
+        now = self.chat.clock.now()
+        await self.chat.app.chat_event(ChatEvent("roster", "", "", now, rooms=rooms, contacts=people))
+
+    def said(self, n: int, who: str, name: str, text: str, room: str = "room_tiancheng_3") -> IncomingMessage:
+        """`who` writes `text` in `room` ("" for a private chat), as this account receives it: its own ids."""
+        sender = self.ids[who]
+        return IncomingMessage(
+            message_id=f"{self.account}-{n}",
+            chat_id=self.ids[room] if room else sender,
+            chat_topic=TOPICS.get(room, ""),
+            sender_id=sender,
+            sender_name=name,
+            text=text,
+            timestamp=self.chat.clock.now(),
+        )
+
+    def map(self) -> dict[tuple[str, str], str]:
+        with self.chat.app.services.store.begin() as uow:
+            return uow.identities.all(self.account)
+
+
+@dataclass
+class Pair:
+    a: Side  # speaks
+    b: Side  # stands by, on the same database
+
+
+async def staff_report(pair: Pair) -> str:
+    """What the staff chat got since the last look: a speaks, so a sends what either account queued."""
+    await pair.a.chat.app.dispatcher.drain()
+    return "\n".join(s.text for s in pair.a.chat.new() if s.chat_id == pair.a.ids["room_staff"])
+
+
+def _settings(tmp_path: Path, account: dict[str, Any]) -> Any:
+    overrides = {"account": account, "data_dir": str(tmp_path / str(account["id"]))}
+    return load_settings(DATA / "config.yaml", env={}, overrides=overrides)
+
+
+@pytest.fixture
+async def pair(tmp_path: Path, db_url: str) -> AsyncIterator[Pair]:
+    """Accounts a and b on one database (SQLite and PostgreSQL), each logged in once with ids of its own."""
+    a_settings = _settings(tmp_path, {"id": "a", "peer_names": ["网格助手B"]})
+    b_settings = _settings(tmp_path, {"id": "b", "standby": True, "peer_names": ["网格助手"]})
+    async for a in _chat(a_settings, db_url):
+        async for b in _chat(b_settings, db_url):
+            for side in (a, b):
+                app = side.app
+                app.speaking = Speaking(app.services, app.adapter, app.dispatcher, app.services.clock)
+            pair = Pair(Side(a, {}), Side(b, {}))
+            await pair.a.login(1)
+            await pair.b.login(1)
+            a.new()
+            yield pair
+
+
+async def test_each_account_has_its_own_map_and_a_relogin_rebinds_only_its_own(pair: Pair) -> None:
+    a, b = pair.a, pair.b
+    assert a.map()[(GROUP, "room_tiancheng_3")] == "@@a1-room_tiancheng_3"
+    assert b.map()[(GROUP, "room_tiancheng_3")] == "@@b1-room_tiancheng_3"
+    assert b.map()[(PERSON, "wxid_zhangyan")] == "@b1-wxid_zhangyan"
+    b_before = b.map()
+
+    await a.login(2)
+    assert a.map()[(GROUP, "room_tiancheng_3")] == "@@a2-room_tiancheng_3"
+    assert a.map()[(PERSON, "wxid_zhangyan")] == "@a2-wxid_zhangyan"
+    assert b.map() == b_before
+    # each process translates with its own account's map
+    assert a.chat.app.services.identity.key_of(GROUP, "@@a2-room_tiancheng_3") == "room_tiancheng_3"
+    assert b.chat.app.services.identity.key_of(GROUP, "@@b1-room_tiancheng_3") == "room_tiancheng_3"
+    assert b.chat.app.services.identity.key_of(GROUP, "@@a2-room_tiancheng_3") == "@@a2-room_tiancheng_3"
+    # the change log says which account re-bound
+    with a.chat.app.services.store.begin() as uow:
+        accounts = [e.after["account"] for e in uow.directory.events() if e.key == "room_tiancheng_3"]
+    assert sorted(accounts) == ["a", "a", "b"]
+
+
+async def test_a_resident_through_the_other_account_reaches_her_group_grid_and_ticket(pair: Pair) -> None:
+    a, b = pair.a, pair.b
+    # 周阿姨 reports through a (both receive it: one ticket); her key is a's id of her
+    out = await a.chat.deliver(a.said(1, "zhou", "周阿姨", DOG))
+    assert "#1" in next(s for s in out if s.chat_id == "@@a1-room_tiancheng_3").text
+    assert await b.chat.deliver(b.said(1, "zhou", "周阿姨", DOG)) == []
+    await a.chat.deliver(a.said(2, "wxid_zhangyan", "张燕", "/办结 1 已与养狗住户沟通", room=""))
+    # b logs in again later: it finds her (a key only a has seen) by her name, under b's id
+    await b.login(2)
+    assert b.map()[(PERSON, "@a1-zhou")] == "@b2-zhou"
+    assert a.map().get((PERSON, "@a1-zhou")) is None  # a's own id: no row in a's map
+    # a is gone, b speaks from now on
+    assert a.chat.app.speaking is not None
+    assert b.chat.app.speaking is not None
+    assert await a.chat.app.speaking.tick() is True
+    a.chat.app.speaking.release()  # a stops (a clean stop gives the lease up at once)
+    for side in (a, b):
+        side.chat.clock.advance(timedelta(seconds=b.chat.settings.account.takeover_seconds))
+    assert await b.chat.app.speaking.tick() is True
+    await b.chat.app.dispatcher.drain()
+    b.chat.new()
+
+    # her 不满意 reaches only b, under b's ids: ticket #1 is reopened and the answer goes to b's room
+    out = await b.chat.deliver(b.said(3, "zhou", "周阿姨", "不满意，狗还是叫"))
+    with b.chat.app.services.store.begin() as uow:
+        ticket = uow.tickets.get(1)
+    assert ticket is not None
+    assert (ticket.state, ticket.reporter_id, ticket.chat_id) == ("accepted", "@a1-zhou", "room_tiancheng_3")
+    answer = next(s for s in out if s.chat_id == "@@b2-room_tiancheng_3")
+    assert "#1" in answer.text
+    assert "@b2-zhou" in answer.mention_ids
+    assert {s.chat_id for s in out} <= {"@@b2-room_tiancheng_3", "@b2-zhou", "@b2-wxid_zhangyan"}
+
+    # 孙大爷's new report through b lands on the group's grid: 张燕, @-mentioned under b's id of her
+    out = await b.chat.deliver(b.said(4, "sun", "孙大爷", LIGHT))
+    reply = next(s for s in out if s.chat_id == "@@b2-room_tiancheng_3")
+    assert "#2" in reply.text
+    assert "张燕" in reply.text
+    assert set(reply.mention_ids) == {"@b2-sun", "@b2-wxid_zhangyan"}
+    with b.chat.app.services.store.begin() as uow:
+        second = uow.tickets.get(2)
+    assert second is not None
+    assert (second.chat_id, second.grid_id) == ("room_tiancheng_3", "g10")
+
+
+async def test_bind_through_one_account_binds_for_that_account_only(pair: Pair) -> None:
+    a, b = pair.a, pair.b
+    # b's next login sees two rooms named 美景天城3栋: refused, and the staff chat is told which account
+    b.ids = {**ids("b", 2), "twin": "@@b2-twin"}
+    rooms = tuple(Seen(b.ids[k], t) for k, t in TOPICS.items())
+    people = tuple(Seen(b.ids[k], n) for k, n in STAFF.items())
+    await b.chat.app.chat_event(ChatEvent("roster", "", "", b.chat.clock.now(), rooms=rooms, contacts=people))
+    report = await staff_report(pair)
+    assert "网格助手（账号 b）重新登录后" in report
+    assert "群「美景天城3栋」有两个同名群，请用 /绑定 确认" in report
+    assert b.map()[(GROUP, "room_tiancheng_3")] == "@@b1-room_tiancheng_3"  # unchanged: nothing guessed
+
+    # the secretary confirms in the right room; only b received it (a is not in that room)
+    await b.chat.deliver(b.said(1, "wxid_wanghuan", "王欢", "/绑定 美景天城3栋", room="twin"))
+    assert b.map()[(GROUP, "room_tiancheng_3")] == "@@b2-twin"
+    assert a.map()[(GROUP, "room_tiancheng_3")] == "@@a1-room_tiancheng_3"
+    with b.chat.app.services.store.begin() as uow:
+        (event,) = [e for e in uow.directory.events() if e.after.get("how") == "/绑定"]
+    assert event.after == {"platform_id": "@@b2-twin", "how": "/绑定", "account": "b"}
+    # a report written in that room through b is 美景天城3栋's, on 张燕's grid
+    await b.chat.deliver(b.said(2, "sun", "孙大爷", LIGHT, room="twin"))
+    with b.chat.app.services.store.begin() as uow:
+        ticket = uow.tickets.get(1)
+    assert ticket is not None
+    assert (ticket.chat_id, ticket.grid_id, ticket.holder_id) == ("room_tiancheng_3", "g10", "wxid_zhangyan")
+    await a.chat.wait(timedelta(minutes=1))  # a reloads the maps too (the directory's version moved): its own
+    assert b.chat.app.services.identity.key_of(GROUP, "@@b2-twin") == "room_tiancheng_3"
+    assert a.chat.app.services.identity.key_of(GROUP, "@@b2-twin") == "@@b2-twin"
+
+
+@pytest.mark.parametrize(
+    ("theirs", "bound"),
+    [
+        ("某住户", "@b2-zhou"),  # b's roster has another person under the id a gave 周阿姨: not her
+        ("周阿姨", None),  # the same person under the same id (a puppet with stable ids): nothing to store
+    ],
+)
+async def test_a_key_only_the_other_account_has_seen_is_found_by_name(
+    pair: Pair, theirs: str, bound: str | None
+) -> None:
+    a, b = pair.a, pair.b
+    await a.chat.deliver(a.said(1, "zhou", "周阿姨", DOG))  # only a received it: her key is a's id of her
+    key = a.ids["zhou"]
+    b.ids = ids("b", 2)
+    rooms = tuple(Seen(b.ids[k], t) for k, t in GROUPS.items())
+    people = [Seen(b.ids[k], n) for k, n in STAFF.items()]
+    people.append(Seen(key, theirs))  # an id spelled like a's id of her, in b's roster
+    if bound:
+        people.append(Seen(b.ids["zhou"], "周阿姨"))
+    a.chat.new()
+    await b.chat.app.chat_event(ChatEvent("roster", "", "", b.chat.clock.now(), rooms=rooms, contacts=tuple(people)))
+    assert b.map().get((PERSON, key)) == bound
+    report = await staff_report(pair)
+    assert ("居民 1 人" in report) is (bound is not None)
+    assert "未能重新对应的居民" not in report
