@@ -7,10 +7,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.core.identity import IdentityMap
 from bot.core.messages import IncomingMessage, MessageKind
 from handlers.commands.dispatch import on_command
 from handlers.commands.notices import is_confirmation, on_confirm
 from handlers.deps import Deps, Services
+from handlers.domain.identity import learn_from_copy
 from handlers.domain.outbound import reply
 from handlers.domain.people import is_staff
 from handlers.resident.reports import on_resident_message
@@ -136,9 +138,18 @@ def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool
             )
             msg = replace(msg, ref=f"{MEDIA_REF}{name}" if name else msg.ref, media=b"")
         account = services.settings.account
-        return uow.messages.add(
+        stored, new = uow.messages.add(
             msg, purge_after=msg.timestamp + timedelta(days=keep), account=account.id, paired=account.paired
         )
+        original = uow.messages.original_of(msg.message_id) if not new and account.paired else None
+        # the other account's message: its writer is, for this account, the sender id of this copy
+        learnt = original is not None and learn_from_copy(
+            uow, account.id, services.identity, msg, original, services.clock.now()
+        )
+        mine = IdentityMap(uow.identities.all(account.id)) if learnt else None
+    if mine is not None:
+        services.identity = mine  # at once: her next message through this account is hers already
+    return stored, new
 
 
 async def process(pk: int, services: Services, fresh: StoredMessage | None = None) -> bool:

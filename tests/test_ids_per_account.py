@@ -127,27 +127,31 @@ async def test_each_account_has_its_own_map_and_a_relogin_rebinds_only_its_own(p
     assert sorted(accounts) == ["a", "a", "b"]
 
 
+async def b_takes_over(pair: Pair) -> None:
+    """a stops (a clean stop gives the lease up at once); b, past its wait at start-up, speaks from now on."""
+    a, b = pair.a.chat.app, pair.b.chat.app
+    assert a.speaking is not None
+    assert b.speaking is not None
+    assert await a.speaking.tick() is True
+    a.speaking.release()
+    for side in (pair.a, pair.b):
+        side.chat.clock.advance(timedelta(seconds=pair.b.chat.settings.account.takeover_seconds))
+    assert await b.speaking.tick() is True
+    await b.dispatcher.drain()
+    pair.b.chat.new()
+
+
 async def test_a_resident_through_the_other_account_reaches_her_group_grid_and_ticket(pair: Pair) -> None:
     a, b = pair.a, pair.b
-    # 周阿姨 reports through a (both receive it: one ticket); her key is a's id of her
+    # 周阿姨 reports through a; a closes it; only then does b see her again, at its next login
     out = await a.chat.deliver(a.said(1, "zhou", "周阿姨", DOG))
     assert "#1" in next(s for s in out if s.chat_id == "@@a1-room_tiancheng_3").text
-    assert await b.chat.deliver(b.said(1, "zhou", "周阿姨", DOG)) == []
     await a.chat.deliver(a.said(2, "wxid_zhangyan", "张燕", "/办结 1 已与养狗住户沟通", room=""))
-    # b logs in again later: it finds her (a key only a has seen) by her name, under b's id
+    # b's login finds her (a key only a has seen: a's id of her) by her name, under b's id
     await b.login(2)
     assert b.map()[(PERSON, "@a1-zhou")] == "@b2-zhou"
     assert a.map().get((PERSON, "@a1-zhou")) is None  # a's own id: no row in a's map
-    # a is gone, b speaks from now on
-    assert a.chat.app.speaking is not None
-    assert b.chat.app.speaking is not None
-    assert await a.chat.app.speaking.tick() is True
-    a.chat.app.speaking.release()  # a stops (a clean stop gives the lease up at once)
-    for side in (a, b):
-        side.chat.clock.advance(timedelta(seconds=b.chat.settings.account.takeover_seconds))
-    assert await b.chat.app.speaking.tick() is True
-    await b.chat.app.dispatcher.drain()
-    b.chat.new()
+    await b_takes_over(pair)
 
     # her 不满意 reaches only b, under b's ids: ticket #1 is reopened and the answer goes to b's room
     out = await b.chat.deliver(b.said(3, "zhou", "周阿姨", "不满意，狗还是叫"))
@@ -170,6 +174,25 @@ async def test_a_resident_through_the_other_account_reaches_her_group_grid_and_t
         second = uow.tickets.get(2)
     assert second is not None
     assert (second.chat_id, second.grid_id) == ("room_tiancheng_3", "g10")
+
+
+async def test_a_resident_first_seen_after_the_logins_is_learnt_from_the_copy(pair: Pair) -> None:
+    """No login in between: b's copy of her report tells b who she is (a's message, b's id of her)."""
+    a, b = pair.a, pair.b
+    await a.chat.deliver(a.said(1, "zhou", "周阿姨", DOG))
+    assert await b.chat.deliver(b.said(1, "zhou", "周阿姨", DOG)) == []  # b's copy: one message, one ticket
+    assert b.map()[(PERSON, "@a1-zhou")] == "@b1-zhou"
+    with b.chat.app.services.store.begin() as uow:
+        (event,) = [e for e in uow.directory.events() if e.key == "@a1-zhou"]
+    assert event.after == {"platform_id": "@b1-zhou", "how": "copy", "account": "b"}
+    assert (PERSON, "@a1-zhou") not in a.map()  # a's own id of her: nothing to store for a
+    await a.chat.deliver(a.said(2, "wxid_zhangyan", "张燕", "/办结 1 已与养狗住户沟通", room=""))
+    await b_takes_over(pair)
+    await b.chat.deliver(b.said(3, "zhou", "周阿姨", "满意，谢谢"))
+    with b.chat.app.services.store.begin() as uow:
+        ticket = uow.tickets.get(1)
+    assert ticket is not None
+    assert (ticket.state, ticket.reporter_id) == ("closed", "@a1-zhou")
 
 
 async def test_bind_through_one_account_binds_for_that_account_only(pair: Pair) -> None:

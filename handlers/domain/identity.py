@@ -14,9 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from bot.core.identity import GROUP
-from bot.core.messages import Seen
+from bot.core.identity import GROUP, PERSON, IdentityMap
+from bot.core.messages import IncomingMessage, Seen
+from storage.records import StoredMessage
+from storage.uow import UnitOfWork
+
+BY = "gridbot"  # the actor of a re-binding the bot made itself (the change log's actor_id)
 
 
 @dataclass(frozen=True)
@@ -69,3 +74,19 @@ def _rules(kind: str, item: Known) -> list[tuple[str, str]]:
     if kind == GROUP:
         return [("topic", item.name)]
     return [("alias", item.alias), ("name", item.name)]
+
+
+def learn_from_copy(
+    uow: UnitOfWork, account: str, mine: IdentityMap, copy: IncomingMessage, original: StoredMessage, at: datetime
+) -> bool:
+    """A group message this account stored as another account's copy says who wrote it: the original's sender
+        key is, for this account, the sender id of the copy. So a resident first seen by the other account after
+        this account's login (her key is the other account's id of her) is hers here too, before the next login:
+        her rating through this account reaches her ticket. Learnt only where this account knows nothing of its
+        own about either id: no row for the key, and the copy's sender id is a raw platform id (no row of its own,
+    no other key's id)."""
+    key, here = original.sender_id, copy.sender_id
+    if key == here or (PERSON, key) in mine.platform or mine.platform_of(PERSON, here) != here:
+        return False
+    uow.identities.bind(account, PERSON, key, here, at=at, by=BY, how="copy")
+    return True

@@ -11,11 +11,10 @@ from __future__ import annotations
 from bot.core.identity import GROUP, PERSON, IdentityMap
 from bot.core.messages import ChatEvent
 from handlers.deps import Deps, Services
-from handlers.domain.identity import Known, Matching, match
+from handlers.domain.identity import BY, Known, Matching, match
 from handlers.domain.outbound import to_staff
 from handlers.domain.privacy import mask
 
-BY = "gridbot"
 SEVERAL = {2: "两", 3: "三", 4: "四", 5: "五"}
 RESIDENTS_NAMED = 10  # a login that lost more names the first ten and counts the rest: a staff line, not a list
 

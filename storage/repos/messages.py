@@ -149,6 +149,12 @@ class Messages:
         ).scalar_one_or_none()
         return int(found) if found is not None else None
 
+    def original_of(self, platform_id: str) -> StoredMessage | None:
+        """The message that the one stored under `platform_id` is another account's copy of; None: not a copy."""
+        stmt = select(MESSAGES).join(COPY, COPY.c.twin_of == M.id).where(COPY.c.platform_id == platform_id)
+        row = self.sql.run(stmt).first()
+        return message_of(row) if row else None
+
     def claim(self, pk: int) -> StoredMessage | None:
         """Lock an unprocessed message for this turn (None: done already, or another process has it)."""
         row = self.sql.run(self.sql.for_update(UNPROCESSED, skip_locked=True), {"pk": pk}).first()
