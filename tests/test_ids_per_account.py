@@ -18,6 +18,7 @@ from bot.core.identity import GROUP, PERSON
 from bot.core.messages import ChatEvent, IncomingMessage, Seen
 from bot.core.settings import load_settings
 from bot.runtime.speaking import Speaking
+from handlers.router import process, store
 from tests.chat import Chat
 from tests.conftest import DATA, _chat
 
@@ -223,6 +224,47 @@ async def test_bind_through_one_account_binds_for_that_account_only(pair: Pair) 
     await a.chat.wait(timedelta(minutes=1))  # a reloads the maps too (the directory's version moved): its own
     assert b.chat.app.services.identity.key_of(GROUP, "@@b2-twin") == "room_tiancheng_3"
     assert a.chat.app.services.identity.key_of(GROUP, "@@b2-twin") == "@@b2-twin"
+
+
+@pytest.mark.parametrize("copy_first", [False, True], ids=["copy after the command", "copy before it is handled"])
+async def test_bind_in_a_room_both_accounts_are_in_binds_it_for_each(pair: Pair, copy_first: bool) -> None:
+    """Both logins saw two rooms named 美景天城3栋. /绑定 is written once, received by both: a handles it (it
+    stored it first), b's copy is not handled; yet each account's map gets its own id of that room."""
+    a, b = pair.a, pair.b
+    for side in (a, b):
+        side.ids = {**ids(side.account, 2), "twin": f"@@{side.account}2-twin"}
+        rooms = tuple(Seen(side.ids[k], t) for k, t in TOPICS.items())
+        people = tuple(Seen(side.ids[k], n) for k, n in STAFF.items())
+        now = side.chat.clock.now()
+        await side.chat.app.chat_event(ChatEvent("roster", "", "", now, rooms=rooms, contacts=people))
+    report = await staff_report(pair)
+    assert report.count("有两个同名群") == 2  # each account says so, and which account it is
+    assert "网格助手（账号 a）" in report
+    assert "网格助手（账号 b）" in report
+
+    seen_by_a = a.said(1, "wxid_wanghuan", "王欢", "/绑定 美景天城3栋", room="twin")
+    seen_by_b = b.said(1, "wxid_wanghuan", "王欢", "/绑定 美景天城3栋", room="twin")
+    if copy_first:  # a stored it, b's copy arrives, then a handles it
+        services = a.chat.app.services
+        stored, new = store(services.identity.inbound(seen_by_a), services)
+        assert new
+        await b.chat.deliver(seen_by_b)
+        assert await process(stored.pk, services)
+        await a.chat.app.dispatcher.drain()
+        out = a.chat.new()
+    else:
+        out = await a.chat.deliver(seen_by_a)
+        assert await b.chat.deliver(seen_by_b) == []
+    assert [s.text for s in out if s.chat_id == "@@a2-twin"] == [
+        "本群已重新对应为「美景天城3栋」，原有工单和绑定照旧。"
+    ]
+    assert a.map()[(GROUP, "room_tiancheng_3")] == "@@a2-twin"
+    assert b.map()[(GROUP, "room_tiancheng_3")] == "@@b2-twin"
+    with a.chat.app.services.store.begin() as uow:
+        binds = [e.after for e in uow.directory.events() if e.after.get("how") == "/绑定"]
+    bound = {after["account"]: after["platform_id"] for after in binds}
+    assert len(binds) == 2
+    assert bound == {"a": "@@a2-twin", "b": "@@b2-twin"}
 
 
 @pytest.mark.parametrize(

@@ -208,9 +208,14 @@ def rebind_here(msg: StoredMessage, deps: Deps, target: str) -> str | None:
     if not target or not found:
         return None
     group = found[0]
-    account = deps.settings.account.id  # the account this room was written in: its map, not the other's
-    platform_id = IdentityMap(deps.uow.identities.all(account)).platform_of(GROUP, msg.chat_id) or msg.chat_id
-    deps.uow.identities.bind(account, GROUP, group.key, platform_id, at=deps.now, by=msg.sender_id or BY, how="/绑定")
+    # each account binds its own id of this room: this account's, and every other account's that stored its copy
+    # of this very message already (a copy stored later learns it then: handlers/domain/identity.py)
+    rooms = [(deps.settings.account.id, msg.chat_id), *deps.uow.messages.copies_of(msg.pk)]
+    for account, chat_id in dict(rooms).items():
+        platform_id = IdentityMap(deps.uow.identities.all(account)).platform_of(GROUP, chat_id) or chat_id
+        deps.uow.identities.bind(
+            account, GROUP, group.key, platform_id, at=deps.now, by=msg.sender_id or BY, how="/绑定"
+        )
     return deps.texts.rebound_group.format(topic=group.name)
 
 

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from bot.core.identity import GROUP, PERSON, IdentityMap
 from bot.core.messages import IncomingMessage, Seen
+from nlp.commands import looks_like_command
 from storage.records import StoredMessage
 from storage.uow import UnitOfWork
 
@@ -77,16 +78,32 @@ def _rules(kind: str, item: Known) -> list[tuple[str, str]]:
 
 
 def learn_from_copy(
-    uow: UnitOfWork, account: str, mine: IdentityMap, copy: IncomingMessage, original: StoredMessage, at: datetime
+    uow: UnitOfWork,
+    account: str,
+    mine: IdentityMap,
+    copy: IncomingMessage,
+    original: tuple[StoredMessage, str],
+    at: datetime,
 ) -> bool:
-    """A group message this account stored as another account's copy says who wrote it: the original's sender
-        key is, for this account, the sender id of the copy. So a resident first seen by the other account after
-        this account's login (her key is the other account's id of her) is hers here too, before the next login:
-        her rating through this account reaches her ticket. Learnt only where this account knows nothing of its
-        own about either id: no row for the key, and the copy's sender id is a raw platform id (no row of its own,
-    no other key's id)."""
-    key, here = original.sender_id, copy.sender_id
-    if key == here or (PERSON, key) in mine.platform or mine.platform_of(PERSON, here) != here:
-        return False
-    uow.identities.bind(account, PERSON, key, here, at=at, by=BY, how="copy")
-    return True
+    """A group message this account stored as another account's copy (`original`: that message and its account)
+    says, in this account's ids, who wrote it and where. Learnt where this account knows nothing of its own
+    about the id: no key of this account's maps to it (it came in as a raw platform id). Whether anything was."""
+    message, theirs = original
+    learnt = False
+    # the writer: a resident first seen by the other account after this account's login has that account's id
+    # of her as her key; from this copy on she is hers here too, and her rating through this account reaches
+    # her ticket before its next login (a key this account already has a row for is left as it is)
+    key, here = message.sender_id, copy.sender_id
+    if key != here and (PERSON, key) not in mine.platform and mine.platform_of(PERSON, here) == here:
+        uow.identities.bind(account, PERSON, key, here, at=at, by=BY, how="copy")
+        learnt = True
+    # the room: only where the other account re-keyed the original's room after storing it (a /绑定 of a known
+    # group handled there first); a room is not otherwise guessed from a copy, since two rooms may share a topic
+    if not looks_like_command(message.text):
+        return learnt  # the common case: no look at the other account's map
+    room = uow.identities.key_of(theirs, GROUP, message.chat_id) or message.chat_id
+    here = copy.chat_id
+    if room not in (message.chat_id, here) and mine.platform_of(GROUP, here) == here:
+        uow.identities.bind(account, GROUP, room, here, at=at, by=BY, how="/绑定")
+        learnt = True
+    return learnt

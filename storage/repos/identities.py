@@ -34,6 +34,12 @@ class Identities:
         rows = self.sql.run(select(IDENTITIES).where(IDS.account == account))
         return {(str(r.kind), str(r.key)): str(r.platform_id) for r in rows}
 
+    def key_of(self, account: str, kind: str, platform_id: str) -> str | None:
+        """The key `account` re-mapped to `platform_id`, if any."""
+        stmt = select(IDS.key).where(IDS.account == account, IDS.kind == kind, IDS.platform_id == platform_id)
+        found = self.sql.run(stmt).scalar_one_or_none()
+        return str(found) if found is not None else None
+
     def bind(self, account: str, kind: str, key: str, platform_id: str, *, at: datetime, by: str, how: str) -> str:
         """For `account`, `key` is `platform_id` from now on (a key that held that id before lets it go); an
         event row in the change log says which account, which id it had, which it has now and how it was

@@ -149,11 +149,17 @@ class Messages:
         ).scalar_one_or_none()
         return int(found) if found is not None else None
 
-    def original_of(self, platform_id: str) -> StoredMessage | None:
-        """The message that the one stored under `platform_id` is another account's copy of; None: not a copy."""
+    def original_of(self, platform_id: str) -> tuple[StoredMessage, str] | None:
+        """The message that the one stored under `platform_id` is another account's copy of, and that account;
+        None: not a copy."""
         stmt = select(MESSAGES).join(COPY, COPY.c.twin_of == M.id).where(COPY.c.platform_id == platform_id)
         row = self.sql.run(stmt).first()
-        return message_of(row) if row else None
+        return (message_of(row), str(row.account)) if row else None
+
+    def copies_of(self, pk: int) -> list[tuple[str, str]]:
+        """(account, chat id as that account stored it) of each other account's copy of message `pk`."""
+        rows = self.sql.run(select(M.account, M.chat_id).where(M.twin_of == pk).order_by(M.id))
+        return [(str(account), str(chat)) for account, chat in rows]
 
     def claim(self, pk: int) -> StoredMessage | None:
         """Lock an unprocessed message for this turn (None: done already, or another process has it)."""
