@@ -267,6 +267,52 @@ async def test_bind_in_a_room_both_accounts_are_in_binds_it_for_each(pair: Pair,
     assert bound == {"a": "@@a2-twin", "b": "@@b2-twin"}
 
 
+@pytest.mark.parametrize("copy_first", [False, True], ids=["copy after the command", "copy before it is handled"])
+async def test_a_room_outside_config_bound_to_a_grid_is_that_grids_for_both(pair: Pair, copy_first: bool) -> None:
+    """美景新苑1栋 is not in config: each account keeps it under its own first id. /绑定 第十网格, handled by
+    a, binds b's row too; b's reports there reach 张燕; a's next login finds its own row, not b's."""
+    a, b = pair.a, pair.b
+    for side in (a, b):
+        side.ids["new"] = f"@@{side.account}1-new"
+        event = ChatEvent("joined", side.ids["new"], "美景新苑1栋", side.chat.clock.now())
+        await side.chat.app.chat_event(event)
+    await staff_report(pair)
+    TOPICS["new"] = "美景新苑1栋"
+    try:
+        seen_by_a = a.said(1, "wxid_wanghuan", "王欢", "/绑定 第十网格", room="new")
+        seen_by_b = b.said(1, "wxid_wanghuan", "王欢", "/绑定 第十网格", room="new")
+        if copy_first:
+            services = a.chat.app.services
+            stored, _ = store(services.identity.inbound(seen_by_a), services)
+            await b.chat.deliver(seen_by_b)
+            assert await process(stored.pk, services)
+        else:
+            await a.chat.deliver(seen_by_a)
+            await b.chat.deliver(seen_by_b)
+        with a.chat.app.services.store.begin() as uow:
+            rows = {g.chat_id: g.grid_id for g in uow.chats.all() if g.topic == "美景新苑1栋"}
+        assert rows == {"@@a1-new": "g10", "@@b1-new": "g10"}
+
+        await b_takes_over(pair)
+        out = await b.chat.deliver(b.said(2, "sun", "孙大爷", LIGHT, room="new"))
+        reply = next(s for s in out if s.chat_id == "@@b1-new")
+        assert "张燕" in reply.text
+
+        # a logs in again: it re-binds its own row of the room, and leaves b's row of it to b
+        a.ids = {**ids("a", 2), "new": "@@a2-new"}
+        rooms = tuple(Seen(a.ids[k], t) for k, t in TOPICS.items() if k != "twin")
+        people = tuple(Seen(a.ids[k], n) for k, n in STAFF.items())
+        await a.chat.app.chat_event(ChatEvent("roster", "", "", a.chat.clock.now(), rooms=rooms, contacts=people))
+        assert a.map()[(GROUP, "@@a1-new")] == "@@a2-new"
+        assert (GROUP, "@@b1-new") not in a.map()
+        await b.chat.app.dispatcher.drain()
+        report = "\n".join(s.text for s in b.chat.new() if s.chat_id == b.ids["room_staff"])
+        assert "群「美景新苑1栋」" in report
+        assert "没有找到群「美景新苑1栋」" not in report
+    finally:
+        del TOPICS["new"]
+
+
 @pytest.mark.parametrize(
     ("theirs", "bound"),
     [

@@ -195,7 +195,11 @@ async def cmd_bind(msg: StoredMessage, cmd: Command, deps: Deps) -> str:
     if fixed is not None and fixed.id != grid.id:
         # config.yaml or the 管理 page bound it, and they win over a chat binding: saying "bound" would be false
         raise TicketError(deps.texts.err_bind_fixed.format(grid=fixed.name))
-    deps.uow.chats.upsert(msg.chat_id, deps.now, topic=msg.chat_topic, grid_id=grid.id, active=True)
+    # the room as each account keeps it: this account's row, and the row of each account whose copy of this
+    # message is stored already (a copy stored later follows it then: handlers/domain/identity.py)
+    for chat_id in dict.fromkeys([msg.chat_id, *(chat for _, chat in deps.uow.messages.copies_of(msg.pk))]):
+        if chat_id == msg.chat_id or chat_id not in deps.settings.grid_of_group:
+            deps.uow.chats.upsert(chat_id, deps.now, topic=msg.chat_topic, grid_id=grid.id, active=True)
     return deps.texts.bound.format(grid=grid.name)
 
 

@@ -105,5 +105,16 @@ def learn_from_copy(
     here = copy.chat_id
     if room not in (message.chat_id, here) and mine.platform_of(GROUP, here) == here:
         uow.identities.bind(account, GROUP, room, here, at=at, by=BY, how="/绑定")
-        learnt = True
+        return True
+    _follow_grid(uow, message.chat_id, here, copy.chat_topic, at)
     return learnt
+
+
+def _follow_grid(uow: UnitOfWork, their_room: str, my_room: str, topic: str, at: datetime) -> None:
+    """A room outside config that each account keeps under its own key: a grid the other account's row has
+    (a /绑定 网格 handled there) and this account's row has not is this room's grid here too."""
+    if their_room == my_room:
+        return
+    theirs, mine = uow.chats.get(their_room), uow.chats.get(my_room)
+    if theirs is not None and theirs.grid_id and (mine is None or not mine.grid_id):
+        uow.chats.upsert(my_room, at, topic=topic, grid_id=theirs.grid_id, active=True)

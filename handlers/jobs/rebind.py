@@ -48,17 +48,29 @@ def _save(deps: Deps, kind: str, found: Matching) -> None:
         deps.uow.identities.bind(account, kind, key, platform_id, at=deps.now, by=BY, how=how)
 
 
-def _current_ids(deps: Deps, kind: str, items: list[Known], mine: IdentityMap, configured: set[str]) -> dict[str, str]:
-    """key → its platform id for this account before this login. A key without a row in this account's map is
-    its own id, unless it is the other account's: a resident or group first seen (and only ever seen) by another
-    bot account has that account's platform id as its key, which this account never had. Such a key has no id
-    here ("", never "still present"): it is found by topic / alias / name like any other, so a puppet whose ids
-    happen to repeat across accounts cannot hand it someone else's contact. Config's ids are every account's."""
+def _foreign(deps: Deps, kind: str, items: list[Known], mine: IdentityMap, configured: set[str]) -> set[str]:
+    """The keys that are another bot account's ids, not this one's: a resident or group first seen (and only
+    ever seen) by another account has that account's platform id as its key, which this account never had.
+    Config's ids are every account's; a key this account re-mapped is its own."""
     account = deps.settings.account.id
     unmapped = [k.key for k in items if k.key not in configured and (kind, k.key) not in mine.platform]
     seen = deps.uow.identities.seen_by(kind, unmapped) if unmapped else {}
-    foreign = {key for key, accounts in seen.items() if account not in accounts and "" not in accounts}
+    return {key for key, accounts in seen.items() if account not in accounts and "" not in accounts}
+
+
+def _current_ids(kind: str, items: list[Known], mine: IdentityMap, foreign: set[str]) -> dict[str, str]:
+    """key → its platform id for this account before this login; a key without a row is its own id. Another
+    account's key has no id here ("", never "still present"): it is found by topic / alias / name like any
+    other, so a puppet whose ids happen to repeat across accounts cannot hand it someone else's contact."""
     return {k.key: "" if k.key in foreign else mine.platform_of(kind, k.key) for k in items}
+
+
+def _one_row_a_room(groups: list[Known], foreign: set[str]) -> list[Known]:
+    """A room both accounts joined outside config has a row of each account's (its first id there): this
+    account looks for its own, and leaves the other's row of the same topic to the other account (two keys
+    for one topic would refuse or, worse, bind the other's row in place of its own)."""
+    own = {k.name for k in groups if k.key not in foreign}
+    return [k for k in groups if k.key not in foreign or k.name not in own]
 
 
 def _unchanged(found: Matching, mine: IdentityMap, kind: str) -> Matching:
@@ -78,9 +90,16 @@ def rebind(deps: Deps, event: ChatEvent) -> list[str]:
     staff, residents = known_people(deps)
     configured = {*deps.settings.grid_of_group, *deps.settings.people_by_id}
     configured |= {c.staff_chat for c in deps.settings.all_communities if c.staff_chat}
-    g = match(GROUP, groups, event.rooms, _current_ids(deps, GROUP, groups, mine, configured))
+    theirs = _foreign(deps, GROUP, groups, mine, configured)
+    groups = _one_row_a_room(groups, theirs)
+    g = match(GROUP, groups, event.rooms, _current_ids(GROUP, groups, mine, theirs))
     people = [*staff, *residents]
-    p = match(PERSON, people, event.contacts, _current_ids(deps, PERSON, people, mine, configured))
+    p = match(
+        PERSON,
+        people,
+        event.contacts,
+        _current_ids(PERSON, people, mine, _foreign(deps, PERSON, people, mine, configured)),
+    )
     g, p = _unchanged(g, mine, GROUP), _unchanged(p, mine, PERSON)
     _save(deps, GROUP, g)
     _save(deps, PERSON, p)
