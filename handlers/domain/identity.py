@@ -86,15 +86,16 @@ def learn_from_copy(
     at: datetime,
 ) -> bool:
     """A group message this account stored as another account's copy (`original`: that message and its account)
-    says, in this account's ids, who wrote it and where. Learnt where this account knows nothing of its own
-    about the id: no key of this account's maps to it (it came in as a raw platform id). Whether anything was."""
+    says, in this account's ids, who wrote it and where. Learnt only from an id this account has no key for (it
+    came in as a raw platform id, not translated). Whether anything was."""
     message, theirs = original
     learnt = False
     # the writer: a resident first seen by the other account after this account's login has that account's id
     # of her as her key; from this copy on she is hers here too, and her rating through this account reaches
-    # her ticket before its next login (a key this account already has a row for is left as it is)
+    # her ticket before its next login. A row this account has for her with another id is from a login that
+    # did not find her (a person has one id a login): this copy's id replaces it.
     key, here = message.sender_id, copy.sender_id
-    if key != here and (PERSON, key) not in mine.platform and mine.platform_of(PERSON, here) == here:
+    if key != here and mine.platform_of(PERSON, here) == here:
         uow.identities.bind(account, PERSON, key, here, at=at, by=BY, how="copy")
         learnt = True
     # the room: only where the other account re-keyed the original's room after storing it (a /绑定 of a known
