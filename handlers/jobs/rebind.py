@@ -2,8 +2,8 @@
 
 Each re-mapping is a row in `identities` (this account's map: each bot account has its own) and an event in the
 change log; the staff chat hears what was re-bound and what was not (a topic two rooms share, a group, staff
-member or resident not found). Tickets, reporters,
-follow-ups and /绑定 bindings keep their stable keys, so nothing stored moves: the map does.
+member or resident not found). Tickets, reporters, follow-ups and /绑定 bindings keep their stable keys, so
+nothing stored moves: the map does.
 """
 
 from __future__ import annotations
