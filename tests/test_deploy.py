@@ -41,7 +41,9 @@ def example_env() -> dict[str, str]:
 def test_compose_has_the_three_services_wired_together() -> None:
     data = compose()
     services = data["services"]
-    assert set(services) == {"gridbot", "postgres", "gateway"}
+    # a single-account office starts these three; the standby account's two only with `--profile standby`
+    always = {name for name, service in services.items() if "profiles" not in service}
+    assert always == {"gridbot", "postgres", "gateway"}
     bot = services["gridbot"]
     assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert "gateway" in bot["depends_on"]
@@ -59,6 +61,45 @@ def test_compose_has_the_three_services_wired_together() -> None:
             source = volume.split(":")[0]
             if not source.startswith((".", "/")):
                 assert source in data["volumes"], f"{name}: volume {source} is not declared"
+
+
+def resolved(environment: dict[str, Any]) -> dict[str, str]:
+    """A service's environment as compose would give it, with a placeholder for each variable from deploy/env."""
+    return {k: INTERPOLATION.sub(lambda m: f"x-{m.group(1).lower()}", str(v)) for k, v in environment.items()}
+
+
+def test_the_standby_profile_is_a_second_account_beside_the_first() -> None:
+    data = compose()
+    services = data["services"]
+    standby = {name for name, service in services.items() if "standby" in service.get("profiles", [])}
+    assert standby == {"gridbot-standby", "gateway-standby"}
+    for name, service in services.items():  # what starts without the profile never waits for what does not
+        if "profiles" not in service:
+            assert not set(service.get("depends_on", {})) & standby, name
+    bot, first = services["gridbot-standby"], services["gridbot"]
+    assert bot["build"] == first["build"]
+    assert bot["command"] == first["command"]
+    assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "gateway-standby" in bot["depends_on"]
+    env = resolved(bot["environment"])
+    assert env["WECHATY_PUPPET_SERVICE_ENDPOINT"] == "gateway-standby:8788"
+    assert env["GRIDBOT_DATABASE_URL"] == resolved(first["environment"])["GRIDBOT_DATABASE_URL"]  # one database
+    assert "ports" not in bot  # the office's page is the first account's
+    assert "/healthz" in " ".join(bot["healthcheck"]["test"])
+    # each its own data_dir and its own login: no volume shared but the read-only config
+    volumes = {v.split(":")[0] for v in bot["volumes"]}
+    assert volumes & {v.split(":")[0] for v in first["volumes"]} == {"./config.yaml"}
+    gateway, first_gateway = services["gateway-standby"], services["gateway"]
+    assert gateway["build"] == first_gateway["build"]
+    assert gateway["environment"] == first_gateway["environment"]  # the same gateway, in its own container
+    assert "ports" not in gateway
+    assert {v.split(":")[0] for v in gateway["volumes"]}.isdisjoint(v.split(":")[0] for v in first_gateway["volumes"])
+    # the settings each process loads from the one config.yaml: two accounts, one of them waits
+    config = DEPLOY / "config.example.yaml"
+    speaking = load_settings(config, env=resolved(first["environment"]))
+    waiting = load_settings(config, env=env)
+    assert (speaking.account.standby, waiting.account.standby) == (False, True)
+    assert speaking.account.id != waiting.account.id
 
 
 def test_the_gridbot_healthcheck_asks_healthz() -> None:
@@ -154,8 +195,89 @@ def gridbot_commands() -> list[tuple[str, list[str]]]:
 
 def test_every_unit_runs_a_gridbot_command() -> None:
     commands = dict(gridbot_commands())
-    services = {p.name for p in UNITS if p.suffix == ".service" and p.name != "gridbot-gateway.service"}
+    services = {p.name for p in UNITS if p.suffix == ".service" and not p.name.endswith("gateway.service")}
     assert set(commands) == services
+
+
+def unit(name: str) -> dict[str, list[tuple[str, str]]]:
+    return parse_unit(DEPLOY / "systemd" / name)
+
+
+def settings_of(name: str) -> dict[str, str]:
+    """One section's settings; for a key that repeats, the last."""
+    return dict(unit(name)["Service"])
+
+
+def env_file(path: Path) -> dict[str, str]:
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, sep, value = line.partition("=")
+            assert sep, f"{path.name}: {line!r}"
+            assert re.fullmatch(r"[A-Z0-9_]+", key), f"{path.name}: {line!r}"
+            out[key] = value
+    return out
+
+
+def environment(name: str) -> dict[str, str]:
+    return dict(value.split("=", 1) for key, value in unit(name)["Service"] if key == "Environment")
+
+
+def test_a_units_own_environment_is_not_overridden_by_the_env_file() -> None:
+    # systemd: what EnvironmentFile= sets wins over Environment=; a key in both would be silently the file's
+    known = set(example_env())
+    for path in UNITS:
+        own = {value.split("=", 1)[0] for key, value in parse_unit(path).get("Service", []) if key == "Environment"}
+        assert not own & known, f"{path.name}: {sorted(own & known)} are set in deploy/env.example too"
+
+
+def test_each_gateway_unit_runs_the_checkouts_gateway_on_its_own_port_with_its_own_login() -> None:
+    gateways = sorted(p.name for p in UNITS if p.name.endswith("gateway.service"))
+    assert gateways == ["gridbot-gateway.service", "gridbot-standby-gateway.service"]
+    listens, memories = set(), set()
+    for name in gateways:
+        service = settings_of(name)
+        assert shlex.split(service["ExecStart"]) == ["/usr/bin/node", "gateway.js"], name
+        assert service["WorkingDirectory"] == "/srv/gridbot/gateway", name  # the checkout's gateway/, as below
+        assert (ROOT / "gateway" / "gateway.js").is_file()
+        env = {"GATEWAY_MEMORY": "gridbot-gateway", **environment(name)}  # gateway.js's default memory card
+        assert env["GATEWAY_LISTEN"].startswith("127.0.0.1:"), name  # plaintext gRPC on loopback
+        listens.add(env["GATEWAY_LISTEN"])
+        memories.add(env["GATEWAY_MEMORY"])
+    assert len(listens) == len(memories) == len(gateways)  # two accounts: two ports, two logins
+
+
+def test_the_standby_units_are_the_second_account_of_a_pair() -> None:
+    bot = unit("gridbot-standby.service")
+    service = settings_of("gridbot-standby.service")
+    assert "gridbot-standby-gateway.service" in dict(bot["Unit"])["After"].split()
+    assert shlex.split(service["ExecStart"])[1:] == shlex.split(settings_of("gridbot.service")["ExecStart"])[1:]
+    # the standby's file is read after the shared one, so that its values win
+    files = [value for key, value in bot["Service"] if key == "EnvironmentFile"]
+    assert files == ["/etc/gridbot/env", "/etc/gridbot/standby.env"]
+    standby = env_file(DEPLOY / "standby.env.example")
+    assert standby["GRIDBOT_STANDBY"] == "true"
+    listens = {
+        name: environment(f"{name}.service")["GATEWAY_LISTEN"]
+        for name in ("gridbot-gateway", "gridbot-standby-gateway")
+    }
+    assert standby["WECHATY_PUPPET_SERVICE_ENDPOINT"] == listens["gridbot-standby-gateway"]
+    assert example_env()["WECHATY_PUPPET_SERVICE_ENDPOINT"] == listens["gridbot-gateway"]
+    assert not any(SECRET_NAME.search(key) for key in standby)
+    # its data_dir is the state directory systemd makes for it, and is not the first account's
+    assert standby["GRIDBOT_DATA_DIR"] == "/var/lib/" + service["StateDirectory"] == service["WorkingDirectory"]
+    config = DEPLOY / "config.example.yaml"
+    first = load_settings(config, env=example_env())
+    second = load_settings(config, env={**example_env(), **standby})
+    assert (first.account.standby, second.account.standby) == (False, True)
+    assert second.account.id == standby["GRIDBOT_ACCOUNT"] != first.account.id
+    assert second.data_dir == Path(standby["GRIDBOT_DATA_DIR"]) != first.data_dir
+    # its health check reads its heartbeat (the same files, the same directory) and restarts it, not the first
+    health = unit("gridbot-standby-health.service")
+    assert [value for key, value in health["Service"] if key == "EnvironmentFile"] == files
+    assert settings_of("gridbot-standby-health.service")["WorkingDirectory"] == service["WorkingDirectory"]
+    assert settings_of("gridbot-standby-health.service")["ExecStopPost"].endswith("systemctl restart gridbot-standby'")
+    assert (DEPLOY / "systemd" / "gridbot-standby-health.timer").exists()
 
 
 @pytest.mark.parametrize(("unit", "args"), gridbot_commands(), ids=[u for u, _ in gridbot_commands()])

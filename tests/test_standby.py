@@ -260,6 +260,10 @@ def test_a_single_account_office_configures_nothing() -> None:
     assert (settings.account.id, settings.account.standby, settings.account.peer_names) == ("main", False, [])
     shared = load_settings(DATA / "config.yaml", env={"GRIDBOT_ACCOUNT": "b", "GRIDBOT_STANDBY": "true"})
     assert (shared.account.id, shared.account.standby) == ("b", True)
+    assert shared.data_dir == settings.data_dir
+    # the standby's service (deploy/systemd/gridbot-standby.service) keeps its own data_dir beside a shared config
+    apart = load_settings(DATA / "config.yaml", env={"GRIDBOT_DATA_DIR": "/var/lib/gridbot-standby"})
+    assert apart.data_dir == Path("/var/lib/gridbot-standby")
 
 
 @pytest.mark.parametrize(

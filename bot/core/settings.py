@@ -353,6 +353,8 @@ def load_settings(
     account = {k: env[v] for k, v in (("id", "GRIDBOT_ACCOUNT"), ("standby", "GRIDBOT_STANDBY")) if env.get(v)}
     if account:
         data["account"] = _merge(data.get("account") or {}, account)
+    if env.get("GRIDBOT_DATA_DIR"):  # and its own data_dir then (heartbeat, login state, pid file)
+        data["data_dir"] = env["GRIDBOT_DATA_DIR"]
     if overrides:
         data = _merge(data, dict(overrides))
     if path is not None and "data_dir" in data and not Path(str(data["data_dir"])).is_absolute():

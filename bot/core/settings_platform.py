@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.core.settings_base import Model
 
@@ -17,6 +17,23 @@ class WechatySettings(Model):
     reconnect_max_seconds: float = Field(default=60.0, gt=0)
     send_timeout_seconds: float = Field(default=15.0, gt=0)
     health_grace_seconds: float = Field(default=90.0, ge=0)  # not connected for longer: a health problem
+    # the liveness probe (bot/adapters/wechaty/liveness.py): a gateway can freeze, or its event stream go quiet,
+    # without any error. Every `ding_seconds` the puppet is sent a ding; its dong must come back through the
+    # event stream within `ding_timeout_seconds`; `ding_misses` unanswered in a row: not live, connect afresh.
+    # 0 turns the probe off (a puppet that never answers ding).
+    ding_seconds: float = Field(default=30.0, ge=0, le=3600)
+    ding_timeout_seconds: float = Field(default=10.0, gt=0)
+    ding_misses: int = Field(default=2, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _ding_answered_before_the_next(self) -> WechatySettings:
+        # one ding is answered or missed before the next one goes out: a miss is then a whole interval of silence
+        if self.ding_seconds and self.ding_timeout_seconds > self.ding_seconds:
+            raise ValueError(
+                f"ding_timeout_seconds ({self.ding_timeout_seconds:g}) must not be longer than "
+                f"ding_seconds ({self.ding_seconds:g})"
+            )
+        return self
 
 
 # the account id of a process that configures none: a single-account office (and rows stored before accounts

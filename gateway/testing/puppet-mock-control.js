@@ -31,6 +31,7 @@
 //   POST /drop-on-send {"count"}        the next N sends are carried out, then the gRPC server stops before
 //                                       answering (the answer is lost: the bot must not send them again)
 //   /say with "stopServerOnRead": true  the gRPC server stops when the bot asks for that message's payload
+// A ding is answered with its dong at once.
 // The mock drops mention ids on the way out, so what the bot sends is recorded from messageSendText's arguments.
 
 import fs from 'node:fs'
@@ -98,6 +99,12 @@ export default class PuppetMockControl extends PuppetMock {
       }
       return messagePayload(id)
     }
+  }
+
+  // a ding is answered at once, as wechaty-puppet-wechat4u answers it (wechaty-puppet-mock waits a second):
+  // the bot's liveness probe runs on short intervals in the tests. A frozen gateway (SIGSTOP) answers nothing.
+  ding (data) {
+    setImmediate(() => this.emit('dong', { data: data || '' }))
   }
 
   // gateway.js hands over its start and stop of the gRPC server; the control port opens then

@@ -4,6 +4,7 @@ that is not installed (exit status 2, nothing served)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -84,3 +85,36 @@ def test_every_interface_only_in_a_container_that_says_so() -> None:
     assert done.returncode == 0, done.stderr
     # refused without the flag; with it 0.0.0.0 is served, a public address still is not
     assert done.stdout.split() == ["refused", "0.0.0.0:8788", "refused"]
+
+
+def test_each_gateway_unit_and_service_gives_the_gateway_a_setting_it_accepts() -> None:
+    """deploy/: the gateways' own environment (systemd units and compose services, the standby's included), with
+    the env file's token, is what gateway.js accepts, and each listens where its bot connects."""
+    require_gateway()
+    from tests.test_deploy import compose, environment
+
+    envs = {name: environment(name) for name in ("gridbot-gateway.service", "gridbot-standby-gateway.service")}
+    services = compose()["services"]
+    for name in ("gateway", "gateway-standby"):
+        envs[name] = {k: str(v) for k, v in services[name]["environment"].items()}
+    script = (
+        "import { readConfig } from './gateway.js';"
+        "const envs = JSON.parse(process.argv[1]);"
+        "for (const [name, env] of Object.entries(envs)) {"
+        "  const c = readConfig({ ...env, WECHATY_TOKEN: 'insecure_x' }); console.log(name, c.endpoint, c.memory) }"
+    )
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script, json.dumps(envs)],
+        cwd=GATEWAY,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    said = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()}
+    assert said == {
+        "gridbot-gateway.service": ["127.0.0.1:8788", "gridbot-gateway"],
+        "gridbot-standby-gateway.service": ["127.0.0.1:8790", "gridbot-gateway-standby"],
+        "gateway": ["0.0.0.0:8788", "/var/lib/gateway/gridbot-gateway"],
+        "gateway-standby": ["0.0.0.0:8788", "/var/lib/gateway/gridbot-gateway"],
+    }

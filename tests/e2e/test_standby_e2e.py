@@ -1,10 +1,14 @@
 """Issue 18 §4 for real: two gateways (two mock puppets: two WeChat accounts in the same groups) and two
 `gridbot run` processes on one PostgreSQL. Account a speaks, account b stands by; both receive every group
-message. The speaking account's gateway is killed mid-conversation: within a minute b takes over, sends what the
-outbox holds and tells the staff chat, and every reply arrives once, on one account or the other."""
+message. The speaking account's gateway is killed (or frozen, or its bot killed) mid-conversation: within a minute
+b takes over, sends what the outbox holds and tells the staff chat, and every reply arrives once, on one account
+or the other."""
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,12 +17,14 @@ from typing import Any
 
 import psycopg
 import pytest
+import yaml
 
 from tests import fixed_time
 from tests.e2e.conftest import require_gateway
 from tests.e2e.peers import (
     BOT_ID,
     RESIDENTS,
+    SCENARIO,
     BotProcess,
     PuppetServer,
     Sent,
@@ -27,6 +33,7 @@ from tests.e2e.peers import (
     write_config,
 )
 
+log = logging.getLogger(__name__)
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(180)]
 
 GROUP, GROUP_11, STAFF = "tiancheng3@chatroom", "jingyuan2@chatroom", "staff@chatroom"
@@ -35,15 +42,27 @@ BOT_B, NAME_A, NAME_B = "wxid_gridbot_b", "网格助手", "网格助手B"
 LIGHT = "楼道灯坏了好几天了，晚上上下楼很黑，老人容易摔跤"
 RUBBISH = "小区门口的垃圾好几天没人清理了，味道很大"
 TAKEOVER = 6  # seconds: the test's takeover (an office keeps the default 30)
+# the ding probe on short intervals (an office keeps 30 s / 10 s): a frozen gateway is found within about 3 s
+PROBE = {"ding_seconds": 1, "ding_timeout_seconds": 0.8, "ding_misses": 2}
 
 
 @dataclass
 class Account:
     server: PuppetServer
     bot: BotProcess
+    frozen: bool = False  # its gateway stopped with SIGSTOP: its control port does not answer either
+
+    @property
+    def reachable(self) -> bool:
+        return self.server.proc is not None and not self.frozen
 
     def sent(self, match: Callable[[Sent], bool]) -> list[Sent]:
-        return [s for s in self.server.sent() if match(s)] if self.server.proc is not None else []
+        return [s for s in self.server.sent() if match(s)] if self.reachable else []
+
+    def freeze(self, frozen: bool) -> None:
+        assert self.server.proc is not None
+        os.kill(self.server.proc.pid, signal.SIGSTOP if frozen else signal.SIGCONT)
+        self.frozen = frozen
 
 
 @dataclass
@@ -61,7 +80,7 @@ class Pair:
 
     def everything(self, match: Callable[[Sent], bool]) -> list[Sent]:
         """What both gateways received that matches (a's from before it died included)."""
-        a = self.a.sent(match) if self.a.server.proc is not None else [s for s in self.sent_by_a if match(s)]
+        a = self.a.sent(match) if self.a.reachable else [s for s in self.sent_by_a if match(s)]
         return a + self.b.sent(match)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
@@ -113,6 +132,7 @@ def pair(tmp_path: Path, pg_schema_url: str) -> Iterator[Pair]:
         workdir = tmp_path / name
         workdir.mkdir()
         overrides = {"account": {**account, "takeover_seconds": TAKEOVER}, "bot": {"id": bot_id, "name": wechat_name}}
+        overrides["wechaty"] = {**yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))["wechaty"], **PROBE}
         config_path, config = write_config(workdir, overrides)
         server = PuppetServer(workdir, _scenario(config, bot_id, wechat_name, other))
         server.start()
@@ -125,14 +145,17 @@ def pair(tmp_path: Path, pg_schema_url: str) -> Iterator[Pair]:
         yield Pair(a, b, pg_schema_url, [])
     finally:
         for account in accounts:
+            if account.frozen:
+                account.freeze(False)
             account.bot.stop()
             account.server.stop()
 
 
-@pytest.mark.parametrize("dies", ["gateway", "process"])
+@pytest.mark.parametrize("dies", ["gateway", "process", "frozen"])
 def test_the_speaking_account_dies_mid_conversation_and_every_reply_arrives_once(pair: Pair, dies: str) -> None:
     """`gateway`: a's gateway is killed (a's bot lives on, disconnected); `process`: a's `gridbot run` is
-    killed with -9 (its gateway lives on, with nobody reading it)."""
+    killed with -9 (its gateway lives on, with nobody reading it); `frozen`: a's gateway is stopped with SIGSTOP
+    (its connection stays open, nothing answers: only a's unanswered dings show it), and thawed at the end."""
     a, b = pair.a, pair.b
     # both accounts receive the complaint: one ticket, answered once, by the speaking account
     pair.say(ZHOU, LIGHT, GROUP)
@@ -144,11 +167,19 @@ def test_the_speaking_account_dies_mid_conversation_and_every_reply_arrives_once
     pair.say(BOT_ID, ack.text.split(" ", 2)[-1], GROUP, to=(b,))
     pair.say(WORKER, "/接单 1", GROUP)
     wait(pair, where(GROUP, "#1 已由张燕接单"))
+    frozen = 0.0  # when a's gateway was frozen (the `frozen` case)
     if dies == "gateway":
         pair.sent_by_a = a.server.sent()
         a.server.stop(kill=True)
         a.bot.wait_log(lambda: "reconnecting in" in a.bot.log_text(), 20, "notice its gateway is gone")
         heard_by: tuple[Account, ...] = (b,)  # the conversation goes on where only b can hear it
+    elif dies == "frozen":
+        pair.sent_by_a = a.server.sent()
+        a.freeze(True)
+        frozen = time.monotonic()
+        a.bot.wait_log(lambda: "gateway not answering ding" in a.bot.log_text(), 20, "notice its gateway is frozen")
+        log.info("frozen gateway: found by account a after %.2f s", time.monotonic() - frozen)
+        heard_by = (b,)
     else:
         a.bot.stop(kill=True)
         heard_by = (a, b)  # both gateways get it; only b's process reads
@@ -157,6 +188,8 @@ def test_the_speaking_account_dies_mid_conversation_and_every_reply_arrives_once
     started = time.monotonic()
     (notice,) = wait(pair, where(STAFF, "已接替发言"), timeout=60)
     assert time.monotonic() - started < 60
+    if dies == "frozen":
+        log.info("frozen gateway: b took over %.2f s after the freeze", time.monotonic() - frozen)
     assert notice.text.startswith("机器人备用账号（b）已接替发言：原发言账号（a）")
     health_says(b, "account b: speaks (sends what the outbox holds)")
     (ack_2,) = wait(pair, where(GROUP_11, "已登记 #2"), timeout=30)
@@ -186,5 +219,11 @@ def test_the_speaking_account_dies_mid_conversation_and_every_reply_arrives_once
     assert pair.rows("SELECT count(*) FROM outbox WHERE state <> 'sent'") == [(0,)]
     for account in (a, b):
         assert "Traceback" not in account.bot.log_text()
+    if dies == "frozen":  # thawed, a connects afresh and stands by: it takes nothing back and repeats nothing
+        assert "account a stands by: another account speaks" in a.bot.log_text()
+        a.freeze(False)
+        a.bot.wait_log(lambda: "answers again" in a.bot.log_text(), 20, "log in again after the thaw")
+        assert a.server.sent() == pair.sent_by_a
+        assert pair.everything(where(STAFF, "不确定是否已发出")) == []
     if dies == "process":  # a was killed between sends: nothing was left `sending` to report
         assert pair.everything(where(STAFF, "不确定是否已发出")) == []

@@ -7,6 +7,8 @@ to start rather than let the SDK look the token up online.
 One connection is one fresh `Wechaty` object. When the service is not up yet, or the event stream
 drops, the object is thrown away and a new one connects after a back-off (one log line per attempt).
 The SDK's own `Wechaty.start()` is not used: on errors it sleeps a minute, prints, or stops the event loop.
+A connection that stays open while nothing answers (a frozen gateway, a silent event stream) is found by the
+ding probe (liveness.py beside this file) and connected afresh too.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from bot.adapters.wechaty.compat import load_wechaty
 from bot.adapters.wechaty.convert import AT_SEPARATOR, Conversion
+from bot.adapters.wechaty.liveness import Liveness
 from bot.adapters.wechaty.send_outcome import answer_lost
 from bot.core import login_state
 from bot.core.login_state import LoginState
@@ -51,9 +54,16 @@ def brief(exc: BaseException) -> str:
 class WechatyAdapter(Conversion):
     name = "wechaty"
 
-    def __init__(self, settings: Settings, env: Mapping[str, str], now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        env: Mapping[str, str],
+        now: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = settings
         self._now = now or (lambda: datetime.now(settings.tz))
+        self._monotonic = monotonic
         self.endpoint = env.get("WECHATY_PUPPET_SERVICE_ENDPOINT", "").strip()
         self.token = env.get("WECHATY_PUPPET_SERVICE_TOKEN", "").strip()
         if not self.endpoint:
@@ -70,11 +80,13 @@ class WechatyAdapter(Conversion):
         self._self_name = ""
         self._connected = False
         self._detail = "not connected yet"
-        self._down_since = time.monotonic()
+        self._down_since = monotonic()
         self._logged_in_this_session = False
         self._stopping: asyncio.Event | None = None
         self._session_task: asyncio.Task[None] | None = None
         self._dropped = ""  # why the connection is being dropped (by `_drop_connection`)
+        self._liveness = Liveness(monotonic)
+        self._quiet = False  # dropped because the gateway stopped answering ding; until the next login
         self._raw: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._unread: dict[str, int] = {}  # message ids received but not read yet -> failed reads
         self._names: dict[str, str] = {p.id: p.name for p in settings.people_by_id.values()}
@@ -95,10 +107,15 @@ class WechatyAdapter(Conversion):
         return self._names.get(person_id, person_id)
 
     def health(self) -> AdapterHealth:
-        """Not connected counts only after a grace period: start-up and a quick reconnect are normal."""
+        """Not connected counts only after a grace period: start-up and a quick reconnect are normal.
+        A gateway gone quiet is not connected from the moment it was found so (its connection is dropped)."""
         if self._connected:
             return AdapterHealth(True, self._detail)
-        down = time.monotonic() - self._down_since
+        down = self._monotonic() - self._down_since
+        if self._quiet:
+            silent = self._liveness.silent_for()
+            detail = f"gateway not answering ding for {silent:.0f} s; connecting afresh"
+            return AdapterHealth(down < self.cfg.health_grace_seconds, detail, live=False)
         if down < self.cfg.health_grace_seconds:
             return AdapterHealth(True, f"connecting ({self._detail})", live=False)
         return AdapterHealth(False, f"{self._detail}, for {down:.0f} s", live=False)
@@ -121,16 +138,18 @@ class WechatyAdapter(Conversion):
                 try:
                     await self._session_task
                     reason = "the event stream ended"
+                    self._quiet = False
                 except asyncio.CancelledError:
                     current = asyncio.current_task()
                     if self._stopping.is_set():
                         reason = "stopping"
                     elif self._dropped and current is not None and not current.cancelling():
-                        reason = self._dropped  # a send's answer was lost: a fresh connection
+                        reason = self._dropped  # a send's answer was lost, or dings went unanswered
                     else:
                         raise
                 except Exception as exc:  # the SDK raises anything from grpclib, OSError to its own errors
                     reason = brief(exc)
+                    self._quiet = False  # the gateway answered, with an error: that is what health says now
                 finally:
                     self._session_task = None
                     self._dropped = ""
@@ -188,7 +207,7 @@ class WechatyAdapter(Conversion):
             return
         log.warning("wechaty: dropping the connection to %s (%s); connecting afresh", self.endpoint, reason)
         if self._connected:
-            self._down_since = time.monotonic()
+            self._down_since = self._monotonic()
         self._connected = False
         self._detail = f"connection dropped: {reason}"
         self._dropped = reason
@@ -278,6 +297,14 @@ class WechatyAdapter(Conversion):
             self._self_id = payload.contact_id
             self._self_name = (me.payload.name if me.payload is not None else "") or ""
             self._logged_in_this_session = True
+            if self._quiet:
+                log.warning(
+                    "wechaty: the gateway at %s answers again, after %.0f s without answering ding",
+                    self.endpoint,
+                    self._liveness.silent_for(),
+                )
+                self._quiet = False
+            self._liveness.begin()
             self._connected = True
             self._detail = f"logged in as {self._self_name or self._self_id}"
             log.info("wechaty: logged in as %s (%s)", self._self_name, self._self_id)
@@ -290,7 +317,7 @@ class WechatyAdapter(Conversion):
 
         def on_logout(payload: Any) -> None:
             if self._connected:
-                self._down_since = time.monotonic()
+                self._down_since = self._monotonic()
             self._connected = False
             self._detail = "logged out"
             log.warning("wechaty: logged out (%s)", getattr(payload, "contact_id", ""))
@@ -310,6 +337,9 @@ class WechatyAdapter(Conversion):
             if payload:
                 log.warning("wechaty: puppet service error: %s", payload)
 
+        def on_dong(payload: Any) -> None:
+            self._liveness.dong(getattr(payload, "data", None))
+
         puppet.on("login", on_login)
         puppet.on("logout", on_logout)
         puppet.on("scan", on_scan)
@@ -318,8 +348,23 @@ class WechatyAdapter(Conversion):
         puppet.on("room-leave", on_room_event("room-leave"))
         puppet.on("room-topic", on_room_event("room-topic"))
         puppet.on("error", on_error)
-        # blocks while the event stream lasts; raises when the service is unreachable
-        await puppet.start()
+        puppet.on("dong", on_dong)
+        probe = asyncio.create_task(
+            self._liveness.keep_dinging(puppet, lambda: self.cfg, lambda: self._connected, self._gone_quiet),
+            name="wechaty-ding",
+        )
+        try:
+            # blocks while the event stream lasts; raises when the service is unreachable
+            await puppet.start()
+        finally:
+            probe.cancel()
+
+    def _gone_quiet(self, silent: float) -> None:
+        """Dings went unanswered `ding_misses` times in a row: not live from now, and a fresh connection (the
+        quiet stream of python-wechaty#280 comes back that way; a frozen gateway's, when it thaws)."""
+        reason = f"gateway not answering ding for {silent:.0f} s"
+        self._drop_connection(reason)
+        self._quiet = self._dropped == reason  # not when the connection was being dropped for another reason
 
     # -- login ---------------------------------------------------------------------------------
 
@@ -357,7 +402,7 @@ class WechatyAdapter(Conversion):
     async def _close_bot(self) -> None:
         bot, self._bot = self._bot, None
         if self._connected:
-            self._down_since = time.monotonic()
+            self._down_since = self._monotonic()
         self._connected = False
         if bot is None:
             return
