@@ -57,14 +57,19 @@ demo: install $(if $(KEEP),,reset-demo)
 	@$(BIN)/gridbot db upgrade --config examples/demo.yaml >/dev/null
 	$(BIN)/gridbot shell --config examples/demo.yaml --web $(WEB)
 
+# three workers on two cores: much of the suite waits on a peer (a bot process, PostgreSQL, the gateway,
+# Chromium); a file stays on one worker, so its module fixtures are made once (TEST_JOBS=0: one process)
+TEST_JOBS ?= 3
+PYTEST_JOBS = $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadfile)
+
 test: install install-gateway
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_JOBS)
 
 # the tier that reads dates and times: ladder, calendar, digests, replay, the shell and the web CLI
 DATE_TESTS := tests/test_ladder.py tests/test_worktime.py tests/test_digest.py tests/test_replay.py \
 	tests/web/test_web_cli.py
 test-dates: install
-	$(BIN)/pytest $(DATE_TESTS)
+	$(BIN)/pytest $(PYTEST_JOBS) $(DATE_TESTS)
 
 lint: install
 	$(BIN)/ruff check .
