@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from bot.cli.main import main
 from bot.core.settings import load_settings
 from bot.runtime import replay as replay_module
 from bot.runtime.app import App
 from handlers import router
+from storage.db import make_engine
+from storage.repos.outbox import Outbox
+from tests.chat import Chat
 from tests.conftest import DATA
 from tests.genlog import chat_log, district, write_log
 
@@ -137,3 +140,31 @@ def test_nothing_is_sent_before_the_commit_that_queued_it(tmp_path: Path) -> Non
     assert batched == single
     # a store and a turn a message were two commits; a batch is one for all of its messages
     assert commits["single"] - commits["batched"] >= 120
+
+
+async def test_a_post_that_went_out_is_sending_until_the_next_claim_commits_its_mark(
+    chat: Chat, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `sent` mark rides in the next claim's commit. At that claim (where a kill would cut it off) the
+    database still says `sending` for the post that went out: what a crash during the send leaves, which
+    start-up reports to staff and never resends (tests/test_outbox.py). No other row is `sending` then."""
+    engine = make_engine(db_url)
+    seen: list[list[tuple[int, str]]] = []
+    claim = Outbox.claim
+
+    def observed(self: Outbox, *args: Any, **kwargs: Any) -> Any:
+        with engine.connect() as conn:  # what is committed: what a process started after a kill would find
+            sending = conn.execute(text("SELECT id, state FROM outbox WHERE state = 'sending'"))
+            seen.append([(int(i), str(s)) for i, s in sending])
+        return claim(self, *args, **kwargs)
+
+    monkeypatch.setattr(Outbox, "claim", observed)
+    sent = await chat.say("周阿姨", GAS)  # the resident's answer and the staff's alarm: two posts
+    engine.dispose()
+    assert len(sent) >= 2
+    assert all(len(rows) <= 1 for rows in seen)
+    went_out = [rows[0][0] for rows in seen if rows]
+    assert len(went_out) == len(sent)  # each post was `sending`, committed, at the claim after its send
+    with chat.app.services.store.begin() as uow:
+        states = {i.id: i.state for i in uow.outbox.items()}
+    assert [states[i] for i in went_out] == ["sent"] * len(sent)  # and marked `sent` by that claim's commit
