@@ -4,9 +4,9 @@ A durable commit costs more than everything else a message needs (bench/storage_
 `gridbot replay` stores and handles a run of messages in one transaction and commits once. The
 promises stay: a message and what its turn decided commit together or not at all (the store is in the
 same transaction as its turn, so nothing acts on a message that is not stored), and the dispatcher
-drains only after the commit, so no reply leaves before the commit that queued it. Each turn runs in
-a SAVEPOINT: a handler that raises undoes only its own turn, and the message is marked processed
-without a reply, as in handlers/router.py's `process`.
+drains only after the commit, so no reply leaves before the commit that queued it. Each message's
+store and turn run in a SAVEPOINT: a handler that raises undoes only its own message, which is then
+stored again and marked processed without a reply, as handlers/router.py's `process` leaves it.
 
 PostgreSQL, several processes: a batch holds the locks of every turn in it until its commit, so two
 batches could each wait for the other. They cannot: the batch takes the chat locks of all its messages
@@ -76,16 +76,28 @@ async def handle_batch(
 
 
 async def _one(uow: UnitOfWork, msg: IncomingMessage, services: Services) -> None:
-    if not uow.postgres:  # one process: nothing to wait for, no savepoint around the store
-        await _store_and_turn(uow, msg, services)
-        return
+    """One message: its store and its turn in one SAVEPOINT (one round trip each way, not two)."""
     try:
         with uow.savepoint():
             await _store_and_turn(uow, msg, services)
+    except _HandlerFailed as failed:
+        # one bad message neither blocks the batch nor reaches a user as a traceback: its turn is undone
+        # (its store with it), and it is stored again, processed without a reply, as handlers/router.py does
+        stored, _ = store_in(uow, msg, services)
+        uow.messages.mark_processed(stored.pk, services.clock.now())
+        services.on_handler_error(stored.pk, failed.exc)
     except OperationalError as exc:
         if _lock_wait(exc):
             raise _LeftOut from exc
-        raise
+        raise  # transient: the batch is done again (storage/retry.py)
+
+
+class _HandlerFailed(Exception):
+    """A handler raised (not the database): carried out of the savepoint, which rolls back on the way."""
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(str(exc))
+        self.exc = exc
 
 
 async def _store_and_turn(uow: UnitOfWork, msg: IncomingMessage, services: Services) -> None:
@@ -93,20 +105,17 @@ async def _store_and_turn(uow: UnitOfWork, msg: IncomingMessage, services: Servi
     if not new and stored.processed_at is not None:
         return  # a second delivery of a message handled already
     try:
-        with uow.savepoint():
-            now = services.clock.now()
-            deps = Deps(services.settings, uow, services.classifier, services.clock, services.calendar, now)
-            if not new:  # stored earlier (by another process, or before a crash): whoever claims it handles it
-                claimed = uow.messages.claim(stored.pk)
-                if claimed is None:
-                    return
-                stored = claimed
-                uow.chats.lock(stored.chat_id)  # (the batch's chats are locked already: a no-op then)
-            ticket_id = await route(stored, deps)
-            uow.messages.mark_processed(stored.pk, deps.now, ticket_id)
+        now = services.clock.now()
+        deps = Deps(services.settings, uow, services.classifier, services.clock, services.calendar, now)
+        if not new:  # stored earlier (by another process, or before a crash): whoever claims it handles it
+            claimed = uow.messages.claim(stored.pk)
+            if claimed is None:
+                return
+            stored = claimed
+            uow.chats.lock(stored.chat_id)  # (the batch's chats are locked already: a no-op then)
+        ticket_id = await route(stored, deps)
+        uow.messages.mark_processed(stored.pk, deps.now, ticket_id)
     except Exception as exc:
         if transient(exc) or _lock_wait(exc):
-            raise  # the batch (or, waiting for a lock, this message) is done again
-        # one bad message neither blocks the batch nor reaches a user as a traceback
-        services.on_handler_error(stored.pk, exc)
-        uow.messages.mark_processed(stored.pk, services.clock.now())
+            raise
+        raise _HandlerFailed(exc) from exc
