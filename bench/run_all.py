@@ -23,7 +23,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "classify_throughput": ([], ["--seconds", "3"]),
     "startup": ([], ["--warm", "2"]),
     "memory": ([], ["--messages", "10000"]),
-    "pipeline_replay": ([], ["--messages", "10000", "--skip-pg"]),
+    "pipeline_replay": ([], ["--messages", "10000", "--hours", "3.6", "--skip-pg"]),  # the full log's rate
     "storage_floor": ([], ["--messages", "5000"]),
     "roundtrip": ([], ["--messages", "50", "--warmup", "5"]),
     "sweep_100k": ([], ["--tickets", "10000"]),

@@ -21,6 +21,7 @@ from storage.media import REF_PREFIX as MEDIA_REF
 from storage.media import MediaStore
 from storage.records import StoredMessage
 from storage.retry import transient, wait_for_db
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 # what a NUL byte in a message is stored as: the symbol for NUL (␀), which nobody types, so a platform's
@@ -122,33 +123,38 @@ async def route(msg: StoredMessage, deps: Deps) -> int | None:
 
 
 def store(msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool]:
-    """Store before act: the message is committed before anything is decided about it.
+    """Store before act: the message is committed before anything is decided about it."""
+    with services.store.begin() as uow:
+        return store_in(uow, msg, services)
+
+
+def store_in(uow: UnitOfWork, msg: IncomingMessage, services: Services) -> tuple[StoredMessage, bool]:
+    """The message as a row in `uow`'s transaction (committed with it: handlers/group_commit.py).
 
     A picture or voice note that came with its content is written to the media folder first and the
     message keeps only the name the bot gave it (`media:<name>`); a second delivery writes nothing."""
     keep = services.settings.limits.retention_days
     if "\x00" in msg.text:  # PostgreSQL refuses NUL in text
         msg = replace(msg, text=msg.text.replace("\x00", NUL_SYMBOL))
-    with services.store.begin() as uow:
-        if msg.media and msg.kind in (MessageKind.IMAGE, MessageKind.VOICE):
-            name = (
-                None
-                if uow.messages.by_platform_id(msg.message_id)
-                else MediaStore(services.settings.data_dir).put(msg.media)
-            )
-            msg = replace(msg, ref=f"{MEDIA_REF}{name}" if name else msg.ref, media=b"")
-        account = services.settings.account
-        stored, new = uow.messages.add(
-            msg, purge_after=msg.timestamp + timedelta(days=keep), account=account.id, paired=account.paired
+    if msg.media and msg.kind in (MessageKind.IMAGE, MessageKind.VOICE):
+        name = (
+            None
+            if uow.messages.by_platform_id(msg.message_id)
+            else MediaStore(services.settings.data_dir).put(msg.media)
         )
-        original = uow.messages.original_of(msg.message_id) if not new and account.paired else None
-        # the other account's message: its writer is, for this account, the sender id of this copy
-        learnt = original is not None and learn_from_copy(
-            uow, account.id, services.identity, msg, original, services.clock.now()
-        )
-        mine = IdentityMap(uow.identities.all(account.id)) if learnt else None
-    if mine is not None:
-        services.identity = mine  # at once: her next message through this account is hers already
+        msg = replace(msg, ref=f"{MEDIA_REF}{name}" if name else msg.ref, media=b"")
+    account = services.settings.account
+    stored, new = uow.messages.add(
+        msg, purge_after=msg.timestamp + timedelta(days=keep), account=account.id, paired=account.paired
+    )
+    original = uow.messages.original_of(msg.message_id) if not new and account.paired else None
+    # the other account's message: its writer is, for this account, the sender id of this copy
+    if original is not None and learn_from_copy(
+        uow, account.id, services.identity, msg, original, services.clock.now()
+    ):
+        # at once (in a batch, before its commit: the next message of the batch reads the same transaction):
+        # her next message through this account is hers already
+        services.identity = IdentityMap(uow.identities.all(account.id))
     return stored, new
 
 

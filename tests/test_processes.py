@@ -51,10 +51,12 @@ def rows(url: str, query: str) -> list[tuple[Any, ...]]:
         return list(conn.execute(query).fetchall())
 
 
-def scenario(tmp_path: Path, messages: int) -> tuple[District, Path, list[dict[str, Any]]]:
-    d = district(1, grids=6, groups_per_grid=2)
+def scenario(
+    tmp_path: Path, messages: int, *, grids: int = 6, span: timedelta = timedelta(hours=30, seconds=77)
+) -> tuple[District, Path, list[dict[str, Any]]]:
+    d = district(1, grids=grids, groups_per_grid=2)
     config = d.write(tmp_path / "district.yaml")
-    lines = list(chat_log(d, messages, numbered_commands=False, span=timedelta(hours=30, seconds=77)))
+    lines = list(chat_log(d, messages, numbered_commands=False, span=span))
     # ten days later: every open ticket has climbed the whole ladder by then, whoever swept it
     tail = START + timedelta(days=10)
     for k, chat in enumerate((d.groups[0], d.groups[-1])):
@@ -248,3 +250,68 @@ def test_postgres_restart_under_load_waits_and_reconnects(tmp_path: Path, pg_ser
     assert got["tickets"] == want["tickets"]
     assert got["escalations"] == want["escalations"]
     assert got["replies"] == want["replies"]
+
+
+def dense_scenario(tmp_path: Path, messages: int) -> tuple[District, Path, list[dict[str, Any]]]:
+    """Several messages a minute, so that `gridbot replay` commits many in one batch (group commit)."""
+    return scenario(tmp_path, messages, grids=8, span=timedelta(hours=3, seconds=7))
+
+
+def test_four_processes_on_interleaved_logs_do_what_one_does(tmp_path: Path, pg_server: PgServer, pg_url: str) -> None:
+    d, config, lines = dense_scenario(tmp_path, 600)
+    full = write_log(lines, tmp_path / "full.jsonl")
+    # four WeChat accounts, each in the groups of every fourth grid
+    grids = sorted(set(d.grid_of_group.values()))
+    workers = {w: g for g, w in d.worker_of_grid.items()}
+
+    def account(line: dict[str, Any]) -> int:
+        chat = line["chat_id"]
+        return grids.index(d.grid_of_group.get(chat) or workers[chat]) % 4
+
+    parts = [write_log([x for x in lines if account(x) == k], tmp_path / f"part{k}.jsonl") for k in range(4)]
+    reference = pg_server.create_database("ref_" + make_url(pg_url).database[2:])  # type: ignore[index]
+    finish(replay(config, full, reference))
+    procs = [replay(config, part, pg_url) for part in parts]
+    errs = [finish(p) for p in procs]
+    assert not any("deadlock" in err for err in errs)
+
+    no_duplicates(pg_url, reference)
+    one, four = outcome(reference), outcome(pg_url)
+    assert four["tickets"] == one["tickets"]
+    assert len(one["tickets"]) > 60
+    assert four["escalations"] == one["escalations"]
+    assert sum(map(len, one["escalations"].values())) > 60
+    assert four["overdue"] == one["overdue"]
+    assert four["reporters"] == one["reporters"]
+    assert four["replies"] == one["replies"]
+
+
+def test_four_processes_on_one_log_store_and_handle_each_message_once(
+    tmp_path: Path, pg_server: PgServer, pg_url: str
+) -> None:
+    # every message reaches all four processes (as if redelivered to each), so the batches of all four
+    # take the same chats' locks and the same tickets' rows, in whatever order they happen to run
+    _, config, lines = dense_scenario(tmp_path, 600)
+    lines = lines[:-2]  # not the tail: ten days of sweeps four times over would be most of the test's time
+    log = write_log(lines, tmp_path / "log.jsonl")
+    procs = [replay(config, log, pg_url) for _ in range(4)]
+    errs = [finish(p) for p in procs]
+    assert not any("deadlock" in err for err in errs)
+    assert not any("database unavailable" in err for err in errs)  # no turn rolled back and done again
+
+    url = pg_url
+    n = len(lines)
+    assert rows(url, "SELECT count(*), count(processed_at), count(DISTINCT platform_id) FROM messages") == [(n, n, n)]
+    twice = "SELECT ticket_id, level FROM events WHERE action = 'escalated' GROUP BY 1, 2 HAVING count(*) > 1"
+    assert rows(url, twice) == []
+    assert rows(url, "SELECT ticket_id FROM events WHERE action = 'created' GROUP BY 1 HAVING count(*) > 1") == []
+    assert rows(url, "SELECT source_message_id FROM tickets GROUP BY 1 HAVING count(*) > 1") == []
+    assert rows(url, "SELECT count(*) FROM tickets")[0][0] > 60
+    assert rows(url, "SELECT count(*) FROM events WHERE action = 'escalated'")[0][0] > 0  # sweeps ran beside turns
+    # everything queued went out, and every message that opened or joined a ticket was answered
+    assert rows(url, "SELECT count(*) FROM outbox WHERE state <> 'sent'") == [(0,)]
+    unanswered = (
+        "SELECT count(*) FROM messages m WHERE m.ticket_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM outbox o WHERE o.created_at = m.received_at AND o.chat_id = m.chat_id)"
+    )
+    assert rows(url, unanswered) == [(0,)]

@@ -83,6 +83,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             db_url=db_of(args),
             sent_path=Path(args.sent) if args.sent else None,
             send_delay=args.send_delay,
+            batch=args.batch,
         )
     )
     print(json.dumps(summary.to_json(), ensure_ascii=False))
@@ -139,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--sent", help="write every message the bot sent to this JSONL file")
     rp.add_argument(
         "--send-delay", type=float, default=0.0, metavar="SECONDS", help="how long each send takes (platform latency)"
+    )
+    rp.add_argument(
+        "--batch",
+        type=int,
+        metavar="N",
+        help="messages stored and handled per commit, within one sweep interval (group commit; 1: a commit "
+        "for each store and each turn; default 64)",
     )
     cp = sub.add_parser("classify", help="classify messages from stdin, one JSON result per line")
     cp.set_defaults(func=cmd_classify)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from handlers.deps import Services
 from handlers.domain import account_limits, directory
 from handlers.domain.outbound import to_staff
 from handlers.domain.worktime import WorkCalendar
+from handlers.group_commit import handle_batch
 from handlers.jobs import chat_events as groups
 from handlers.jobs import rebind, staffing, sweep
 from handlers.router import OwnTime, handle_incoming, repair_unprocessed
@@ -112,6 +114,34 @@ class App:
             await wait_for_db(lambda: self.dispatcher.drain(after_turn=True), "outbox")
         if self.on_received is not None:
             self.on_received(msg, arrived, queued, time.perf_counter())
+
+    async def receive_batch(self, msgs: Sequence[IncomingMessage], at: Callable[[int], None]) -> None:
+        """Replay: consecutive messages stored and handled in one commit (handlers/group_commit.py), then
+        drained. `at(i)` sets the clock to message i's time: its turn runs at it, and what it queued goes
+        out at it, as if each message had been drained after its own commit."""
+        arrived = time.perf_counter()
+        await self.refresh()
+        inbound = [self.services.identity.inbound(m) for m in msgs]
+        first = 0
+        while first < len(msgs):
+            done = await handle_batch(inbound[first:], self.services, functools.partial(_shifted, at, first))
+            await self._drain_each(msgs, range(first, first + done), at, arrived)
+            first += done
+            if first < len(msgs):  # PostgreSQL: it would have waited for a lock inside the batch; alone now
+                at(first)
+                await handle_incoming(inbound[first], self.services)
+                await self._drain_each(msgs, range(first, first + 1), at, arrived)
+                first += 1
+
+    async def _drain_each(
+        self, msgs: Sequence[IncomingMessage], which: range, at: Callable[[int], None], arrived: float
+    ) -> None:
+        queued = time.perf_counter()
+        for i in which:
+            at(i)
+            await wait_for_db(lambda: self.dispatcher.drain(after_turn=True), "outbox")
+            if self.on_received is not None:
+                self.on_received(msgs[i], arrived, queued, time.perf_counter())
 
     async def chat_event(self, event: ChatEvent) -> None:
         await self.refresh()
@@ -313,6 +343,10 @@ class App:
             )
             for task in late:
                 task.cancel()
+
+
+def _shifted(at: Callable[[int], None], base: int, i: int) -> None:
+    at(base + i)
 
 
 def build_app(

@@ -83,6 +83,10 @@ class Dispatcher:
         self._calendar = WorkCalendar.from_settings(settings)  # a held post waits out the next night too
         # at the last claim that found nothing: the store's outbox write count and when the next held row is due
         self._quiet: tuple[int, datetime | None] | None = None
+        # the last post that went out, not yet marked `sent`: the mark rides in the next claim's commit.
+        # Until then the row stays `sending`, so a crash before that commit leaves it as a crash during the
+        # send does (reported at start-up, never resent), and only that one row: the next is claimed after
+        self._unmarked: tuple[int, datetime] | None = None
 
     def reconfigure(self, settings: Settings) -> None:
         """A config reload: new texts, retry limit and pacing (the pacing windows start afresh)."""
@@ -111,8 +115,15 @@ class Dispatcher:
         An account that stands by (`speaking` False) sends nothing: the rows wait for the speaking one."""
         if not self.speaking or (after_turn and self._nothing_due()):
             return 0
-        sent = 0
         self.store.lease.hold()
+        try:
+            return await self._drain(limit)
+        finally:
+            if self._unmarked is not None:  # the drain ended without another claim: the mark on its own
+                await wait_for_db(self._mark_sent_alone, "outbox sent")
+
+    async def _drain(self, limit: int) -> int:
+        sent = 0
         day = None
         while self.speaking:  # another account took over mid-drain: what is left is its to send
             now = self.clock.now()
@@ -125,6 +136,7 @@ class Dispatcher:
             # one row at a time: a row is `sending` only while its own call is under way, so after a
             # crash exactly that one is uncertain and every row behind it is sent normally
             with self.store.begin() as uow:
+                marked = self._mark_sent(uow)
                 claimed = uow.outbox.claim(now, limit=1, owner=self.store.lease.owner, account=self.settings.account.id)
                 batch = [
                     (self._named(uow, item.message()), item.attempts)
@@ -134,6 +146,9 @@ class Dispatcher:
                 # (a claimed row held at the day's limit is pending again, for the next day: claim on)
                 if not claimed:
                     held = uow.outbox.next_time()  # the limit's holds included
+            if marked:
+                self._unmarked = None  # committed with this claim
+                writes += 1  # (this commit's own mark is no write of a turn: it does not wake the next claim)
             if not claimed:
                 self._quiet = (writes, held)
                 return sent
@@ -146,6 +161,18 @@ class Dispatcher:
                 sent += ok
                 self._sent_today += ok
         return sent
+
+    def _mark_sent(self, uow: UnitOfWork) -> bool:
+        if self._unmarked is None:
+            return False
+        outbox_id, at = self._unmarked
+        uow.outbox.finish(outbox_id, state=OutboxState.SENT, at=at)
+        return True
+
+    async def _mark_sent_alone(self) -> None:
+        with self.store.begin() as uow:
+            self._mark_sent(uow)
+        self._unmarked = None
 
     def _held(self, uow: UnitOfWork, item: OutboxItem, now: datetime) -> bool:
         """At the day's messages limit a residents' group post that is not urgent waits for the next day."""
@@ -209,11 +236,9 @@ class Dispatcher:
         if self.pacer is not None:
             self.pacer.record(chat_id, time.monotonic())
 
-        async def finish() -> None:  # the message is out: record it even if the database blinks now
-            with self.store.begin() as uow:
-                uow.outbox.finish(outbox_id, state=OutboxState.SENT, at=self.clock.now())
-
-        await wait_for_db(finish, f"outbox {outbox_id} sent")
+        # the message is out: `sent` is written with the next claim (or alone when the drain ends), and kept
+        # in memory until then even if the database blinks now
+        self._unmarked = (outbox_id, self.clock.now())
         return True
 
     def _report_unknown(self, uow: UnitOfWork, outbox_id: int, chat_id: str, text: str, why: str) -> None:

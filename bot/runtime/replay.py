@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.clock import FakeClock
+from bot.core.messages import IncomingMessage
 from bot.core.settings import Settings
 from bot.runtime.app import App, build_app
 from bot.runtime.replay_io import BadLine, RecordingAdapter, open_sent, parse_line, settle_stranded
 from handlers.domain.people import name_of
 from storage.retry import wait_for_db
+
+BATCH = 64  # messages a commit at most (group commit); about a sweep interval of a busy district's log
 
 
 @dataclass
@@ -63,9 +66,16 @@ async def replay(
     errors: TextIO | None = None,
     send_delay: float = 0.0,
     instrument: Callable[[App], None] | None = None,
+    batch: int | None = None,
 ) -> ReplaySummary:
     """`log_path` is a JSONL file, or lines produced as the replay goes (bench/ makes its log that way).
-    `instrument` (bench/) sees the app once it is built, before the first message."""
+    `instrument` (bench/) sees the app once it is built, before the first message.
+
+    Group commit (`batch`, default BATCH): consecutive messages up to the next sweep tick on the interval's
+    grid, at most `batch` of them, are stored and handled in one transaction (handlers/group_commit.py);
+    what they queued is drained after the commit, each message's posts at its own time. 1: each message
+    stored and handled in commits of its own, as the live bot does."""
+    batch = BATCH if batch is None else max(1, batch)
     errors = errors or sys.stderr
     started = time.perf_counter()
     summary = ReplaySummary()
@@ -76,6 +86,7 @@ async def replay(
     next_tick: datetime | None = None
     out, last_sent = open_sent(sent_path) if sent_path else (None, None)
     written = 0
+    waiting: list[IncomingMessage] = []  # the batch being gathered
 
     def flush_sent() -> None:
         nonlocal written
@@ -84,6 +95,20 @@ async def replay(
         adapter.sync()
         summary.sent += len(adapter.sent) - written
         written = len(adapter.sent)
+
+    async def handle_waiting() -> None:
+        assert app is not None
+        assert clock is not None
+        if batch == 1:
+            for msg in waiting:
+                if msg.timestamp >= clock.now():
+                    clock.set(msg.timestamp)
+                await app.receive(msg)
+        else:
+            await app.receive_batch(waiting, _OwnTimes(clock, waiting))
+        summary.messages += len(waiting)
+        waiting.clear()
+        flush_sent()
 
     try:
         for number, raw in _lines(log_path):
@@ -111,6 +136,8 @@ async def replay(
                 if out is not None:  # without a record of the platform, a stranded send is uncertain as live
                     settle_stranded(app.services.store, last_sent, clock.now())
                 resume_at = clock.now()
+                # what a killed batch's commit queued and its drain had not sent yet: at each post's own time
+                await _drain_own_times(app, clock, resume_at)
                 await app.start(at_own_time=_at_own_time(app, clock, resume_at))
                 # repair ran earlier messages at their own times (never later ones): time goes on from here
                 clock.set(resume_at)
@@ -118,12 +145,13 @@ async def replay(
                 next_tick = _align(clock.now(), interval)
             assert app is not None
             assert next_tick is not None
-            next_tick = await _advance(app, clock, next_tick, msg.timestamp, interval)
-            if msg.timestamp >= clock.now():
-                clock.set(msg.timestamp)
-            await app.receive(msg)
-            summary.messages += 1
-            flush_sent()
+            if waiting and (msg.timestamp >= next_tick or len(waiting) >= batch):
+                await handle_waiting()  # a tick is due first (it sees what the batch committed), or the batch is full
+            if not waiting:
+                next_tick = await _advance(app, clock, next_tick, msg.timestamp, interval)
+            waiting.append(msg)
+        if waiting:
+            await handle_waiting()
         if app is not None:
             with app.services.store.begin() as uow:
                 summary.tickets = uow.counts()["tickets"] - before
@@ -133,6 +161,24 @@ async def replay(
             out.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _OwnTimes:
+    """The clock for message i of a batch: its own time for its turn (never back before the last one's, as
+    for messages handled one by one), and the same time again when what it queued is drained."""
+
+    def __init__(self, clock: FakeClock, msgs: list[IncomingMessage]) -> None:
+        self.clock = clock
+        self.msgs = msgs
+        self.times: dict[int, datetime] = {}
+
+    def __call__(self, i: int) -> None:
+        if i not in self.times:
+            if self.msgs[i].timestamp >= self.clock.now():
+                self.clock.set(self.msgs[i].timestamp)
+            self.times[i] = self.clock.now()
+        else:
+            self.clock.set(self.times[i])
 
 
 def _at_own_time(app: App, clock: FakeClock, start: datetime) -> Callable[[datetime], Awaitable[bool]]:
@@ -147,11 +193,25 @@ def _at_own_time(app: App, clock: FakeClock, start: datetime) -> Callable[[datet
     async def at(when: datetime) -> bool:
         if when > start:
             return False
-        await wait_for_db(app.dispatcher.drain, "outbox")
+        await _drain_own_times(app, clock, when)
         clock.set(when)
         return True
 
     return at
+
+
+async def _drain_own_times(app: App, clock: FakeClock, until: datetime) -> None:
+    """Send what is queued and due by `until`, each post at the time it was queued for (its `not_before`),
+    as the replay that queued it would have after each message's turn; the caller sets the clock after."""
+    last: datetime | None = None
+    while True:
+        with app.services.store.begin() as uow:
+            due = uow.outbox.next_time()
+        if due is None or due > until or (last is not None and due <= last):
+            return  # nothing more by then, or what is left is not this account's to send now
+        clock.set(due)
+        last = due
+        await wait_for_db(app.dispatcher.drain, "outbox")
 
 
 def _align(when: datetime, interval: timedelta) -> datetime:
