@@ -20,6 +20,7 @@ own locks.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -27,6 +28,7 @@ from sqlalchemy.exc import OperationalError
 from bot.core.messages import IncomingMessage
 from handlers.deps import Deps, Services
 from handlers.router import route, store_in
+from storage.repos.directory import VERSION_KEY
 from storage.retry import transient, wait_for_db
 from storage.uow import UnitOfWork
 
@@ -46,16 +48,27 @@ def _lock_wait(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and getattr(orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE
 
 
+@dataclass(frozen=True)
+class Batch:
+    """How a batch ended: `done` messages from the first were stored and handled in its commit; `alone`:
+    the next one would have waited for a lock (PostgreSQL) and is the caller's to handle by itself."""
+
+    done: int
+    alone: bool = False
+
+
 async def handle_batch(
     msgs: Sequence[IncomingMessage], services: Services, at: Callable[[int], None] | None = None
-) -> int:
+) -> Batch:
     """Store and handle `msgs` in order, in one transaction. `at(i)` sets the clock for message i's turn
-    (replay's simulated time). Returns how many of them, from the first, were done in it: fewer than all
-    on PostgreSQL when the next one must be handled alone (see above; the caller does that, then the rest).
+    (replay's simulated time). The batch ends early after a turn that moved the directory's version (a
+    /绑定, an id learnt from a copy, a page edit): the messages after it must be translated with the new id
+    map and routed with the new bindings, as a single commit's next message would be (the caller refreshes
+    and goes on); and on PostgreSQL before a message that must be handled alone (see above).
 
     A transient database error rolls the whole batch back and does it again (storage/retry.py)."""
 
-    async def once() -> int:
+    async def once() -> Batch:
         done = 0
         with services.store.begin() as uow:
             if uow.postgres:
@@ -68,9 +81,11 @@ async def handle_batch(
                 try:
                     await _one(uow, msg, services)
                 except _LeftOut:
-                    break
+                    return Batch(done, alone=True)
                 done += 1
-        return done
+                if VERSION_KEY in uow.state.written:
+                    break
+        return Batch(done)
 
     return await wait_for_db(once, f"{len(msgs)} messages")
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import OperationalError
 
-from storage._sql import ITEMS, LIKELY, OUTBOX, PENDING, TICKETS, as_utc
+from storage._sql import ITEMS, LIKELY, OUTBOX, PENDING, STANDINS, TICKETS, as_utc
 from storage.db import DatabaseError, is_postgres, make_engine
 from storage.leases import Lease, new_owner
 from storage.repos.state import META_VALUE
@@ -29,6 +29,8 @@ NEXT_DUE = select(
     select(func.min(ITEMS.c.report_at)).scalar_subquery(),
     select(func.min(ITEMS.c.list_at)).scalar_subquery(),
     select(func.min(ITEMS.c.deadline_at)).scalar_subquery(),
+    # a /代班 period's end: the tickets go back then (an ended stand-in's row is dropped in that same turn)
+    select(func.min(STANDINS.c.until)).scalar_subquery(),
 )
 # META_VALUE as the SQLite driver runs it (one positional parameter: the key)
 _META_SQLITE = str(META_VALUE.compile(dialect=sqlite.dialect()))
@@ -111,7 +113,8 @@ class Store:
 
     def next_due_time(self) -> datetime | None:
         """The earliest moment anything time-driven is due: a ticket timer, a held post, a rating window,
-        a batch of likely requests or their lapse, a notice's delivery report, a sign-up's list post or deadline."""
+        a batch of likely requests or their lapse, a notice's delivery report, a sign-up's list post or deadline,
+        a stand-in's end."""
         return _next_due(self.peek(NEXT_DUE)[0])
 
     def dispose(self) -> None:

@@ -168,3 +168,28 @@ async def test_a_post_that_went_out_is_sending_until_the_next_claim_commits_its_
     with chat.app.services.store.begin() as uow:
         states = {i.id: i.state for i in uow.outbox.items()}
     assert [states[i] for i in went_out] == ["sent"] * len(sent)  # and marked `sent` by that claim's commit
+
+
+def test_a_bind_inside_a_batch_is_read_by_the_messages_after_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The secretary's /绑定 re-keys a known group to a new room id; a complaint in that room right after it, in
+    the same batch, must already reach the group's grid worker, as it does with a commit a message."""
+    room = "r_new@chatroom"
+    said = [
+        ("b1", "/绑定 美景天城3栋", "wxid_wanghuan", "王欢", "05"),
+        ("b2", DOG, "wxid_liu", "刘大爷", "20"),
+        ("b3", "小区东门垃圾堆了三天没人清运,臭得很", "wxid_chen", "老陈", "40"),
+    ]
+    lines = [
+        {"id": i, "text": t, "sender_id": who, "sender_name": name, "ts": f"2026-11-23T09:00:{sec}+08:00"}
+        for i, t, who, name, sec in said
+    ]
+    log = write_log([{**x, "chat_id": room, "chat_topic": "美景天城3栋"} for x in lines], tmp_path / "log.jsonl")
+    config = DATA / "config.yaml"
+    _, sent_one, _ = run(tmp_path, "one", config, log, capsys, "--batch", "1")
+    _, sent_many, _ = run(tmp_path, "many", config, log, capsys, "--batch", "5")
+    assert sent_many == sent_one
+    replies = [s for s in sent_one if s["chat_id"] == room and "#" in s["text"]]
+    assert len(replies) == 2
+    assert all("张燕" in s["text"] for s in replies)  # the grid of 美景天城3栋, not an unknown group's answer

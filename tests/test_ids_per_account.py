@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 
 from bot.core.identity import GROUP, PERSON
 from bot.core.messages import ChatEvent, IncomingMessage, Seen
 from bot.core.settings import load_settings
 from bot.runtime.speaking import Speaking
+from handlers.jobs.rebind import load_identities
 from handlers.router import process, store
 from tests.chat import Chat
 from tests.conftest import DATA, _chat
@@ -196,6 +198,20 @@ async def test_a_resident_first_seen_after_the_logins_is_learnt_from_the_copy(pa
     assert (ticket.state, ticket.reporter_id) == ("closed", "@a1-zhou")
 
 
+async def test_a_copy_from_one_of_two_writers_sharing_a_name_teaches_nothing(pair: Pair) -> None:
+    """Copies pair by name and text, not by id: two residents shown as 周阿姨 who both write 收到 may pair
+    crosswise, and learning from that would swap them in b's map for good. b learns neither."""
+    a, b = pair.a, pair.b
+    await a.chat.deliver(a.said(1, "zhou", "周阿姨", "收到"))
+    await a.chat.deliver(a.said(2, "sun", "周阿姨", "收到"))
+    await b.chat.deliver(b.said(2, "sun", "周阿姨", "收到"))  # b got them the other way round
+    await b.chat.deliver(b.said(1, "zhou", "周阿姨", "收到"))
+    assert (PERSON, "@a1-zhou") not in b.map()
+    assert (PERSON, "@a1-sun") not in b.map()
+    with b.chat.app.services.store.begin() as uow:
+        assert not [e for e in uow.directory.events() if e.after.get("how") == "copy"]
+
+
 async def test_bind_through_one_account_binds_for_that_account_only(pair: Pair) -> None:
     a, b = pair.a, pair.b
     # b's next login sees two rooms named 美景天城3栋: refused, and the staff chat is told which account
@@ -338,3 +354,24 @@ async def test_a_key_only_the_other_account_has_seen_is_found_by_name(
     report = await staff_report(pair)
     assert ("居民 1 人" in report) is (bound is not None)
     assert "未能重新对应的居民" not in report
+
+
+async def test_the_speaking_account_named_for_a_pair_takes_over_the_single_accounts_map(pair: Pair) -> None:
+    """An office that ran one account (its map is account main's since migration 0017) names it a for a
+    standby pair: a's start takes main's map as its own; the standby never does."""
+    from storage._sql import IDENTITIES
+
+    start = pair.a.chat.clock.now()
+    with pair.a.chat.app.services.store.begin() as uow:
+        uow.sql.run(delete(IDENTITIES))
+        uow.identities.bind("main", GROUP, "room_tiancheng_3", "@@old-r3", at=start, by="test", how="topic")
+    load_identities(pair.b.chat.app.services)  # b stands by: main's map is not its own
+    assert pair.b.map() == {}
+    load_identities(pair.a.chat.app.services)
+    assert pair.a.map() == {(GROUP, "room_tiancheng_3"): "@@old-r3"}
+    assert pair.a.chat.app.services.identity.key_of(GROUP, "@@old-r3") == "room_tiancheng_3"
+    with pair.a.chat.app.services.store.begin() as uow:
+        assert uow.identities.all("main") == {}
+        uow.identities.bind("main", GROUP, "room_longcheng_1", "@@old-r1", at=start, by="test", how="topic")
+    load_identities(pair.a.chat.app.services)  # a has a map of its own now: nothing more moves
+    assert pair.a.map() == {(GROUP, "room_tiancheng_3"): "@@old-r3"}

@@ -94,8 +94,14 @@ def learn_from_copy(
     # of her as her key; from this copy on she is hers here too, and her rating through this account reaches
     # her ticket before its next login. A row this account has for her with another id is from a login that
     # did not find her (a person has one id a login): this copy's id replaces it.
+    # Copies pair by what both accounts see (topic, name, text, time), not by id: where two writers in the room
+    # share the name, a pairing may be of two people's "收到", and learning from it would swap them.
     key, here = message.sender_id, copy.sender_id
-    if key != here and mine.platform_of(PERSON, here) == here:
+    if (
+        key != here
+        and mine.platform_of(PERSON, here) == here
+        and len(uow.messages.writers_named(message.chat_id, message.sender_name, theirs)) == 1
+    ):
         uow.identities.bind(account, PERSON, key, here, at=at, by=BY, how="copy")
         learnt = True
     # the room: only where the other account re-keyed the original's room after storing it (a /绑定 of a known

@@ -8,13 +8,17 @@ nothing stored moves: the map does.
 
 from __future__ import annotations
 
+import logging
+
 from bot.core.identity import GROUP, PERSON, IdentityMap
 from bot.core.messages import ChatEvent
+from bot.core.settings_platform import SINGLE_ACCOUNT
 from handlers.deps import Deps, Services
 from handlers.domain.identity import BY, Known, Matching, match
 from handlers.domain.outbound import to_staff
 from handlers.domain.privacy import mask
 
+log = logging.getLogger(__name__)
 SEVERAL = {2: "两", 3: "三", 4: "四", 5: "五"}
 RESIDENTS_NAMED = 10  # a login that lost more names the first ten and counts the rest: a staff line, not a list
 
@@ -161,5 +165,11 @@ async def on_roster(event: ChatEvent, services: Services) -> None:
 
 def load_identities(services: Services) -> None:
     """The map the edge translates with: this account's, as stored now (also after another process re-bound)."""
+    account = services.settings.account
     with services.store.begin() as uow:
-        services.identity = IdentityMap(uow.identities.all(services.settings.account.id))
+        # the speaking account renamed from the single account's default (README "Running a standby account"):
+        # the map the last logins built stays its own, not a map nobody reads until a login finds names again
+        moved = 0 if account.standby else uow.identities.adopt(account.id, SINGLE_ACCOUNT)
+        services.identity = IdentityMap(uow.identities.all(account.id))
+    if moved:
+        log.warning("account %s takes over the id map of account %s (%d ids)", account.id, SINGLE_ACCOUNT, moved)

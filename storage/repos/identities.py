@@ -34,6 +34,17 @@ class Identities:
         rows = self.sql.run(select(IDENTITIES).where(IDS.account == account))
         return {(str(r.kind), str(r.key)): str(r.platform_id) for r in rows}
 
+    def adopt(self, account: str, previous: str) -> int:
+        """`account` takes over the map of `previous` when it has none of its own: an office that ran one
+        account (migration 0017 gave its map to the default account) and now names it for a standby pair.
+        Returns how many rows moved (0 when `account` has a map already)."""
+        if account == previous or self.all(account):
+            return 0
+        moved = self.sql.run(update(IDENTITIES).where(IDS.account == previous).values(account=account)).rowcount
+        if moved:
+            self.state.set_meta(VERSION_KEY, uuid.uuid4().hex)
+        return int(moved or 0)
+
     def key_of(self, account: str, kind: str, platform_id: str) -> str | None:
         """The key `account` re-mapped to `platform_id`, if any."""
         stmt = select(IDS.key).where(IDS.account == account, IDS.kind == kind, IDS.platform_id == platform_id)

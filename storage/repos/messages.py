@@ -156,6 +156,17 @@ class Messages:
         row = self.sql.run(stmt).first()
         return (message_of(row), str(row.account)) if row else None
 
+    def writers_named(self, chat_id: str, name: str, account: str, *, limit: int = 2) -> set[str]:
+        """The sender ids (up to `limit`) under which `account` stored messages in `chat_id` from someone
+        shown as `name`: two residents of one building may share a display name."""
+        stmt = (
+            select(M.sender_id)
+            .where(M.chat_id == chat_id, M.sender_name == name, M.account == account)
+            .distinct()
+            .limit(limit)
+        )
+        return {str(pid) for (pid,) in self.sql.run(stmt)}
+
     def copies_of(self, pk: int) -> list[tuple[str, str]]:
         """(account, chat id as that account stored it) of each other account's copy of message `pk`."""
         rows = self.sql.run(select(M.account, M.chat_id).where(M.twin_of == pk).order_by(M.id))

@@ -18,12 +18,16 @@ CADRES_KEY = "grid_area_cadres"  # grid id → area cadre ("" for none), kept ap
 class State:
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
+        # the meta keys this unit of work wrote: a batch (handlers/group_commit.py) ends after a turn that
+        # moved the directory's version, so the next message is read with the new map and bindings
+        self.written: set[str] = set()
 
     def meta(self, key: str) -> str | None:
         value = self.sql.run(META_VALUE, {"key": key}).scalar_one_or_none()
         return str(value) if value is not None else None
 
     def set_meta(self, key: str, value: str) -> None:
+        self.written.add(key)
         if self.sql.add(META, {"key": key, "value": value}, conflict="key") is None:
             self.sql.run(update(META).where(META.c.key == key).values(value=value))
 

@@ -102,7 +102,7 @@ class PuppetServer:
     def endpoint(self) -> str:
         return f"127.0.0.1:{self.grpc_port}"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 90.0) -> None:
         path = self.workdir / "mock-scenario.json"
         path.write_text(json.dumps(self.scenario, ensure_ascii=False), encoding="utf-8")
         log = (self.workdir / "gateway.log").open("ab")
@@ -274,7 +274,7 @@ class BotProcess:
     def log_path(self) -> Path:
         return self.workdir / "bot.log"
 
-    def start(self, timeout: float = 30.0, *, until: str = "logged in as") -> None:
+    def start(self, timeout: float = 90.0, *, until: str = "logged in as") -> None:
         """Start, and wait until the log says `until` once more (the login, by default)."""
         env = fixed_time.env(
             PYTHONPATH=str(ROOT),

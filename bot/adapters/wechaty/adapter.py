@@ -349,14 +349,23 @@ class WechatyAdapter(Conversion):
         puppet.on("room-topic", on_room_event("room-topic"))
         puppet.on("error", on_error)
         puppet.on("dong", on_dong)
+        # this connection's: a probe that outlived its connection (a cancel lost on the way) must neither ding
+        # the next connection's login nor drop it
+        session = {"open": True}
+
+        def quiet(silent: float) -> None:
+            if session["open"]:
+                self._gone_quiet(silent)
+
         probe = asyncio.create_task(
-            self._liveness.keep_dinging(puppet, lambda: self.cfg, lambda: self._connected, self._gone_quiet),
+            self._liveness.keep_dinging(puppet, lambda: self.cfg, lambda: session["open"] and self._connected, quiet),
             name="wechaty-ding",
         )
         try:
             # blocks while the event stream lasts; raises when the service is unreachable
             await puppet.start()
         finally:
+            session["open"] = False
             probe.cancel()
 
     def _gone_quiet(self, silent: float) -> None:

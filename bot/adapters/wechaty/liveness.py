@@ -89,7 +89,9 @@ class Liveness:
                 continue  # before a login the health is not live anyway; the login itself is a sign of life
             token = self.ding()
             try:
-                await asyncio.wait_for(self._answered(puppet, token), timeout=cfg.ding_timeout_seconds)
+                # not asyncio.wait_for: on Python 3.11 it can swallow a cancel that comes as the dong does
+                async with asyncio.timeout(cfg.ding_timeout_seconds):
+                    await self._answered(puppet, token)
                 continue
             except TimeoutError:
                 why = f"no dong within {cfg.ding_timeout_seconds:g} s"
