@@ -41,9 +41,10 @@ COMPLAINTS = [
     "绿化带里堆了很多建筑垃圾",
     "小区路灯不亮，晚上走路不安全",
 ]
-# 30 residents taking turns, each complaint said once per resident (a repeat by the same person joins
-# the ticket silently), so up to 240 messages each get a reply
-BENCH_RESIDENTS = {**RESIDENTS, **{f"wxid_res{i:02d}": f"住户{i:02d}" for i in range(27)}}
+# a resident of their own for every message: a second complaint of the same kind by the same person joins
+# her open ticket silently (garbage at the gate, then building waste in the green belt), and a message
+# with no reply has no round trip; so up to 240 messages each get a reply
+BENCH_RESIDENTS = {**RESIDENTS, **{f"wxid_res{i:03d}": f"住户{i:03d}" for i in range(240 - len(RESIDENTS))}}
 
 
 def percentile(values: list[float], p: float) -> float:
