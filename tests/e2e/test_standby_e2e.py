@@ -213,10 +213,13 @@ def test_the_speaking_account_dies_mid_conversation_and_every_reply_arrives_once
     # the two messages both accounts received are stored twice, as one message and its copy
     assert pair.rows("SELECT count(*) FROM messages WHERE twin_of IS NOT NULL") == [(2,)]
     # each account sent what its outbox rows say it sent, nothing more, and nothing is left
-    by_account = dict(pair.rows("SELECT account, count(*) FROM outbox WHERE state = 'sent' GROUP BY account"))
+    # (a post the killed process had sent but not yet marked is `unknown`: never resent, staff asked to check;
+    # the `sent` mark rides in the next claim's commit, so a kill -9 can land between them)
+    out = "state IN ('sent', 'unknown')"
+    by_account = dict(pair.rows(f"SELECT account, count(*) FROM outbox WHERE {out} GROUP BY account"))
     sent_by_b = len(b.sent(lambda s: True))
     assert by_account == {"a": len(pair.everything(lambda s: True)) - sent_by_b, "b": sent_by_b}, by_account
-    assert pair.rows("SELECT count(*) FROM outbox WHERE state <> 'sent'") == [(0,)]
+    assert pair.rows(f"SELECT count(*) FROM outbox WHERE NOT ({out})") == [(0,)]
     for account in (a, b):
         assert "Traceback" not in account.bot.log_text()
     if dies == "frozen":  # thawed, a connects afresh and stands by: it takes nothing back and repeats nothing
