@@ -1,4 +1,4 @@
-"""Memory: peak RSS of the bot with jieba's dictionary loaded — idle, and after a 100,000-message replay.
+"""Memory: peak RSS of the bot with its word dictionary loaded — idle, and after a 100,000-message replay.
 
 Idle: `gridbot run` (console adapter, tests/data/config.yaml) answers one complaint, then sits
 idle for a few seconds; its resident and peak set sizes are read from /proc. It runs with
@@ -97,7 +97,7 @@ def main() -> int:
         tmp = Path(tmp_name)
         figures, heavy = idle(tmp, args.idle_seconds)
         say(
-            f"idle bot (jieba loaded, one complaint answered, {args.idle_seconds:g} s idle): "
+            f"idle bot (word dictionary loaded, one complaint answered, {args.idle_seconds:g} s idle): "
             f"RSS {figures['VmRSS']:.0f} MB, peak {figures['VmHWM']:.0f} MB; heavy libraries imported at start: "
             f"{', '.join(heavy) or 'none'} (matplotlib {'IMPORTED' if 'matplotlib' in heavy else 'not imported'})"
         )

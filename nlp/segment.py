@@ -149,14 +149,18 @@ def _cache_key(source: Path) -> str:
 
 
 def _load_cached(path: Path) -> tuple[Any, int] | None:
-    if not path.exists() or not _trusted(path):
+    if not _trusted(path):  # a missing file is not trusted either
         return None
     try:
+        # one read of the whole file, one mapping of its size; the header and the payload are views of it,
+        # not copies (a copy of 18 MB raised the peak, a file read in pieces left its heap behind)
         data = path.read_bytes()
-        digest, _, payload = data.partition(b"\n")
-        if digest.decode("ascii", "replace") != hashlib.sha256(payload).hexdigest():
+        head = data.index(b"\n")
+        if data[:head].decode("ascii", "replace") != hashlib.sha256(memoryview(data)[head + 1 :]).hexdigest():
             return None  # torn or damaged: built again
-        automaton, total = _OnlyAutomaton(io.BytesIO(payload)).load()
+        stream = io.BytesIO(data)
+        stream.seek(head + 1)
+        automaton, total = _OnlyAutomaton(stream).load()
     except (OSError, ValueError, EOFError, TypeError, pickle.UnpicklingError):
         return None
     return automaton, int(total)
@@ -211,19 +215,19 @@ class Segmenter:
                 added[word] = ADDED_FREQ
                 total += ADDED_FREQ  # as jieba's add_word: every call adds, a word given twice twice
         self._log_total = math.log(total)
-        self._added = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        for word in added:
-            self._added.add_word(word, len(word))
+        self._added: Any = None  # the words of this tokenizer's own, if it has any
         if added:
+            self._added = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for word in added:
+                self._added.add_word(word, len(word))
             self._added.make_automaton()
-        self._any_added = bool(added)
 
     def _cut_block(self, block: str) -> Iterator[str]:
         n = len(block)
         ends: list[dict[int, int]] = [{} for _ in range(n)]  # start → {end index: frequency}
         for end, value in self._words.iter(block):
             ends[end - (value & _LENGTH_MASK) + 1][end] = value >> _LENGTH_BITS
-        if self._any_added:
+        if self._added is not None:
             for end, length in self._added.iter(block):
                 ends[end - length + 1][end] = ADDED_FREQ
         log_total = self._log_total
