@@ -74,6 +74,25 @@ async def test_a_certain_failure_is_retried_and_sent_once_beside_an_uncertain_on
     assert (item.state, item.attempts) == ("unknown", 2)
 
 
+async def test_a_reply_queued_while_logged_out_waits_without_spending_attempts_and_goes_out_at_the_login(
+    chat: Chat,
+) -> None:
+    chat.adapter.live = False  # WeChat logged out, or the gateway gone: a send could only fail
+    chat.adapter.fail_next = 100  # (were anything tried, it would fail)
+    assert await chat.say("周阿姨", DOG) == []
+    # half an hour down: longer than the back-offs of all max_attempts tries together (about 11 minutes), and
+    # the reply is not given up
+    assert await chat.wait(timedelta(minutes=30), step=timedelta(minutes=1)) == []
+    with chat.app.services.store.begin() as uow:
+        (item,) = uow.outbox.items()
+    assert (item.state, item.attempts, item.last_error) == ("pending", 0, "")
+    chat.adapter.live, chat.adapter.fail_next = True, 0  # logged in again: the login's roster pokes the drain
+    await chat.app.dispatcher.drain()
+    assert [s.text for s in chat.new()] == ["已登记 #1【噪音扰民】，由张燕跟进，12小时内给您回复。"]
+    with chat.app.services.store.begin() as uow:
+        assert [(i.state, i.attempts) for i in uow.outbox.items()] == [("sent", 1)]
+
+
 async def test_gives_up_after_max_attempts(chat: Chat) -> None:
     chat.adapter.fail_next = 100
     await chat.say("周阿姨", DOG)

@@ -180,11 +180,13 @@ async def test_the_standby_takes_over_sends_what_is_left_and_says_so(pair: Pair)
     a.adapter.live = False
     _, seen_by_b = pair.both("周阿姨", DOG)
     assert await b.deliver(seen_by_b) == []  # the reply waits in the outbox: b stands by, a cannot send
-    a.adapter.fail_next = 3  # what a tries while logged out does not go out
+    a.adapter.fail_next = 3  # were a to try while logged out, nothing would go out
     assert await a.wait(timedelta(seconds=5), step=timedelta(seconds=5)) == []
     with a.app.services.store.begin() as uow:
         (waiting,) = uow.outbox.items([OutboxState.PENDING])
-    assert waiting.attempts == 1  # a tried once; its retry waits
+    # logged out, a claims nothing: no attempt spent, no back-off for b to wait out, and no half-sent row
+    assert (waiting.attempts, waiting.account) == (0, "")
+    assert a.adapter.fail_next == 3
     # within a minute b has seen the lease stand still for takeover_seconds and takes it
     said = await tick_both(pair, 40)
     assert said == [False, False, True, True]  # seen at 10 s, still at 20 s and 30 s: taken at 40 s

@@ -87,6 +87,7 @@ class Dispatcher:
         # Until then the row stays `sending`, so a crash before that commit leaves it as a crash during the
         # send does (reported at start-up, never resent), and only that one row: the next is claimed after
         self._unmarked: tuple[int, datetime] | None = None
+        self._offline = False  # the adapter was not connected at the last drain
 
     def reconfigure(self, settings: Settings) -> None:
         """A config reload: new texts, retry limit and pacing (the pacing windows start afresh)."""
@@ -115,6 +116,8 @@ class Dispatcher:
         An account that stands by (`speaking` False) sends nothing: the rows wait for the speaking one."""
         if not self.speaking or (after_turn and self._nothing_due()):
             return 0
+        if not self._connected():
+            return 0
         self.store.lease.hold()
         try:
             return await self._drain(limit)
@@ -122,10 +125,26 @@ class Dispatcher:
             if self._unmarked is not None:  # the drain ended without another claim: the mark on its own
                 await wait_for_db(self._mark_sent_alone, "outbox sent")
 
+    def _connected(self) -> bool:
+        """Whether the adapter is logged in and connected now. While it is not, nothing is claimed: a send
+        into a dropped connection fails, spends one of the row's attempts and puts it behind a back-off (a
+        gateway down for ten minutes would fail every reply for good), or, into a gateway that stopped
+        answering, hangs until the send times out. The rows wait; the next login pokes the drain. Another
+        account that takes over meanwhile finds them untouched."""
+        health = self.adapter.health()
+        if health.live:
+            self._offline = False
+            return True
+        if not self._offline:  # once per episode, not at every wake-up
+            log.info("outbox waits: the adapter is not connected (%s)", health.detail)
+            self._offline = True
+        return False
+
     async def _drain(self, limit: int) -> int:
         sent = 0
         day = None
-        while self.speaking:  # another account took over mid-drain: what is left is its to send
+        # another account took over mid-drain: what is left is its to send; the connection dropped: the rest waits
+        while self.speaking and self._connected():
             now = self.clock.now()
             if day != account_limits.day_start(now, self.settings):  # the first round, or midnight passed
                 day = account_limits.day_start(now, self.settings)
@@ -273,7 +292,8 @@ class Dispatcher:
             with self.store.begin() as uow:
                 nxt = uow.outbox.next_time()
             wait = idle_seconds
-            if nxt is not None and self.speaking:  # standing by, due rows are not this one's: no busy wait
+            # standing by, due rows are not this one's; not connected, the login pokes: no busy wait either way
+            if nxt is not None and self.speaking and not self._offline:
                 wait = max(0.05, min(wait, (nxt - self.clock.now()).total_seconds()))
             self._wake.clear()
             # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as the wake-up

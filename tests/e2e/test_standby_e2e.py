@@ -219,7 +219,10 @@ def test_the_speaking_account_dies_mid_conversation_and_every_reply_arrives_once
     by_account = dict(pair.rows(f"SELECT account, count(*) FROM outbox WHERE {out} GROUP BY account"))
     sent_by_b = len(b.sent(lambda s: True))
     assert by_account == {"a": len(pair.everything(lambda s: True)) - sent_by_b, "b": sent_by_b}, by_account
-    assert pair.rows(f"SELECT count(*) FROM outbox WHERE NOT ({out})") == [(0,)]
+    # (a frozen a once claimed a row b had queued and failed it into a back-off: a connection that is not
+    # live claims nothing now, bot/runtime/dispatcher.py)
+    left = pair.rows(f"SELECT id, account, state, attempts, chat_id, text, last_error FROM outbox WHERE NOT ({out})")
+    assert left == [], (left, a.bot.log_text()[-6000:])
     for account in (a, b):
         assert "Traceback" not in account.bot.log_text()
     if dies == "frozen":  # thawed, a connects afresh and stands by: it takes nothing back and repeats nothing
