@@ -10,7 +10,7 @@ from storage.records import StoredMessage, Ticket
 
 
 def _in_reporters_chat(deps: Deps, msg: StoredMessage, ticket: Ticket) -> bool:
-    return msg.chat_id in {rep.chat_id for rep in deps.uow.tickets.reporters(ticket.id)}
+    return deps.uow.tickets.reported_in(ticket.id, msg.chat_id)
 
 
 async def cmd_pause(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:

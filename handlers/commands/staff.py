@@ -36,7 +36,7 @@ async def cmd_progress(msg: StoredMessage, cmd: Command, deps: Deps) -> str | No
     if not note:
         raise TicketError(deps.texts.err_need_text.format(what="进展", example=f"/进展 {ticket.id} 公开 已联系物业"))
     ticket = tickets.progress(deps, ticket, msg.sender_id, note, public=public)
-    if public and msg.chat_id in {rep.chat_id for rep in deps.uow.tickets.reporters(ticket.id)}:
+    if public and deps.uow.tickets.reported_in(ticket.id, msg.chat_id):
         return None  # the public note itself is the answer in this group
     return deps.texts.progress_saved.format(ticket=ticket.id)
 
@@ -53,7 +53,7 @@ async def cmd_resolve(msg: StoredMessage, cmd: Command, deps: Deps) -> str | Non
         left = deps.uow.tickets.get(followup)
         holder = tickets.holder_name(deps, left) if left else ""
         return deps.texts.resolved_partial_ack.format(ticket=ticket.id, followup=followup, holder=holder)
-    if msg.chat_id in {rep.chat_id for rep in deps.uow.tickets.reporters(ticket.id)}:
+    if deps.uow.tickets.reported_in(ticket.id, msg.chat_id):
         return None  # the result posted in this group is the answer
     return deps.texts.resolved_ack.format(ticket=ticket.id)
 
@@ -83,7 +83,7 @@ async def cmd_refer(msg: StoredMessage, cmd: Command, deps: Deps) -> str | None:
     ticket = _ticket_in_reach(cmd, msg, deps)
     reason = _need_text(cmd, deps, "转12345的原因", f"/转12345 {ticket.id} 属于市政道路，社区无权处理")
     ticket = referrals.refer(deps, ticket, msg.sender_id, reason)
-    if msg.chat_id in {rep.chat_id for rep in deps.uow.tickets.reporters(ticket.id)}:
+    if deps.uow.tickets.reported_in(ticket.id, msg.chat_id):
         return None  # the group's line is the answer there
     return deps.texts.referred_ack.format(ticket=ticket.id, reason=reason)
 

@@ -42,7 +42,7 @@ def join_duplicate(
         return None
     match, ticket = found
     raising = urgent and ticket.urgency != "urgent"
-    again = any(rep.reporter_id == msg.sender_id for rep in deps.uow.tickets.reporters(ticket.id))
+    again = deps.uow.tickets.has_reporter(ticket.id, msg.sender_id)
     if again and not raising:
         return ticket.id  # the same person saying it again: quietly part of the same ticket
     if not again:
@@ -84,7 +84,7 @@ def _candidates(msg: StoredMessage, deps: Deps, category: str, *, urgent: bool) 
     sieve: the matter decides)."""
     dedupe = deps.settings.dedupe
     since = deps.now - timedelta(hours=dedupe.window_hours)
-    found = deps.uow.tickets.find(states=ACTIVE_STATES, chat_id=msg.chat_id, category=category, since=since)
+    found = deps.uow.tickets.in_chat(msg.chat_id, category, states=ACTIVE_STATES, since=since)
     if not urgent:
         return found
     recent = deps.now - timedelta(minutes=dedupe.urgent_window_minutes)

@@ -17,6 +17,12 @@ from storage._sql import PENDING, Sql, rowcount, to_record
 from storage.records import Pending
 
 P = PENDING.c
+# a follow-up replaces the one of its chat, person and kind (and ticket, with `per_ticket`): prebuilt, since a
+# join sets one at every report
+SAME = PENDING.delete().where(
+    P.chat_id == bindparam("chat"), P.person_id == bindparam("person"), P.kind == bindparam("kind")
+)
+SAME_TICKET = SAME.where(P.ticket_id == bindparam("ticket"))
 LIVE = (
     select(PENDING)
     .where(
@@ -57,10 +63,8 @@ class Followups:
         per_ticket: bool = False,
     ) -> None:
         """One follow-up per chat, person and kind (with `per_ticket`: per ticket too); a new one replaces it."""
-        same = PENDING.delete().where(P.chat_id == chat_id, P.person_id == person_id, P.kind == kind)
-        if per_ticket:
-            same = same.where(P.ticket_id == ticket_id)
-        self.sql.run(same)
+        keys = {"chat": chat_id, "person": person_id, "kind": kind}
+        self.sql.run(SAME_TICKET if per_ticket else SAME, {**keys, "ticket": ticket_id} if per_ticket else keys)
         self.sql.add(
             PENDING,
             {

@@ -27,6 +27,22 @@ DUE_IDS = (
     .order_by(T.next_due_at)
     .limit(bindparam("limit"))
 )
+# whether one person, or one chat, is among a ticket's reporters: one indexed probe, not the list (a ticket
+# a whole building reported has a hundred rows, and a join asks at every report)
+HAS_REPORTER = select(LINKS.c.id).where(L.reporter_id == bindparam("reporter"), L.ticket_id == bindparam("id")).limit(1)
+REPORTED_IN = select(LINKS.c.id).where(L.ticket_id == bindparam("id"), L.chat_id == bindparam("chat")).limit(1)
+# a group's tickets of one category opened since a time, by number, in the states given (`states` expanding):
+# read at every report that might join one (handlers/resident/joining.py)
+IN_CHAT = (
+    select(TICKETS)
+    .where(
+        T.state.in_(bindparam("states", expanding=True)),
+        T.chat_id == bindparam("chat"),
+        T.category == bindparam("category"),
+        T.created_at >= bindparam("since"),
+    )
+    .order_by(T.id)
+)
 FIXED = ("id", "version")  # the key, and the count of changes the update keeps by itself
 
 
@@ -97,6 +113,11 @@ class Tickets:
             stmt = stmt.limit(limit)
         return [ticket_of(t) for t in self.sql.run(stmt)]
 
+    def in_chat(self, chat_id: str, category: str, *, states: Sequence[TicketState], since: datetime) -> list[Ticket]:
+        """`find(states=…, chat_id=…, category=…, since=…)` as one prebuilt statement."""
+        params = {"states": list(states), "chat": chat_id, "category": category, "since": since}
+        return [ticket_of(t) for t in self.sql.run(IN_CHAT, params)]
+
     def reported_by(
         self, reporter_id: str, *, states: Sequence[TicketState], chat_id: str | None = None, limit: int = 3
     ) -> list[Ticket]:
@@ -129,6 +150,13 @@ class Tickets:
     def reporters(self, ticket_id: int) -> list[Reporter]:
         stmt = select(LINKS).where(L.ticket_id == ticket_id).order_by(L.id)
         return [to_record(Reporter, row, kind=ReporterKind(row.kind)) for row in self.sql.run(stmt)]
+
+    def has_reporter(self, ticket_id: int, reporter_id: str) -> bool:
+        return self.sql.run(HAS_REPORTER, {"id": ticket_id, "reporter": reporter_id}).first() is not None
+
+    def reported_in(self, ticket_id: int, chat_id: str) -> bool:
+        """Some reporter of the ticket wrote from `chat_id` (a group's commands answer there, not in private)."""
+        return self.sql.run(REPORTED_IN, {"id": ticket_id, "chat": chat_id}).first() is not None
 
     def move_reporters(self, from_ticket: int, to_ticket: int) -> None:
         """合并: the reporters of `from_ticket` become reporters of `to_ticket`."""
