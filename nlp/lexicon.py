@@ -21,8 +21,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from bot.core import yaml_data
 from nlp.normalise import normalise
 
 CATEGORIES = (
@@ -69,7 +68,7 @@ class Lexicon:
 @lru_cache(maxsize=1)
 def packaged() -> dict[str, Any]:
     text = resources.files("nlp").joinpath("data/lexicon.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = yaml_data.load(text)
     return data
 
 

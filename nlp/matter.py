@@ -20,8 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from bot.core import yaml_data
 from nlp.normalise import normalise
 from nlp.similarity import bigrams, overlap
 
@@ -101,7 +100,7 @@ def _whole_word(text: str, start: int, length: int) -> bool:
 @lru_cache(maxsize=1)
 def _table() -> _Table:
     text = resources.files("nlp").joinpath("data", "matters.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = yaml_data.load(text)
     entries: dict[str, tuple[str, str]] = {}
     parents: dict[str, str] = {}
     outdoor: set[str] = set()

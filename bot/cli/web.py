@@ -11,13 +11,12 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
 from handlers.deps import Services
-from web.admin_forms import PASSWORD_LENGTH
 from web.auth import DEFAULT_ITERATIONS, hash_password
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # aiohttp is imported when the page is served, not by every command (≈9 MB, 0.2 s)
+    from aiohttp import web
+
     from bot.runtime.app import App
 log = logging.getLogger("gridbot.web")
 
@@ -36,6 +35,8 @@ async def start_web(
     on_change: Callable[[], None] | None = None,
 ) -> web.AppRunner:
     """Serve the page in the running event loop (inside `gridbot shell` / `run`, or on its own)."""
+    from aiohttp import web
+
     from web.app import make_app
 
     runner = web.AppRunner(make_app(services, env, on_change=on_change), access_log=None)
@@ -114,6 +115,8 @@ def cmd_web_password(args: argparse.Namespace) -> int:
             return 2
     else:
         first = sys.stdin.readline().rstrip("\r\n")
+    from web.admin_forms import PASSWORD_LENGTH  # (its module reads requests: aiohttp, for this command only)
+
     low, high = PASSWORD_LENGTH  # the 管理 page's rule, so a hash made here is one the page would accept
     if not low <= len(first) <= high:
         print(f"gridbot: a password needs {low} to {high} characters (this one has {len(first)})", file=sys.stderr)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from bot.core import yaml_data
 from bot.core.settings_alerts import Alerts
 from bot.core.settings_base import ConfigError, Model
 from bot.core.settings_org import BotIdentity, Community, DutyEntry, Grid, Person, StandIn
@@ -339,7 +340,7 @@ def load_settings(
 ) -> Settings:
     """Read config.yaml (or only the packaged defaults when `path` is None)."""
     env = os.environ if env is None else env
-    defaults = yaml.safe_load(DEFAULTS_PATH.read_text(encoding="utf-8")) or {}
+    defaults = yaml_data.load(DEFAULTS_PATH.read_text(encoding="utf-8")) or {}
     user: dict[str, Any] = {}
     if path is not None:
         user = _read_file(Path(path))
