@@ -28,8 +28,9 @@
 //                                       new id (same topic, name, alias, members), as wechat4u does at each login
 //   POST /grpc/stop, /grpc/start        stop / start the gateway's gRPC server (the mock and its state stay)
 //   POST /fail-sends {"count"}          the next N sends fail (the outbox must retry them)
-//   POST /drop-on-send {"count"}        the next N sends are carried out, then the gRPC server stops before
-//                                       answering (the answer is lost: the bot must not send them again)
+//   POST /drop-on-send {"count", "conversation"?}  the next N sends (to that conversation only, if given) are
+//                                       carried out, then the gRPC server stops before answering (the answer is
+//                                       lost: the bot must not send them again)
 //   /say with "stopServerOnRead": true  the gRPC server stops when the bot asks for that message's payload
 // A ding is answered with its dong at once.
 // The mock drops mention ids on the way out, so what the bot sends is recorded from messageSendText's arguments.
@@ -67,6 +68,7 @@ export default class PuppetMockControl extends PuppetMock {
     this.sent = []
     this.failSends = 0
     this.dropOnSend = 0
+    this.dropOnSendTo = '' // only the sends to this conversation ('' any)
     this.seq = 0
     this.stopOnRead = new Set()
     this.gateway = null
@@ -89,8 +91,9 @@ export default class PuppetMockControl extends PuppetMock {
 
     // what the bot sends: record the arguments (mention ids included); a send refused or left unanswered on demand
     this.messageSendText = async (conversationId, text, mentionIdList) =>
-      this.answer(this.record(conversationId, { text, mentionIds: mentionIdList || [] }))
-    this.messageSendFile = async (conversationId, fileBox) => this.answer(this.record(conversationId, { file: fileBox.name }))
+      this.answer(conversationId, this.record(conversationId, { text, mentionIds: mentionIdList || [] }))
+    this.messageSendFile = async (conversationId, fileBox) =>
+      this.answer(conversationId, this.record(conversationId, { file: fileBox.name }))
     const messagePayload = this.messagePayload.bind(this)
     this.messagePayload = async (id) => {
       if (this.stopOnRead.delete(id)) {
@@ -144,8 +147,9 @@ export default class PuppetMockControl extends PuppetMock {
   }
 
   // a send carried out whose answer never leaves: the server goes down first
-  async answer (id) {
+  async answer (conversationId, id) {
     if (this.dropOnSend <= 0) return id
+    if (this.dropOnSendTo && this.dropOnSendTo !== conversationId) return id
     this.dropOnSend -= 1
     await this.stopGrpc()
     return new Promise(() => {})
@@ -223,7 +227,11 @@ export default class PuppetMockControl extends PuppetMock {
       'POST /grpc/stop': async () => { await this.stopGrpc(); return { ok: true } },
       'POST /grpc/start': async () => { await this.gateway.start(); return { ok: true } },
       'POST /fail-sends': async (b) => { this.failSends = Number(b.count || 0); return { ok: true } },
-      'POST /drop-on-send': async (b) => { this.dropOnSend = Number(b.count || 0); return { ok: true } },
+      'POST /drop-on-send': async (b) => {
+        this.dropOnSend = Number(b.count || 0)
+        this.dropOnSendTo = String(b.conversation || '')
+        return { ok: true }
+      },
     }
   }
 

@@ -230,9 +230,10 @@ class PuppetServer:
     def fail_sends(self, count: int) -> None:
         self.call("POST", "/fail-sends", {"count": count})
 
-    def drop_on_send(self, count: int) -> None:
-        """The next `count` sends are carried out, then the gRPC server stops before it answers them."""
-        self.call("POST", "/drop-on-send", {"count": count})
+    def drop_on_send(self, count: int, conversation: str = "") -> None:
+        """The next `count` sends (to `conversation` only, if given) are carried out, then the gRPC server stops
+        before it answers them."""
+        self.call("POST", "/drop-on-send", {"count": count, "conversation": conversation})
 
     def create_room(self, room_id: str, topic: str, members: Sequence[str]) -> None:
         self.call("POST", "/room", {"id": room_id, "topic": topic, "members": list(members)})
