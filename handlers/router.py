@@ -137,11 +137,11 @@ def store_in(uow: UnitOfWork, msg: IncomingMessage, services: Services) -> tuple
     if "\x00" in msg.text:  # PostgreSQL refuses NUL in text
         msg = replace(msg, text=msg.text.replace("\x00", NUL_SYMBOL))
     if msg.media and msg.kind in (MessageKind.IMAGE, MessageKind.VOICE):
-        name = (
-            None
-            if uow.messages.by_platform_id(msg.message_id)
-            else MediaStore(services.settings.data_dir).put(msg.media)
-        )
+        media = MediaStore(services.settings.data_dir)
+        name = None if uow.messages.by_platform_id(msg.message_id) else media.put(msg.media)
+        if name is not None:
+            written = name
+            uow.on_rollback(lambda: media.remove([written]))  # the row goes: the file goes with it
         msg = replace(msg, ref=f"{MEDIA_REF}{name}" if name else msg.ref, media=b"")
     account = services.settings.account
     stored, new = uow.messages.add(

@@ -84,6 +84,7 @@ class Store:
                     self.outbox_writes += 1
             except BaseException:
                 conn.rollback()
+                uow.rolled_back()
                 raise
 
     def peek(self, stmt: Any, params: Mapping[str, Any] | None = None) -> list[Any]:

@@ -6,7 +6,8 @@ together or not at all, so a ticket, its event and its outgoing messages are sto
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, func, select
@@ -24,6 +25,8 @@ from storage.repos.speaker import Speaker
 from storage.repos.state import State
 from storage.repos.tickets import Tickets
 from storage.states import OutboxState
+
+log = logging.getLogger(__name__)
 
 COUNTS = select(
     select(func.count()).select_from(MESSAGES).scalar_subquery(),
@@ -54,17 +57,40 @@ class UnitOfWork:
         self.board = Board(self.sql)
         self.speaker = Speaker(self.sql)  # which bot account speaks (#18)
         self.identities = Identities(self.sql, self.state)
+        # what this transaction did outside the database (a picture written to the media folder), undone
+        # when its writes are: a rolled-back store must leave no file that no row names, and that no
+        # retention purge would ever find (a resident's photo kept for good)
+        self._on_rollback: list[Callable[[], None]] = []
 
     @property
     def postgres(self) -> bool:
         """Several processes may share the database (row locks decide who handles what)."""
         return self.sql.postgres
 
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Run `undo` if what was written so far is rolled back (the whole transaction, or the savepoint
+        under way)."""
+        self._on_rollback.append(undo)
+
+    def rolled_back(self, mark: int = 0) -> None:
+        """The writes since `mark` (a count of undo steps) were rolled back: undo what they did outside."""
+        for undo in reversed(self._on_rollback[mark:]):
+            try:
+                undo()
+            except OSError as exc:  # a file already gone, a folder gone read-only: the rest still undone
+                log.warning("undoing a rolled-back write failed: %s", exc)
+        del self._on_rollback[mark:]
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: an exception inside undoes only what was written inside."""
-        with self.sql.savepoint():
-            yield
+        mark = len(self._on_rollback)
+        try:
+            with self.sql.savepoint():
+                yield
+        except BaseException:
+            self.rolled_back(mark)
+            raise
 
     def counts(self) -> dict[str, int]:
         """How many messages and tickets are stored, and how many posts were sent."""

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.messages import MessageKind
+from bot.core.messages import IncomingMessage, MessageKind
 from bot.core.settings import load_settings
+from handlers.deps import Deps
+from handlers.group_commit import Batch, handle_batch
+from handlers.router import store_in
 from storage.media import NAME
+from storage.records import StoredMessage
 from tests.chat import Chat
 from tests.conftest import DATA, _chat
 
@@ -111,3 +115,57 @@ async def test_a_photo_that_attached_to_nothing_goes_with_its_message(media_chat
     await media_chat.wait(timedelta(days=7, hours=2), step=timedelta(hours=1))
     [(_, data)] = evidence_rows(media_chat)
     assert [p.name for p in (tmp_path / "media").iterdir()] == [data["file"]]
+
+
+def picture(chat: Chat, message_id: str) -> IncomingMessage:
+    pid, name = chat.person("周阿姨")
+    return IncomingMessage(
+        message_id=message_id,
+        chat_id=GROUP,
+        chat_topic=chat.topic(GROUP),
+        sender_id=pid,
+        sender_name=name,
+        text="",
+        timestamp=chat.clock.now(),
+        kind=MessageKind.IMAGE,
+        media=PNG,
+    )
+
+
+async def test_a_store_rolled_back_leaves_no_picture_behind(media_chat: Chat, tmp_path: Path) -> None:
+    services = media_chat.app.services
+    seen: list[str] = []
+
+    def store_then_fail() -> None:
+        with services.store.begin() as uow:  # the database blinked after the store
+            stored, _ = store_in(uow, picture(media_chat, "wx-pic"), services)
+            seen.extend([stored.ref, *(p.name for p in (tmp_path / "media").iterdir())])
+            raise RuntimeError("the commit did not happen")
+
+    with pytest.raises(RuntimeError):
+        store_then_fail()
+    assert seen[0] == f"media:{seen[1]}"  # the file was written before the row that names it
+    assert list((tmp_path / "media").iterdir()) == []  # no file that no row names, for no purge to find
+    await media_chat.app.receive(picture(media_chat, "wx-pic"))  # delivered again: stored this time
+    with services.store.begin() as uow:
+        again = uow.messages.by_platform_id("wx-pic")
+    assert again is not None
+    assert [p.name for p in (tmp_path / "media").iterdir()] == [again.ref.removeprefix("media:")]
+
+
+async def test_a_batched_picture_whose_turn_fails_is_kept_once(
+    media_chat: Chat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def route(msg: StoredMessage, deps: Deps) -> int | None:
+        raise RuntimeError("a handler's bug")
+
+    monkeypatch.setattr("handlers.group_commit.route", route)
+    monkeypatch.setattr("handlers.deps.log_handler_error", lambda pk, exc: None)
+    services = media_chat.app.services
+    assert await handle_batch([picture(media_chat, "wx-a"), picture(media_chat, "wx-b")], services) == Batch(2)
+    with services.store.begin() as uow:
+        refs = {m: uow.messages.by_platform_id(m) for m in ("wx-a", "wx-b")}
+    names = sorted(stored.ref.removeprefix("media:") for stored in refs.values() if stored is not None)
+    assert len(names) == 2
+    # each turn undone alone and its message stored again (processed, no reply): one file each, the one named
+    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == names
