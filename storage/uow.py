@@ -60,14 +60,14 @@ class UnitOfWork:
         # what this transaction did outside the database (a picture written to the media folder), undone
         # when its writes are: a rolled-back store must leave no file that no row names, and that no
         # retention purge would ever find (a resident's photo kept for good)
-        self._on_rollback: list[Callable[[], None]] = []
+        self._on_rollback: list[Callable[[], object]] = []
 
     @property
     def postgres(self) -> bool:
         """Several processes may share the database (row locks decide who handles what)."""
         return self.sql.postgres
 
-    def on_rollback(self, undo: Callable[[], None]) -> None:
+    def on_rollback(self, undo: Callable[[], object]) -> None:
         """Run `undo` if what was written so far is rolled back (the whole transaction, or the savepoint
         under way)."""
         self._on_rollback.append(undo)
