@@ -21,6 +21,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	@# bytecode for the project's own modules, as a wheel install has: a service user that cannot write
+	@# here (or PYTHONDONTWRITEBYTECODE) would otherwise compile ~170 modules at every start
+	$(BIN)/python -m compileall -q bot handlers nlp storage web
 	touch $(STAMP)
 
 # the Wechaty gateway (npm ci in gateway/): what an office runs, and what the end-to-end tests start

@@ -15,6 +15,7 @@ from storage._sql import ITEMS, LIKELY, OUTBOX, PENDING, STANDINS, TICKETS, as_u
 from storage.db import DatabaseError, is_postgres, make_engine
 from storage.leases import Lease, new_owner
 from storage.repos.state import META_VALUE
+from storage.schema_version import at_head
 from storage.states import OPEN_LIKELY, OutboxState
 from storage.uow import UnitOfWork
 
@@ -55,10 +56,11 @@ class Store:
         self.outbox_writes = 0
         self._reader: Any = None  # SQLite: the connection `meta` reads on (a DBAPI connection from the pool)
         if create:
-            from storage.migrate import ensure_current
-
             try:
-                ensure_current(self.engine, url)
+                if not at_head(self.engine):  # the common case costs one read, not alembic's import
+                    from storage.migrate import ensure_current
+
+                    ensure_current(self.engine, url)
             except DatabaseError:
                 self.engine.dispose()
                 raise

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +19,7 @@ from sqlmodel import SQLModel
 from bot.cli.main import main
 from storage.db import make_engine
 from storage.migrate import SchemaMismatch, alembic_config, current, head, upgrade
+from storage.schema_version import HEAD, at_head
 from storage.store import Store
 from tests.pgserver import PgServer
 
@@ -103,6 +106,39 @@ def test_start_up_refuses_an_old_schema_and_names_the_command(
 
 
 @pytest.mark.postgres
+def test_the_start_ups_head_is_the_newest_migration() -> None:
+    # storage/schema_version.py names the head so that a start need not import alembic to learn it
+    assert HEAD == head(), f"a migration was added: set storage/schema_version.py HEAD to {head()!r}"
+
+
+def test_a_start_at_the_current_schema_does_not_import_alembic(empty_url: str) -> None:
+    Store(empty_url).engine.dispose()  # a new database: created at head (through alembic)
+    engine = make_engine(empty_url)
+    assert at_head(engine)
+    engine.dispose()
+    probe = (
+        "import sys; from storage.store import Store; s = Store(sys.argv[1]); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "-c", probe, empty_url], capture_output=True, text=True, cwd=root, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_database_stamped_by_a_newer_gridbot_is_still_refused(empty_url: str) -> None:
+    Store(empty_url).engine.dispose()
+    engine = make_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    assert not at_head(engine)
+    engine.dispose()
+    with pytest.raises(SchemaMismatch, match=r"revision 9999, which this gridbot does not know"):
+        Store(empty_url)
+
+
 def test_db_upgrade_creates_a_postgres_database_that_does_not_exist(
     pg_server: PgServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -21,6 +21,7 @@ from bot.cli.ops import add_ops_subcommands
 from bot.cli.signups import add_signup_subcommands
 from bot.cli.web import add_web_subcommands
 from bot.core.settings import ConfigError
+from bot.runtime import collector
 from storage.db import DatabaseError
 
 log = logging.getLogger("gridbot")
@@ -130,12 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     ) -> argparse.ArgumentParser:
         return add_command(sub, name, func, help_text, db)
 
-    command("run", cmd_run, "run the bot on the configured adapter")
+    # the app of these resumes the garbage collector when it is built (bot/runtime/collector.py)
+    command("run", cmd_run, "run the bot on the configured adapter").set_defaults(app_resumes_gc=True)
     sp = command("shell", cmd_shell, "talk to the bot in the terminal (console adapter)")
+    sp.set_defaults(app_resumes_gc=True)
     sp.add_argument("--web", metavar="HOST:PORT", help="also serve the web page there while the shell runs")
     hp = command("health", cmd_health, "exit 0 if the running bot is healthy, 1 if not (for systemd/cron)", db=False)
     hp.add_argument("--alert", action="store_true", help="also tell the alert channels when this changes")
     rp = command("replay", cmd_replay, "run a JSONL chat log through the pipeline in simulated time")
+    rp.set_defaults(app_resumes_gc=True)
     rp.add_argument("log", help="chat log, one JSON message per line")
     rp.add_argument("--sent", help="write every message the bot sent to this JSONL file")
     rp.add_argument(
@@ -163,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(args.verbose, os.environ)
+    if not getattr(args, "app_resumes_gc", False):
+        collector.resume()  # paused by the entry point while the command was imported (bot/cli/entry.py)
     try:
         return int(args.func(args))
     except (ConfigError, DatabaseError) as exc:

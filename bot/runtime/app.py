@@ -20,7 +20,7 @@ from bot.core.heartbeat import Health, write_health
 from bot.core.messages import ChatEvent, IncomingMessage
 from bot.core.port import Adapter
 from bot.core.settings import Settings
-from bot.runtime import pidfile
+from bot.runtime import collector, pidfile
 from bot.runtime.alerts import AlertService
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.scheduler import Job, build_scheduler, digest_jobs, sweep_job
@@ -273,6 +273,7 @@ class App:
 
     async def run(self) -> None:
         """Live: adapter input, outbox drain and the sweep run side by side until input ends."""
+        collector.resume()  # built: what start-up made is frozen, collection goes on from here
         self.live = True
         speaking = self.speaking or Speaking(self.services, self.adapter, self.dispatcher, self.services.clock)
         self.speaking = speaking

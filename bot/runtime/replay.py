@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from bot.core.clock import FakeClock
 from bot.core.messages import IncomingMessage
 from bot.core.settings import Settings
+from bot.runtime import collector
 from bot.runtime.app import App, build_app
 from bot.runtime.replay_io import BadLine, RecordingAdapter, open_sent, parse_line, settle_stranded
 from handlers.domain.people import name_of
@@ -143,6 +144,7 @@ async def replay(
                 clock.set(resume_at)
                 flush_sent()
                 next_tick = _align(clock.now(), interval)
+                collector.resume()  # built and repaired: collection goes on from here (bot/runtime/collector.py)
             assert app is not None
             assert next_tick is not None
             if waiting and (msg.timestamp >= next_tick or len(waiting) >= batch):
