@@ -86,6 +86,22 @@ async def test_at_the_limit_a_group_post_waits_for_the_next_day(limited: Chat) -
     assert (after.state, after.attempts) == ("sent", 1)
 
 
+async def test_sends_of_another_process_of_the_account_count_within_a_minute(limited: Chat) -> None:
+    # the day's count is kept in memory between drains (bot/runtime/dispatcher.py RECOUNT): another process
+    # speaking for the same account is seen at the next count, not never
+    assert len(await post(limited, 2)) == 2
+    now = limited.clock.now()
+    account = limited.settings.account.id
+    with limited.app.services.store.begin() as uow:  # eight posts another process sent meanwhile
+        for i in range(PER_DAY - 2):
+            uow.outbox.enqueue(OutgoingMessage(chat_id=GROUP, text=f"别处{i}"), at=now)
+        for item in uow.outbox.claim(now, limit=PER_DAY, owner="another-process", account=account):
+            uow.outbox.finish(item.id, state=OutboxState.SENT, at=now)
+    assert len(await post(limited, 1)) == 1  # counted a moment ago: 3 of 10 as far as this process knows
+    await limited.wait(timedelta(minutes=1))
+    assert await post(limited, 1) == []  # counted again: 11 sent today, the post waits for tomorrow
+
+
 async def test_urgent_reports_and_private_answers_still_go_at_the_limit(limited: Chat) -> None:
     assert len(await post(limited, PER_DAY)) == PER_DAY
     urgent = await limited.say("周阿姨", GAS)

@@ -32,6 +32,8 @@ from storage.store import Store
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+# how long the day's send count (account_limits) is kept between counts from the outbox
+RECOUNT = timedelta(minutes=1)
 
 
 class Pacer:
@@ -79,7 +81,11 @@ class Dispatcher:
         # (bot/runtime/speaking.py sets it; a standby starts silent)
         self.speaking = not settings.account.standby
         self.consecutive_failures = 0
-        self._sent_today = 0  # this local day's sends, counted from the outbox at each drain
+        # this local day's sends: counted from the outbox at the first drain of a day and again at most once a
+        # RECOUNT (sends of another process of the same account are seen then), and kept by this one's sends
+        # in between: the count was a statement and a commit of its own before every reply
+        self._sent_today = 0
+        self._counted: tuple[datetime, datetime] | None = None  # (the day counted, when)
         self._calendar = WorkCalendar.from_settings(settings)  # a held post waits out the next night too
         # at the last claim that found nothing: the store's outbox write count and when the next held row is due
         self._quiet: tuple[int, datetime | None] | None = None
@@ -142,14 +148,14 @@ class Dispatcher:
 
     async def _drain(self, limit: int) -> int:
         sent = 0
-        day = None
         # another account took over mid-drain: what is left is its to send; the connection dropped: the rest waits
         while self.speaking and self._connected():
             now = self.clock.now()
-            if day != account_limits.day_start(now, self.settings):  # the first round, or midnight passed
-                day = account_limits.day_start(now, self.settings)
-                with self.store.begin() as uow:
+            day = account_limits.day_start(now, self.settings)
+            if self._counted is None or self._counted[0] != day or now - self._counted[1] >= RECOUNT:
+                with self.store.begin() as uow:  # the first drain, midnight passed, or a while since
                     self._sent_today = uow.outbox.sent_since(day, self.settings.account.id)
+                self._counted = (day, now)
             writes = self.store.outbox_writes
             held: datetime | None = None
             # one row at a time: a row is `sending` only while its own call is under way, so after a
