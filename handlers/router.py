@@ -19,7 +19,7 @@ from handlers.resident.reports import on_resident_message
 from nlp.commands import looks_like_command
 from storage.media import REF_PREFIX as MEDIA_REF
 from storage.media import MediaStore
-from storage.records import StoredMessage
+from storage.records import FLOOD_WINDOW, StoredMessage
 from storage.retry import transient, wait_for_db
 from storage.uow import UnitOfWork
 
@@ -64,8 +64,10 @@ def _from_bot(msg: StoredMessage, deps: Deps) -> bool:
 
 def _flooding(msg: StoredMessage, deps: Deps) -> bool:
     limit = deps.settings.limits.flood_per_minute
+    if msg.in_minute is not None:  # counted by the insert that stored it (a message handled as it came)
+        return msg.in_minute > limit
     t = msg.received_at
-    return deps.uow.messages.count_since(msg.sender_id, t - timedelta(minutes=1), t, msg.pk) > limit
+    return deps.uow.messages.count_since(msg.sender_id, t - FLOOD_WINDOW, t, msg.pk) > limit
 
 
 def _oversized(msg: StoredMessage, deps: Deps) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.messages import MessageKind, OutgoingMessage
 from storage.states import (
@@ -86,6 +86,9 @@ class Reporter:
     at: datetime
 
 
+FLOOD_WINDOW = timedelta(minutes=1)  # limits.flood_per_minute counts a person's messages over this span
+
+
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
     pk: int
@@ -103,6 +106,9 @@ class StoredMessage:
     received_at: datetime
     processed_at: datetime | None
     ticket_id: int | None
+    # the flood check's count (handlers/router.py), when the insert that stored the message counted it: the
+    # sender's messages in the minute up to this one, this one included. None: count it when handled
+    in_minute: int | None = None
 
     @property
     def is_private(self) -> bool:

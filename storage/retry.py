@@ -23,9 +23,16 @@ T = TypeVar("T")
 TRANSIENT: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
-# SQLite reports a schema that does not match the code as an OperationalError too; waiting
-# would hang the bot on it forever, so these surface at once
-_SCHEMA_ERRORS = ("no such table", "no such column", "has no column named")
+# SQLite reports a schema that does not match the code, and a statement it cannot compile, as an
+# OperationalError too; waiting would hang the bot on it forever, so these surface at once
+_SCHEMA_ERRORS = (
+    "no such table",
+    "no such column",
+    "has no column named",
+    "ambiguous column name",
+    "syntax error",
+    "misuse of aggregate",
+)
 
 
 def transient(exc: BaseException) -> bool:

@@ -57,6 +57,32 @@ def test_a_message_stored_twice_is_one_row_and_the_second_store_says_so(db_url: 
     assert (again.pk, again.text, again.processed_at) == (first.pk, "楼道灯坏了", START)
 
 
+def test_the_flood_count_made_by_the_store_is_the_count_of_the_turn(db_url: str) -> None:
+    # the insert that stores a message counts the sender's minute (one statement less per message); it must
+    # agree with the count the turn made before, for every message: across chats, at the window's edges, in
+    # one transaction (group commit) or one each, with another sender's messages between
+    from dataclasses import replace
+
+    seconds = [0, 10, 20, 59, 60, 60, 61, 119, 125, 200, 200, 230]
+    store = Store(db_url)
+    stored = []
+    for first in range(0, len(seconds), 2):
+        with store.begin() as uow:  # two of them (and two of another sender's) in each transaction
+            for i in (first, first + 1):
+                at = START + timedelta(seconds=seconds[i])
+                msg = replace(_msg(f"f{i}"), timestamp=at, chat_id=f"room_{i % 3}", mentions=())
+                stored.append(uow.messages.add(msg, purge_after=None)[0])
+                uow.messages.add(replace(msg, message_id=f"o{i}", sender_id="wxid_other"), purge_after=None)
+    with store.begin() as uow:
+        turn = [
+            uow.messages.count_since(m.sender_id, m.received_at - timedelta(minutes=1), m.received_at, m.pk)
+            for m in stored
+        ]
+    assert [m.in_minute for m in stored] == turn
+    assert turn == [1, 2, 3, 4, 5, 6, 6, 5, 2, 1, 2, 3]
+    store.dispose()
+
+
 def test_a_dedupe_key_or_notice_key_is_taken_once(db_url: str) -> None:
     store = Store(db_url)
     out = OutgoingMessage(chat_id="room_1", text="提醒")

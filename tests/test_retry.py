@@ -51,6 +51,9 @@ async def test_a_missing_table_is_raised_at_once_not_retried_forever() -> None:
         ("server closed the connection unexpectedly", True),
         ("no such column: tickets.verifier_id", False),
         ("table outbox has no column named owner", False),
+        # a statement SQLite cannot compile: it waited ten minutes on one, as if the database were away
+        ("ambiguous column name: sender_id", False),
+        ('near "RETURNING": syntax error', False),
     ],
 )
 def test_which_errors_count_as_an_outage(text: str, expected: bool) -> None:

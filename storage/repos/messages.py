@@ -5,13 +5,25 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Insert, Integer, bindparam, column, func, select, text
 
 from bot.core.messages import IncomingMessage, MessageKind
-from storage._sql import MESSAGES, TWIN_LOCK, Sql, as_utc_or_none, rowcount, to_record, update_by_id
-from storage.records import StoredMessage
+from storage._sql import (
+    MESSAGES,
+    TWIN_LOCK,
+    Sql,
+    as_utc_or_none,
+    defaults,
+    insert_returning_key,
+    rowcount,
+    to_record,
+    update_by_id,
+)
+from storage.records import FLOOD_WINDOW, StoredMessage
+from storage.types import UTCDateTime
 
 M = MESSAGES.c
 COPY = MESSAGES.alias("copy")
@@ -63,7 +75,26 @@ def fingerprint(msg: IncomingMessage) -> str:
 
 
 def message_of(row: Any) -> StoredMessage:
-    return to_record(StoredMessage, row, pk=row.id, kind=_kind(row.kind), mentions=tuple(row.mentions.split()))
+    return to_record(
+        StoredMessage, row, pk=row.id, kind=_kind(row.kind), mentions=tuple(row.mentions.split()), in_minute=None
+    )
+
+
+# the flood check's count, made by the insert that stores the message (one statement a message fewer): the
+# sender's earlier messages from `flood_since` up to this one's time. A subquery in RETURNING reads the rows
+# as they were before this one on PostgreSQL and with it on SQLite; `id <` leaves it out on both
+# (textual: SQLAlchemy neither correlates a subquery in an INSERT's RETURNING with the row inserted nor, on
+# SQLite, keeps its table names there)
+EARLIER_IN_MINUTE = (
+    text(
+        "SELECT count(*) FROM messages AS earlier WHERE earlier.sender_id = messages.sender_id"
+        " AND earlier.received_at >= :flood_since AND earlier.received_at <= messages.received_at"
+        " AND earlier.id < messages.id AND earlier.twin_of IS NULL"
+    )
+    .bindparams(bindparam("flood_since", type_=UTCDateTime()))
+    .columns(column("earlier", Integer))
+    .scalar_subquery()
+)
 
 
 def _kind(value: str) -> MessageKind:
@@ -71,6 +102,12 @@ def _kind(value: str) -> MessageKind:
         return MessageKind(value)
     except ValueError:  # a kind an older or newer gridbot stored: handled as a message of no known kind
         return MessageKind.OTHER
+
+
+@cache
+def _store(postgres: bool) -> Insert:
+    """INSERT … ON CONFLICT (platform_id) DO NOTHING RETURNING the key and the flood count's earlier messages."""
+    return insert_returning_key(MESSAGES, postgres, "platform_id").returning(EARLIER_IN_MINUTE)
 
 
 class Messages:
@@ -107,9 +144,12 @@ class Messages:
             "twin_of": twin,
             "processed_at": msg.timestamp if twin is not None else None,
         }
-        pk = self.sql.add(MESSAGES, values, conflict="platform_id")
-        if pk is None or twin is not None:  # known already: by its own id, or as the other account's message
+        found = self.sql.run(
+            _store(self.sql.postgres), {**defaults(MESSAGES), **values, "flood_since": msg.timestamp - FLOOD_WINDOW}
+        ).first()
+        if found is None or twin is not None:  # known already: by its own id, or as the other account's message
             return message_of(self.sql.run(BY_PLATFORM_ID, {"platform_id": msg.message_id}).one()), False
+        pk, earlier = found
         stored = StoredMessage(
             pk=int(pk),
             platform_id=msg.message_id,
@@ -126,6 +166,7 @@ class Messages:
             received_at=msg.timestamp,
             processed_at=None,
             ticket_id=None,
+            in_minute=int(earlier) + 1,
         )
         return stored, True
 
