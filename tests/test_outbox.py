@@ -125,3 +125,25 @@ def test_health_check_without_a_running_bot(tmp_path: Path) -> None:
     ok, line = check(tmp_path, fixed_time.START, timedelta(minutes=3))
     assert not ok
     assert "no health file" in line
+
+
+async def test_a_claim_marks_the_earliest_due_rows_and_returns_them_as_they_now_read(chat: Chat) -> None:
+    """One UPDATE … RETURNING: the rows due first (by time, then by order of queueing), `sending`, with the
+    attempt counted and the claiming account set; a row not due yet, or claimed already, is not claimed again."""
+    now = chat.clock.now()
+    with chat.app.services.store.begin() as uow:
+        for text, due in [("三", 1), ("一", -2), ("二", -2), ("四", -1), ("以后", 60)]:
+            uow.outbox.enqueue(OutgoingMessage(chat_id="room_tiancheng_3", text=text), at=now + timedelta(minutes=due))
+    with chat.app.services.store.begin() as uow:
+        first = uow.outbox.claim(now, limit=2, owner="p1", account="acct")
+        second = uow.outbox.claim(now, limit=5, owner="p2", account="other")
+    assert [(i.text, i.state, i.attempts) for i in first] == [("一", "sending", 1), ("二", "sending", 1)]
+    assert [i.text for i in second] == ["四"]  # "三" and "以后" are not due at `now`
+    with chat.app.services.store.begin() as uow:
+        rows = {i.text: i for i in uow.outbox.items()}
+    assert {t: (rows[t].state, rows[t].account, rows[t].attempts) for t in ("一", "二", "四")} == {
+        "一": ("sending", "acct", 1),
+        "二": ("sending", "acct", 1),
+        "四": ("sending", "other", 1),
+    }
+    assert (rows["三"].state, rows["以后"].state, rows["三"].attempts) == ("pending", "pending", 0)

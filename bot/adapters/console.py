@@ -28,6 +28,7 @@ PRIVATE = "私聊"
 
 class ConsoleAdapter:
     name = "console"
+    mentions_by_stored_name = True
 
     def __init__(
         self, settings: Settings, now: Callable[[], datetime], stdin: TextIO | None = None, stdout: TextIO | None = None

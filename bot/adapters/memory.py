@@ -27,6 +27,7 @@ class Sent:
 
 class MemoryAdapter:
     name = "memory"
+    mentions_by_stored_name = False
 
     def __init__(self, now: Callable[[], datetime], names: Callable[[str], str] | None = None) -> None:
         self._now = now

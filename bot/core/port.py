@@ -45,6 +45,10 @@ class Adapter(Protocol):
     """
 
     name: str
+    # renders an @-mention with the name the bot stored for the person (the console, which knows only what
+    # was typed since it started); an adapter that looks names up on the platform (wechaty) needs none, and
+    # the outbox then reads none before each send
+    mentions_by_stored_name: bool
 
     async def run(self, on_message: OnMessage, on_chat_event: OnChatEvent) -> None:
         """Deliver inbound messages until the platform input ends or `stop()` is called."""

@@ -213,7 +213,7 @@ class Dispatcher:
     def _named(self, uow: UnitOfWork, out: OutgoingMessage) -> OutgoingMessage:
         """The message with the names its mentions render with: staff from config, residents as they last
         wrote (stored), so a restarted console shows `@刘先生`, not the id it never saw typed."""
-        if not out.mention_ids:
+        if not out.mention_ids or not self.adapter.mentions_by_stored_name:
             return out
         people = self.settings.people_by_id
         stored = uow.messages.names_of(m for m in out.mention_ids if m not in people)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.sql.dml import Update
 
 from bot.core.messages import OutgoingMessage
 from storage._sql import OUTBOX, Sql, as_utc_or_none, rowcount, to_record, update_by_id
@@ -19,12 +21,27 @@ from storage.records import OutboxItem, PostState
 from storage.states import OutboxState
 
 OB = OUTBOX.c
-DUE = (
-    select(OUTBOX)
-    .where(OB.state == OutboxState.PENDING, OB.not_before <= bindparam("now"))
-    .order_by(OB.not_before, OB.id)
-    .limit(bindparam("limit"))
-)
+
+
+@cache
+def _claim(postgres: bool) -> Update:
+    """The due rows marked `sending` and read back in one statement (UPDATE … RETURNING); on PostgreSQL
+    the rows another process is claiming are skipped, not waited for (FOR UPDATE SKIP LOCKED)."""
+    due = select(OB.id).where(OB.state == OutboxState.PENDING, OB.not_before <= bindparam("now"))
+    due = due.order_by(OB.not_before, OB.id).limit(bindparam("limit"))
+    if postgres:
+        due = due.with_for_update(skip_locked=True)
+    return (
+        update(OUTBOX)
+        .where(OB.id.in_(due))
+        .values(
+            state=OutboxState.SENDING,
+            attempts=OB.attempts + 1,
+            owner=bindparam("claim_owner"),
+            account=bindparam("claim_account"),
+        )
+        .returning(*OUTBOX.c)
+    )
 
 
 def item_of(row: Any, **now: Any) -> OutboxItem:
@@ -66,24 +83,11 @@ class Outbox:
         """Mark due rows as `sending` by `owner` (the process; `account`: the bot account it speaks as) before
         the send call (a crash mid-send is then visible). Due rows are locked and skipped by the others
         (SKIP LOCKED): two processes never claim one row, whichever accounts they are."""
-        rows = self.sql.run(self.sql.for_update(DUE, skip_locked=True), {"now": now, "limit": limit}).all()
+        params = {"now": now, "limit": limit, "claim_owner": owner, "claim_account": account}
+        rows = sorted(self.sql.run(_claim(self.sql.postgres), params).all(), key=lambda row: (row.not_before, row.id))
         if rows:
             self.wrote = True
-            claimed = [
-                {
-                    "_id": row.id,
-                    "state": OutboxState.SENDING,
-                    "owner": owner,
-                    "account": account,
-                    "attempts": row.attempts + 1,
-                }
-                for row in rows
-            ]
-            self.sql.run(update_by_id(OUTBOX), claimed)
-        return [
-            item_of(row, state=OutboxState.SENDING, attempts=row.attempts + 1)  # as the row now says
-            for row in rows
-        ]
+        return [item_of(row) for row in rows]
 
     def finish(
         self, outbox_id: int, *, state: OutboxState, at: datetime, error: str = "", retry_at: datetime | None = None

@@ -53,6 +53,7 @@ def brief(exc: BaseException) -> str:
 
 class WechatyAdapter(Conversion):
     name = "wechaty"
+    mentions_by_stored_name = False  # the room's member names, read from the puppet at each send (_send)
 
     def __init__(
         self,
