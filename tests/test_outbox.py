@@ -1,10 +1,17 @@
 """The outbox: failed sends are retried, a send cut off by a crash is reported, never resent blindly."""
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.core.heartbeat import check
 from bot.core.messages import OutgoingMessage
+from bot.runtime import dispatcher as dispatcher_module
+from storage.repos.outbox import Outbox
 from tests import fixed_time
 from tests.chat import Chat
 
@@ -147,3 +154,41 @@ async def test_a_claim_marks_the_earliest_due_rows_and_returns_them_as_they_now_
         "四": ("sending", "other", 1),
     }
     assert (rows["三"].state, rows["以后"].state, rows["三"].attempts) == ("pending", "pending", 0)
+
+
+async def test_the_live_outbox_sleeps_until_the_next_row_is_due_reading_it_once_a_round(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The drain's last claim, finding nothing, reads when the next row comes due in its own commit; the
+    loop sleeps until then on that (it read it again, in a transaction of its own, after every drain)."""
+    now = chat.clock.now()
+    with chat.app.services.store.begin() as uow:
+        uow.outbox.enqueue(OutgoingMessage(chat_id="room_tiancheng_3", text="稍后"), at=now + timedelta(seconds=30))
+    reads: list[object] = []
+    next_time = Outbox.next_time
+
+    def counted(self: Outbox) -> object:
+        reads.append(self)
+        return next_time(self)
+
+    waits: list[float] = []
+    slept = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def timeout(delay: float) -> AsyncIterator[None]:
+        waits.append(delay)
+        slept.set()
+        await asyncio.Event().wait()  # sleeps for good: the test ends the loop
+        yield
+
+    monkeypatch.setattr(Outbox, "next_time", counted)
+    monkeypatch.setattr(dispatcher_module.asyncio, "timeout", timeout)
+    dispatcher = chat.app.dispatcher
+    dispatcher.speaking = True
+    loop = asyncio.create_task(dispatcher.run_forever(idle_seconds=60))
+    await asyncio.wait_for(slept.wait(), timeout=10)
+    loop.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await loop
+    assert waits == [30.0]
+    assert len(reads) == 1

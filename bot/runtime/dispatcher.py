@@ -291,12 +291,18 @@ class Dispatcher:
     async def run_forever(self, idle_seconds: float = 5.0) -> None:
         """Live mode: drain, then sleep until poked or a held message comes due."""
         while True:
+            before = self._quiet
             try:
                 await self.drain()
             except Exception:
                 log.exception("outbox drain failed; retrying shortly")
-            with self.store.begin() as uow:
-                nxt = uow.outbox.next_time()
+            if self._quiet is not None and self._quiet is not before:
+                # the drain ended at a claim that found nothing, and read the next due time in that claim's
+                # commit (no await since, so nothing was queued after it): not a transaction of its own again
+                nxt = self._quiet[1]
+            else:
+                with self.store.begin() as uow:
+                    nxt = uow.outbox.next_time()
             wait = idle_seconds
             # standing by, due rows are not this one's; not connected, the login pokes: no busy wait either way
             if nxt is not None and self.speaking and not self._offline:
