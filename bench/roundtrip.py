@@ -6,7 +6,7 @@ complaints in a group, one at a time; the round trip is from the server emitting
 server receiving the bot's reply in that group, both read on the server's monotonic clock.
 Outbox pacing and the flood limit are lifted for the measurement: they are deliberate delays.
 
-    python bench/roundtrip.py [--messages 200] [--warmup 10]
+    python bench/roundtrip.py [--messages 200] [--warmup 10] [--db postgresql://…/empty_database]
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200, help="at most 230 (see BENCH_RESIDENTS)")
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--db", default="", help="gridbot's database: an empty one (default: a new SQLite file)")
     args = parser.parse_args()
     missing = gateway_missing()
     if missing:
@@ -102,11 +103,13 @@ def main() -> int:
             floor = measure(server, echo, args.messages, args.warmup)
             grid_dir = work / "gridbot"
             grid_dir.mkdir()
-            gridbot = BotProcess(grid_dir, config_path, server.endpoint, f"sqlite:///{grid_dir / 'gridbot.db'}")
+            url = args.db or f"sqlite:///{grid_dir / 'gridbot.db'}"
+            gridbot = BotProcess(grid_dir, config_path, server.endpoint, url)
             ours = measure(server, gridbot, args.messages, args.warmup)
         finally:
             server.stop()
-    say(f"round trip through the puppet server, {args.messages} messages each (after {args.warmup} warm-up):")
+    where = "PostgreSQL" if args.db.startswith("postgres") else "SQLite"
+    say(f"round trip through the puppet server, {args.messages} messages each (after {args.warmup} warm-up), {where}:")
     for name, values in (("echo bot (floor)", floor), ("gridbot", ours)):
         say(
             f"  {name:17s} p50 {percentile(values, 50):7.1f} ms   p99 {percentile(values, 99):7.1f} ms"

@@ -165,12 +165,15 @@ async def process(pk: int, services: Services, fresh: StoredMessage | None = Non
     False: it was done already, or another bot process holds it.
 
     `fresh`: the message as this process just stored it. On SQLite (one process) nobody else can have
-    handled it, so it is not read again; on PostgreSQL the row lock still decides who handles it."""
+    handled it, so it is not read again; on PostgreSQL the row lock still decides who handles it, and the
+    flood count its insert made is kept (the claim reads the row, which has no count: a query again)."""
     try:
         with services.turn() as deps:
             stored = fresh if fresh is not None and not deps.uow.postgres else deps.uow.messages.claim(pk)
             if stored is None:
                 return False  # done already, or another bot process holds it
+            if fresh is not None and stored is not fresh:
+                stored = replace(stored, in_minute=fresh.in_minute)
             deps.uow.chats.lock(stored.chat_id)  # one turn per chat at a time across bot processes
             ticket_id = await route(stored, deps)
             deps.uow.messages.mark_processed(pk, deps.now, ticket_id)
