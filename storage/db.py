@@ -69,7 +69,9 @@ def make_engine(url: str) -> Engine:
         return engine
     # no JIT: compiling a digest's aggregate took longer than running it (≈90 ms of a 375 ms statement at
     # 1,000,000 tickets, bench/ladder_digest_1m.py); the bot's statements are short
-    engine = create_engine(url, pool_size=5, max_overflow=5, connect_args={"options": "-c jit=off"})
+    # LIFO: the connection checked in last is used next, so a bot's few transactions a message run on one
+    # warm connection and the others age in the pool (pinged when they are used again, below)
+    engine = create_engine(url, pool_size=5, max_overflow=5, pool_use_lifo=True, connect_args={"options": "-c jit=off"})
     _ping_when_idle(engine)
     return engine
 

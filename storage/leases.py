@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import select
 import socket
+import time
 import zlib
 
 from sqlalchemy import Connection, Engine, text
@@ -21,6 +23,11 @@ from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 _CLASS = 7310  # first key of the two-key advisory locks used for leases
+# how long a lease connection that shows nothing on its socket is trusted without a round trip: the
+# dispatcher holds the lease before every drain, and a `SELECT 1` and commit there was a round trip
+# before every reply. A server that restarts or ends the session writes to the socket (or closes it),
+# which is seen at once; only a connection gone silent (a network cut) waits for this check.
+CHECK_SECONDS = 1.0
 
 
 def new_owner() -> str:
@@ -36,6 +43,7 @@ class Lease:
         self.engine = engine
         self.owner = owner
         self._conn: Connection | None = None
+        self._checked = 0.0  # time.monotonic() of the last round trip that found the lock's connection alive
 
     @property
     def postgres(self) -> bool:
@@ -46,9 +54,12 @@ class Lease:
         if not self.postgres:
             return
         if self._conn is not None:
+            if time.monotonic() - self._checked < CHECK_SECONDS and not self._stirred(self._conn):
+                return
             try:
                 self._conn.execute(text("SELECT 1"))
                 self._conn.commit()
+                self._checked = time.monotonic()
                 return
             except DBAPIError:
                 log.warning("lease connection lost; taking the process lease again")
@@ -57,6 +68,18 @@ class Lease:
         conn.execute(text("SELECT pg_advisory_lock(:c, :k)"), {"c": _CLASS, "k": _key(self.owner)})
         conn.commit()
         self._conn = conn
+        self._checked = time.monotonic()
+
+    @staticmethod
+    def _stirred(conn: Connection) -> bool:
+        """Whether the idle lease connection's socket has anything to read: nothing is asked on it between
+        checks, so what arrives is the server ending the session (a restart, a terminated backend) or EOF."""
+        try:
+            fd = conn.connection.dbapi_connection.fileno()  # type: ignore[union-attr]
+            readable, _, _ = select.select([fd], [], [], 0)
+        except (OSError, ValueError, AttributeError):
+            return True  # closed already, or no socket to look at: check with a round trip
+        return bool(readable)
 
     def release(self) -> None:
         if self._conn is not None:
