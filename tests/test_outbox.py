@@ -5,8 +5,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot.core.heartbeat import check
 from bot.core.messages import OutgoingMessage
@@ -192,3 +194,95 @@ async def test_the_live_outbox_sleeps_until_the_next_row_is_due_reading_it_once_
         await loop
     assert waits == [30.0]
     assert len(reads) == 1
+
+
+async def test_a_claim_of_one_row_claims_one_whatever_plan_the_statistics_give(chat: Chat) -> None:
+    """Statistics taken when the outbox held one row make PostgreSQL plan `id IN (… LIMIT 1 SKIP LOCKED)` as a
+    nested loop that runs the subquery once per row: every due row was marked `sending` by a claim of one."""
+    now = chat.clock.now()
+    with chat.app.services.store.begin() as uow:
+        uow.outbox.enqueue(OutgoingMessage(chat_id="room_tiancheng_3", text="早"), at=now - timedelta(hours=1))
+        uow.outbox.claim(now, limit=1)
+    with chat.app.services.store.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE outbox")
+        conn.commit()
+    with chat.app.services.store.begin() as uow:
+        for i in range(10):
+            uow.outbox.enqueue(OutgoingMessage(chat_id="room_tiancheng_3", text=f"第{i}条"), at=now)
+    with chat.app.services.store.begin() as uow:
+        claimed = uow.outbox.claim(now, limit=1)
+    assert [c.text for c in claimed] == ["第0条"]
+    with chat.app.services.store.begin() as uow:
+        assert [i.state for i in uow.outbox.items()].count("sending") == 2  # "早" and "第0条"
+
+
+async def test_the_live_outbox_goes_on_after_a_round_in_which_the_database_was_away(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The drain failed and so did the read of the next due time: the loop sleeps its idle time and tries
+    again (that read, outside the drain's error handling, ended the outbox task for good)."""
+    away = [True]
+    drain = dispatcher_module.Dispatcher.drain
+    next_time = Outbox.next_time
+
+    async def failing_drain(self: dispatcher_module.Dispatcher, *args: object, **kwargs: object) -> int:
+        if away[0]:
+            raise OperationalError("SELECT", {}, ConnectionRefusedError("the server is away"))
+        return await drain(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    def failing_next_time(self: Outbox) -> object:
+        if away[0]:
+            raise OperationalError("SELECT", {}, ConnectionRefusedError("the server is away"))
+        return next_time(self)
+
+    waits: list[float] = []
+    second_round = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def timeout(delay: float) -> AsyncIterator[None]:
+        waits.append(delay)
+        if len(waits) == 1:
+            away[0] = False  # the server is back while the loop sleeps
+            raise TimeoutError
+        second_round.set()
+        await asyncio.Event().wait()
+        yield
+
+    monkeypatch.setattr(dispatcher_module.Dispatcher, "drain", failing_drain)
+    monkeypatch.setattr(Outbox, "next_time", failing_next_time)
+    monkeypatch.setattr(dispatcher_module.asyncio, "timeout", timeout)
+    now = chat.clock.now()
+    with chat.app.services.store.begin() as uow:
+        uow.outbox.enqueue(OutgoingMessage(chat_id="room_tiancheng_3", text="恢复后发出"), at=now)
+    dispatcher = chat.app.dispatcher
+    dispatcher.speaking = True
+    loop = asyncio.create_task(dispatcher.run_forever(idle_seconds=60))
+    await asyncio.wait_for(second_round.wait(), timeout=10)
+    loop.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await loop
+    assert waits[0] == 60.0  # no due time known: the idle time
+    assert [s.text for s in chat.adapter.sent] == ["恢复后发出"]
+
+
+async def test_a_failed_send_is_put_back_even_when_the_database_blinks_as_it_is_recorded(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The send certainly did not go out; the write that puts the row back for a retry met a dropped
+    connection once. It is written again, so the row is not left `sending` (which reads, at the next
+    start, as a send that may have gone out and is never tried again)."""
+    finish = Outbox.finish
+    blinks = [1]
+
+    def blinking(self: Outbox, *args: Any, **kwargs: Any) -> None:
+        if blinks[0]:
+            blinks[0] -= 1
+            raise OperationalError("UPDATE", {}, ConnectionResetError("connection reset"))
+        finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(Outbox, "finish", blinking)
+    chat.adapter.fail_next = 1
+    assert await chat.say("周阿姨", DOG) == []
+    with chat.app.services.store.begin() as uow:
+        (item,) = uow.outbox.items()
+    assert (item.state, item.attempts, blinks) == ("pending", 1, [0])

@@ -248,14 +248,21 @@ class Dispatcher:
                 ", giving up" if final else "",
                 exc,
             )
-            with self.store.begin() as uow:
-                uow.outbox.finish(
-                    outbox_id,
-                    state=OutboxState.FAILED if final else OutboxState.PENDING,
-                    at=self.clock.now(),
-                    error=str(exc),
-                    retry_at=None if final else retry,
-                )
+            error = str(exc)
+
+            async def settle() -> None:
+                with self.store.begin() as uow:
+                    uow.outbox.finish(
+                        outbox_id,
+                        state=OutboxState.FAILED if final else OutboxState.PENDING,
+                        at=self.clock.now(),
+                        error=error,
+                        retry_at=None if final else retry,
+                    )
+
+            # not sent, for certain: a database that blinks now must not leave the row `sending` (reported at
+            # the next start as perhaps sent, and never tried again)
+            await wait_for_db(settle, f"outbox {outbox_id} not sent")
             return False
         self.consecutive_failures = 0
         if self.pacer is not None:
@@ -301,8 +308,13 @@ class Dispatcher:
                 # commit (no await since, so nothing was queued after it): not a transaction of its own again
                 nxt = self._quiet[1]
             else:
-                with self.store.begin() as uow:
-                    nxt = uow.outbox.next_time()
+                try:
+                    with self.store.begin() as uow:
+                        nxt = uow.outbox.next_time()
+                except Exception as exc:  # the database is away (the drain failed for it too): look again later
+                    first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+                    log.warning("outbox: the next due time could not be read (%s); looking again shortly", first_line)
+                    nxt = None
             wait = idle_seconds
             # standing by, due rows are not this one's; not connected, the login pokes: no busy wait either way
             if nxt is not None and self.speaking and not self._offline:

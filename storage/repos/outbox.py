@@ -31,9 +31,13 @@ def _claim(postgres: bool) -> Update:
     due = due.order_by(OB.not_before, OB.id).limit(bindparam("limit"))
     if postgres:
         due = due.with_for_update(skip_locked=True)
+    # a CTE, computed once: as `id IN (subquery)` PostgreSQL may plan a nested-loop semi join (statistics
+    # that say the outbox is tiny) that runs the subquery again for every outer row, each run skipping the
+    # rows this statement already locked, so that a claim of one row marked every due row `sending`
+    once = due.cte("due").prefix_with("MATERIALIZED")
     return (
         update(OUTBOX)
-        .where(OB.id.in_(due))
+        .where(OB.id == once.c.id)
         .values(
             state=OutboxState.SENDING,
             attempts=OB.attempts + 1,
