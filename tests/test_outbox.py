@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -158,6 +158,34 @@ async def test_a_claim_marks_the_earliest_due_rows_and_returns_them_as_they_now_
     assert (rows["三"].state, rows["以后"].state, rows["三"].attempts) == ("pending", "pending", 0)
 
 
+async def _live_rounds(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch, rounds: int, between: Callable[[], object] = lambda: None
+) -> list[float]:
+    """The live outbox loop for `rounds` rounds: every sleep's length is recorded; each but the last ends at
+    once (after `between`), and the loop is stopped in the last. The sleeps' lengths, in seconds."""
+    waits: list[float] = []
+    last = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def timeout(delay: float) -> AsyncIterator[None]:
+        waits.append(delay)
+        if len(waits) < rounds:
+            between()
+            raise TimeoutError  # slept its time: the next round
+        last.set()
+        await asyncio.Event().wait()  # sleeps for good: the loop is stopped here
+        yield
+
+    monkeypatch.setattr(dispatcher_module.asyncio, "timeout", timeout)
+    chat.app.dispatcher.speaking = True
+    loop = asyncio.create_task(chat.app.dispatcher.run_forever(idle_seconds=60))
+    await asyncio.wait_for(last.wait(), timeout=10)
+    loop.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await loop
+    return waits
+
+
 async def test_the_live_outbox_sleeps_until_the_next_row_is_due_reading_it_once_a_round(
     chat: Chat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -173,26 +201,8 @@ async def test_the_live_outbox_sleeps_until_the_next_row_is_due_reading_it_once_
         reads.append(self)
         return next_time(self)
 
-    waits: list[float] = []
-    slept = asyncio.Event()
-
-    @contextlib.asynccontextmanager
-    async def timeout(delay: float) -> AsyncIterator[None]:
-        waits.append(delay)
-        slept.set()
-        await asyncio.Event().wait()  # sleeps for good: the test ends the loop
-        yield
-
     monkeypatch.setattr(Outbox, "next_time", counted)
-    monkeypatch.setattr(dispatcher_module.asyncio, "timeout", timeout)
-    dispatcher = chat.app.dispatcher
-    dispatcher.speaking = True
-    loop = asyncio.create_task(dispatcher.run_forever(idle_seconds=60))
-    await asyncio.wait_for(slept.wait(), timeout=10)
-    loop.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await loop
-    assert waits == [30.0]
+    assert await _live_rounds(chat, monkeypatch, 1) == [30.0]
     assert len(reads) == 1
 
 
@@ -235,32 +245,12 @@ async def test_the_live_outbox_goes_on_after_a_round_in_which_the_database_was_a
             raise OperationalError("SELECT", {}, ConnectionRefusedError("the server is away"))
         return next_time(self)
 
-    waits: list[float] = []
-    second_round = asyncio.Event()
-
-    @contextlib.asynccontextmanager
-    async def timeout(delay: float) -> AsyncIterator[None]:
-        waits.append(delay)
-        if len(waits) == 1:
-            away[0] = False  # the server is back while the loop sleeps
-            raise TimeoutError
-        second_round.set()
-        await asyncio.Event().wait()
-        yield
-
     monkeypatch.setattr(dispatcher_module.Dispatcher, "drain", failing_drain)
     monkeypatch.setattr(Outbox, "next_time", failing_next_time)
-    monkeypatch.setattr(dispatcher_module.asyncio, "timeout", timeout)
     now = chat.clock.now()
     with chat.app.services.store.begin() as uow:
         uow.outbox.enqueue(OutgoingMessage(chat_id="room_tiancheng_3", text="恢复后发出"), at=now)
-    dispatcher = chat.app.dispatcher
-    dispatcher.speaking = True
-    loop = asyncio.create_task(dispatcher.run_forever(idle_seconds=60))
-    await asyncio.wait_for(second_round.wait(), timeout=10)
-    loop.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await loop
+    waits = await _live_rounds(chat, monkeypatch, 2, between=lambda: away.__setitem__(0, False))  # back meanwhile
     assert waits[0] == 60.0  # no due time known: the idle time
     assert [s.text for s in chat.adapter.sent] == ["恢复后发出"]
 
