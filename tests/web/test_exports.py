@@ -135,3 +135,12 @@ def test_no_number_survives_in_a_list_row_an_export_or_open311(street: Settings,
     served = json.dumps(open311.request_json(web, ticket, ["某居民"]), ensure_ascii=False)
     for output in (row["内容"], row["办理结果"], csv_text, served):
         assert leaks(output) == []
+
+
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_a_control_character_before_digits_makes_no_number_in_open311(street: Settings, ascii_only: bool) -> None:
+    """JSON writes U+0019 as \\u0019: its digits and "2 3 0 0 0 0 0 0 000" after it read as a 15-digit ID."""
+    for text in ["\x192 3 0 0 0 0 0 0 000", "电话\x1b3812345678", "\x851 3812345678"]:
+        ticket = replace(_TICKET, text=text, result=text)
+        served = json.dumps(open311.request_json(street, ticket, ["某居民"]), ensure_ascii=ascii_only)
+        assert leaks(served) == [], served

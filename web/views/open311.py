@@ -11,6 +11,7 @@ not even with its words masked.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,9 +67,15 @@ def _iso(value: datetime | None, settings: Settings) -> str | None:
     return value.astimezone(settings.tz).isoformat(timespec="seconds") if value else None
 
 
+# control characters other than tab and line breaks, which JSON writes as \u00XX: the escape's digits
+# would join a number written after one ("\x19" before "2 3 0 0 0 0 0 0 000" read as a 15-digit ID)
+_ESCAPED_AS_DIGITS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _anonymous(text: str, names: list[str]) -> str:
     for name in sorted({n for n in names if len(n) >= 2}, key=len, reverse=True):
         text = text.replace(name, "某某")
+    text = _ESCAPED_AS_DIGITS.sub("\ufffd", text)
     return mask(text)  # last: nothing after it can change what the numbers look like
 
 
