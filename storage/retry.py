@@ -39,7 +39,8 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, TRANSIENT) and not any(s in str(exc) for s in _SCHEMA_ERRORS)
 
 
-def _short(exc: BaseException) -> str:
+def short(exc: BaseException) -> str:
+    """A database error in one line for the log: the driver's message, not SQLAlchemy's wrapping."""
     orig = getattr(exc, "orig", None) or exc
     return " ".join(str(orig).split())[:200]
 
@@ -65,8 +66,8 @@ async def wait_for_db(
                 raise
             if _Outage.since is None:
                 _Outage.since = time.monotonic()
-                log.warning("database unavailable during %s (%s); waiting and retrying", what, _short(exc))
+                log.warning("database unavailable during %s (%s); waiting and retrying", what, short(exc))
             else:
-                log.debug("database still unavailable during %s: %s", what, _short(exc))
+                log.debug("database still unavailable during %s: %s", what, short(exc))
             await asyncio.sleep(delay)
             delay = min(max_delay, delay * 2)

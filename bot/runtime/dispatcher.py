@@ -26,7 +26,7 @@ from bot.core.settings import Settings
 from handlers.domain import account_limits
 from handlers.domain.worktime import WorkCalendar
 from storage.records import OutboxItem
-from storage.retry import wait_for_db
+from storage.retry import short, wait_for_db
 from storage.states import OutboxState
 from storage.store import Store
 from storage.uow import UnitOfWork
@@ -312,8 +312,7 @@ class Dispatcher:
                     with self.store.begin() as uow:
                         nxt = uow.outbox.next_time()
                 except Exception as exc:  # the database is away (the drain failed for it too): look again later
-                    first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
-                    log.warning("outbox: the next due time could not be read (%s); looking again shortly", first_line)
+                    log.warning("outbox: the next due time could not be read (%s); looking again shortly", short(exc))
                     nxt = None
             wait = idle_seconds
             # standing by, due rows are not this one's; not connected, the login pokes: no busy wait either way
