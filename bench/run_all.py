@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "memory": ([], ["--messages", "10000"]),
     "pipeline_replay": ([], ["--messages", "10000", "--hours", "3.6", "--skip-pg"]),  # the full log's rate
     "storage_floor": ([], ["--messages", "5000"]),
+    "pg_processes": ([], ["--messages", "4000", "--rounds", "1"]),
     "roundtrip": ([], ["--messages", "50", "--warmup", "5"]),
     "sweep_100k": ([], ["--tickets", "10000"]),
     "digest_100k": ([], ["--tickets", "10000"]),

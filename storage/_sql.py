@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Connection, Table, bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import Select
 from sqlmodel import SQLModel
@@ -148,6 +149,7 @@ class Sql:
     def __init__(self, conn: Connection, postgres: bool) -> None:
         self.conn = conn
         self.postgres = postgres
+        self._depth = 0  # savepoints open now: each level its own name
 
     def connection(self) -> Connection:
         """The turn's connection (its transaction begins on first use)."""
@@ -186,12 +188,23 @@ class Sql:
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """A nested transaction: an exception inside undoes only what was written inside."""
-        nested = self.conn.begin_nested()
+        """A nested transaction: an exception inside undoes only what was written inside.
+
+        SAVEPOINT and RELEASE run as plain statements: SQLAlchemy's `begin_nested` costs ≈70 µs of
+        bookkeeping a pair on SQLite, ≈2 statements' worth, and a replay batch takes one a message."""
+        name = f"gb_sp_{self._depth}"
+        self.conn.exec_driver_sql(f"SAVEPOINT {name}")
+        self._depth += 1
         try:
             yield
         except BaseException:
-            nested.rollback()
+            try:
+                self.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+                self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+            except DBAPIError:  # the connection is gone: the whole transaction rolls back with the error below
+                pass
             raise
         else:
-            nested.commit()
+            self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+        finally:
+            self._depth -= 1
