@@ -193,6 +193,13 @@ class Sql:
         SAVEPOINT and RELEASE run as plain statements: SQLAlchemy's `begin_nested` costs ≈70 µs of
         bookkeeping a pair on SQLite, ≈2 statements' worth, and a replay batch takes one a message."""
         name = f"gb_sp_{self._depth}"
+        if not self.postgres and not self.conn.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+            # Python's sqlite3 opens a transaction only right before a write. A SAVEPOINT outside one is a
+            # transaction of its own, which its RELEASE commits: a command's writes would be committed
+            # before its turn's answer and processed mark, a replay batch message by message. IMMEDIATE:
+            # the write lock now, so that no other process's commit can come between this transaction's
+            # reads and its first write (in WAL that write would fail, "database is locked", at once).
+            self.conn.exec_driver_sql("BEGIN IMMEDIATE")
         self.conn.exec_driver_sql(f"SAVEPOINT {name}")
         self._depth += 1
         try:

@@ -22,24 +22,12 @@ class DatabaseError(Exception):
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # The driver's own transaction handling off: SQLAlchemy's "begin" emits BEGIN (`_sqlite_begin`). Left
-    # on, Python's sqlite3 opens a transaction only right before an INSERT, UPDATE or DELETE, so a turn's
-    # reads ran outside its transaction, and a SAVEPOINT that came before any write opened a transaction
-    # of its own that its RELEASE committed: a command's writes were committed before the rest of its
-    # turn (its answer, the message's processed mark), and a replay batch committed message by message.
-    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     # WAL lets the web page read while the bot writes; NORMAL sync is safe with WAL
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
-
-
-def _sqlite_begin(conn: Any) -> None:
-    """Every SQLAlchemy transaction on SQLite is one SQLite transaction, from its first statement on
-    (deferred: a reader takes no lock, a writer waits for the write lock at its first write)."""
-    conn.exec_driver_sql("BEGIN")
 
 
 def normalise_url(url: str) -> str:
@@ -78,7 +66,6 @@ def make_engine(url: str) -> Engine:
         else:
             engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
         return engine
     # no JIT: compiling a digest's aggregate took longer than running it (≈90 ms of a 375 ms statement at
     # 1,000,000 tickets, bench/ladder_digest_1m.py); the bot's statements are short

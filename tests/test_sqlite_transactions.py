@@ -1,9 +1,10 @@
-"""SQLite: a turn is one transaction from its first statement to its commit, savepoints included.
+"""SQLite: what a turn writes inside a savepoint commits with the turn, not before it.
 
-Python's sqlite3 module, left to manage transactions, opens one only right before an INSERT, UPDATE or
-DELETE. A turn's reads then ran outside it, and a SAVEPOINT issued before any write opened a
-transaction of its own, which its RELEASE committed. storage/db.py turns the module's handling off and
-begins every transaction itself; these tests fail without that.
+Python's sqlite3 module opens a transaction only right before an INSERT, UPDATE or DELETE, so a
+SAVEPOINT issued before any write opened a transaction of its own, which its RELEASE committed: a
+staff command's writes were committed before its answer and its message's processed mark, a replay
+batch message by message. storage/_sql.py begins the transaction before such a savepoint; the tests
+of that fail without it.
 """
 
 from __future__ import annotations
@@ -59,17 +60,21 @@ def test_a_turn_rolled_back_after_a_released_savepoint_undoes_it(store: Store, t
     assert _count(tmp_path / "gridbot.db", "SELECT count(*) FROM meta WHERE key = 'probe'") == 0
 
 
-def test_a_turn_reads_one_snapshot(store: Store, tmp_path: Path) -> None:
-    count = text("SELECT count(*) FROM meta")
-    with store.begin() as uow:
-        before = uow.sql.run(count).scalar_one()
-        other = sqlite3.connect(tmp_path / "gridbot.db")
-        other.execute("INSERT INTO meta (key, value) VALUES ('other', '1')")
-        other.commit()
-        other.close()
-        assert uow.sql.run(count).scalar_one() == before  # what another process commits meanwhile is not seen
-    with store.begin() as uow:
-        assert uow.sql.run(count).scalar_one() == before + 1
+def test_a_turn_that_read_writes_after_another_process_committed(store: Store, tmp_path: Path) -> None:
+    # what the web page (another process) commits between a turn's reads and its first write does not make
+    # that write fail: the turn's transaction begins at the write (or at a savepoint, taking the write lock)
+    url = f"sqlite:///{tmp_path / 'gridbot.db'}"
+    other = Store(url)
+    try:
+        with store.begin() as uow:
+            uow.sql.run(text("SELECT count(*) FROM meta")).scalar_one()
+            with other.begin() as page:
+                page.sql.run(text("INSERT INTO meta (key, value) VALUES ('page', '1')"))
+            with uow.savepoint():
+                uow.sql.run(text("INSERT INTO meta (key, value) VALUES ('turn', '1')"))
+    finally:
+        other.dispose()
+    assert _count(tmp_path / "gridbot.db", "SELECT count(*) FROM meta WHERE key IN ('page', 'turn')") == 2
 
 
 class _Killed(BaseException):
