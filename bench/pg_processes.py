@@ -9,6 +9,8 @@ as whole processes from start to the last exit, alternated, the best of `--round
 the bot processes (their rusage) and for the server (the postmaster and every backend, from /proc);
 per message, without the processes' start-up (measured by a replay of a single message). From those
 CPU figures: the cores a city's 3,000 messages a second would need, if the work spread as it does here.
+The server is tests/pgserver.py's throwaway one: fsync, synchronous_commit and full_page_writes off, so
+its commits wait for no disk (a durable server's would); its figure keeps the schema's creation.
 
     python bench/pg_processes.py [--messages 20000] [--rounds 2] [--processes 4]
 """
@@ -149,6 +151,7 @@ def main() -> int:
             f"start-up of one process (a replay of one message): {start_up.wall:.2f} s, "
             f"{start_up.bot_cpu:.2f} CPU-s; not counted in the per-message CPU below"
         )
+        say("server: tests/pgserver.py's throwaway one, fsync, synchronous_commit and full_page_writes off")
         best: dict[int, Run] = {}
         outcomes: dict[int, dict[str, int]] = {}
         for i in range(args.rounds):  # alternated: the machine is shared and noisy

@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Connection, Table, bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import Select
 from sqlmodel import SQLModel
@@ -205,11 +204,13 @@ class Sql:
         try:
             yield
         except BaseException:
-            try:
+            # a dropped connection (invalidated by SQLAlchemy) has no transaction left to roll back to: the error
+            # below is the one to see (a transient OperationalError: storage/retry.py does the turn again). A
+            # savepoint that is gone otherwise (SQLite rolled the whole transaction back after an error) is
+            # reported by ROLLBACK TO, never passed over: the caller must not carry on in a new transaction.
+            if not self.conn.invalidated:
                 self.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
                 self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
-            except DBAPIError:  # the connection is gone: the whole transaction rolls back with the error below
-                pass
             raise
         else:
             self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")

@@ -1,6 +1,7 @@
-"""SQLite: what a turn writes inside a savepoint commits with the turn, not before it.
+"""Savepoints (storage/_sql.py): what a turn writes inside one commits with the turn, not before it; a
+savepoint that cannot be rolled back to says why.
 
-Python's sqlite3 module opens a transaction only right before an INSERT, UPDATE or DELETE, so a
+SQLite: Python's sqlite3 module opens a transaction only right before an INSERT, UPDATE or DELETE, so a
 SAVEPOINT issued before any write opened a transaction of its own, which its RELEASE committed: a
 staff command's writes were committed before its answer and its message's processed mark, a replay
 batch message by message. storage/_sql.py begins the transaction before such a savepoint; the tests
@@ -11,12 +12,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from bot.core.settings import Settings
+from handlers.commands import registry
 from storage.repos.messages import Messages
 from storage.store import Store
 from tests.chat import Chat
@@ -110,3 +116,54 @@ async def test_a_command_and_its_message_commit_together(
     sent = await chat.say("张燕", "/进展 1 已联系养狗住户", chat="private")
     assert [s.text for s in sent] == ["#1 进展已记录。"]
     assert _count(db, events) == 1
+
+
+def test_a_savepoint_whose_transaction_is_gone_says_so_instead_of_carrying_on(store: Store, tmp_path: Path) -> None:
+    # SQLite rolls a whole transaction back by itself after some errors (a full disk, a damaged page): the
+    # caller of a failed savepoint must not go on as if only the savepoint's writes were undone
+    def turn() -> None:
+        with store.begin() as uow:
+            uow.sql.run(text("INSERT INTO meta (key, value) VALUES ('before', '1')"))
+            with uow.savepoint():
+                uow.sql.conn.exec_driver_sql("ROLLBACK")  # the whole transaction, behind the savepoint's back
+                raise ValueError("the handler fails")
+
+    with pytest.raises(OperationalError, match="no such savepoint"):
+        turn()
+    assert _count(tmp_path / "gridbot.db", "SELECT count(*) FROM meta WHERE key = 'before'") == 0
+
+
+@pytest.fixture
+async def pg_chat(settings: Settings, pg_schema_url: str) -> AsyncIterator[Chat]:
+    async for c in _chat(settings, pg_schema_url):
+        yield c
+
+
+@pytest.mark.postgres
+async def test_a_command_whose_connection_drops_is_done_again_once(
+    pg_chat: Chat, pg_schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the server ends the turn's session while the command runs in its savepoint: the error that reaches the
+    # retry is the dropped connection's, so the whole turn is done again and the command is answered once
+    await pg_chat.say("周阿姨", DOG)
+    dsn = pg_schema_url.replace("postgresql+psycopg://", "postgresql://")
+    spec = registry.BY_ACTION["progress"]
+    calls: list[int] = []
+
+    async def dropped_once(msg: Any, cmd: Any, deps: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            pid = deps.uow.sql.run(text("SELECT pg_backend_pid()")).scalar_one()
+            with psycopg.connect(dsn, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        return await spec.handler(msg, cmd, deps)
+
+    monkeypatch.setitem(registry.BY_ACTION, "progress", replace(spec, handler=dropped_once))
+    sent = await pg_chat.say("张燕", "/进展 1 已联系养狗住户", chat="private")
+    assert len(calls) == 2
+    assert [s.text for s in sent] == ["#1 进展已记录。"]
+    with psycopg.connect(dsn) as conn:
+        events = conn.execute("SELECT count(*) FROM events WHERE ticket_id = 1 AND action = 'progress'").fetchone()
+        done = conn.execute("SELECT count(*) FROM messages WHERE text LIKE '/进展%' AND processed_at IS NOT NULL")
+        assert events == (1,)
+        assert done.fetchone() == (1,)
