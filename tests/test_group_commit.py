@@ -15,9 +15,10 @@ from sqlalchemy import event, text
 
 from bot.cli.main import main
 from bot.core.settings import load_settings
+from bot.runtime import app as app_module
 from bot.runtime import replay as replay_module
 from bot.runtime.app import App
-from handlers import router
+from handlers import group_commit, router
 from storage.db import make_engine
 from storage.repos.outbox import Outbox
 from tests.chat import Chat
@@ -140,6 +141,45 @@ def test_nothing_is_sent_before_the_commit_that_queued_it(tmp_path: Path) -> Non
     assert batched == single
     # a store and a turn a message were two commits; a batch is one for all of its messages
     assert commits["single"] - commits["batched"] >= 120
+
+
+def test_a_batch_is_one_transaction_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # nothing a batch stored is seen by another connection before the batch commits (each message's
+    # SAVEPOINT opened a transaction of its own on SQLite, which its RELEASE committed: storage/_sql.py)
+    d = district(1, grids=2, groups_per_grid=2)
+    config = d.write(tmp_path / "district.yaml")
+    # a dozen messages a minute: batches of several (a batch ends at the next minute's sweep tick)
+    log = write_log(chat_log(d, 120, numbered_commands=False, span=timedelta(minutes=10)), tmp_path / "log.jsonl")
+    db = tmp_path / "batched.db"
+
+    def stored() -> int:
+        conn = sqlite3.connect(db)
+        try:
+            return int(conn.execute("SELECT count(*) FROM messages").fetchone()[0])
+        finally:
+            conn.close()
+
+    at_start: list[int] = []
+    seen: list[tuple[int, int]] = []  # (stored when the batch began, stored as a message of it begins)
+    real_batch, real_turn = app_module.handle_batch, group_commit._store_and_turn
+
+    async def batch(msgs: Any, services: Any, at: Any = None) -> Any:
+        at_start.append(stored())
+        return await real_batch(msgs, services, at)
+
+    async def turn(uow: Any, msg: Any, services: Any) -> None:
+        seen.append((at_start[-1], stored()))
+        await real_turn(uow, msg, services)
+
+    monkeypatch.setattr(app_module, "handle_batch", batch)
+    monkeypatch.setattr(group_commit, "_store_and_turn", turn)
+    settings = load_settings(config, env={})
+    summary = asyncio.run(replay_module.replay(settings, log, db_url=f"sqlite:///{db}", sent_path=None, batch=64))
+    assert summary.messages == 120
+    assert len(seen) >= 120
+    assert len(seen) > 3 * len(at_start)  # batches of several messages
+    assert all(now == begun for begun, now in seen)
+    assert stored() == 120
 
 
 async def test_a_post_that_went_out_is_sending_until_the_next_claim_commits_its_mark(
