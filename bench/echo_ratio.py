@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -22,27 +21,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import load, machine, say
+from bench.common import children_cpu, load, machine, say
 from tests.genlog import chat_log, district, write_log
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, dict[str, object]]:
     """Wall seconds, CPU seconds (the process's own, user and system) and its last stdout line's JSON."""
-    cpu = _children_cpu()
+    cpu = children_cpu()
     started = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{cmd[:4]} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     last = done.stdout.strip().splitlines()[-1]
-    return seconds, _children_cpu() - cpu, json.loads(last)
+    return seconds, children_cpu() - cpu, json.loads(last)
 
 
 def measure(messages: int, rounds: int, tmp: Path) -> dict[str, float]:

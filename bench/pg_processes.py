@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,14 +27,13 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import load, machine, say
-from tests.genlog import District, chat_log, district, write_log
+from bench.common import children_cpu, load, machine, say
+from tests.genlog import chat_log, district, split_by_account, write_log
 from tests.pgserver import PgServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,11 +59,6 @@ def server_cpu(data_dir: Path) -> float:
         elif int(fields[1]) == postmaster:
             ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 @dataclass
@@ -99,8 +92,7 @@ def run(server: PgServer, config: Path, logs: list[Path], url: str) -> Run:
     return Run(wall, children_cpu() - cpu0, server_cpu(server.data_dir) - srv0, max(loops))
 
 
-def outcome(url: str) -> dict[str, int]:
-    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+def outcome(dsn: str) -> dict[str, int]:
     with psycopg.connect(dsn) as conn:
 
         def one(query: str) -> int:
@@ -114,19 +106,6 @@ def outcome(url: str) -> dict[str, int]:
             "escalations": one("SELECT count(*) FROM events WHERE action = 'escalated'"),
             "sent": one("SELECT count(*) FROM outbox WHERE state = 'sent'"),
         }
-
-
-def split(d: District, lines: list[dict[str, Any]], parts: int, tmp: Path) -> list[Path]:
-    """One log per account: each account is in the groups (and the workers' chats) of every `parts`-th grid."""
-    grids = sorted(set(d.grid_of_group.values()))
-    workers = {w: g for g, w in d.worker_of_grid.items()}
-
-    def account(line: dict[str, Any]) -> int:
-        chat = line["chat_id"]
-        grid = d.grid_of_group.get(chat) or workers.get(chat)
-        return grids.index(grid) % parts if grid is not None else 0
-
-    return [write_log([x for x in lines if account(x) == k], tmp / f"part{k}.jsonl") for k in range(parts)]
 
 
 def main() -> int:
@@ -145,7 +124,7 @@ def main() -> int:
         config = d.write(tmp / "district.yaml")
         lines = list(chat_log(d, args.messages, numbered_commands=False, span=timedelta(seconds=args.messages)))
         whole = write_log(lines, tmp / "log.jsonl")
-        parts = split(d, lines, n, tmp)
+        parts = [write_log(part, tmp / f"part{k}.jsonl") for k, part in enumerate(split_by_account(d, lines, n))]
         start_up = run(server, config, [write_log(lines[:1], tmp / "one.jsonl")], server.create_database("startup"))
         say(
             f"start-up of one process (a replay of one message): {start_up.wall:.2f} s, "
@@ -156,9 +135,9 @@ def main() -> int:
         outcomes: dict[int, dict[str, int]] = {}
         for i in range(args.rounds):  # alternated: the machine is shared and noisy
             for count, logs in ((1, [whole]), (n, parts)):
-                url = server.create_database(f"p{count}_{i}")
-                got = run(server, config, logs, url)
-                outcomes[count] = outcome(url)
+                name = f"p{count}_{i}"
+                got = run(server, config, logs, server.create_database(name))
+                outcomes[count] = outcome(server.dsn(name))
                 if count not in best or got.wall < best[count].wall:
                     best[count] = got
         m = args.messages

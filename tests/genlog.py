@@ -160,6 +160,18 @@ def chat_log(
             yield _line(i, ts, chat, sender, f"居民{sender[-4:]}", text, topics.get(chat, ""))
 
 
+def split_by_account(d: District, lines: list[dict[str, Any]], accounts: int) -> list[list[dict[str, Any]]]:
+    """The log as `accounts` WeChat accounts see it: account k is in the groups (and the workers' private
+    chats) of every `accounts`-th grid, k first; a line of no grid goes to the first account."""
+    grids = sorted(set(d.grid_of_group.values()))
+    workers = {w: g for g, w in d.worker_of_grid.items()}
+    parts: list[list[dict[str, Any]]] = [[] for _ in range(accounts)]
+    for line in lines:
+        grid = d.grid_of_group.get(line["chat_id"]) or workers.get(line["chat_id"])
+        parts[grids.index(grid) % accounts if grid is not None else 0].append(line)
+    return parts
+
+
 def write_log(lines: Iterator[dict[str, Any]] | list[dict[str, Any]], path: Path) -> Path:
     with path.open("w", encoding="utf-8") as fh:
         for obj in lines:

@@ -22,7 +22,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.genlog import START, District, chat_log, district, write_log
+from tests.genlog import START, District, chat_log, district, split_by_account, write_log
 from tests.pgserver import PgServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -264,14 +264,7 @@ def test_four_processes_on_interleaved_logs_do_what_one_does(tmp_path: Path, pg_
     d, config, lines = dense_scenario(tmp_path, 600)
     full = write_log(lines, tmp_path / "full.jsonl")
     # four WeChat accounts, each in the groups of every fourth grid
-    grids = sorted(set(d.grid_of_group.values()))
-    workers = {w: g for g, w in d.worker_of_grid.items()}
-
-    def account(line: dict[str, Any]) -> int:
-        chat = line["chat_id"]
-        return grids.index(d.grid_of_group.get(chat) or workers[chat]) % 4
-
-    parts = [write_log([x for x in lines if account(x) == k], tmp_path / f"part{k}.jsonl") for k in range(4)]
+    parts = [write_log(part, tmp_path / f"part{k}.jsonl") for k, part in enumerate(split_by_account(d, lines, 4))]
     reference = pg_server.create_database("ref_" + make_url(pg_url).database[2:])  # type: ignore[index]
     finish(replay(config, full, reference))
     procs = [replay(config, part, pg_url) for part in parts]
