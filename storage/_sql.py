@@ -20,12 +20,14 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Connection, Table, bindparam, insert, text, update
+from sqlalchemy import Connection, Table, bindparam, insert, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import Select
 from sqlmodel import SQLModel
 
+from storage import _prepared
+from storage._prepared import is_prepared, prepared
 from storage.tables import (
     AdminEventRow,
     BoardEntryRow,
@@ -121,13 +123,13 @@ def insert_returning_key(table: Table, postgres: bool, conflict: str = "") -> In
         )
     else:
         stmt = insert(table)
-    return stmt.returning(*table.primary_key.columns)
+    return prepared(stmt.returning(*table.primary_key.columns))
 
 
 @cache
 def insert_returning_row(table: Table) -> Insert:
     """INSERT … RETURNING every column: the row as stored, without a read after it."""
-    return insert(table).returning(*table.c)
+    return prepared(insert(table).returning(*table.c))
 
 
 @cache
@@ -136,7 +138,14 @@ def update_by_id(table: Table, returning: bool = False, bump_version: bool = Fal
     stmt = update(table).where(table.c.id == bindparam("_id"))
     if bump_version:
         stmt = stmt.values(version=table.c.version + 1)
-    return stmt.returning(*table.c) if returning else stmt
+    return prepared(stmt.returning(*table.c) if returning else stmt)
+
+
+def one_of(column: Any, values: Sequence[Any]) -> Any:
+    """`column` equal to one of a fixed list of values, written out (`a = ? OR a = ? …`): SQLAlchemy's
+    `in_` is a list expanded when the statement runs, which the driver path (storage/_prepared.py) leaves
+    to SQLAlchemy. For a statement built once per list (the lists are the code's own constants)."""
+    return or_(*(column == value for value in values))
 
 
 # -- the turn's connection --------------------------------------------------------------------------
@@ -149,12 +158,15 @@ class Sql:
         self.conn = conn
         self.postgres = postgres
         self._depth = 0  # savepoints open now: each level its own name
+        self._driver = not postgres  # registered statements run through the driver (storage/_prepared.py)
 
     def connection(self) -> Connection:
         """The turn's connection (its transaction begins on first use)."""
         return self.conn
 
     def run(self, stmt: Any, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> Any:
+        if self._driver and (params is None or isinstance(params, dict)) and is_prepared(stmt):
+            return _prepared.run(self.conn, stmt, params)  # storage/_prepared.py: SQLite, built-once statements
         return self.conn.execute(stmt, params)
 
     def add(self, table: Table, values: Mapping[str, Any], *, conflict: str = "") -> Any:
@@ -185,6 +197,13 @@ class Sql:
         else:
             self.run(text(f"SELECT pg_advisory_xact_lock({int(lock_class)}, hashtext(:key))"), {"key": key})
 
+    def _plain(self, sql: str) -> None:
+        """A statement without parameters or rows (SAVEPOINT, RELEASE): on SQLite through the driver."""
+        if self._driver:
+            _prepared.execute(self.conn, sql, (), False)
+        else:
+            self.conn.exec_driver_sql(sql)
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: an exception inside undoes only what was written inside.
@@ -198,8 +217,8 @@ class Sql:
             # before its turn's answer and processed mark, a replay batch message by message. IMMEDIATE:
             # the write lock now, so that no other process's commit can come between this transaction's
             # reads and its first write (in WAL that write would fail, "database is locked", at once).
-            self.conn.exec_driver_sql("BEGIN IMMEDIATE")
-        self.conn.exec_driver_sql(f"SAVEPOINT {name}")
+            self._plain("BEGIN IMMEDIATE")
+        self._plain(f"SAVEPOINT {name}")
         self._depth += 1
         try:
             yield
@@ -209,10 +228,10 @@ class Sql:
             # savepoint that is gone otherwise (SQLite rolled the whole transaction back after an error) is
             # reported by ROLLBACK TO, never passed over: the caller must not carry on in a new transaction.
             if not self.conn.invalidated:
-                self.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
-                self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+                self._plain(f"ROLLBACK TO SAVEPOINT {name}")
+                self._plain(f"RELEASE SAVEPOINT {name}")
             raise
         else:
-            self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+            self._plain(f"RELEASE SAVEPOINT {name}")
         finally:
             self._depth -= 1

@@ -13,20 +13,20 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, or_, select, update
 
-from storage._sql import BOARD_LOCK, ENTRIES, ITEM_GROUPS, ITEMS, Sql, rowcount, to_record
+from storage._sql import BOARD_LOCK, ENTRIES, ITEM_GROUPS, ITEMS, Sql, prepared, rowcount, to_record
 from storage.records import BoardEntry, BoardGroup, BoardItem
 from storage.states import ItemKind, ItemState
 
 IT, G, E = ITEMS.c, ITEM_GROUPS.c, ENTRIES.c
 
 # built once (storage/_sql.py): every resident's message in a group runs OPEN_IN, every sweep tick DUE
-OPEN_IN = (
+OPEN_IN = prepared(
     select(ITEMS)
     .join(ITEM_GROUPS, G.item_id == IT.id)
     .where(G.chat_id == bindparam("chat_id"), IT.state == ItemState.OPEN, IT.window_until > bindparam("now"))
     .order_by(IT.id.desc())
 )
-DUE = (
+DUE = prepared(
     select(ITEMS)
     .where(or_(IT.report_at <= bindparam("now"), IT.list_at <= bindparam("now"), IT.deadline_at <= bindparam("now")))
     .order_by(IT.id)

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from storage._sql import CHAT_LOCK, GROUPS, Sql, to_record
+from storage._sql import CHAT_LOCK, GROUPS, Sql, prepared, to_record
 from storage.records import Group
 
 G = GROUPS.c
-BY_ID = select(GROUPS).where(G.chat_id == bindparam("chat_id"))
+BY_ID = prepared(select(GROUPS).where(G.chat_id == bindparam("chat_id")))
 
 
 class Chats:

@@ -17,13 +17,13 @@ from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select, update
 
-from storage._sql import ADMIN_EVENTS, DIRECTORY, STANDINS, Sql
+from storage._sql import ADMIN_EVENTS, DIRECTORY, STANDINS, Sql, prepared
 from storage.repos.state import State
 
 VERSION_KEY = "directory_version"
 KINDS = ("person", "grid", "group", "duty", "holidays")
 D, A, S = DIRECTORY.c, ADMIN_EVENTS.c, STANDINS.c
-STANDINS_NOW = select(S.person_id, S.by_id).where(S.until > bindparam("now"))
+STANDINS_NOW = prepared(select(S.person_id, S.by_id).where(S.until > bindparam("now")))
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 
-from storage._sql import PENDING, Sql, rowcount, to_record
+from storage._sql import PENDING, Sql, one_of, prepared, rowcount, to_record
 from storage.records import Pending
 
 P = PENDING.c
 # a follow-up replaces the one of its chat, person and kind (and ticket, with `per_ticket`): prebuilt, since a
 # join sets one at every report
-SAME = PENDING.delete().where(
-    P.chat_id == bindparam("chat"), P.person_id == bindparam("person"), P.kind == bindparam("kind")
+SAME = prepared(
+    PENDING.delete().where(
+        P.chat_id == bindparam("chat"), P.person_id == bindparam("person"), P.kind == bindparam("kind")
+    )
 )
-SAME_TICKET = SAME.where(P.ticket_id == bindparam("ticket"))
-LIVE = (
+SAME_TICKET = prepared(SAME.where(P.ticket_id == bindparam("ticket")))
+LIVE = prepared(
     select(PENDING)
     .where(
         P.chat_id == bindparam("chat_id"),
@@ -33,17 +36,22 @@ LIVE = (
     )
     .order_by(P.id.desc())
 )
-# every resident's message asks this: built once
-LIVE_OF_KINDS = (
-    select(PENDING)
-    .where(
-        P.chat_id == bindparam("chat_id"),
-        P.person_id == bindparam("person_id"),
-        P.kind.in_(bindparam("kinds", expanding=True)),
-        P.expires_at > bindparam("now"),
+
+
+@cache
+def _live_of_kinds(kinds: tuple[str, ...]) -> Select[Any]:
+    """A person's live follow-ups of the kinds given in one chat, newest first: every resident's message asks
+    this; built once for each list of kinds."""
+    return prepared(
+        select(PENDING)
+        .where(
+            P.chat_id == bindparam("chat_id"),
+            P.person_id == bindparam("person_id"),
+            one_of(P.kind, kinds),
+            P.expires_at > bindparam("now"),
+        )
+        .order_by(P.id.desc())
     )
-    .order_by(P.id.desc())
-)
 
 
 class Followups:
@@ -103,8 +111,8 @@ class Followups:
     def of_kinds(self, chat_id: str, person_id: str, kinds: tuple[str, ...], now: datetime) -> dict[str, list[Pending]]:
         """A person's live follow-ups of several kinds in one chat, in one query: kind → newest first."""
         found: dict[str, list[Pending]] = {kind: [] for kind in kinds}
-        params = {"chat_id": chat_id, "person_id": person_id, "kinds": list(kinds), "now": now}
-        for row in self.sql.run(LIVE_OF_KINDS, params):
+        params = {"chat_id": chat_id, "person_id": person_id, "now": now}
+        for row in self.sql.run(_live_of_kinds(tuple(kinds)), params):
             found[row.kind].append(to_record(Pending, row))
         return found
 

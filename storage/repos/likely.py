@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 
-from storage._sql import LIKELY, Sql, rowcount, to_record
+from storage._sql import LIKELY, Sql, prepared, rowcount, to_record
 from storage.records import Likely
 from storage.states import OPEN_LIKELY, LikelyState
 
 L = LIKELY.c
-BY_ID = select(LIKELY).where(L.id == bindparam("id"))
+BY_ID = prepared(select(LIKELY).where(L.id == bindparam("id")))
 
 
 def _record(row: Any) -> Likely:

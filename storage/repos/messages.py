@@ -18,6 +18,7 @@ from storage._sql import (
     as_utc_or_none,
     defaults,
     insert_returning_key,
+    prepared,
     rowcount,
     to_record,
     update_by_id,
@@ -29,9 +30,9 @@ M = MESSAGES.c
 COPY = MESSAGES.alias("copy")
 # two accounts' copies of one message carry the platform's time of the message; a minute either way is slack
 TWIN_WINDOW = timedelta(seconds=60)
-BY_PLATFORM_ID = select(MESSAGES).where(M.platform_id == bindparam("platform_id"))
-UNPROCESSED = select(MESSAGES).where(M.id == bindparam("pk"), M.processed_at.is_(None))
-SINCE = (
+BY_PLATFORM_ID = prepared(select(MESSAGES).where(M.platform_id == bindparam("platform_id")))
+UNPROCESSED = prepared(select(MESSAGES).where(M.id == bindparam("pk"), M.processed_at.is_(None)))
+SINCE = prepared(
     select(func.count())
     .select_from(MESSAGES)
     .where(
@@ -46,7 +47,7 @@ SINCE = (
 
 # built once (a statement a group message when two accounts are paired): see Messages._twin
 _MINE = select(COPY.c.id).where(COPY.c.twin_of == M.id, COPY.c.account == bindparam("account")).exists()
-TWIN = (
+TWIN = prepared(
     select(M.id)
     .where(
         M.fingerprint == bindparam("fingerprint"),
@@ -118,7 +119,7 @@ def _flood_span(msg: IncomingMessage) -> dict[str, Any]:
 @cache
 def _store(postgres: bool) -> Insert:
     """INSERT … ON CONFLICT (platform_id) DO NOTHING RETURNING the key and the flood count's earlier messages."""
-    return insert_returning_key(MESSAGES, postgres, "platform_id").returning(EARLIER_IN_MINUTE)
+    return prepared(insert_returning_key(MESSAGES, postgres, "platform_id").returning(EARLIER_IN_MINUTE))
 
 
 class Messages:

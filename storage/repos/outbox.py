@@ -15,12 +15,14 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.sql.dml import Update
 
 from bot.core.messages import OutgoingMessage
-from storage._sql import OUTBOX, Sql, as_utc_or_none, rowcount, to_record, update_by_id
+from storage._sql import OUTBOX, Sql, as_utc_or_none, prepared, rowcount, to_record, update_by_id
 from storage.leases import Lease
 from storage.records import OutboxItem, PostState
 from storage.states import OutboxState
 
 OB = OUTBOX.c
+# the dispatcher's sleep after a drain that found nothing due: built once (storage/_prepared.py)
+NEXT_NOT_BEFORE = prepared(select(func.min(OB.not_before)).where(OB.state == OutboxState.PENDING))
 
 
 @cache
@@ -35,7 +37,7 @@ def _claim(postgres: bool) -> Update:
     # that say the outbox is tiny) that runs the subquery again for every outer row, each run skipping the
     # rows this statement already locked, so that a claim of one row marked every due row `sending`
     once = due.cte("due").prefix_with("MATERIALIZED")
-    return (
+    return prepared(
         update(OUTBOX)
         .where(OB.id == once.c.id)
         .values(
@@ -156,8 +158,7 @@ class Outbox:
 
     def next_time(self) -> datetime | None:
         """When the earliest pending row comes due (the dispatcher sleeps until then)."""
-        stmt = select(func.min(OB.not_before)).where(OB.state == OutboxState.PENDING)
-        return as_utc_or_none(self.sql.run(stmt).scalar_one())
+        return as_utc_or_none(self.sql.run(NEXT_NOT_BEFORE).scalar_one())
 
     def states_of(self, keys: Sequence[str]) -> dict[str, PostState]:
         """Where the posts queued under these dedupe keys stand (a key never queued is left out)."""

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 
-from storage._sql import META, NOTICES, STAFFING_LOCK, Sql
+from storage._sql import META, NOTICES, STAFFING_LOCK, Sql, prepared
 
-META_VALUE = select(META.c.value).where(META.c.key == bindparam("key"))
+META_VALUE = prepared(select(META.c.value).where(META.c.key == bindparam("key")))
 # who the database last knew as each grid's worker and area cadre, so a change is noticed at reload and start-up
 WORKERS_KEY = "grid_workers"
 CADRES_KEY = "grid_area_cadres"  # grid id → area cadre ("" for none), kept apart from the workers' record

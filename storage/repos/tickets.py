@@ -9,19 +9,22 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 
-from storage._sql import EVENTS, LINKS, TICKETS, Sql, to_record, update_by_id
+from storage._sql import EVENTS, LINKS, TICKETS, Sql, one_of, prepared, to_record, update_by_id
 from storage.records import Event, Reporter, Ticket
 from storage.states import HELD_STATES, ReporterKind, TicketState
 from storage.writes import NewEvent, NewReporter, NewTicket, TicketImport, TicketUpdate, columns
 
 T, E, L = TICKETS.c, EVENTS.c, LINKS.c
-BY_ID = select(TICKETS).where(T.id == bindparam("id"))
-DUE = select(TICKETS).where(T.id == bindparam("id"), T.next_due_at.is_not(None), T.next_due_at <= bindparam("now"))
-DUE_IDS = (
+BY_ID = prepared(select(TICKETS).where(T.id == bindparam("id")))
+DUE = prepared(
+    select(TICKETS).where(T.id == bindparam("id"), T.next_due_at.is_not(None), T.next_due_at <= bindparam("now"))
+)
+DUE_IDS = prepared(
     select(T.id)
     .where(T.next_due_at.is_not(None), T.next_due_at <= bindparam("now"))
     .order_by(T.next_due_at)
@@ -29,20 +32,30 @@ DUE_IDS = (
 )
 # whether one person, or one chat, is among a ticket's reporters: one indexed probe, not the list (a ticket
 # a whole building reported has a hundred rows, and a join asks at every report)
-HAS_REPORTER = select(LINKS.c.id).where(L.reporter_id == bindparam("reporter"), L.ticket_id == bindparam("id")).limit(1)
-REPORTED_IN = select(LINKS.c.id).where(L.ticket_id == bindparam("id"), L.chat_id == bindparam("chat")).limit(1)
-# a group's tickets of one category opened since a time, by number, in the states given (`states` expanding):
-# read at every report that might join one (handlers/resident/joining.py)
-IN_CHAT = (
-    select(TICKETS)
-    .where(
-        T.state.in_(bindparam("states", expanding=True)),
-        T.chat_id == bindparam("chat"),
-        T.category == bindparam("category"),
-        T.created_at >= bindparam("since"),
-    )
-    .order_by(T.id)
+HAS_REPORTER = prepared(
+    select(LINKS.c.id).where(L.reporter_id == bindparam("reporter"), L.ticket_id == bindparam("id")).limit(1)
 )
+REPORTED_IN = prepared(
+    select(LINKS.c.id).where(L.ticket_id == bindparam("id"), L.chat_id == bindparam("chat")).limit(1)
+)
+
+
+@cache
+def _in_chat(states: tuple[TicketState, ...]) -> Select[Any]:
+    """A group's tickets of one category opened since a time, by number, in the states given: read at every
+    report that might join one (handlers/resident/joining.py); built once for each list of states."""
+    return prepared(
+        select(TICKETS)
+        .where(
+            one_of(T.state, states),
+            T.chat_id == bindparam("chat"),
+            T.category == bindparam("category"),
+            T.created_at >= bindparam("since"),
+        )
+        .order_by(T.id)
+    )
+
+
 FIXED = ("id", "version")  # the key, and the count of changes the update keeps by itself
 
 
@@ -115,8 +128,8 @@ class Tickets:
 
     def in_chat(self, chat_id: str, category: str, *, states: Sequence[TicketState], since: datetime) -> list[Ticket]:
         """`find(states=…, chat_id=…, category=…, since=…)` as one prebuilt statement."""
-        params = {"states": list(states), "chat": chat_id, "category": category, "since": since}
-        return [ticket_of(t) for t in self.sql.run(IN_CHAT, params)]
+        params = {"chat": chat_id, "category": category, "since": since}
+        return [ticket_of(t) for t in self.sql.run(_in_chat(tuple(states)), params)]
 
     def reported_by(
         self, reporter_id: str, *, states: Sequence[TicketState], chat_id: str | None = None, limit: int = 3

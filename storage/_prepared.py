@@ -1,0 +1,231 @@
+"""Statements built once, run on SQLite through the driver with SQLAlchemy's compiled form of them.
+
+SQLAlchemy's execution of a prebuilt Core statement costs ≈35–50 µs on this machine beside the driver's
+≈10–40 µs (an INSERT of a message: 94 µs against 44 µs; the processed mark's UPDATE: 46 against 11 µs):
+it looks the compiled form up by the statement's cache key, builds the parameters, an execution context
+and a result for every call. A message runs ≈7 statements, so that is ≈250 µs of it (#19).
+
+A statement registered with `prepared` runs that way once, through SQLAlchemy, for each set of parameter
+names it is given; what SQLAlchemy compiled then (the SQL text, the order of its parameters, each
+parameter's and result column's type conversion, the result's column names) is kept, and from then on the
+statement goes straight to the driver's cursor. What stays SQLAlchemy's: the connection, its transaction
+(begun here if the turn had not begun it, so that the turn's commit commits what ran here), the mapping of
+the driver's errors to SQLAlchemy's exceptions (an IntegrityError is the same class either way), a dropped
+connection's invalidation, and the engine's cursor events (statement counts in tests and benches).
+
+A statement whose compiled form needs more than this (an expanding IN list, a parameter computed at run
+time, a Python-side column default, parameters by name rather than position — psycopg's) always runs
+through SQLAlchemy. PostgreSQL always does: there a message's time is its round trips, not Python's.
+
+Only registered statements are kept (strongly, by identity): a statement built per call would compile
+once per call here, where SQLAlchemy's own cache finds it by its structure.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+
+S = TypeVar("S", bound=Executable)
+
+_REGISTERED: dict[int, Executable] = {}  # id → the statement (kept, so that its id is never reused)
+_PLANS: dict[tuple[int, tuple[str, ...]], Plan | None] = {}  # None: runs through SQLAlchemy always
+
+
+def prepared(stmt: S) -> S:
+    """Register a statement built once (at import, or by a cached builder) for the driver path."""
+    _REGISTERED[id(stmt)] = stmt
+    return stmt
+
+
+def is_prepared(stmt: Any) -> bool:
+    return id(stmt) in _REGISTERED
+
+
+class Plan:
+    """One statement with one set of parameter names, as SQLAlchemy compiled it for SQLite."""
+
+    __slots__ = ("binds", "columns", "converters", "returns_rows", "row", "sql")
+
+    def __init__(
+        self,
+        sql: str,
+        binds: Sequence[tuple[str | None, Any, Callable[[Any], Any] | None]],
+        returns_rows: bool,
+        keys: Sequence[str],
+        converters: Sequence[Callable[[Any], Any] | None],
+    ) -> None:
+        self.sql = sql
+        # per position: (the parameter's name, or None for a value of the statement's own; value; conversion)
+        self.binds = tuple(binds)
+        self.returns_rows = returns_rows
+        self.columns = len(keys)
+        self.row = namedtuple("Row", keys) if returns_rows else None
+        self.converters = tuple(converters) if any(c is not None for c in converters) else None
+
+    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
+        out = []
+        for key, value, convert in self.binds:
+            if key is not None:
+                value = params[key]
+                if convert is not None:
+                    value = convert(value)
+            out.append(value)
+        return out
+
+
+def plan_of(stmt: Any, keys: tuple[str, ...], conn: Connection, result: Any) -> Plan | None:
+    """The plan for `stmt` run with parameters named `keys`, from SQLAlchemy's first run of it (`result`);
+    None where the compiled form needs what the driver path does not do."""
+    dialect = conn.dialect
+    compiled = stmt.compile(dialect=dialect, column_keys=sorted(keys))
+    if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
+        return None
+    if compiled.literal_execute_params or compiled.post_compile_params or compiled.escaped_bind_names:
+        return None
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        return None
+    binds: list[tuple[str | None, Any, Callable[[Any], Any] | None]] = []
+    for name in compiled.positiontup:
+        param = compiled.binds[name]
+        if param.callable is not None:
+            return None
+        convert = param.type.dialect_impl(dialect).bind_processor(dialect)
+        if param.key in keys:
+            binds.append((param.key, None, convert))
+        elif name in keys:
+            binds.append((name, None, convert))
+        elif param.required:
+            return None  # SQLAlchemy's own run says which value is missing
+        else:
+            binds.append((None, convert(param.value) if convert is not None else param.value, None))
+    returns_rows = bool(result.returns_rows)
+    names = list(result.keys()) if returns_rows else []
+    if returns_rows:
+        columns = list(stmt.exported_columns)
+        if len(columns) != len(names) or len(set(names)) != len(names):
+            return None
+        if not all(n.isidentifier() and not n.startswith("_") for n in names):
+            return None
+        converters = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+    else:
+        converters = []
+    return Plan(compiled.string, binds, returns_rows, names, converters)
+
+
+def run(conn: Connection, stmt: Any, params: Mapping[str, Any] | None) -> Any:
+    """Run a registered statement: the first time for its parameter names through SQLAlchemy, then by plan."""
+    given = params if params is not None else {}
+    key = (id(stmt), tuple(given))
+    try:
+        plan = _PLANS[key]
+    except KeyError:
+        result = conn.execute(stmt, params)
+        plan = plan_of(stmt, key[1], conn, result)
+        _PLANS[key] = plan
+        return result
+    if plan is None:
+        return conn.execute(stmt, params)
+    rows, count = execute(conn, plan.sql, plan.arguments(given), plan.returns_rows)
+    if not plan.returns_rows:
+        return Result([], count)
+    if rows and len(rows[0]) != plan.columns:
+        raise RuntimeError(f"the driver returned {len(rows[0])} columns where {plan.columns} were compiled")
+    make = plan.row._make  # type: ignore[union-attr]
+    converters = plan.converters
+    if converters is None:
+        return Result([make(r) for r in rows], count)
+    return Result([make([v if c is None else c(v) for c, v in zip(converters, r, strict=True)]) for r in rows], count)
+
+
+def execute(conn: Connection, sql: str, args: Sequence[Any], want_rows: bool) -> tuple[list[Any], int]:
+    """One statement on the turn's connection through the driver: its rows (if asked) and rowcount."""
+    if not conn.in_transaction():
+        conn.begin()  # so that the turn's commit is the driver's commit of what runs here
+    dbapi = conn.connection.driver_connection
+    cursor = dbapi.cursor()  # type: ignore[union-attr]
+    events = conn.dispatch
+    try:
+        if events.before_cursor_execute:
+            events.before_cursor_execute(conn, cursor, sql, args, None, False)
+        cursor.execute(sql, args)
+        rows = cursor.fetchall() if want_rows else []
+        if events.after_cursor_execute:
+            events.after_cursor_execute(conn, cursor, sql, args, None, False)
+        return rows, cursor.rowcount
+    except conn.dialect.loaded_dbapi.Error as exc:
+        dropped = conn.dialect.is_disconnect(exc, dbapi, cursor)
+        if dropped:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            sql,
+            list(args),
+            exc,
+            conn.dialect.loaded_dbapi.Error,
+            connection_invalidated=dropped,
+            dialect=conn.dialect,
+        ) from exc
+    finally:
+        cursor.close()
+
+
+class Result:
+    """The rows of a statement run by plan, with the part of SQLAlchemy's Result the repositories use."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self.rows = rows
+        self.rowcount = rowcount
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rows)
+
+    def all(self) -> list[Any]:
+        return list(self.rows)
+
+    fetchall = all
+
+    def first(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    def one(self) -> Any:
+        if len(self.rows) != 1:
+            raise (NoResultFound if not self.rows else MultipleResultsFound)(
+                "No row was found when one was required" if not self.rows else "Multiple rows were found"
+            )
+        return self.rows[0]
+
+    def one_or_none(self) -> Any:
+        if len(self.rows) > 1:
+            raise MultipleResultsFound("Multiple rows were found when one or none was required")
+        return self.rows[0] if self.rows else None
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+    def scalar_one_or_none(self) -> Any:
+        row = self.one_or_none()
+        return row[0] if row is not None else None
+
+    def scalars(self) -> Scalars:
+        return Scalars([row[0] for row in self.rows])
+
+
+class Scalars(list[Any]):
+    """The first column of every row (`Result.scalars()`)."""
+
+    def all(self) -> list[Any]:
+        return list(self)
+
+    def first(self) -> Any:
+        return self[0] if self else None

@@ -1,0 +1,231 @@
+"""The driver path for statements built once (storage/_prepared.py): on SQLite a registered statement runs
+through the driver with SQLAlchemy's compiled form of it. What it stores, returns and raises is what
+SQLAlchemy's own execution gives; a turn that ran nothing else still commits; tests' and benches'
+cursor events still see it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, event, func, select, text
+from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound, OperationalError
+
+from bot.cli.main import main
+from storage import _prepared, _sql
+from storage._sql import MESSAGES, META, OUTBOX, defaults, insert_returning_key, prepared
+from storage.repos.state import META_VALUE
+from storage.store import Store
+from tests.genlog import chat_log, district, write_log
+
+AT = datetime(2026, 11, 23, 1, 2, 3, 456789, tzinfo=UTC)
+ALL_META = prepared(select(META.c.key, META.c.value).order_by(META.c.key))
+HOW_MANY = prepared(select(func.count()).select_from(META).where(META.c.key >= bindparam("from")))
+STAMPS = prepared(select(MESSAGES.c.platform_id, MESSAGES.c.received_at, MESSAGES.c.mentions_bot))
+PLAIN_INSERT = prepared(insert_returning_key(MESSAGES, False))  # no ON CONFLICT: a duplicate raises
+EXPANDING = prepared(select(META.c.value).where(META.c.key.in_(bindparam("keys", expanding=True))))
+SAME_NAME = prepared(select(func.count().label("n"), func.max(META.c.key).label("n")).select_from(META))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(f"sqlite:///{tmp_path / 'gridbot.db'}")
+
+
+def _by_driver(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements that ran by plan from now on."""
+    ran: list[str] = []
+    real = _prepared.execute
+
+    def counted(conn: Any, sql: str, args: Any, want_rows: bool) -> Any:
+        ran.append(sql)
+        return real(conn, sql, args, want_rows)
+
+    monkeypatch.setattr(_prepared, "execute", counted)
+    return ran
+
+
+def _message(platform_id: str) -> dict[str, Any]:
+    values = {"platform_id": platform_id, "chat_id": "room", "chat_topic": "3栋", "sender_id": "wxid_a"}
+    return {**defaults(MESSAGES), **values, "sender_name": "刘", "text": "楼道灯坏了", "received_at": AT}
+
+
+def _meta(store: Store, *pairs: tuple[str, str]) -> None:
+    with store.begin() as uow:
+        for key, value in pairs:
+            uow.sql.add(META, {"key": key, "value": value})
+
+
+def test_the_results_are_sqlalchemys_from_the_second_run_on(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    _meta(store, ("a", "1"), ("b", "2"), ("c", "3"))
+    with store.begin() as uow:
+        first = [tuple(r) for r in uow.sql.run(ALL_META)]  # through SQLAlchemy: the plan is made
+        ran = _by_driver(monkeypatch)
+        rows = uow.sql.run(ALL_META).all()
+        assert ran, "the second run went through the driver"
+        assert [tuple(r) for r in rows] == first == [("a", "1"), ("b", "2"), ("c", "3")]
+        assert [(r.key, r.value) for r in rows] == first  # attribute access by the names SQLAlchemy gives
+        assert uow.sql.run(ALL_META).first().key == "a"
+        assert uow.sql.run(ALL_META).scalars().all() == ["a", "b", "c"]
+        assert uow.sql.run(ALL_META).scalar() == "a"
+        with pytest.raises(MultipleResultsFound):
+            uow.sql.run(ALL_META).one()
+        with pytest.raises(MultipleResultsFound):
+            uow.sql.run(ALL_META).one_or_none()
+        assert uow.sql.run(META_VALUE, {"key": "b"}).scalar_one() == "2"
+        assert uow.sql.run(META_VALUE, {"key": "b"}).scalar_one() == "2"
+        assert uow.sql.run(META_VALUE, {"key": "zz"}).scalar_one_or_none() is None
+        assert uow.sql.run(META_VALUE, {"key": "zz"}).first() is None
+        with pytest.raises(NoResultFound):
+            uow.sql.run(META_VALUE, {"key": "zz"}).one()
+        assert uow.sql.run(HOW_MANY, {"from": "b"}).scalar_one() == 2
+        assert uow.sql.run(HOW_MANY, {"from": "b"}).scalar_one() == 2
+
+
+def test_types_convert_both_ways_as_sqlalchemy_converts_them(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    with store.begin() as uow:
+        uow.sql.add(MESSAGES, {**_message("m1"), "mentions_bot": True})  # through SQLAlchemy
+        ran = _by_driver(monkeypatch)
+        uow.sql.add(MESSAGES, {**_message("m2"), "received_at": AT.astimezone(datetime.now().astimezone().tzinfo)})
+        assert ran
+        uow.sql.run(STAMPS)
+        rows = {r.platform_id: (r.received_at, r.mentions_bot) for r in uow.sql.run(STAMPS)}
+    assert rows == {"m1": (AT, True), "m2": (AT, False)}  # aware UTC back, booleans as booleans
+    assert rows["m1"][0].tzinfo is UTC
+    raw = sqlite3.connect(store.engine.url.database)
+    stored = raw.execute("SELECT received_at FROM messages ORDER BY id").fetchall()
+    raw.close()
+    assert stored == [("2026-11-23 01:02:03.456789",)] * 2  # the same text as SQLAlchemy writes
+
+
+def test_a_turn_that_ran_only_the_driver_path_commits_and_one_that_fails_rolls_back(store: Store) -> None:
+    db = store.engine.url.database
+    with store.begin() as uow:
+        uow.sql.add(META, {"key": "warm", "value": "1"})  # the plan is made
+    with store.begin() as uow:
+        uow.sql.add(META, {"key": "only", "value": "1"})  # the turn's first and only statement
+
+    def failing() -> None:
+        with store.begin() as uow:
+            uow.sql.add(META, {"key": "undone", "value": "1"})
+            raise RuntimeError("the turn fails")
+
+    with pytest.raises(RuntimeError):
+        failing()
+    raw = sqlite3.connect(db)
+    keys = [k for (k,) in raw.execute("SELECT key FROM meta WHERE key IN ('warm', 'only', 'undone') ORDER BY key")]
+    raw.close()
+    assert keys == ["only", "warm"]
+
+
+def test_the_drivers_errors_are_sqlalchemys_exceptions(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    with store.begin() as uow:
+        uow.sql.run(PLAIN_INSERT, _message("dup0"))
+    ran = _by_driver(monkeypatch)
+
+    def twice() -> None:
+        with store.begin() as uow:
+            uow.sql.run(PLAIN_INSERT, _message("dup1"))
+            uow.sql.run(PLAIN_INSERT, _message("dup1"))  # the unique platform id
+
+    def impatient() -> None:
+        with store.begin() as uow:
+            uow.sql.run(text("PRAGMA busy_timeout=0"))
+            uow.sql.run(PLAIN_INSERT, _message("locked"))
+
+    with pytest.raises(IntegrityError):
+        twice()
+    assert len(ran) == 2
+    # another process holds the write lock and this connection will not wait: "database is locked", as an
+    # OperationalError (storage/retry.py waits and does the turn again on that)
+    other = sqlite3.connect(store.engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(OperationalError, match="locked"):
+            impatient()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert len(ran) == 3
+
+
+def test_cursor_events_see_the_driver_path(store: Store) -> None:
+    seen: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(" ".join(statement.split())[:17])
+
+    _meta(store, ("k", "v"))
+    event.listen(store.engine, "before_cursor_execute", before)
+    with store.begin() as uow:
+        for _ in range(3):
+            assert uow.sql.run(META_VALUE, {"key": "k"}).scalar_one() == "v"
+        with uow.savepoint():
+            pass
+    assert seen == ["SELECT meta.value"] * 3 + ["BEGIN IMMEDIATE", "SAVEPOINT gb_sp_0", "RELEASE SAVEPOINT"]
+
+
+def test_what_the_driver_path_cannot_run_goes_through_sqlalchemy(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    _meta(store, ("a", "1"), ("b", "2"))
+    ran = _by_driver(monkeypatch)
+    with store.begin() as uow:
+        for keys in (["a"], ["a", "b"], ["b"]):  # an expanding IN list: its SQL changes with its length
+            assert sorted(uow.sql.run(EXPANDING, {"keys": keys}).scalars()) == [str(1 + "ab".index(k)) for k in keys]
+            assert sorted(uow.sql.run(EXPANDING, {"keys": keys}).scalars()) == [str(1 + "ab".index(k)) for k in keys]
+        for _ in range(2):  # two columns of one name: a namedtuple cannot hold them
+            assert tuple(uow.sql.run(SAME_NAME).one()) == (2, "b")
+        built_now = select(META.c.value).where(META.c.key == "a")  # not registered: never planned
+        assert uow.sql.run(built_now).scalar_one() == "1"
+        assert uow.sql.run(built_now).scalar_one() == "1"
+    assert ran == []
+    assert (id(built_now), ()) not in _prepared._PLANS
+
+
+def _replay(tmp_path: Path, name: str, config: Path, log: Path, capsys: pytest.CaptureFixture[str]) -> Any:
+    db, sent = tmp_path / f"{name}.db", tmp_path / f"{name}.jsonl"
+    assert main(["replay", str(log), "--config", str(config), "--db", f"sqlite:///{db}", "--sent", str(sent)]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    return summary, sent.read_text(encoding="utf-8"), db
+
+
+OWNER = [c.name for c in OUTBOX.c].index("owner")
+
+
+def _without(rows: list[tuple[Any, ...]], column: int) -> list[tuple[Any, ...]]:
+    return [row[:column] + row[column + 1 :] for row in rows]
+
+
+def _dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    conn = sqlite3.connect(db)
+    try:
+        tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
+    finally:
+        conn.close()
+
+
+def test_a_replay_stores_and_sends_the_same_by_either_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = district(1, grids=3, groups_per_grid=2)
+    config = d.write(tmp_path / "district.yaml")
+    log = write_log(chat_log(d, 500, span=timedelta(hours=4)), tmp_path / "log.jsonl")
+    ran = _by_driver(monkeypatch)
+    fast, sent_fast, db_fast = _replay(tmp_path, "driver", config, log, capsys)
+    assert len(ran) > 1000  # most of the replay's statements
+    monkeypatch.setattr(_sql, "is_prepared", lambda _stmt: False)
+    slow, sent_slow, db_slow = _replay(tmp_path, "sqlalchemy", config, log, capsys)
+    assert fast == {**slow, "seconds": fast["seconds"]}
+    assert fast["tickets"] > 10
+    assert sent_fast == sent_slow  # every post, its text, mentions and simulated time
+    dumped_fast, dumped_slow = _dump(db_fast), _dump(db_slow)
+    assert len(dumped_fast["events"]) > 50
+    assert dumped_fast.keys() == dumped_slow.keys()
+    for name, rows in dumped_slow.items():
+        if name == "outbox":  # a claim's owner is the process's own random id: all else the same
+            rows, dumped_fast[name] = _without(rows, OWNER), _without(dumped_fast[name], OWNER)
+        assert dumped_fast[name] == rows, name
