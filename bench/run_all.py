@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "storage_floor": ([], ["--messages", "5000"]),
     "pg_processes": ([], ["--messages", "4000", "--rounds", "1"]),
     "roundtrip": ([], ["--messages", "50", "--warmup", "5"]),
+    "join_at_scale": ([], ["--tickets", "20000", "--calls", "100"]),
     "sweep_100k": ([], ["--tickets", "10000"]),
     "digest_100k": ([], ["--tickets", "10000"]),
     "overview_100k": ([], ["--tickets", "10000"]),

@@ -104,6 +104,8 @@ class TicketRow(SQLModel, table=True):
         Index("ix_tickets_community_id_id", "community_id", "id"),
         Index("ix_tickets_community_resolved", "community_id", "resolved_at"),
         Index("ix_tickets_state_community", "state", "community_id"),
+        # a group's recent tickets of one category, asked at every report that might join one (migration 0018)
+        Index("ix_tickets_chat_category_created", "chat_id", "category", "created_at"),
         # the web overview: a period's tickets read from the index alone (no row lookups on SQLite)
         Index("ix_tickets_created_cover", "created_at", "community_id", "grid_id", "holder_id", "category", "state"),
         Index(
