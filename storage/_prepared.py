@@ -1,4 +1,4 @@
-"""Statements built once, run on SQLite through the driver with SQLAlchemy's compiled form of them.
+"""Statements built once, run through the driver with SQLAlchemy's compiled form of them.
 
 SQLAlchemy's execution of a prebuilt Core statement costs ≈35–50 µs on this machine beside the driver's
 ≈10–40 µs (an INSERT of a message: 94 µs against 44 µs; the processed mark's UPDATE: 46 against 11 µs):
@@ -11,11 +11,13 @@ parameter's and result column's type conversion, the result's column names) is k
 statement goes straight to the driver's cursor. What stays SQLAlchemy's: the connection, its transaction
 (begun here if the turn had not begun it, so that the turn's commit commits what ran here), the mapping of
 the driver's errors to SQLAlchemy's exceptions (an IntegrityError is the same class either way), a dropped
-connection's invalidation, and the engine's cursor events (statement counts in tests and benches).
+connection's invalidation, and the engine's cursor events (statement counts in tests and benches). A
+result column's conversion is taken at the first run by plan, from the driver's type of the column (as
+SQLAlchemy takes it).
 
 A statement whose compiled form needs more than this (an expanding IN list, a parameter computed at run
-time, a Python-side column default, parameters by name rather than position — psycopg's) always runs
-through SQLAlchemy. PostgreSQL always does: there a message's time is its round trips, not Python's.
+time, a Python-side column default, a parameter style other than sqlite3's positional and psycopg's named
+one) always runs through SQLAlchemy.
 
 Only registered statements are kept (strongly, by identity): a statement built per call would compile
 once per call here, where SQLAlchemy's own cache finds it by its structure.
@@ -35,7 +37,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 S = TypeVar("S", bound=Executable)
 
 _REGISTERED: dict[int, Executable] = {}  # id → the statement (kept, so that its id is never reused)
-_PLANS: dict[tuple[int, tuple[str, ...]], Plan | None] = {}  # None: runs through SQLAlchemy always
+# (dialect and server version, statement id, parameter names) → plan; None: runs through SQLAlchemy always
+_PLANS: dict[tuple[Any, int, tuple[str, ...]], Plan | None] = {}
 
 
 def prepared(stmt: S) -> S:
@@ -49,27 +52,29 @@ def is_prepared(stmt: Any) -> bool:
 
 
 class Plan:
-    """One statement with one set of parameter names, as SQLAlchemy compiled it for SQLite."""
+    """One statement with one set of parameter names, as SQLAlchemy compiled it for this dialect."""
 
-    __slots__ = ("binds", "columns", "converters", "returns_rows", "row", "sql")
+    __slots__ = ("binds", "converters", "names", "returns_rows", "row", "sql", "types")
 
     def __init__(
         self,
         sql: str,
+        names: Sequence[str] | None,
         binds: Sequence[tuple[str | None, Any, Callable[[Any], Any] | None]],
-        returns_rows: bool,
-        keys: Sequence[str],
-        converters: Sequence[Callable[[Any], Any] | None],
+        keys: Sequence[str] | None,
+        types: Sequence[Any],
     ) -> None:
         self.sql = sql
-        # per position: (the parameter's name, or None for a value of the statement's own; value; conversion)
+        self.names = tuple(names) if names is not None else None  # the driver's parameters by name (psycopg)
+        # per parameter, in order: (the caller's name for it, or None for a value of the statement's own;
+        # that value; its conversion)
         self.binds = tuple(binds)
-        self.returns_rows = returns_rows
-        self.columns = len(keys)
-        self.row = namedtuple("Row", keys) if returns_rows else None
-        self.converters = tuple(converters) if any(c is not None for c in converters) else None
+        self.returns_rows = keys is not None
+        self.row = namedtuple("Row", keys) if keys is not None else None
+        self.types = tuple(types)
+        self.converters: tuple[Callable[[Any], Any] | None, ...] | None = None  # from the first run's description
 
-    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
+    def arguments(self, params: Mapping[str, Any]) -> Any:
         out = []
         for key, value, convert in self.binds:
             if key is not None:
@@ -77,7 +82,21 @@ class Plan:
                 if convert is not None:
                     value = convert(value)
             out.append(value)
-        return out
+        return out if self.names is None else dict(zip(self.names, out, strict=True))
+
+    def rows(self, dialect: Any, description: Any, rows: list[Any]) -> list[Any]:
+        if len(description) != len(self.types):
+            raise RuntimeError(f"the driver returned {len(description)} columns where {len(self.types)} were compiled")
+        if self.converters is None:  # a conversion may depend on the driver's type of the column
+            self.converters = tuple(
+                t.dialect_impl(dialect).result_processor(dialect, d[1])
+                for t, d in zip(self.types, description, strict=True)
+            )
+        make = self.row._make  # type: ignore[union-attr]
+        if not any(c is not None for c in self.converters):
+            return [make(r) for r in rows]
+        converters = self.converters
+        return [make([v if c is None else c(v) for c, v in zip(converters, r, strict=True)]) for r in rows]
 
 
 def plan_of(stmt: Any, keys: tuple[str, ...], conn: Connection, result: Any) -> Plan | None:
@@ -85,15 +104,22 @@ def plan_of(stmt: Any, keys: tuple[str, ...], conn: Connection, result: Any) -> 
     None where the compiled form needs what the driver path does not do."""
     dialect = conn.dialect
     compiled = stmt.compile(dialect=dialect, column_keys=sorted(keys))
-    if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
+    if not isinstance(compiled, SQLCompiler):
         return None
     if compiled.literal_execute_params or compiled.post_compile_params or compiled.escaped_bind_names:
         return None
     if compiled.insert_prefetch or compiled.update_prefetch:
         return None
+    by_name = {name: param for param, name in compiled.bind_names.items()}
+    if compiled.positiontup is not None:
+        order, names = list(compiled.positiontup), None
+    elif dialect.paramstyle == "pyformat":
+        order = names = list(by_name)
+    else:
+        return None
     binds: list[tuple[str | None, Any, Callable[[Any], Any] | None]] = []
-    for name in compiled.positiontup:
-        param = compiled.binds[name]
+    for name in order:
+        param = by_name[name]
         if param.callable is not None:
             return None
         convert = param.type.dialect_impl(dialect).bind_processor(dialect)
@@ -105,47 +131,39 @@ def plan_of(stmt: Any, keys: tuple[str, ...], conn: Connection, result: Any) -> 
             return None  # SQLAlchemy's own run says which value is missing
         else:
             binds.append((None, convert(param.value) if convert is not None else param.value, None))
-    returns_rows = bool(result.returns_rows)
-    names = list(result.keys()) if returns_rows else []
-    if returns_rows:
-        columns = list(stmt.exported_columns)
-        if len(columns) != len(names) or len(set(names)) != len(names):
-            return None
-        if not all(n.isidentifier() and not n.startswith("_") for n in names):
-            return None
-        converters = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
-    else:
-        converters = []
-    return Plan(compiled.string, binds, returns_rows, names, converters)
+    if not result.returns_rows:
+        return Plan(compiled.string, names, binds, None, [])
+    columns, row_keys = list(stmt.exported_columns), list(result.keys())
+    if len(columns) != len(row_keys) or len(set(row_keys)) != len(row_keys):
+        return None
+    if not all(k.isidentifier() and not k.startswith("_") for k in row_keys):
+        return None
+    return Plan(compiled.string, names, binds, row_keys, [c.type for c in columns])
 
 
 def run(conn: Connection, stmt: Any, params: Mapping[str, Any] | None) -> Any:
     """Run a registered statement: the first time for its parameter names through SQLAlchemy, then by plan."""
     given = params if params is not None else {}
-    key = (id(stmt), tuple(given))
+    dialect = conn.dialect
+    key = ((dialect.name, dialect.server_version_info), id(stmt), tuple(given))
     try:
         plan = _PLANS[key]
     except KeyError:
         result = conn.execute(stmt, params)
-        plan = plan_of(stmt, key[1], conn, result)
+        plan = plan_of(stmt, key[2], conn, result)
         _PLANS[key] = plan
         return result
     if plan is None:
         return conn.execute(stmt, params)
-    rows, count = execute(conn, plan.sql, plan.arguments(given), plan.returns_rows)
+    description, rows, count = execute(conn, plan.sql, plan.arguments(given), plan.returns_rows)
     if not plan.returns_rows:
         return Result([], count)
-    if rows and len(rows[0]) != plan.columns:
-        raise RuntimeError(f"the driver returned {len(rows[0])} columns where {plan.columns} were compiled")
-    make = plan.row._make  # type: ignore[union-attr]
-    converters = plan.converters
-    if converters is None:
-        return Result([make(r) for r in rows], count)
-    return Result([make([v if c is None else c(v) for c, v in zip(converters, r, strict=True)]) for r in rows], count)
+    return Result(plan.rows(conn.dialect, description, rows), count)
 
 
-def execute(conn: Connection, sql: str, args: Sequence[Any], want_rows: bool) -> tuple[list[Any], int]:
-    """One statement on the turn's connection through the driver: its rows (if asked) and rowcount."""
+def execute(conn: Connection, sql: str, args: Any, want_rows: bool) -> tuple[Any, list[Any], int]:
+    """One statement on the turn's connection through the driver: the rows' description and the rows (if
+    asked), and the rowcount."""
     if not conn.in_transaction():
         conn.begin()  # so that the turn's commit is the driver's commit of what runs here
     dbapi = conn.connection.driver_connection
@@ -158,14 +176,14 @@ def execute(conn: Connection, sql: str, args: Sequence[Any], want_rows: bool) ->
         rows = cursor.fetchall() if want_rows else []
         if events.after_cursor_execute:
             events.after_cursor_execute(conn, cursor, sql, args, None, False)
-        return rows, cursor.rowcount
+        return cursor.description, rows, cursor.rowcount
     except conn.dialect.loaded_dbapi.Error as exc:
         dropped = conn.dialect.is_disconnect(exc, dbapi, cursor)
         if dropped:
             conn.invalidate(exc)
         raise DBAPIError.instance(
             sql,
-            list(args),
+            args,
             exc,
             conn.dialect.loaded_dbapi.Error,
             connection_invalidated=dropped,

@@ -158,15 +158,14 @@ class Sql:
         self.conn = conn
         self.postgres = postgres
         self._depth = 0  # savepoints open now: each level its own name
-        self._driver = not postgres  # registered statements run through the driver (storage/_prepared.py)
 
     def connection(self) -> Connection:
         """The turn's connection (its transaction begins on first use)."""
         return self.conn
 
     def run(self, stmt: Any, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> Any:
-        if self._driver and (params is None or isinstance(params, dict)) and is_prepared(stmt):
-            return _prepared.run(self.conn, stmt, params)  # storage/_prepared.py: SQLite, built-once statements
+        if (params is None or isinstance(params, dict)) and is_prepared(stmt):
+            return _prepared.run(self.conn, stmt, params)  # storage/_prepared.py: statements built once
         return self.conn.execute(stmt, params)
 
     def add(self, table: Table, values: Mapping[str, Any], *, conflict: str = "") -> Any:
@@ -198,11 +197,8 @@ class Sql:
             self.run(text(f"SELECT pg_advisory_xact_lock({int(lock_class)}, hashtext(:key))"), {"key": key})
 
     def _plain(self, sql: str) -> None:
-        """A statement without parameters or rows (SAVEPOINT, RELEASE): on SQLite through the driver."""
-        if self._driver:
-            _prepared.execute(self.conn, sql, (), False)
-        else:
-            self.conn.exec_driver_sql(sql)
+        """A statement without parameters or rows (SAVEPOINT, RELEASE), through the driver."""
+        _prepared.execute(self.conn, sql, (), False)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
