@@ -9,11 +9,11 @@ A statement registered with `prepared` runs that way once, through SQLAlchemy, f
 names it is given; what SQLAlchemy compiled then (the SQL text, the order of its parameters, each
 parameter's and result column's type conversion, the result's column names) is kept, and from then on the
 statement goes straight to the driver's cursor. What stays SQLAlchemy's: the connection, its transaction
-(begun here if the turn had not begun it, so that the turn's commit commits what ran here), the mapping of
-the driver's errors to SQLAlchemy's exceptions (an IntegrityError is the same class either way), a dropped
-connection's invalidation, and the engine's cursor events (statement counts in tests and benches). A
-result column's conversion is taken at the first run by plan, from the driver's type of the column (as
-SQLAlchemy takes it).
+(begun here if the turn had not begun it, so that the turn's commit commits what ran here), what a failed
+statement raises and does (SQLAlchemy's own handler, `_failed` below: its exception classes, a dropped
+connection's and the pool's invalidation), and the engine's cursor events (statement counts in tests and
+benches). A result column's conversion is taken at the first run by plan, from the driver's type of the
+column (as SQLAlchemy takes it).
 
 A statement whose compiled form needs more than this (an expanding IN list, a parameter computed at run
 time, a Python-side column default, a parameter style other than sqlite3's positional and psycopg's named
@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -155,7 +155,11 @@ def run(conn: Connection, stmt: Any, params: Mapping[str, Any] | None) -> Any:
         return result
     if plan is None:
         return conn.execute(stmt, params)
-    description, rows, count = execute(conn, plan.sql, plan.arguments(given), plan.returns_rows)
+    try:
+        args = plan.arguments(given)
+    except Exception as exc:  # a value a conversion refuses (a naive datetime): StatementError, as SQLAlchemy says
+        _failed(conn, exc, plan.sql, given, None)
+    description, rows, count = execute(conn, plan.sql, args, plan.returns_rows)
     if not plan.returns_rows:
         return Result([], count)
     return Result(plan.rows(conn.dialect, description, rows), count)
@@ -166,31 +170,32 @@ def execute(conn: Connection, sql: str, args: Any, want_rows: bool) -> tuple[Any
     asked), and the rowcount."""
     if not conn.in_transaction():
         conn.begin()  # so that the turn's commit is the driver's commit of what runs here
-    dbapi = conn.connection.driver_connection
-    cursor = dbapi.cursor()  # type: ignore[union-attr]
     events = conn.dispatch
+    cursor = None
     try:
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         if events.before_cursor_execute:
             events.before_cursor_execute(conn, cursor, sql, args, None, False)
         cursor.execute(sql, args)
         rows = cursor.fetchall() if want_rows else []
         if events.after_cursor_execute:
             events.after_cursor_execute(conn, cursor, sql, args, None, False)
-        return cursor.description, rows, cursor.rowcount
-    except conn.dialect.loaded_dbapi.Error as exc:
-        dropped = conn.dialect.is_disconnect(exc, dbapi, cursor)
-        if dropped:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(
-            sql,
-            args,
-            exc,
-            conn.dialect.loaded_dbapi.Error,
-            connection_invalidated=dropped,
-            dialect=conn.dialect,
-        ) from exc
-    finally:
-        cursor.close()
+        description, count = cursor.description, cursor.rowcount
+    except BaseException as exc:
+        _failed(conn, exc, sql, args, cursor)
+    cursor.close()
+    return description, rows, count
+
+
+def _failed(conn: Connection, exc: BaseException, sql: str, args: Any, cursor: Any) -> NoReturn:
+    """Raise what SQLAlchemy raises for this failure, having done what it does: its own handler (the one its
+    execution of a statement on a bare cursor uses) maps the driver's error to SQLAlchemy's class (an
+    IntegrityError, "database is locked" as an OperationalError, anything else as a StatementError),
+    closes the cursor and, for a dropped connection, invalidates it and the pool's older connections, so
+    that after a server restart the next checkouts reconnect instead of failing one by one. A private
+    method: tests/test_prepared.py holds each of these to SQLAlchemy's own behaviour."""
+    conn._handle_dbapi_exception(exc, sql, args, cursor, None)  # always raises
+    raise exc  # (not reached)
 
 
 class Result:

@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Connection, Table, bindparam, insert, or_, text, update
+from sqlalchemy import Connection, Table, bindparam, false, insert, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import Select
@@ -145,7 +145,7 @@ def one_of(column: Any, values: Sequence[Any]) -> Any:
     """`column` equal to one of a fixed list of values, written out (`a = ? OR a = ? …`): SQLAlchemy's
     `in_` is a list expanded when the statement runs, which the driver path (storage/_prepared.py) leaves
     to SQLAlchemy. For a statement built once per list (the lists are the code's own constants)."""
-    return or_(*(column == value for value in values))
+    return or_(false(), *(column == value for value in values))  # (an empty list matches nothing, as `in_`)
 
 
 # -- the turn's connection --------------------------------------------------------------------------

@@ -12,13 +12,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import MetaData, bindparam, event, func, select, text
-from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound, OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound, OperationalError, StatementError
 
 from bot.cli.main import main
-from storage import _prepared, _sql
-from storage._sql import MESSAGES, META, defaults, insert_returning_key, prepared
+from storage import _prepared, _sql, db
+from storage._sql import MESSAGES, META, defaults, insert_returning_key, one_of, prepared
 from storage.db import make_engine
 from storage.repos.state import META_VALUE
 from storage.store import Store
@@ -93,9 +95,10 @@ def test_types_convert_both_ways_as_sqlalchemy_converts_them(store: Store, monke
         uow.sql.add(MESSAGES, {**_message("m1"), "mentions_bot": True})  # through SQLAlchemy
         ran = _by_driver(monkeypatch)
         uow.sql.add(MESSAGES, {**_message("m2"), "received_at": AT.astimezone(datetime.now().astimezone().tzinfo)})
-        assert ran
-        uow.sql.run(STAMPS)
+        assert len(ran) == 1
+        uow.sql.run(STAMPS)  # through SQLAlchemy: the plan is made
         rows = {r.platform_id: (r.received_at, r.mentions_bot) for r in uow.sql.run(STAMPS)}
+        assert len(ran) == 2
     assert rows == {"m1": (AT, True), "m2": (AT, False)}  # aware UTC back, booleans as booleans
     assert rows["m1"][0].tzinfo is UTC
     raw = sqlite3.connect(store.engine.url.database)
@@ -238,3 +241,58 @@ def test_a_replay_stores_and_sends_the_same_by_either_path(
     assert dumped_fast.keys() == dumped_slow.keys()
     for name, rows in dumped_slow.items():
         assert dumped_fast[name] == rows, name
+
+
+def test_a_value_a_conversion_refuses_is_sqlalchemys_statement_error(store: Store) -> None:
+    def naive() -> None:
+        with store.begin() as uow:
+            uow.sql.add(MESSAGES, {**_message("naive"), "received_at": AT.replace(tzinfo=None)})
+
+    with store.begin() as uow:
+        uow.sql.add(MESSAGES, _message("aware"))  # the plan is made
+    with pytest.raises(StatementError, match="naive datetime"):
+        naive()
+
+
+def test_postgres_a_dropped_connection_invalidates_the_pool_so_the_next_turns_reconnect(
+    pg_server: Any, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a server restart every pooled connection is dead: the first turn that finds out fails (and is
+    done again by storage/retry.py), the ones after it get new connections. The pool's other connections were
+    checked in moments ago, so none of them is pinged first (storage/db.py)."""
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 3600.0)
+    store = Store(pg_url)
+    try:
+        ran = _by_driver(monkeypatch)
+        with store.begin() as uow:
+            uow.state.meta("probe")  # the plan is made
+        turns = [store.begin() for _ in range(3)]  # three connections in the pool
+        for turn in turns:
+            turn.__enter__().state.meta("probe")
+        for turn in turns:
+            turn.__exit__(None, None, None)
+        assert ran, "META_VALUE ran by plan"
+        with psycopg.connect(pg_server.dsn("postgres"), autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (make_url(pg_url).database,),
+            )
+        with pytest.raises(OperationalError) as dropped, store.begin() as uow:
+            uow.state.meta("probe")
+        assert dropped.value.connection_invalidated
+        outcomes = []
+        turns = [store.begin() for _ in range(3)]  # the dispatcher, the sweep and the page at once
+        for turn in turns:
+            outcomes.append(turn.__enter__().state.meta("probe"))
+        for turn in turns:
+            turn.__exit__(None, None, None)
+        assert outcomes == [None, None, None]
+    finally:
+        store.dispose()
+
+
+def test_one_of_an_empty_list_matches_nothing_as_in_does(store: Store) -> None:
+    _meta(store, ("a", "1"))
+    with store.begin() as uow:
+        assert uow.sql.run(select(META.c.key).where(one_of(META.c.key, ()))).all() == []
+        assert uow.sql.run(select(META.c.key).where(one_of(META.c.key, ("a", "b")))).scalars().all() == ["a"]
