@@ -72,7 +72,8 @@ class Plan:
         self.returns_rows = keys is not None
         self.row = namedtuple("Row", keys) if keys is not None else None
         self.types = tuple(types)
-        self.converters: tuple[Callable[[Any], Any] | None, ...] | None = None  # from the first run's description
+        # from the first run's description; () for none to make
+        self.converters: tuple[Callable[[Any], Any] | None, ...] | None = None
 
     def arguments(self, params: Mapping[str, Any]) -> Any:
         out = []
@@ -85,15 +86,19 @@ class Plan:
         return out if self.names is None else dict(zip(self.names, out, strict=True))
 
     def rows(self, dialect: Any, description: Any, rows: list[Any]) -> list[Any]:
-        if len(description) != len(self.types):
-            raise RuntimeError(f"the driver returned {len(description)} columns where {len(self.types)} were compiled")
+        """The driver's rows as SQLAlchemy would give them; `description` is read on the first run by plan
+        only (psycopg builds it afresh at every access, ≈40 µs for a ticket's row)."""
         if self.converters is None:  # a conversion may depend on the driver's type of the column
-            self.converters = tuple(
-                t.dialect_impl(dialect).result_processor(dialect, d[1])
-                for t, d in zip(self.types, description, strict=True)
-            )
+            if len(description) != len(self.types):
+                raise RuntimeError(
+                    f"the driver returned {len(description)} columns where {len(self.types)} were compiled"
+                )
+            pairs = zip(self.types, description, strict=True)
+            converters = tuple(t.dialect_impl(dialect).result_processor(dialect, d[1]) for t, d in pairs)
+            self.converters = converters if any(c is not None for c in converters) else ()
         make = self.row._make  # type: ignore[union-attr]
-        if not any(c is not None for c in self.converters):
+        # (a row of another length than compiled: TypeError from the namedtuple, ValueError from zip)
+        if not self.converters:
             return [make(r) for r in rows]
         converters = self.converters
         return [make([v if c is None else c(v) for c, v in zip(converters, r, strict=True)]) for r in rows]
@@ -159,15 +164,18 @@ def run(conn: Connection, stmt: Any, params: Mapping[str, Any] | None) -> Any:
         args = plan.arguments(given)
     except Exception as exc:  # a value a conversion refuses (a naive datetime): StatementError, as SQLAlchemy says
         _failed(conn, exc, plan.sql, given, None)
-    description, rows, count = execute(conn, plan.sql, args, plan.returns_rows)
+    describe = plan.returns_rows and plan.converters is None
+    description, rows, count = execute(conn, plan.sql, args, plan.returns_rows, describe)
     if not plan.returns_rows:
         return Result([], count)
     return Result(plan.rows(conn.dialect, description, rows), count)
 
 
-def execute(conn: Connection, sql: str, args: Any, want_rows: bool) -> tuple[Any, list[Any], int]:
-    """One statement on the turn's connection through the driver: the rows' description and the rows (if
-    asked), and the rowcount."""
+def execute(
+    conn: Connection, sql: str, args: Any, want_rows: bool, describe: bool = False
+) -> tuple[Any, list[Any], int]:
+    """One statement on the turn's connection through the driver: the rows' description (if asked), the
+    rows (if asked) and the rowcount."""
     if not conn.in_transaction():
         conn.begin()  # so that the turn's commit is the driver's commit of what runs here
     events = conn.dispatch
@@ -180,7 +188,7 @@ def execute(conn: Connection, sql: str, args: Any, want_rows: bool) -> tuple[Any
         rows = cursor.fetchall() if want_rows else []
         if events.after_cursor_execute:
             events.after_cursor_execute(conn, cursor, sql, args, None, False)
-        description, count = cursor.description, cursor.rowcount
+        description, count = (cursor.description if describe else None), cursor.rowcount
     except BaseException as exc:
         _failed(conn, exc, sql, args, cursor)
     cursor.close()

@@ -45,9 +45,9 @@ def _by_driver(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     ran: list[str] = []
     real = _prepared.execute
 
-    def counted(conn: Any, sql: str, args: Any, want_rows: bool) -> Any:
+    def counted(conn: Any, sql: str, args: Any, want_rows: bool, describe: bool = False) -> Any:
         ran.append(sql)
-        return real(conn, sql, args, want_rows)
+        return real(conn, sql, args, want_rows, describe)
 
     monkeypatch.setattr(_prepared, "execute", counted)
     return ran
