@@ -29,12 +29,30 @@ DOG = "楼下有人养狗,到晚上老叫唤,我年纪大了,根本没法休息�
 GAS = "1单元4楼闻到很浓的煤气味"
 
 
-def run(tmp_path: Path, name: str, config: Path, log: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> Any:
+def run(
+    tmp_path: Path,
+    name: str,
+    config: Path,
+    log: Path,
+    capsys: pytest.CaptureFixture[str],
+    *extra: str,
+    url: str | None = None,
+) -> Any:
+    """A replay into `url` (default: a new SQLite file, also returned) and its summary and posts."""
     db, sent = tmp_path / f"{name}.db", tmp_path / f"{name}.jsonl"
-    args = ["replay", str(log), "--config", str(config), "--db", f"sqlite:///{db}", "--sent", str(sent), *extra]
+    args = ["replay", str(log), "--config", str(config), "--db", url or f"sqlite:///{db}", "--sent", str(sent), *extra]
     assert main(args) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     return summary, [json.loads(x) for x in sent.read_text(encoding="utf-8").splitlines()], db
+
+
+def rows_at(url: str, query: str) -> list[tuple[Any, ...]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(query))]
+    finally:
+        engine.dispose()
 
 
 def table(db: Path, query: str) -> list[tuple[Any, ...]]:
@@ -64,9 +82,17 @@ def test_batches_send_what_single_commits_send_at_the_same_times(
         assert table(db_many, query) == table(db_one, query), query
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_failing_turn_is_undone_alone_and_its_message_recorded(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    backend: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
+    """On PostgreSQL a message's savepoint is left open, not released (storage/_sql.py): ROLLBACK TO goes to
+    the newest savepoint of its name, the failing message's own."""
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'r.db'}"
     said = [
         ("a", DOG, "wxid_liu", "刘大爷", "05"),
         ("b", GAS, "wxid_zhou", "周阿姨", "20"),
@@ -90,12 +116,13 @@ def test_a_failing_turn_is_undone_alone_and_its_message_recorded(
 
     monkeypatch.setattr("handlers.group_commit.route", route)
     monkeypatch.setattr("handlers.deps.log_handler_error", lambda pk, exc: failed.append(pk))
-    summary, sent, db = run(tmp_path, "r", DATA / "config.yaml", log, capsys)
+    summary, sent, _ = run(tmp_path, "r", DATA / "config.yaml", log, capsys, url=url)
     assert summary["messages"] == 3
     assert len(failed) == 1
     # one commit for the three (one sweep interval), the failing turn's writes rolled back inside it
-    assert [r[0] for r in table(db, "SELECT platform_id FROM messages WHERE processed_at IS NULL")] == []
-    assert table(db, "SELECT m.platform_id FROM tickets t JOIN messages m ON m.id = t.source_message_id") == [("a",)]
+    assert [r[0] for r in rows_at(url, "SELECT platform_id FROM messages WHERE processed_at IS NULL")] == []
+    assert rows_at(url, "SELECT m.platform_id FROM tickets t JOIN messages m ON m.id = t.source_message_id") == [("a",)]
+    assert rows_at(url, "SELECT platform_id FROM messages ORDER BY id") == [("a",), ("b",), ("c",)]
     assert all("wxid_zhou" not in s["mention_ids"] for s in sent)
     assert any("wxid_liu" in s["mention_ids"] and s["ts"] == "2026-11-23T09:00:05+08:00" for s in sent)
 
