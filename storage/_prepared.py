@@ -54,7 +54,7 @@ def is_prepared(stmt: Any) -> bool:
 class Plan:
     """One statement with one set of parameter names, as SQLAlchemy compiled it for this dialect."""
 
-    __slots__ = ("binds", "converters", "names", "returns_rows", "row", "sql", "types")
+    __slots__ = ("binds", "converters", "names", "row", "sql", "types")
 
     def __init__(
         self,
@@ -69,11 +69,14 @@ class Plan:
         # per parameter, in order: (the caller's name for it, or None for a value of the statement's own;
         # that value; its conversion)
         self.binds = tuple(binds)
-        self.returns_rows = keys is not None
         self.row = namedtuple("Row", keys) if keys is not None else None
         self.types = tuple(types)
         # from the first run's description; () for none to make
         self.converters: tuple[Callable[[Any], Any] | None, ...] | None = None
+
+    @property
+    def returns_rows(self) -> bool:
+        return self.row is not None
 
     def arguments(self, params: Mapping[str, Any]) -> Any:
         out = []

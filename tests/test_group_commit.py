@@ -82,17 +82,11 @@ def test_batches_send_what_single_commits_send_at_the_same_times(
         assert table(db_many, query) == table(db_one, query), query
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_failing_turn_is_undone_alone_and_its_message_recorded(
-    backend: str,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On PostgreSQL a message's savepoint is left open, not released (storage/_sql.py): ROLLBACK TO goes to
     the newest savepoint of its name, the failing message's own."""
-    url = request.getfixturevalue("pg_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'r.db'}"
     said = [
         ("a", DOG, "wxid_liu", "刘大爷", "05"),
         ("b", GAS, "wxid_zhou", "周阿姨", "20"),
@@ -116,13 +110,15 @@ def test_a_failing_turn_is_undone_alone_and_its_message_recorded(
 
     monkeypatch.setattr("handlers.group_commit.route", route)
     monkeypatch.setattr("handlers.deps.log_handler_error", lambda pk, exc: failed.append(pk))
-    summary, sent, _ = run(tmp_path, "r", DATA / "config.yaml", log, capsys, url=url)
+    summary, sent, _ = run(tmp_path, "r", DATA / "config.yaml", log, capsys, url=db_url)
     assert summary["messages"] == 3
     assert len(failed) == 1
     # one commit for the three (one sweep interval), the failing turn's writes rolled back inside it
-    assert [r[0] for r in rows_at(url, "SELECT platform_id FROM messages WHERE processed_at IS NULL")] == []
-    assert rows_at(url, "SELECT m.platform_id FROM tickets t JOIN messages m ON m.id = t.source_message_id") == [("a",)]
-    assert rows_at(url, "SELECT platform_id FROM messages ORDER BY id") == [("a",), ("b",), ("c",)]
+    assert [r[0] for r in rows_at(db_url, "SELECT platform_id FROM messages WHERE processed_at IS NULL")] == []
+    assert rows_at(db_url, "SELECT m.platform_id FROM tickets t JOIN messages m ON m.id = t.source_message_id") == [
+        ("a",)
+    ]
+    assert rows_at(db_url, "SELECT platform_id FROM messages ORDER BY id") == [("a",), ("b",), ("c",)]
     assert all("wxid_zhou" not in s["mention_ids"] for s in sent)
     assert any("wxid_liu" in s["mention_ids"] and s["ts"] == "2026-11-23T09:00:05+08:00" for s in sent)
 

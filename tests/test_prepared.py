@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -212,19 +212,14 @@ def _dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
         engine.dispose()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_replay_stores_and_sends_the_same_by_either_path(
-    backend: str,
+    db_url: str,
+    another_db_url: Callable[[], str],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
 ) -> None:
-    if backend == "sqlite":
-        urls = [f"sqlite:///{tmp_path / name}.db" for name in ("driver", "sqlalchemy")]
-    else:
-        server = request.getfixturevalue("pg_server")
-        urls = [server.create_database(f"p_{name}_{uuid.uuid4().hex[:8]}") for name in ("driver", "sqlalchemy")]
+    urls = [db_url, another_db_url()]
     d = district(1, grids=3, groups_per_grid=2)
     config = d.write(tmp_path / "district.yaml")
     log = write_log(chat_log(d, 500, span=timedelta(hours=4)), tmp_path / "log.jsonl")
@@ -273,8 +268,11 @@ def test_postgres_a_dropped_connection_invalidates_the_pool_so_the_next_turns_re
             turn.__exit__(None, None, None)
         assert ran, "META_VALUE ran by plan"
         with psycopg.connect(pg_server.dsn("postgres"), autocommit=True) as admin:
+            # (the timeout: returns once each backend has exited, so the next statement finds it gone
+            # however slow the machine)
             admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
                 (make_url(pg_url).database,),
             )
         with pytest.raises(OperationalError) as dropped, store.begin() as uow:
