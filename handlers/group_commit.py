@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.core.messages import IncomingMessage
@@ -74,7 +73,7 @@ async def handle_batch(
             if uow.postgres:
                 for chat in sorted({m.chat_id for m in msgs}):
                     uow.chats.lock(chat)
-                uow.sql.run(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+                uow.lock_timeout(LOCK_WAIT)
             for i, msg in enumerate(msgs):
                 if at is not None:
                     at(i)

@@ -12,6 +12,7 @@ outside the package does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
@@ -20,7 +21,20 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Connection, Table, bindparam, false, insert, or_, text, update
+from sqlalchemy import (
+    Connection,
+    String,
+    Table,
+    bindparam,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import Select
@@ -141,6 +155,23 @@ def update_by_id(table: Table, returning: bool = False, bump_version: bool = Fal
     return prepared(stmt.returning(*table.c) if returning else stmt)
 
 
+@cache
+def _advisory_lock(lock_class: int, keyed: bool) -> Any:
+    """SELECT pg_advisory_xact_lock(class, hashtext(:key)) (or 0 for no key), built once per lock class: a
+    chat's lock is taken in every turn on PostgreSQL, and a statement built per call never leaves
+    SQLAlchemy's execution (storage/_prepared.py)."""
+    second = func.hashtext(bindparam("key", type_=String)) if keyed else literal_column("0")
+    return prepared(select(func.pg_advisory_xact_lock(literal_column(str(lock_class)), second).label("locked")))
+
+
+@cache
+def set_lock_timeout(timeout: str) -> Any:
+    """SET LOCAL lock_timeout, built once per value (a constant of the code, checked here all the same)."""
+    if not re.fullmatch(r"\d{1,6}(ms|s)", timeout):
+        raise ValueError(f"not a lock timeout: {timeout!r}")
+    return prepared(text(f"SET LOCAL lock_timeout = '{timeout}'"))
+
+
 def one_of(column: Any, values: Sequence[Any]) -> Any:
     """`column` equal to one of a fixed list of values, written out (`a = ? OR a = ? …`): SQLAlchemy's
     `in_` is a list expanded when the statement runs, which the driver path (storage/_prepared.py) leaves
@@ -191,10 +222,7 @@ class Sql:
         """PostgreSQL: wait for a transaction-scoped lock on (class, key); no-op on SQLite (one process)."""
         if not self.postgres:
             return
-        if key is None:
-            self.run(text(f"SELECT pg_advisory_xact_lock({int(lock_class)}, 0)"))
-        else:
-            self.run(text(f"SELECT pg_advisory_xact_lock({int(lock_class)}, hashtext(:key))"), {"key": key})
+        self.run(_advisory_lock(int(lock_class), key is not None), None if key is None else {"key": key})
 
     def _plain(self, sql: str) -> None:
         """A statement without parameters or rows (SAVEPOINT, RELEASE), through the driver."""

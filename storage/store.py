@@ -91,8 +91,17 @@ class Store:
 
     def peek(self, stmt: Any, params: Mapping[str, Any] | None = None) -> list[Any]:
         """A read outside any turn (a version number, the next due time): a pooled connection, no session.
-        What it returns may be stale a moment later; callers use it only to decide whether to look closer."""
+        What it returns may be stale a moment later; callers use it only to decide whether to look closer.
+
+        PostgreSQL: in autocommit, one round trip. In a transaction it took three (BEGIN, the statement, and
+        the pool's ROLLBACK when the connection went back), and psycopg, after a ROLLBACK, deallocates every
+        statement it had prepared on the connection and counts afresh to five runs before preparing one
+        again: a peek before each message (the directory's version) kept the turns that followed on that
+        connection from ever running a prepared statement (pg_stat_statements: a plan for every fifth run,
+        where one per connection is enough)."""
         with self.engine.connect() as conn:
+            if self._postgres:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             return list(conn.execute(stmt, params))
 
     def meta(self, key: str) -> str | None:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, func, select
 
-from storage._sql import MESSAGES, OUTBOX, TICKETS, Sql
+from storage._sql import MESSAGES, OUTBOX, TICKETS, Sql, set_lock_timeout
 from storage.repos.board import Board
 from storage.repos.chats import Chats
 from storage.repos.directory import Directory
@@ -80,6 +80,12 @@ class UnitOfWork:
             except OSError as exc:  # a file already gone, a folder gone read-only: the rest still undone
                 log.warning("undoing a rolled-back write failed: %s", exc)
         del self._on_rollback[mark:]
+
+    def lock_timeout(self, timeout: str) -> None:
+        """PostgreSQL: from here to the transaction's end, a lock not had within `timeout` (a constant of the
+        code: "100ms") fails its statement (SQLSTATE 55P03) instead of waiting. A no-op on SQLite."""
+        if self.sql.postgres:
+            self.sql.run(set_lock_timeout(timeout))
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
