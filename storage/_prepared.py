@@ -184,10 +184,15 @@ def execute(
     events = conn.dispatch
     cursor = None
     try:
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        raw: Any = conn.connection.driver_connection
+        cursor = raw.cursor()
         if events.before_cursor_execute:
             events.before_cursor_execute(conn, cursor, sql, args, None, False)
-        cursor.execute(sql, args)
+        if _opens_transaction(raw):
+            with raw.pipeline():  # psycopg's BEGIN and this statement in one round trip, not two
+                cursor.execute(sql, args)
+        else:
+            cursor.execute(sql, args)
         rows = cursor.fetchall() if want_rows else []
         if events.after_cursor_execute:
             events.after_cursor_execute(conn, cursor, sql, args, None, False)
@@ -196,6 +201,19 @@ def execute(
         _failed(conn, exc, sql, args, cursor)
     cursor.close()
     return description, rows, count
+
+
+def _opens_transaction(raw: Any) -> bool:
+    """PostgreSQL: the next statement is the transaction's first. psycopg then sends its BEGIN on its own
+    and waits for the answer before it sends the statement: a round trip of its own, one per transaction
+    (a live reply has three: the message's store, its turn, the outbox claim). In pipeline mode the two go
+    together, and leaving the mode (a Sync, which does not end a transaction begun with BEGIN) reads both
+    answers. sqlite3's connection has no `pgconn`."""
+    pgconn = getattr(raw, "pgconn", None)
+    return pgconn is not None and pgconn.transaction_status == _IDLE and not raw.autocommit
+
+
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE (not imported: a SQLite process never loads psycopg)
 
 
 def _failed(conn: Connection, exc: BaseException, sql: str, args: Any, cursor: Any) -> NoReturn:

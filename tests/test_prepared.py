@@ -107,24 +107,41 @@ def test_types_convert_both_ways_as_sqlalchemy_converts_them(store: Store, monke
     assert stored == [("2026-11-23 01:02:03.456789",)] * 2  # the same text as SQLAlchemy writes
 
 
-def test_a_turn_that_ran_only_the_driver_path_commits_and_one_that_fails_rolls_back(store: Store) -> None:
-    db = store.engine.url.database
-    with store.begin() as uow:
-        uow.sql.add(META, {"key": "warm", "value": "1"})  # the plan is made
-    with store.begin() as uow:
-        uow.sql.add(META, {"key": "only", "value": "1"})  # the turn's first and only statement
-
-    def failing() -> None:
+def test_a_turn_that_ran_only_the_driver_path_commits_and_one_that_fails_rolls_back(db_url: str) -> None:
+    """SQLAlchemy's commit commits what only the driver ran (its transaction is begun first). On PostgreSQL
+    a transaction's first statement goes out with psycopg's BEGIN in one round trip (pipeline mode, left
+    at once): it still runs inside the transaction, its failure is SQLAlchemy's exception, and the
+    connection serves the next turns."""
+    store = Store(db_url)
+    try:
         with store.begin() as uow:
-            uow.sql.add(META, {"key": "undone", "value": "1"})
-            raise RuntimeError("the turn fails")
+            uow.sql.add(META, {"key": "warm", "value": "1"})  # the plan is made
+        with store.begin() as uow:
+            uow.sql.add(META, {"key": "first", "value": "1"})  # by plan, the turn's first and only statement
 
-    with pytest.raises(RuntimeError):
-        failing()
-    raw = sqlite3.connect(db)
-    keys = [k for (k,) in raw.execute("SELECT key FROM meta WHERE key IN ('warm', 'only', 'undone') ORDER BY key")]
-    raw.close()
-    assert keys == ["only", "warm"]
+        def duplicate_first() -> None:
+            with store.begin() as uow:
+                uow.sql.run(insert_returning_key(META, store.is_postgres), {"key": "first", "value": "2"})
+
+        def failing_after_first() -> None:
+            with store.begin() as uow:
+                uow.sql.add(META, {"key": "undone", "value": "1"})
+                raise RuntimeError("the turn fails after its first statement")
+
+        with pytest.raises(IntegrityError):
+            duplicate_first()
+        with pytest.raises(RuntimeError):
+            failing_after_first()
+        for _ in range(3):  # the same connection, after each failure
+            with store.begin() as uow:
+                uow.sql.add(META, {"key": f"after{_}", "value": "1"}, conflict="key")
+        with store.begin() as uow:
+            keys = [row.key for row in uow.sql.run(ALL_META)]
+        assert "undone" not in keys
+        assert {"warm", "first", "after0", "after1", "after2"} <= set(keys)
+        assert store.meta("first") == "1"
+    finally:
+        store.dispose()
 
 
 def test_the_drivers_errors_are_sqlalchemys_exceptions(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
