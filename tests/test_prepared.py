@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import MetaData, bindparam, event, func, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound, OperationalError, StatementError
 
@@ -24,6 +25,7 @@ from storage._sql import MESSAGES, META, defaults, insert_returning_key, one_of,
 from storage.db import make_engine
 from storage.repos.state import META_VALUE
 from storage.store import Store
+from storage.types import UTCDateTime
 from tests.genlog import chat_log, district, write_log
 
 AT = datetime(2026, 11, 23, 1, 2, 3, 456789, tzinfo=UTC)
@@ -105,6 +107,34 @@ def test_types_convert_both_ways_as_sqlalchemy_converts_them(store: Store, monke
     stored = raw.execute("SELECT received_at FROM messages ORDER BY id").fetchall()
     raw.close()
     assert stored == [("2026-11-23 01:02:03.456789",)] * 2  # the same text as SQLAlchemy writes
+
+
+def test_the_fused_sqlite_datetime_conversions_are_sqlalchemys_chain() -> None:
+    """storage/types.py's fused conversions for the driver path write the text SQLAlchemy's two would
+    (UTCDateTime, then SQLite DATETIME) and read back the same aware UTC values, refusing what it refuses."""
+    dialect = make_engine("sqlite://").dialect
+    column = UTCDateTime()
+    bind, result = column.driver_processors(dialect)  # type: ignore[misc]
+    chained_bind = column.dialect_impl(dialect).bind_processor(dialect)
+    chained_result = column.dialect_impl(dialect).result_processor(dialect, None)
+    assert chained_bind is not None
+    assert chained_result is not None
+    east8 = timezone(timedelta(hours=8))
+    values = [AT, AT.replace(microsecond=0), AT.astimezone(east8), datetime(1, 1, 1, tzinfo=UTC)]
+    values += [datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), datetime(2026, 3, 1, 0, 0, tzinfo=east8)]
+    for value in values:
+        assert bind(value) == chained_bind(value)
+        assert result(bind(value)) == chained_result(chained_bind(value)) == value
+        assert result(bind(value)).tzinfo is UTC
+    assert bind(None) is None
+    assert result(None) is None
+    for text_value in ("2026-11-23 01:02:03", "2026-11-23 01:02:03.5", "2026-11-23T01:02:03+08:00"):
+        assert result(text_value) == chained_result(text_value)
+    with pytest.raises(ValueError, match="naive"):
+        bind(datetime(2026, 11, 23, 1, 2, 3))
+    with pytest.raises(ValueError, match="naive"):
+        chained_bind(datetime(2026, 11, 23, 1, 2, 3))
+    assert column.driver_processors(postgresql.dialect()) is None  # psycopg converts datetimes itself
 
 
 def test_a_turn_that_ran_only_the_driver_path_commits_and_one_that_fails_rolls_back(db_url: str) -> None:
