@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import sys
 import threading
 from collections.abc import Callable
@@ -40,6 +41,10 @@ class ConsoleAdapter:
         self._stopping = False
         self._wake: asyncio.Queue[str] | None = None
         self._counter = 0
+        # this run's own mark in the message ids: a run restarted within the second (a scripted demo, start-up
+        # is 0.6 s) counted from 1 again, and its first message, the same id as the last run's, was taken for a
+        # second delivery of that one and dropped without a word
+        self._run = secrets.token_hex(4)
         # people known by name: staff from config; anyone else is a resident with an id made from the name
         self._ids = {p.name: p.id for p in settings.people_by_id.values()}
         self._names = {p.id: p.name for p in settings.people_by_id.values()}
@@ -103,7 +108,7 @@ class ConsoleAdapter:
             text = text.replace(f"@{name}", "", 1)
         self._counter += 1
         return IncomingMessage(
-            message_id=f"console-{self._now().timestamp():.0f}-{self._counter}",
+            message_id=f"console-{self._now().timestamp():.0f}-{self._run}-{self._counter}",
             chat_id=chat_id,
             chat_topic=topic,
             sender_id=sender,
