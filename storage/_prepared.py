@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import Connection
@@ -155,7 +156,8 @@ def plan_of(stmt: Any, keys: tuple[str, ...], conn: Connection, result: Any) -> 
             binds.append((None, convert(param.value) if convert is not None else param.value, None))
     if not result.returns_rows:
         return Plan(compiled.string, names, binds, None, [])
-    columns, row_keys = list(stmt.exported_columns), list(result.keys())
+    # (a text() statement has no columns of its own: it stays SQLAlchemy's)
+    columns, row_keys = list(getattr(stmt, "exported_columns", ())), list(result.keys())
     if len(columns) != len(row_keys) or len(set(row_keys)) != len(row_keys):
         return None
     if not all(k.isidentifier() and not k.startswith("_") for k in row_keys):
@@ -223,12 +225,45 @@ def _opens_transaction(raw: Any) -> bool:
     and waits for the answer before it sends the statement: a round trip of its own, one per transaction
     (a live reply has three: the message's store, its turn, the outbox claim). In pipeline mode the two go
     together, and leaving the mode (a Sync, which does not end a transaction begun with BEGIN) reads both
-    answers. sqlite3's connection has no `pgconn`."""
+    answers. sqlite3's connection has no `pgconn`; a libpq older than 14 has no pipeline mode."""
     pgconn = getattr(raw, "pgconn", None)
-    return pgconn is not None and pgconn.transaction_status == _IDLE and not raw.autocommit
+    return pgconn is not None and pgconn.transaction_status == _IDLE and not raw.autocommit and _pipelines()
 
 
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE (not imported: a SQLite process never loads psycopg)
+
+
+@cache
+def _pipelines() -> bool:
+    from psycopg import Pipeline
+
+    return bool(Pipeline.is_supported())
+
+
+def rollback_to(conn: Connection, name: str) -> None:
+    """PostgreSQL: ROLLBACK TO SAVEPOINT through libpq, past psycopg's statement cache. psycopg takes the
+    "ROLLBACK" that such a statement answers with for a transaction's rollback and deallocates every
+    statement it prepared on the connection; a refused staff command rolls back to its savepoint, so each
+    one would cost the turns after it their prepared statements. A turn runs no DDL, which is what that
+    caution guards against."""
+    sql = f"ROLLBACK TO SAVEPOINT {name}"
+    events = conn.dispatch if conn._has_events or conn.engine._has_events else None
+    raw: Any = conn.connection.driver_connection
+    try:
+        if events is not None and events.before_cursor_execute:
+            events.before_cursor_execute(conn, None, sql, (), None, False)
+        result = raw.pgconn.exec_(sql.encode())
+        if result.status != _COMMAND_OK:
+            from psycopg import errors
+
+            raise errors.error_from_result(result, encoding=raw.info.encoding)
+        if events is not None and events.after_cursor_execute:
+            events.after_cursor_execute(conn, None, sql, (), None, False)
+    except BaseException as exc:
+        _failed(conn, exc, sql, (), None)
+
+
+_COMMAND_OK = 1  # psycopg.pq.ExecStatus.COMMAND_OK
 
 
 def _failed(conn: Connection, exc: BaseException, sql: str, args: Any, cursor: Any) -> NoReturn:

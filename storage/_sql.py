@@ -167,7 +167,8 @@ def _advisory_lock(lock_class: int, keyed: bool) -> Any:
 @cache
 def set_lock_timeout(timeout: str) -> Any:
     """SET LOCAL lock_timeout, built once per value (a constant of the code, checked here all the same)."""
-    if not re.fullmatch(r"\d{1,6}(ms|s)", timeout):
+    # ASCII digits, and never 0 (which PostgreSQL reads as no bound at all)
+    if not re.fullmatch(r"[1-9][0-9]{0,5}(ms|s)", timeout):
         raise ValueError(f"not a lock timeout: {timeout!r}")
     return prepared(text(f"SET LOCAL lock_timeout = '{timeout}'"))
 
@@ -253,7 +254,10 @@ class Sql:
             # savepoint that is gone otherwise (SQLite rolled the whole transaction back after an error) is
             # reported by ROLLBACK TO, never passed over: the caller must not carry on in a new transaction.
             if not self.conn.invalidated:
-                self._plain(f"ROLLBACK TO SAVEPOINT {name}")
+                if self.postgres:  # (past psycopg's statement cache: storage/_prepared.py)
+                    _prepared.rollback_to(self.conn, name)
+                else:
+                    self._plain(f"ROLLBACK TO SAVEPOINT {name}")
                 self._plain(f"RELEASE SAVEPOINT {name}")
             raise
         else:

@@ -137,11 +137,23 @@ def test_the_fused_sqlite_datetime_conversions_are_sqlalchemys_chain() -> None:
     assert column.driver_processors(postgresql.dialect()) is None  # psycopg converts datetimes itself
 
 
-def test_a_turn_that_ran_only_the_driver_path_commits_and_one_that_fails_rolls_back(db_url: str) -> None:
+def test_a_turn_that_ran_only_the_driver_path_commits_and_one_that_fails_rolls_back(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SQLAlchemy's commit commits what only the driver ran (its transaction is begun first). On PostgreSQL
     a transaction's first statement goes out with psycopg's BEGIN in one round trip (pipeline mode, left
     at once): it still runs inside the transaction, its failure is SQLAlchemy's exception, and the
     connection serves the next turns."""
+    opened: list[bool] = []  # a statement went out with psycopg's BEGIN (PostgreSQL)
+    opens = _prepared._opens_transaction
+
+    def recorded(raw: Any) -> bool:
+        first = opens(raw)
+        if first:
+            opened.append(first)
+        return first
+
+    monkeypatch.setattr(_prepared, "_opens_transaction", recorded)
     store = Store(db_url)
     try:
         with store.begin() as uow:
@@ -150,16 +162,19 @@ def test_a_turn_that_ran_only_the_driver_path_commits_and_one_that_fails_rolls_b
             uow.sql.add(META, {"key": "first", "value": "1"})  # by plan, the turn's first and only statement
 
         def duplicate_first() -> None:
-            with store.begin() as uow:
-                uow.sql.run(insert_returning_key(META, store.is_postgres), {"key": "first", "value": "2"})
+            with store.begin() as uow:  # (the statement `add` ran above: by plan, the first of its transaction)
+                values = {**defaults(META), "key": "first", "value": "2"}  # as `add` runs it
+                uow.sql.run(insert_returning_key(META, store.is_postgres, ""), values)
 
         def failing_after_first() -> None:
             with store.begin() as uow:
                 uow.sql.add(META, {"key": "undone", "value": "1"})
                 raise RuntimeError("the turn fails after its first statement")
 
+        before = len(opened)
         with pytest.raises(IntegrityError):
             duplicate_first()
+        assert len(opened) == before + store.is_postgres  # it did go out with the BEGIN
         with pytest.raises(RuntimeError):
             failing_after_first()
         for _ in range(3):  # the same connection, after each failure
