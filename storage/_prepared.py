@@ -25,6 +25,7 @@ once per call here, where SQLAlchemy's own cache finds it by its structure.
 
 from __future__ import annotations
 
+import contextlib
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
@@ -264,6 +265,22 @@ def rollback_to(conn: Connection, name: str) -> None:
 
 
 _COMMAND_OK = 1  # psycopg.pq.ExecStatus.COMMAND_OK
+_IN_TRANSACTION = (2, 3)  # psycopg.pq.TransactionStatus.INTRANS, INERROR
+
+
+def rollback_past_cache(conn: Connection) -> None:
+    """PostgreSQL, a turn that raised: its ROLLBACK through libpq first, so that SQLAlchemy's rollback after it
+    finds no transaction and psycopg keeps what it prepared on the connection (after a ROLLBACK of its own
+    it deallocates every statement, a caution against DDL rolled back, which no turn runs: a page's 404 or a
+    handler's error cost the connection's next turns their prepared statements). Whatever goes wrong here
+    is left to SQLAlchemy's rollback, which follows."""
+    if conn.invalidated:
+        return
+    with contextlib.suppress(Exception):
+        raw: Any = conn.connection.driver_connection
+        pgconn = getattr(raw, "pgconn", None)
+        if pgconn is not None and pgconn.transaction_status in _IN_TRANSACTION:
+            pgconn.exec_(b"ROLLBACK")
 
 
 def _failed(conn: Connection, exc: BaseException, sql: str, args: Any, cursor: Any) -> NoReturn:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import OperationalError
 
+from storage._prepared import rollback_past_cache
 from storage._sql import ITEMS, LIKELY, OUTBOX, PENDING, STANDINS, TICKETS, as_utc
 from storage.db import DatabaseError, is_postgres, make_engine
 from storage.leases import Lease, new_owner
@@ -85,6 +86,8 @@ class Store:
                 if uow.outbox.wrote:
                     self.outbox_writes += 1
             except BaseException:
+                if self._postgres:
+                    rollback_past_cache(conn)  # psycopg keeps its prepared statements (storage/_prepared.py)
                 conn.rollback()
                 uow.rolled_back()
                 raise

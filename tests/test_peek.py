@@ -123,3 +123,27 @@ def test_a_lock_timeout_that_is_no_bound_is_refused(timeout: str) -> None:
 
     with pytest.raises(ValueError, match="not a lock timeout"):
         set_lock_timeout(timeout)
+
+
+def test_a_turn_that_raises_keeps_them_and_writes_nothing(pg_schema_url: str) -> None:
+    """A turn that raises (a page's 404, a handler's error) is rolled back past psycopg's cache."""
+    store = Store(pg_schema_url)
+    try:
+        with store.begin() as uow:
+            uow.state.set_meta("kept", "1")
+        for _ in range(8):
+            assert _meta(store, "kept") == "1"
+
+        def failing_turn() -> None:
+            with store.begin() as uow:
+                uow.state.set_meta("raised", "written")
+                raise LookupError("no such ticket")
+
+        with pytest.raises(LookupError):
+            failing_turn()
+        with store.begin() as uow:
+            prepared = uow.sql.run(PREPARED_HERE).scalar_one()
+            assert uow.state.meta("raised") is None
+        assert prepared >= 1  # 0 when psycopg's own rollback had deallocated them
+    finally:
+        store.dispose()
