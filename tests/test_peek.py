@@ -25,13 +25,30 @@ def _meta(store: Store, key: str) -> str | None:
         return uow.state.meta(key)
 
 
+def _warm(store: Store, key: str) -> None:
+    """A meta value written, then read in eight turns: psycopg prepares a statement at its fifth run."""
+    with store.begin() as uow:
+        uow.state.set_meta(key, "1")
+    for _ in range(8):
+        assert _meta(store, key) == "1"
+
+
+def _failing_turn(store: Store, key: str) -> None:
+    """A turn that writes `key`, then raises (a page's 404, a handler's error)."""
+
+    def turn() -> None:
+        with store.begin() as uow:
+            uow.state.set_meta(key, "written")
+            raise LookupError("no such ticket")
+
+    with pytest.raises(LookupError):
+        turn()
+
+
 def test_a_peek_keeps_the_statements_the_turns_prepared(pg_schema_url: str) -> None:
     store = Store(pg_schema_url)
     try:
-        with store.begin() as uow:
-            uow.state.set_meta("peeked", "1")
-        for _ in range(8):  # psycopg prepares a statement at its fifth run on a connection
-            assert _meta(store, "peeked") == "1"
+        _warm(store, "peeked")
         assert store.peek(META_VALUE, {"key": "peeked"})[0][0] == "1"
         assert store.meta("peeked") == "1"
         with store.begin() as uow:  # (the pool is LIFO: the same connection as the peeks and turns above)
@@ -46,14 +63,7 @@ def test_a_turn_after_a_peek_is_still_one_transaction(pg_schema_url: str) -> Non
     store = Store(pg_schema_url)
     try:
         assert store.meta("after_peek") is None
-
-        def failing_turn() -> None:
-            with store.begin() as uow:
-                uow.state.set_meta("after_peek", "written")
-                raise RuntimeError("the turn fails after its write")
-
-        with pytest.raises(RuntimeError):
-            failing_turn()
+        _failing_turn(store, "after_peek")
         assert store.meta("after_peek") is None  # rolled back, not committed by an autocommit left behind
         with store.begin() as uow:
             uow.state.set_meta("after_peek", "kept")
@@ -68,10 +78,7 @@ def test_a_savepoints_rollback_keeps_them_too(pg_schema_url: str) -> None:
     past its cache (storage/_prepared.py: rollback_to), and undoes only what the savepoint wrote."""
     store = Store(pg_schema_url)
     try:
-        with store.begin() as uow:
-            uow.state.set_meta("kept", "1")
-        for _ in range(8):
-            assert _meta(store, "kept") == "1"
+        _warm(store, "kept")
 
         def refused(uow: UnitOfWork) -> None:
             with uow.savepoint():
@@ -129,18 +136,8 @@ def test_a_turn_that_raises_keeps_them_and_writes_nothing(pg_schema_url: str) ->
     """A turn that raises (a page's 404, a handler's error) is rolled back past psycopg's cache."""
     store = Store(pg_schema_url)
     try:
-        with store.begin() as uow:
-            uow.state.set_meta("kept", "1")
-        for _ in range(8):
-            assert _meta(store, "kept") == "1"
-
-        def failing_turn() -> None:
-            with store.begin() as uow:
-                uow.state.set_meta("raised", "written")
-                raise LookupError("no such ticket")
-
-        with pytest.raises(LookupError):
-            failing_turn()
+        _warm(store, "kept")
+        _failing_turn(store, "raised")
         with store.begin() as uow:
             prepared = uow.sql.run(PREPARED_HERE).scalar_one()
             assert uow.state.meta("raised") is None
