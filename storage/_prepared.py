@@ -25,7 +25,6 @@ once per call here, where SQLAlchemy's own cache finds it by its structure.
 
 from __future__ import annotations
 
-import contextlib
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
@@ -109,17 +108,21 @@ class Plan:
         return [make([v if c is None else c(v) for c, v in zip(converters, r, strict=True)]) for r in rows]
 
 
-def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
-    """A parameter's conversion: SQLAlchemy's, or the type's own fused one (storage/types.py)."""
+def _fused(type_: Any, dialect: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]] | None:
+    """A type's own conversions for the driver path, both ways in one function each (storage/types.py)."""
     fused = getattr(type_, "driver_processors", None)
-    pair = fused(dialect) if fused is not None else None
+    return fused(dialect) if fused is not None else None
+
+
+def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """A parameter's conversion: the type's fused one, or SQLAlchemy's."""
+    pair = _fused(type_, dialect)
     return pair[0] if pair is not None else type_.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _result_processor(type_: Any, dialect: Any, coltype: Any) -> Callable[[Any], Any] | None:
-    """A result column's conversion: SQLAlchemy's, or the type's own fused one (storage/types.py)."""
-    fused = getattr(type_, "driver_processors", None)
-    pair = fused(dialect) if fused is not None else None
+    """A result column's conversion: the type's fused one, or SQLAlchemy's."""
+    pair = _fused(type_, dialect)
     return pair[1] if pair is not None else type_.dialect_impl(dialect).result_processor(dialect, coltype)
 
 
@@ -198,8 +201,7 @@ def execute(
     rows (if asked) and the rowcount."""
     if not conn.in_transaction():
         conn.begin()  # so that the turn's commit is the driver's commit of what runs here
-    # SQLAlchemy's own test before it looks at its listeners (≈2 µs a statement saved when there are none)
-    events = conn.dispatch if conn._has_events or conn.engine._has_events else None
+    events = _events(conn)
     cursor = None
     try:
         raw: Any = conn.connection.driver_connection
@@ -219,6 +221,12 @@ def execute(
         _failed(conn, exc, sql, args, cursor)
     cursor.close()
     return description, rows, count
+
+
+def _events(conn: Connection) -> Any:
+    """The connection's cursor-event listeners, or None: SQLAlchemy's own test before it looks at them
+    (≈2 µs a statement saved when there are none)."""
+    return conn.dispatch if conn._has_events or conn.engine._has_events else None
 
 
 def _opens_transaction(raw: Any) -> bool:
@@ -248,7 +256,7 @@ def rollback_to(conn: Connection, name: str) -> None:
     one would cost the turns after it their prepared statements. A turn runs no DDL, which is what that
     caution guards against."""
     sql = f"ROLLBACK TO SAVEPOINT {name}"
-    events = conn.dispatch if conn._has_events or conn.engine._has_events else None
+    events = _events(conn)
     raw: Any = conn.connection.driver_connection
     try:
         if events is not None and events.before_cursor_execute:
@@ -265,22 +273,6 @@ def rollback_to(conn: Connection, name: str) -> None:
 
 
 _COMMAND_OK = 1  # psycopg.pq.ExecStatus.COMMAND_OK
-_IN_TRANSACTION = (2, 3)  # psycopg.pq.TransactionStatus.INTRANS, INERROR
-
-
-def rollback_past_cache(conn: Connection) -> None:
-    """PostgreSQL, a turn that raised: its ROLLBACK through libpq first, so that SQLAlchemy's rollback after it
-    finds no transaction and psycopg keeps what it prepared on the connection (after a ROLLBACK of its own
-    it deallocates every statement, a caution against DDL rolled back, which no turn runs: a page's 404 or a
-    handler's error cost the connection's next turns their prepared statements). Whatever goes wrong here
-    is left to SQLAlchemy's rollback, which follows."""
-    if conn.invalidated:
-        return
-    with contextlib.suppress(Exception):
-        raw: Any = conn.connection.driver_connection
-        pgconn = getattr(raw, "pgconn", None)
-        if pgconn is not None and pgconn.transaction_status in _IN_TRANSACTION:
-            pgconn.exec_(b"ROLLBACK")
 
 
 def _failed(conn: Connection, exc: BaseException, sql: str, args: Any, cursor: Any) -> NoReturn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -73,7 +74,25 @@ def make_engine(url: str) -> Engine:
     # warm connection and the others age in the pool (pinged when they are used again, below)
     engine = create_engine(url, pool_size=5, max_overflow=5, pool_use_lifo=True, connect_args={"options": "-c jit=off"})
     _ping_when_idle(engine)
+    engine.dialect.do_rollback = _rollback_keeping_statements  # type: ignore[method-assign,assignment]
     return engine
+
+
+_IN_TRANSACTION = (2, 3)  # psycopg.pq.TransactionStatus.INTRANS, INERROR (a SQLite process never loads psycopg)
+
+
+def _rollback_keeping_statements(dbapi_conn: Any) -> None:
+    """Every rollback of a PostgreSQL engine (a turn that raised, a page's 404, the pool's reset of a
+    connection it gets back): the ROLLBACK through libpq first, then psycopg's own, which then finds no
+    transaction. psycopg deallocates every statement it prepared on a connection after a ROLLBACK of its
+    own (a caution against DDL rolled back, which no turn runs), so the turns after each one planned their
+    statements afresh (pg_stat_statements: a plan every fifth run). Whatever goes wrong in the first is
+    left to the second."""
+    with contextlib.suppress(Exception):
+        pgconn = dbapi_conn.pgconn
+        if pgconn.transaction_status in _IN_TRANSACTION:
+            pgconn.exec_(b"ROLLBACK")
+    dbapi_conn.rollback()
 
 
 # A pooled PostgreSQL connection that sat idle longer than this is pinged before it is used (the server

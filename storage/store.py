@@ -11,7 +11,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import OperationalError
 
-from storage._prepared import rollback_past_cache
 from storage._sql import ITEMS, LIKELY, OUTBOX, PENDING, STANDINS, TICKETS, as_utc
 from storage.db import DatabaseError, is_postgres, make_engine
 from storage.leases import Lease, new_owner
@@ -86,8 +85,6 @@ class Store:
                 if uow.outbox.wrote:
                     self.outbox_writes += 1
             except BaseException:
-                if self._postgres:
-                    rollback_past_cache(conn)  # psycopg keeps its prepared statements (storage/_prepared.py)
                 conn.rollback()
                 uow.rolled_back()
                 raise
@@ -96,12 +93,10 @@ class Store:
         """A read outside any turn (a version number, the next due time): a pooled connection, no session.
         What it returns may be stale a moment later; callers use it only to decide whether to look closer.
 
-        PostgreSQL: in autocommit, one round trip. In a transaction it took three (BEGIN, the statement, and
-        the pool's ROLLBACK when the connection went back), and psycopg, after a ROLLBACK, deallocates every
-        statement it had prepared on the connection and counts afresh to five runs before preparing one
-        again: a peek before each message (the directory's version) kept the turns that followed on that
-        connection from ever running a prepared statement (pg_stat_statements: a plan for every fifth run,
-        where one per connection is enough)."""
+        PostgreSQL: in autocommit, one round trip, not the three of a transaction (BEGIN, the statement, the
+        pool's ROLLBACK when the connection goes back; that ROLLBACK, through psycopg, also made it deallocate
+        every statement it had prepared on the connection, which storage/db.py now prevents for every
+        rollback)."""
         with self.engine.connect() as conn:
             if self._postgres:
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
